@@ -1,0 +1,175 @@
+"""Wire protocol shared by the engine and the consumers: message types, codes and the codec.
+
+Every WebSocket frame is a binary msgpack array whose first element is a ``MessageType``.
+``docs/protocol.md`` documents each frame; ``static/js/protocol.js`` mirrors these numbers.
+This module imports nothing from Django, asyncio or Redis.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+import msgpack
+
+PROTOCOL_VERSION = 1
+MAX_CLIENT_FRAME_BYTES = 64
+POSITION_SCALE = 10  # positions travel as integer tenths of a world unit
+AIM_SCALE = 1000  # aim angles travel as integer milliradians
+MAX_SEQ = 2**32 - 1
+MAX_NONCE = 2**32 - 1
+
+
+class MessageType(IntEnum):
+    """First element of every frame."""
+
+    # client -> server
+    INPUT = 1
+    PING = 2
+    # server -> client
+    WELCOME = 10
+    SNAPSHOT = 11
+    RESULT = 13
+    PONG = 14
+
+
+class CloseCode(IntEnum):
+    """WebSocket close codes the server uses; the close reason carries a short text."""
+
+    GOING_AWAY = 1001  # server shutting down
+    PROTOCOL_ERROR = 4000  # frame is not a valid msgpack client message
+    BINARY_ONLY = 4001  # a text frame was sent
+    FRAME_TOO_LARGE = 4002  # frame longer than MAX_CLIENT_FRAME_BYTES
+    MATCH_NOT_FOUND = 4004  # no such match
+    MATCH_FULL = 4005  # every seat is taken
+    MATCH_OVER = 4006  # the match has ended or is closing
+    BAD_NAME = 4007  # display name missing or invalid
+    RATE_LIMITED = 4008  # client kept sending faster than the input rate limit
+    ENGINE_UNAVAILABLE = 4013  # the engine that owns the match did not answer
+
+
+class Button(IntEnum):
+    """Bits of the ``buttons`` field of an INPUT frame."""
+
+    UP = 1
+    DOWN = 2
+    LEFT = 4
+    RIGHT = 8
+    FIRE = 16
+
+
+ALL_BUTTONS = 31
+
+
+class Phase(IntEnum):
+    """Match phase carried in every snapshot."""
+
+    WAITING = 0  # fewer than the minimum players; free play, nothing scores
+    COUNTDOWN = 1  # enough players; the match starts when the countdown ends
+    RUNNING = 2  # scoring play until the time or score limit
+    ENDED = 3  # results are final
+
+
+class EventKind(IntEnum):
+    """First element of each entry in a snapshot's event list."""
+
+    KILL = 1  # [KILL, killer_id, victim_id]
+    HIT = 2  # [HIT, shooter_id, victim_id, damage]
+    SPAWN = 3  # [SPAWN, player_id]
+
+
+class PlayerFlag(IntEnum):
+    """Bits of the ``flags`` field of a snapshot player entry."""
+
+    ALIVE = 1
+    PROTECTED = 2  # spawn protection: cannot be damaged
+    YOU = 4  # reserved; snapshots are shared by the group, so the server never sets it
+
+
+class ProtocolError(ValueError):
+    """A client frame that is not a valid message; the socket closes with ``code``."""
+
+    def __init__(self, message: str, code: CloseCode = CloseCode.PROTOCOL_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class InputMessage:
+    """One INPUT frame: the buttons held and the aim angle (radians) at sequence ``seq``."""
+
+    seq: int
+    buttons: int
+    aim: float
+
+
+@dataclass(frozen=True, slots=True)
+class PingMessage:
+    """One PING frame; the server answers with PONG carrying the same nonce."""
+
+    nonce: int
+
+
+ClientMessage = InputMessage | PingMessage
+
+
+def pack(message: list[Any]) -> bytes:
+    """Encode one frame."""
+    return msgpack.packb(message, use_bin_type=True)
+
+
+def unpack(data: bytes) -> Any:
+    """Decode one frame, raising ProtocolError for anything that is not valid msgpack."""
+    try:
+        return msgpack.unpackb(data, raw=False, strict_map_key=True)
+    except Exception as exc:  # msgpack raises several unrelated types
+        raise ProtocolError(f"frame is not valid msgpack: {exc}") from None
+
+
+def _int_field(value: Any, name: str, low: int, high: int) -> int:
+    if type(value) is not int or not low <= value <= high:
+        raise ProtocolError(f"{name} must be an integer in [{low}, {high}]")
+    return value
+
+
+def decode_client_frame(data: bytes) -> ClientMessage:
+    """Validate and decode a binary frame from a client."""
+    if len(data) > MAX_CLIENT_FRAME_BYTES:
+        raise ProtocolError(
+            f"frame of {len(data)} bytes exceeds {MAX_CLIENT_FRAME_BYTES}",
+            CloseCode.FRAME_TOO_LARGE,
+        )
+    frame = unpack(data)
+    if not isinstance(frame, list) or not frame:
+        raise ProtocolError("frame must be a non-empty array")
+    kind = frame[0]
+    if kind == MessageType.INPUT and type(kind) is int:
+        if len(frame) != 4:
+            raise ProtocolError("INPUT takes [1, seq, buttons, aim_mrad]")
+        seq = _int_field(frame[1], "seq", 0, MAX_SEQ)
+        buttons = _int_field(frame[2], "buttons", 0, ALL_BUTTONS)
+        aim = _int_field(frame[3], "aim_mrad", -3142, 3142)
+        return InputMessage(seq=seq, buttons=buttons, aim=aim / AIM_SCALE)
+    if kind == MessageType.PING and type(kind) is int:
+        if len(frame) != 2:
+            raise ProtocolError("PING takes [2, nonce]")
+        return PingMessage(nonce=_int_field(frame[1], "nonce", 0, MAX_NONCE))
+    raise ProtocolError(f"unknown message type {kind!r}")
+
+
+def quantize_position(value: float) -> int:
+    """World units to wire units (tenths)."""
+    return int(round(value * POSITION_SCALE))
+
+
+def quantize_aim(angle: float) -> int:
+    """Radians to wire milliradians in [-3142, 3142]."""
+    wrapped = math.atan2(math.sin(angle), math.cos(angle))
+    return int(round(wrapped * AIM_SCALE))
+
+
+def encode_pong(nonce: int, server_time_ms: int) -> bytes:
+    """PONG frame answering a PING."""
+    return pack([MessageType.PONG, nonce, server_time_ms])
