@@ -1,0 +1,1 @@
+"""Pure game engine for Arena: rules, geometry, simulation and wire encoding."""

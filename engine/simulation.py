@@ -1,0 +1,539 @@
+"""Deterministic match simulation: players, bullets, phases and results."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from engine.geometry import circle_rect_push, segment_circle_hit, segment_rect_hit
+from engine.protocol import Button, EventKind, Phase
+from engine.rules import Rules
+
+_KILL = int(EventKind.KILL)
+_HIT = int(EventKind.HIT)
+_SPAWN = int(EventKind.SPAWN)
+_FIRE = int(Button.FIRE)
+_MOVE_MASK = int(Button.UP | Button.DOWN | Button.LEFT | Button.RIGHT)
+_ALL_BUTTONS = _MOVE_MASK | _FIRE
+
+
+def _direction(buttons: int) -> tuple[float, float] | None:
+    """Unit vector of the held direction buttons, or None when they cancel out or none is held."""
+    dx = (1 if buttons & Button.RIGHT else 0) - (1 if buttons & Button.LEFT else 0)
+    dy = (1 if buttons & Button.DOWN else 0) - (1 if buttons & Button.UP else 0)
+    if dx == 0 and dy == 0:
+        return None
+    norm = math.hypot(dx, dy)
+    return (dx / norm, dy / norm)
+
+
+_DIRECTIONS: tuple[tuple[float, float] | None, ...] = tuple(
+    _direction(b) for b in range(_MOVE_MASK + 1)
+)
+
+
+class SeatRefused(Exception):
+    """The match cannot seat another player."""
+
+
+class MatchFull(SeatRefused):
+    """Every seat is taken by a connected player."""
+
+
+class MatchOver(SeatRefused):
+    """The match has ended and accepts no more players."""
+
+
+@dataclass(frozen=True, slots=True)
+class KillEvent:
+    """``victim_id`` died from a bullet of ``killer_id``."""
+
+    killer_id: int
+    victim_id: int
+
+    def to_wire(self) -> list[int]:
+        """``[1, killer_id, victim_id]``."""
+        return [_KILL, self.killer_id, self.victim_id]
+
+
+@dataclass(frozen=True, slots=True)
+class HitEvent:
+    """A bullet of ``shooter_id`` took ``damage`` health from ``victim_id``."""
+
+    shooter_id: int
+    victim_id: int
+    damage: int
+
+    def to_wire(self) -> list[int]:
+        """``[2, shooter_id, victim_id, damage]``."""
+        return [_HIT, self.shooter_id, self.victim_id, self.damage]
+
+
+@dataclass(frozen=True, slots=True)
+class SpawnEvent:
+    """``player_id`` (re)spawned."""
+
+    player_id: int
+
+    def to_wire(self) -> list[int]:
+        """``[3, player_id]``."""
+        return [_SPAWN, self.player_id]
+
+
+Event = KillEvent | HitEvent | SpawnEvent
+
+
+@dataclass(slots=True, eq=False)
+class Player:
+    """One seated player; kept after disconnecting so the roster and results can name it."""
+
+    id: int
+    name: str
+    x: float = 0.0
+    y: float = 0.0
+    vx: float = 0.0
+    vy: float = 0.0
+    aim: float = 0.0
+    buttons: int = 0
+    last_seq: int = -1
+    health: int = 0
+    alive: bool = False
+    connected: bool = True
+    score: int = 0
+    deaths: int = 0
+    respawn_tick: int = 0
+    protected_until: int = 0
+    next_fire_tick: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class Bullet:
+    """One bullet in flight; it moves for the last time on tick ``last_tick``."""
+
+    id: int
+    owner: int
+    x: float
+    y: float
+    vx: float
+    vy: float
+    last_tick: int
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """Final outcome of a match."""
+
+    reason: str
+    winner_id: int | None
+    standings: list[tuple[int, str, int, int]]
+    duration_ms: int
+
+    def to_wire(self) -> dict[str, Any]:
+        """The RESULT map of the protocol."""
+        return {
+            "reason": self.reason,
+            "winner_id": self.winner_id,
+            "standings": [list(row) for row in self.standings],
+            "duration_ms": self.duration_ms,
+        }
+
+
+class Match:
+    """One match: a pure state machine advanced by ``step`` once per tick."""
+
+    def __init__(self, rules: Rules, seed: int, max_players: int) -> None:
+        if max_players < 1:
+            raise ValueError(f"max_players must be at least 1, got {max_players}")
+        if max_players < rules.min_players:
+            raise ValueError(
+                f"max_players ({max_players}) is below rules.min_players ({rules.min_players})"
+            )
+        self.rules = rules
+        self.max_players = max_players
+        self.tick = 0
+        self.phase = Phase.WAITING
+        self.players: dict[int, Player] = {}
+        self.bullets: list[Bullet] = []
+        self.result: MatchResult | None = None
+        self.roster_version = 0
+        self.last_events: list[Event] = []
+
+        self._rng = random.Random(seed)
+        self._connected: list[Player] = []
+        self._pending: list[Event] = []
+        self._next_player_id = 0
+        self._next_bullet_id = 0
+        self._phase_end = 0
+        self._running_ticks = 0
+        self._empty_ticks = 0
+
+        self._dt = rules.dt
+        self._accel_step = rules.acceleration * rules.dt
+        self._friction_step = rules.friction * rules.dt
+        self._radius = rules.player_radius
+        self._hit_radius = rules.player_radius + rules.bullet_radius
+        self._walls = [wall.bounds() for wall in rules.walls]
+        self._bullet_walls = [wall.bounds(rules.bullet_radius) for wall in rules.walls]
+        self._cooldown_ticks = max(1, rules.ticks(rules.fire_cooldown))
+        self._lifetime_ticks = max(1, rules.ticks(rules.bullet_lifetime))
+        self._respawn_ticks = rules.ticks(rules.respawn_delay)
+        self._protection_ticks = rules.ticks(rules.spawn_protection)
+        self._countdown_ticks = rules.ticks(rules.countdown)
+        self._time_limit_ticks = max(1, rules.ticks(rules.time_limit))
+        self._empty_limit_ticks = max(1, rules.ticks(rules.empty_timeout))
+        self._linger_ticks = rules.ticks(rules.ended_linger)
+
+    # -- queries ---------------------------------------------------------------------------
+
+    @property
+    def connected_players(self) -> list[Player]:
+        """Seated, connected players in id order (do not mutate)."""
+        return self._connected
+
+    @property
+    def connected_count(self) -> int:
+        """Number of seated, connected players."""
+        return len(self._connected)
+
+    @property
+    def closed(self) -> bool:
+        """True once an ended match has lingered for ``rules.ended_linger``."""
+        return self.phase is Phase.ENDED and self.tick >= self._phase_end
+
+    def is_protected(self, player: Player) -> bool:
+        """Whether ``player`` is alive and still under spawn protection."""
+        return player.alive and self.tick < player.protected_until
+
+    def phase_ms_left(self) -> int:
+        """Milliseconds until the current phase ends; 0 while waiting."""
+        if self.phase is Phase.WAITING:
+            return 0
+        return self._ticks_to_ms(max(0, self._phase_end - self.tick))
+
+    # -- commands from the worker ----------------------------------------------------------
+
+    def add_player(self, name: str) -> int:
+        """Seat a new player, spawn it and return its id."""
+        if self.phase is Phase.ENDED:
+            raise MatchOver("the match is over")
+        if len(self._connected) >= self.max_players:
+            raise MatchFull(f"all {self.max_players} seats are taken")
+        player = Player(id=self._next_player_id, name=name)
+        self._next_player_id += 1
+        self.players[player.id] = player
+        self._connected.append(player)
+        self._spawn(player, self.tick + 1)
+        self._pending.append(SpawnEvent(player.id))
+        self.roster_version += 1
+        return player.id
+
+    def remove_player(self, player_id: int) -> None:
+        """Disconnect a player: it leaves the simulation but stays in the roster."""
+        player = self.players.get(player_id)
+        if player is None or not player.connected:
+            return
+        player.connected = False
+        player.alive = False
+        player.buttons = 0
+        player.vx = player.vy = 0.0
+        self._connected.remove(player)
+        self.bullets = [b for b in self.bullets if b.owner != player_id]
+        self.roster_version += 1
+
+    def apply_input(self, player_id: int, seq: int, buttons: int, aim: float) -> bool:
+        """Store a player's latest input; False if stale, unknown or disconnected."""
+        player = self.players.get(player_id)
+        if player is None or not player.connected or seq <= player.last_seq:
+            return False
+        if not math.isfinite(aim):
+            return False
+        player.last_seq = seq
+        player.buttons = buttons & _ALL_BUTTONS
+        player.aim = float(aim)
+        return True
+
+    def step(self) -> list[Event]:
+        """Advance one tick and return the events of this tick."""
+        self.tick += 1
+        tick = self.tick
+        events = self._pending
+        self._pending = []
+        self.last_events = events
+        if self.phase is Phase.ENDED or not self._update_phase(tick, events):
+            return events
+        self._respawn(tick, events)
+        self._move_players()
+        self._fire(tick)
+        self._move_bullets(tick, events)
+        return events
+
+    # -- phases ----------------------------------------------------------------------------
+
+    def _update_phase(self, tick: int, events: list[Event]) -> bool:
+        """Phase bookkeeping at the start of a tick; False when the match has just ended."""
+        connected = len(self._connected)
+        if connected == 0:
+            self._empty_ticks += 1
+            if self._empty_ticks >= self._empty_limit_ticks:
+                self._end("abandoned", None)
+                return False
+        else:
+            self._empty_ticks = 0
+        min_players = self.rules.min_players
+        if self.phase is Phase.WAITING and connected >= min_players:
+            self.phase = Phase.COUNTDOWN
+            self._phase_end = tick + self._countdown_ticks
+        if self.phase is Phase.COUNTDOWN:
+            if connected < min_players:
+                self.phase = Phase.WAITING
+                self._phase_end = 0
+            elif tick >= self._phase_end:
+                self._start_running(tick, events)
+        elif self.phase is Phase.RUNNING and tick >= self._phase_end:
+            self._end("time_limit", self._unique_top_scorer())
+            return False
+        if self.phase is Phase.RUNNING:
+            self._running_ticks += 1
+        return True
+
+    def _start_running(self, tick: int, events: list[Event]) -> None:
+        self.phase = Phase.RUNNING
+        self._phase_end = tick + self._time_limit_ticks
+        self.bullets = []
+        for player in self.players.values():
+            player.score = 0
+            player.deaths = 0
+        self.roster_version += 1
+        for player in self._connected:
+            player.alive = False
+        for player in self._connected:
+            self._spawn(player, tick)
+            events.append(SpawnEvent(player.id))
+
+    def _end(self, reason: str, winner_id: int | None) -> None:
+        self.phase = Phase.ENDED
+        self._phase_end = self.tick + self._linger_ticks
+        self.bullets = []
+        ranked = sorted(self.players.values(), key=lambda p: (-p.score, p.deaths, p.id))
+        self.result = MatchResult(
+            reason=reason,
+            winner_id=winner_id,
+            standings=[(p.id, p.name, p.score, p.deaths) for p in ranked],
+            duration_ms=self._ticks_to_ms(self._running_ticks),
+        )
+
+    def _unique_top_scorer(self) -> int | None:
+        best: Player | None = None
+        tied = False
+        for player in self.players.values():
+            if best is None or player.score > best.score:
+                best = player
+                tied = False
+            elif player.score == best.score:
+                tied = True
+        return None if best is None or tied else best.id
+
+    def _ticks_to_ms(self, ticks: int) -> int:
+        return round(ticks * 1000 / self.rules.tick_rate)
+
+    # -- spawning --------------------------------------------------------------------------
+
+    def _spawn(self, player: Player, tick: int) -> None:
+        player.x, player.y = self._choose_spawn_point(player)
+        player.vx = player.vy = 0.0
+        player.health = self.rules.max_health
+        player.alive = True
+        player.protected_until = tick + self._protection_ticks
+
+    def _choose_spawn_point(self, player: Player) -> tuple[float, float]:
+        """The spawn point farthest from alive opponents; ties go to the match RNG."""
+        points = self.rules.spawn_points
+        opponents = [(o.x, o.y) for o in self._connected if o.alive and o is not player]
+        if not opponents:
+            return self._rng.choice(points)
+        best_distance = -1.0
+        best: list[tuple[float, float]] = []
+        for sx, sy in points:
+            distance = min((sx - ox) ** 2 + (sy - oy) ** 2 for ox, oy in opponents)
+            if distance > best_distance:
+                best_distance = distance
+                best = [(sx, sy)]
+            elif distance == best_distance:
+                best.append((sx, sy))
+        return best[0] if len(best) == 1 else self._rng.choice(best)
+
+    def _respawn(self, tick: int, events: list[Event]) -> None:
+        for player in self._connected:
+            if not player.alive and player.respawn_tick <= tick:
+                self._spawn(player, tick)
+                events.append(SpawnEvent(player.id))
+
+    # -- movement and combat ---------------------------------------------------------------
+
+    def _move_players(self) -> None:
+        dt = self._dt
+        r = self._radius
+        accel_step = self._accel_step
+        friction_step = self._friction_step
+        max_speed = self.rules.max_speed
+        max_speed2 = max_speed * max_speed
+        min_x = r
+        max_x = self.rules.arena_width - r
+        min_y = r
+        max_y = self.rules.arena_height - r
+        walls = self._walls
+        for p in self._connected:
+            if not p.alive:
+                continue
+            vx = p.vx
+            vy = p.vy
+            direction = _DIRECTIONS[p.buttons & _MOVE_MASK]
+            if direction is not None:
+                vx += direction[0] * accel_step
+                vy += direction[1] * accel_step
+                speed2 = vx * vx + vy * vy
+                if speed2 > max_speed2:
+                    scale = max_speed / math.sqrt(speed2)
+                    vx *= scale
+                    vy *= scale
+            elif vx != 0.0 or vy != 0.0:
+                speed = math.sqrt(vx * vx + vy * vy)
+                if speed <= friction_step:
+                    vx = vy = 0.0
+                else:
+                    scale = (speed - friction_step) / speed
+                    vx *= scale
+                    vy *= scale
+            x = p.x + vx * dt
+            y = p.y + vy * dt
+            for wx0, wy0, wx1, wy1 in walls:
+                if x + r <= wx0 or x - r >= wx1 or y + r <= wy0 or y - r >= wy1:
+                    continue
+                push = circle_rect_push(x, y, r, wx0, wy0, wx1, wy1)
+                if push is None:
+                    continue
+                px, py = push
+                x += px
+                y += py
+                into = vx * px + vy * py
+                if into < 0.0:
+                    k = into / (px * px + py * py)
+                    vx -= k * px
+                    vy -= k * py
+            if x < min_x:
+                x = min_x
+                vx = max(vx, 0.0)
+            elif x > max_x:
+                x = max_x
+                vx = min(vx, 0.0)
+            if y < min_y:
+                y = min_y
+                vy = max(vy, 0.0)
+            elif y > max_y:
+                y = max_y
+                vy = min(vy, 0.0)
+            p.x = x
+            p.y = y
+            p.vx = vx
+            p.vy = vy
+
+    def _fire(self, tick: int) -> None:
+        r = self._radius
+        speed = self.rules.bullet_speed
+        last_tick = tick + self._lifetime_ticks - 1
+        for p in self._connected:
+            if not (p.buttons & _FIRE and p.alive and tick >= p.next_fire_tick):
+                continue
+            p.next_fire_tick = tick + self._cooldown_ticks
+            cos = math.cos(p.aim)
+            sin = math.sin(p.aim)
+            self.bullets.append(
+                Bullet(
+                    self._next_bullet_id,
+                    p.id,
+                    p.x + cos * r,
+                    p.y + sin * r,
+                    cos * speed,
+                    sin * speed,
+                    last_tick,
+                )
+            )
+            self._next_bullet_id += 1
+
+    def _move_bullets(self, tick: int, events: list[Event]) -> None:
+        if not self.bullets:
+            return
+        dt = self._dt
+        hit_radius = self._hit_radius
+        walls = self._bullet_walls
+        width = self.rules.arena_width
+        height = self.rules.arena_height
+        targets = [p for p in self._connected if p.alive and tick >= p.protected_until]
+        survivors: list[Bullet] = []
+        for b in self.bullets:
+            x0 = b.x
+            y0 = b.y
+            x1 = x0 + b.vx * dt
+            y1 = y0 + b.vy * dt
+            lo_x, hi_x = (x0, x1) if x0 <= x1 else (x1, x0)
+            lo_y, hi_y = (y0, y1) if y0 <= y1 else (y1, y0)
+            first = 2.0
+            for wx0, wy0, wx1, wy1 in walls:
+                if hi_x < wx0 or lo_x > wx1 or hi_y < wy0 or lo_y > wy1:
+                    continue
+                t = segment_rect_hit(x0, y0, x1, y1, wx0, wy0, wx1, wy1)
+                if t is not None and t < first:
+                    first = t
+            victim: Player | None = None
+            for p in targets:
+                if p.id == b.owner or not p.alive:
+                    continue
+                px = p.x
+                py = p.y
+                if (
+                    px + hit_radius < lo_x
+                    or px - hit_radius > hi_x
+                    or py + hit_radius < lo_y
+                    or py - hit_radius > hi_y
+                ):
+                    continue
+                t = segment_circle_hit(x0, y0, x1, y1, px, py, hit_radius)
+                if t is not None and t < first:
+                    first = t
+                    victim = p
+            if victim is not None:
+                if self._hit(b.owner, victim, tick, events):
+                    return
+                continue
+            if first <= 1.0 or tick >= b.last_tick:
+                continue
+            if x1 < 0.0 or x1 > width or y1 < 0.0 or y1 > height:
+                continue
+            b.x = x1
+            b.y = y1
+            survivors.append(b)
+        self.bullets = survivors
+
+    def _hit(self, shooter_id: int, victim: Player, tick: int, events: list[Event]) -> bool:
+        """Apply one bullet hit; True when it ended the match."""
+        damage = min(self.rules.bullet_damage, victim.health)
+        victim.health -= damage
+        events.append(HitEvent(shooter_id, victim.id, damage))
+        if victim.health > 0:
+            return False
+        victim.alive = False
+        victim.vx = victim.vy = 0.0
+        victim.respawn_tick = tick + self._respawn_ticks
+        events.append(KillEvent(shooter_id, victim.id))
+        if self.phase is not Phase.RUNNING:
+            return False
+        killer = self.players[shooter_id]
+        killer.score += 1
+        victim.deaths += 1
+        self.roster_version += 1
+        if killer.score >= self.rules.score_limit:
+            self._end("score_limit", killer.id)
+            return True
+        return False

@@ -1,0 +1,80 @@
+"""Decoding client frames: valid messages, every rejection, and no crash on arbitrary bytes."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+import msgpack
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine.protocol import (
+    CloseCode,
+    InputMessage,
+    PingMessage,
+    ProtocolError,
+    decode_client_frame,
+    quantize_aim,
+    quantize_position,
+)
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        ([1, 0, 0, 0], InputMessage(0, 0, 0.0)),
+        ([1, 7, 31, -3142], InputMessage(7, 31, -3.142)),
+        ([1, 2**32 - 1, 16, 1571], InputMessage(2**32 - 1, 16, 1.571)),
+        ([2, 0], PingMessage(0)),
+        ([2, 2**32 - 1], PingMessage(2**32 - 1)),
+    ],
+)
+def test_valid_frames_decode(frame: list[int], message: object) -> None:
+    assert decode_client_frame(msgpack.packb(frame)) == message
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"", CloseCode.PROTOCOL_ERROR),
+        (b"\xc1", CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb("hello"), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([1, 0, 0]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([1, 0, 0, 0, 0]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([1, 0, 32, 0]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([1, 0, 0, 3143]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([1, 0, 0, 0.5]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([1, 2**32, 0, 0]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([1.0, 0, 0, 0]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([True, 0]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([10, 0]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([2, None]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([1, 0, 0, 0]) + b"\x00", CloseCode.PROTOCOL_ERROR),
+        (bytes(65), CloseCode.FRAME_TOO_LARGE),
+    ],
+)
+def test_invalid_frames_are_rejected_with_their_code(data: bytes, code: CloseCode) -> None:
+    with pytest.raises(ProtocolError) as error:
+        decode_client_frame(data)
+    assert error.value.code == code
+
+
+@given(st.binary(max_size=80))
+def test_arbitrary_bytes_never_raise_anything_but_protocol_error(data: bytes) -> None:
+    with contextlib.suppress(ProtocolError):
+        decode_client_frame(data)
+
+
+@pytest.mark.parametrize(
+    ("angle", "mrad"),
+    [(0.0, 0), (math.pi, 3142), (-math.pi / 2, -1571), (2 * math.pi + 0.5, 500)],
+)
+def test_aim_quantization_wraps_into_range(angle: float, mrad: int) -> None:
+    assert quantize_aim(angle) == mrad
+
+
+def test_positions_travel_in_tenths() -> None:
+    assert quantize_position(123.46) == 1235
