@@ -1,0 +1,178 @@
+"""Arena's settings read from the environment, with named defaults and fail-fast validation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+DEFAULT_TICK_RATE = 20
+DEFAULT_INPUT_RATE = 60.0
+DEFAULT_INPUT_BURST = 30
+DEFAULT_DATABASE_URL = "sqlite:///db.sqlite3"
+DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+DEFAULT_REDIS_PREFIX = "arena"
+DEFAULT_JOIN_TIMEOUT = 3.0
+ENGINE_MODES = ("embedded", "external")
+CHANNEL_LAYERS = ("pubsub", "core")
+INSECURE_DEV_SECRET = "arena-embedded-development-only-secret-key-do-not-deploy"
+
+
+class ConfigError(ValueError):
+    """An environment variable has a value Arena cannot run with."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated settings; see README for what each one means."""
+
+    debug: bool
+    secret_key: str
+    allowed_hosts: tuple[str, ...]
+    database_url: str
+    redis_url: str | None
+    redis_prefix: str
+    channel_layer: str
+    engine: str
+    tick_rate: int
+    input_rate: float
+    input_burst: int
+    join_timeout: float
+    log_level: str
+
+    @property
+    def embedded_engine(self) -> bool:
+        """True when the web process runs the engine itself."""
+        return self.engine == "embedded"
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (use true or false)")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={raw!r} must be between {low:g} and {high:g}")
+    return value
+
+
+def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    value = _number(env, name, default, low, high)
+    if value != int(value):
+        raise ConfigError(f"{name}={env.get(name)!r} must be a whole number")
+    return int(value)
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name}={value!r} must be one of: {', '.join(choices)}")
+    return value
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    raw = (env.get("REDIS_URL") or "").strip()
+    if not raw:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("redis", "rediss", "unix") or not (parsed.hostname or parsed.path):
+        raise ConfigError(f"REDIS_URL={raw!r} is not a redis://, rediss:// or unix:// URL")
+    return raw
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    raw = (env.get("DATABASE_URL") or DEFAULT_DATABASE_URL).strip()
+    scheme = urlparse(raw).scheme
+    if scheme not in ("sqlite", "postgres", "postgresql", "pgsql"):
+        raise ConfigError(f"DATABASE_URL scheme {scheme!r} is not supported (sqlite or postgres)")
+    return raw
+
+
+def load_config(env: Mapping[str, str]) -> Config:
+    """Read and validate Arena's settings from an environment mapping."""
+    redis_url = _redis_url(env)
+    debug = _bool(env, "ARENA_DEBUG", False)
+    engine = _choice(env, "ARENA_ENGINE", "external" if redis_url else "embedded", ENGINE_MODES)
+    if engine == "external" and redis_url is None:
+        raise ConfigError(
+            "ARENA_ENGINE=external needs REDIS_URL: a separate engine process can only reach "
+            "the web processes through a Redis channel layer"
+        )
+    secret_key = env.get("ARENA_SECRET_KEY", "").strip()
+    if not secret_key:
+        if redis_url is not None and not debug:
+            raise ConfigError("ARENA_SECRET_KEY must be set when REDIS_URL is set (production)")
+        secret_key = INSECURE_DEV_SECRET
+    elif len(secret_key) < 32:
+        raise ConfigError("ARENA_SECRET_KEY must be at least 32 characters long")
+    hosts_raw = env.get("ARENA_ALLOWED_HOSTS", "")
+    allowed_hosts = tuple(h.strip() for h in hosts_raw.split(",") if h.strip())
+    prefix = (env.get("ARENA_REDIS_PREFIX") or DEFAULT_REDIS_PREFIX).strip()
+    if not prefix.replace("-", "").replace("_", "").isalnum():
+        raise ConfigError(f"ARENA_REDIS_PREFIX={prefix!r} may hold only letters, digits, - and _")
+    log_level = (env.get("ARENA_LOG_LEVEL") or "INFO").strip().upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"ARENA_LOG_LEVEL={log_level!r} must be DEBUG, INFO, WARNING or ERROR")
+    return Config(
+        debug=debug,
+        secret_key=secret_key,
+        allowed_hosts=allowed_hosts or DEFAULT_ALLOWED_HOSTS,
+        database_url=_database_url(env),
+        redis_url=redis_url,
+        redis_prefix=prefix,
+        channel_layer=_choice(env, "ARENA_CHANNEL_LAYER", "pubsub", CHANNEL_LAYERS),
+        engine=engine,
+        tick_rate=_integer(env, "ARENA_TICK_RATE", DEFAULT_TICK_RATE, 1, 120),
+        input_rate=_number(env, "ARENA_INPUT_RATE", DEFAULT_INPUT_RATE, 1, 1000),
+        input_burst=_integer(env, "ARENA_INPUT_BURST", DEFAULT_INPUT_BURST, 1, 1000),
+        join_timeout=_number(env, "ARENA_JOIN_TIMEOUT", DEFAULT_JOIN_TIMEOUT, 0.1, 60),
+        log_level=log_level,
+    )
+
+
+def channel_layer_settings(config: Config) -> dict[str, object]:
+    """The CHANNEL_LAYERS["default"] entry for this configuration."""
+    if config.redis_url is None:
+        return {
+            "BACKEND": "game.layers.EmbeddedChannelLayer",
+            "CONFIG": {"capacity": 200, "channel_capacity": {"arena.engine.*": 100_000}},
+        }
+    # redis-py 8 defaults socket_timeout to 5 s, the same time the core layer blocks in
+    # BZPOPMIN, so an idle reader times out (channels_redis issue 422). Keep reads open
+    # longer than any blocking call, and find dead peers with TCP keepalive instead.
+    host = {
+        "address": config.redis_url,
+        "socket_timeout": 30,
+        "socket_connect_timeout": 5,
+        "socket_keepalive": True,
+        "health_check_interval": 15,
+    }
+    if config.channel_layer == "pubsub":
+        return {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [host], "prefix": f"{config.redis_prefix}:layer:"},
+        }
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [host],
+            "prefix": f"{config.redis_prefix}:layer:",
+            "capacity": 200,
+            "channel_capacity": {"arena.engine.*": 100_000},
+        },
+    }

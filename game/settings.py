@@ -1,0 +1,88 @@
+"""Django settings for Arena, built from the environment by ``game.config``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from game.config import ConfigError, channel_layer_settings, load_config
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+try:
+    ARENA = load_config(os.environ)
+except ConfigError as exc:
+    raise ImproperlyConfigured(f"Arena configuration error: {exc}") from None
+
+DEBUG = ARENA.debug
+SECRET_KEY = ARENA.secret_key
+ALLOWED_HOSTS = list(ARENA.allowed_hosts)
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
+    "channels",
+    "engine",
+    "game",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "game.urls"
+ASGI_APPLICATION = "game.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+_database = dj_database_url.parse(ARENA.database_url, conn_max_age=0)
+if (
+    _database["ENGINE"] == "django.db.backends.sqlite3"
+    and not Path(_database["NAME"]).is_absolute()
+):
+    _database["NAME"] = str(BASE_DIR / _database["NAME"])
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CHANNEL_LAYERS = {"default": channel_layer_settings(ARENA)}
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"  # filled by `collectstatic`; served from finders until then
+STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/msgpack", BASE_DIR / "node_modules" / "@msgpack" / "msgpack" / "dist.esm"),
+]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": ARENA.log_level},
+    "loggers": {"django": {"level": "INFO" if ARENA.log_level == "DEBUG" else ARENA.log_level}},
+}

@@ -1,0 +1,67 @@
+"""Settings from the environment: defaults, parsing and fail-fast errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from game.config import ConfigError, channel_layer_settings, load_config
+
+GOOD_SECRET = "s" * 40
+
+
+def test_embedded_defaults_need_no_environment() -> None:
+    config = load_config({})
+    assert config.redis_url is None
+    assert config.embedded_engine
+    assert config.tick_rate == 20
+    assert config.database_url.startswith("sqlite:")
+    assert channel_layer_settings(config)["BACKEND"] == "game.layers.EmbeddedChannelLayer"
+
+
+def test_redis_url_selects_external_engine_and_pubsub_layer() -> None:
+    config = load_config({"REDIS_URL": "redis://127.0.0.1:6379/0", "ARENA_SECRET_KEY": GOOD_SECRET})
+    assert config.engine == "external"
+    layer = channel_layer_settings(config)
+    assert layer["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    host = layer["CONFIG"]["hosts"][0]  # type: ignore[index]
+    assert host["socket_timeout"] > 5, "must outlast the core layer's 5 s BZPOPMIN"
+
+
+def test_core_layer_outlasts_bzpopmin() -> None:
+    env = {
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "ARENA_SECRET_KEY": GOOD_SECRET,
+        "ARENA_CHANNEL_LAYER": "core",
+    }
+    layer = channel_layer_settings(load_config(env))
+    assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert layer["CONFIG"]["hosts"][0]["socket_timeout"] > 5  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ARENA_TICK_RATE": "fast"}, "ARENA_TICK_RATE='fast' is not a number"),
+        ({"ARENA_TICK_RATE": "0"}, "must be between 1 and 120"),
+        ({"ARENA_TICK_RATE": "20.5"}, "whole number"),
+        ({"ARENA_DEBUG": "maybe"}, "not a boolean"),
+        ({"REDIS_URL": "http://x"}, "not a redis://"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "ARENA_SECRET_KEY must be set"),
+        ({"ARENA_SECRET_KEY": "short"}, "at least 32 characters"),
+        ({"ARENA_ENGINE": "external"}, "needs REDIS_URL"),
+        ({"ARENA_ENGINE": "cloud"}, "must be one of"),
+        ({"ARENA_CHANNEL_LAYER": "kafka"}, "must be one of"),
+        ({"DATABASE_URL": "mysql://db/x"}, "not supported"),
+        ({"ARENA_REDIS_PREFIX": "a:b"}, "may hold only"),
+        ({"ARENA_LOG_LEVEL": "LOUD"}, "must be DEBUG"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_bad_values_fail_with_a_clear_message(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        load_config(env)
+
+
+def test_allowed_hosts_are_split_and_trimmed() -> None:
+    config = load_config({"ARENA_ALLOWED_HOSTS": " arena.example , .example.org ,"})
+    assert config.allowed_hosts == ("arena.example", ".example.org")
