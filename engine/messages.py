@@ -1,0 +1,94 @@
+"""Channel-layer messages between match consumers and engine workers, in one place.
+
+These never reach a WebSocket; the wire protocol is ``engine.protocol``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+# consumer or match service -> engine worker channel
+CREATE = "engine.create"
+JOIN = "engine.join"
+INPUT = "engine.input"
+LEAVE = "engine.leave"
+# engine worker -> one consumer
+JOINED = "match.joined"
+REJECTED = "match.rejected"
+# engine worker -> match group
+FRAME = "match.frame"
+CLOSED = "match.closed"
+
+
+def match_group(match_id: str) -> str:
+    """The channel-layer group every connection of a match belongs to."""
+    return f"match.{match_id}"
+
+
+class CreateMessage(TypedDict):
+    """Ask a worker to start a match."""
+
+    type: Literal["engine.create"]
+    match_id: str
+    mode: str
+    max_players: int
+    seed: int
+
+
+class JoinMessage(TypedDict):
+    """Ask for a seat; the answer (JOINED or REJECTED) goes to ``reply_to``."""
+
+    type: Literal["engine.join"]
+    match_id: str
+    name: str
+    reply_to: str
+
+
+class InputMessage(TypedDict):
+    """A validated player input for the match's next tick."""
+
+    type: Literal["engine.input"]
+    match_id: str
+    player_id: int
+    seq: int
+    buttons: int
+    aim: float
+
+
+class LeaveMessage(TypedDict):
+    """A connection closed; ``channel`` is the ``reply_to`` of its JOIN, answered or not."""
+
+    type: Literal["engine.leave"]
+    match_id: str
+    channel: str
+
+
+class JoinedMessage(TypedDict):
+    """The seat is granted; ``welcome`` is the WELCOME frame to send to the socket."""
+
+    type: Literal["match.joined"]
+    player_id: int
+    welcome: bytes
+
+
+class RejectedMessage(TypedDict):
+    """The seat is refused; ``code`` is the close code for the socket."""
+
+    type: Literal["match.rejected"]
+    code: int
+    reason: str
+
+
+class FrameMessage(TypedDict):
+    """An encoded frame (SNAPSHOT or RESULT) for every socket of the match."""
+
+    type: Literal["match.frame"]
+    frame: bytes
+
+
+class ClosedMessage(TypedDict):
+    """The match is gone: every socket closes with ``code``."""
+
+    type: Literal["match.closed"]
+    code: int
+    reason: str

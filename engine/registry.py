@@ -1,0 +1,131 @@
+"""Which engine workers are alive and how loaded: in memory (embedded) or in Redis (production)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+import redis.asyncio as aioredis
+
+HEARTBEAT_INTERVAL = 1.0  # seconds between two announcements of a live worker
+WORKER_TTL = 5.0  # a worker not heard from for this long is dead
+
+
+class NoEngineAvailable(RuntimeError):
+    """No live engine worker can take a new match."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerInfo:
+    """A live engine worker: its id, the channel it reads and the matches it runs."""
+
+    worker_id: str
+    channel: str
+    load: int
+
+
+def least_loaded(workers: Iterable[WorkerInfo]) -> WorkerInfo:
+    """The worker with the fewest matches (ties: the smallest id)."""
+    best = min(workers, key=lambda w: (w.load, w.worker_id), default=None)
+    if best is None:
+        raise NoEngineAvailable("no engine worker is running")
+    return best
+
+
+class EngineRegistry(Protocol):
+    """Where engine workers announce themselves and the match service finds them."""
+
+    async def announce(self, worker_id: str, channel: str, load: int) -> None:
+        """Register or refresh a live worker with its current load."""
+
+    async def withdraw(self, worker_id: str) -> None:
+        """Remove a worker that is shutting down."""
+
+    async def reserve(self, worker_id: str) -> None:
+        """Count one more match on a worker before its next announcement."""
+
+    async def live_workers(self) -> list[WorkerInfo]:
+        """The workers heard from within the last WORKER_TTL seconds."""
+
+
+class MemoryEngineRegistry:
+    """Registry for one process: the embedded engine and the web views share it."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._workers: dict[str, tuple[str, int, float]] = {}
+
+    async def announce(self, worker_id: str, channel: str, load: int) -> None:
+        """Register or refresh a live worker with its current load."""
+        self._workers[worker_id] = (channel, load, self._clock())
+
+    async def withdraw(self, worker_id: str) -> None:
+        """Remove a worker that is shutting down."""
+        self._workers.pop(worker_id, None)
+
+    async def reserve(self, worker_id: str) -> None:
+        """Count one more match on a worker before its next announcement."""
+        if worker_id in self._workers:
+            channel, load, seen = self._workers[worker_id]
+            self._workers[worker_id] = (channel, load + 1, seen)
+
+    async def live_workers(self) -> list[WorkerInfo]:
+        """The workers heard from within the last WORKER_TTL seconds."""
+        now = self._clock()
+        return [
+            WorkerInfo(worker_id, channel, load)
+            for worker_id, (channel, load, seen) in self._workers.items()
+            if now - seen <= WORKER_TTL
+        ]
+
+
+class RedisEngineRegistry:
+    """Registry shared by every process on one Redis: two hashes, liveness by timestamp."""
+
+    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+        self._redis = client
+        self._workers_key = f"{prefix}:engines"
+        self._load_key = f"{prefix}:engine-load"
+
+    async def announce(self, worker_id: str, channel: str, load: int) -> None:
+        """Register or refresh a live worker with its current load."""
+        entry = json.dumps({"channel": channel, "seen": time.time()})
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._workers_key, worker_id, entry)
+            pipe.hset(self._load_key, worker_id, load)
+            await pipe.execute()
+
+    async def withdraw(self, worker_id: str) -> None:
+        """Remove a worker that is shutting down."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(self._workers_key, worker_id)
+            pipe.hdel(self._load_key, worker_id)
+            await pipe.execute()
+
+    async def reserve(self, worker_id: str) -> None:
+        """Count one more match on a worker before its next announcement."""
+        await self._redis.hincrby(self._load_key, worker_id, 1)
+
+    async def live_workers(self) -> list[WorkerInfo]:
+        """The workers heard from within the last WORKER_TTL seconds; forgets dead ones."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self._workers_key)
+            pipe.hgetall(self._load_key)
+            entries, loads = await pipe.execute()
+        now = time.time()
+        live: list[WorkerInfo] = []
+        dead: list[bytes] = []
+        for raw_id, raw_entry in entries.items():
+            entry = json.loads(raw_entry)
+            if now - entry["seen"] > WORKER_TTL:
+                dead.append(raw_id)
+                continue
+            load = int(loads.get(raw_id, 0))
+            live.append(WorkerInfo(raw_id.decode(), entry["channel"], load))
+        if dead:
+            await self._redis.hdel(self._workers_key, *dead)
+            await self._redis.hdel(self._load_key, *dead)
+        return live
