@@ -1,0 +1,22 @@
+"""ASGI entry point: HTTP through Django, match sockets through Channels, the engine by lifespan."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "game.settings")
+django_http = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from game.lifespan import EngineLifespan  # noqa: E402
+from game.origin import browser_origin_validator  # noqa: E402
+from game.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_http,
+        "websocket": browser_origin_validator(URLRouter(websocket_urlpatterns)),
+        "lifespan": EngineLifespan(),
+    }
+)

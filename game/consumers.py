@@ -1,0 +1,175 @@
+"""The player's match socket: seat request, rate-limited inputs, frames to the client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from engine import messages
+from engine.protocol import (
+    CloseCode,
+    InputMessage,
+    ProtocolError,
+    decode_client_frame,
+    encode_pong,
+)
+from game.models import Match
+from game.names import InvalidName, clean_display_name
+from game.ratelimit import FrameRateLimiter
+
+logger = logging.getLogger(__name__)
+
+
+class MatchConsumer(AsyncWebsocketConsumer):
+    """One player's connection to one match."""
+
+    player_id: int | None = None
+    closing: bool = False
+    match_id: str = ""
+    group: str | None = None
+    engine_channel: str | None = None
+    join_timer: asyncio.Task[None] | None = None
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Route frames and client input without Channels' per-message database cleanup.
+
+        Channels awaits ``aclose_old_connections()`` (a thread hop) before every handler; only
+        the connect handler touches the database, so the 20 Hz paths skip it.
+        """
+        kind = message["type"]
+        if kind == messages.FRAME:
+            if self.player_id is not None and not self.closing:
+                await self.base_send({"type": "websocket.send", "bytes": message["frame"]})
+        elif kind == "websocket.receive":
+            await self.websocket_receive(message)
+        else:
+            await super().dispatch(message)
+
+    async def connect(self) -> None:
+        """Accept, check the match and the name, join the match group and ask for a seat."""
+        await self.accept()
+        self.limiter = FrameRateLimiter(settings.ARENA.input_rate, settings.ARENA.input_burst)
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        try:
+            name = clean_display_name(query.get("name", [""])[0])
+        except InvalidName as exc:
+            await self.close_with(CloseCode.BAD_NAME, str(exc))
+            return
+        match = await self._find_match(self.scope["url_route"]["kwargs"]["match_id"])
+        if match is None:
+            await self.close_with(CloseCode.MATCH_NOT_FOUND, "no such match")
+            return
+        if match.status == Match.Status.OVER:
+            await self.close_with(CloseCode.MATCH_OVER, "match is over")
+            return
+        self.match_id = str(match.id)
+        self.engine_channel = match.engine_channel
+        self.group = messages.match_group(self.match_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        join: messages.JoinMessage = {
+            "type": "engine.join",
+            "match_id": self.match_id,
+            "name": name,
+            "reply_to": self.channel_name,
+        }
+        await self.channel_layer.send(self.engine_channel, join)
+        self.join_timer = asyncio.create_task(self._expire_join(settings.ARENA.join_timeout))
+
+    async def _find_match(self, raw_id: str) -> Match | None:
+        try:
+            match_id = uuid.UUID(raw_id)
+        except ValueError:
+            return None
+        return await Match.objects.filter(id=match_id).afirst()
+
+    async def _expire_join(self, timeout: float) -> None:
+        await asyncio.sleep(timeout)
+        if self.player_id is None and not self.closing:
+            logger.warning(
+                "engine %s did not answer a join in %.1f s", self.engine_channel, timeout
+            )
+            await self.close_with(CloseCode.ENGINE_UNAVAILABLE, "the match's engine did not answer")
+
+    async def match_joined(self, message: messages.JoinedMessage) -> None:
+        """The engine granted a seat: greet the client; snapshots flow from now on."""
+        self._cancel_join_timer()
+        if self.closing:
+            return
+        await self.send(bytes_data=message["welcome"])
+        self.player_id = message["player_id"]
+
+    async def match_rejected(self, message: messages.RejectedMessage) -> None:
+        """The engine refused the seat."""
+        self._cancel_join_timer()
+        await self.close_with(CloseCode(message["code"]), message["reason"])
+
+    async def match_closed(self, message: messages.ClosedMessage) -> None:
+        """The match ended or its engine is shutting down."""
+        await self.close_with(CloseCode(message["code"]), message["reason"])
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Validate one client frame and act on it; bad frames close the socket with a code."""
+        if self.closing:
+            return
+        if bytes_data is None:
+            await self.close_with(CloseCode.BINARY_ONLY, "frames must be binary msgpack")
+            return
+        if not self.limiter.allow(time.monotonic()):
+            if self.limiter.flooding:
+                await self.close_with(CloseCode.RATE_LIMITED, "too many frames")
+            return
+        try:
+            frame = decode_client_frame(bytes_data)
+        except ProtocolError as exc:
+            await self.close_with(exc.code, str(exc))
+            return
+        if self.player_id is None:
+            return
+        if isinstance(frame, InputMessage):
+            assert self.engine_channel is not None
+            forward: messages.InputMessage = {
+                "type": "engine.input",
+                "match_id": self.match_id,
+                "player_id": self.player_id,
+                "seq": frame.seq,
+                "buttons": frame.buttons,
+                "aim": frame.aim,
+            }
+            await self.channel_layer.send(self.engine_channel, forward)
+        else:
+            await self.send(bytes_data=encode_pong(frame.nonce, int(time.time() * 1000)))
+
+    async def disconnect(self, code: int) -> None:
+        """Leave the match group and give the seat back to the engine."""
+        self.closing = True
+        self._cancel_join_timer()
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.engine_channel is not None:
+            leave: messages.LeaveMessage = {
+                "type": "engine.leave",
+                "match_id": self.match_id,
+                "channel": self.channel_name,
+            }
+            with contextlib.suppress(Exception):
+                await self.channel_layer.send(self.engine_channel, leave)
+
+    async def close_with(self, code: CloseCode, reason: str) -> None:
+        """Close the socket once with a documented close code."""
+        if self.closing:
+            return
+        self.closing = True
+        await self.close(code=int(code), reason=reason[:120])
+
+    def _cancel_join_timer(self) -> None:
+        if self.join_timer is not None and self.join_timer is not asyncio.current_task():
+            self.join_timer.cancel()
+        self.join_timer = None

@@ -1,0 +1,54 @@
+"""The database record of a match: its settings, its owning engine and its result."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class Match(models.Model):
+    """A match created through the API or the lobby; the engine that owns it plays it."""
+
+    class Mode(models.TextChoices):
+        DUEL = "duel"
+        FFA = "ffa"
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        OVER = "over"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    mode = models.CharField(max_length=8, choices=Mode.choices)
+    max_players = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    engine_id = models.CharField(max_length=64)
+    engine_channel = models.CharField(max_length=200)
+    seed = models.BigIntegerField(default=0, help_text="the simulation seed, for replays")
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.mode} match {self.id} ({self.status})"
+
+    @property
+    def ws_path(self) -> str:
+        """The WebSocket path players connect to."""
+        return f"/ws/match/{self.id}/"
+
+    def to_api(self) -> dict[str, object]:
+        """The match object of the HTTP API (docs/protocol.md section 2)."""
+        return {
+            "id": str(self.id),
+            "mode": self.mode,
+            "max_players": self.max_players,
+            "status": self.status,
+            "created_at": self.created_at.isoformat(),
+            "ws_path": self.ws_path,
+            "result": self.result,
+        }

@@ -1,0 +1,221 @@
+"""The match consumer driven by WebsocketCommunicator against a real in-process engine worker."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgpack
+import pytest
+
+from engine.protocol import Button, CloseCode, MessageType, Phase, PlayerFlag
+from engine.worker import EngineWorker
+from game.models import Match
+from game.services import create_match, validate_match_request
+from tests.game.conftest import Connect
+from tests.helpers import SocketClosed, next_frame, player_entry, wait_for, wait_for_close
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(20)]
+
+
+def input_frame(seq: int, buttons: int, aim_mrad: int = 0) -> bytes:
+    return msgpack.packb([MessageType.INPUT, seq, buttons, aim_mrad])
+
+
+async def new_match(mode: str = "ffa", max_players: int | None = None) -> str:
+    match = await create_match(validate_match_request(mode, max_players))
+    return str(match.id)
+
+
+async def test_join_sends_welcome_then_a_snapshot_every_tick(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    match_id = await new_match()
+    comm = await connect(match_id, "Ada")
+    welcome = await next_frame(comm)
+    assert welcome[0] == MessageType.WELCOME
+    body = welcome[1]
+    assert body["match_id"] == match_id and body["player_id"] == 0
+    assert body["tick_rate"] == engine.rules.tick_rate
+    assert body["arena"]["width"] > 0 and body["arena"]["walls"]
+    ticks = []
+    for _ in range(5):
+        snapshot = await wait_for(comm, MessageType.SNAPSHOT)
+        ticks.append(snapshot[1])
+        assert player_entry(snapshot, 0) is not None
+    assert ticks == list(range(ticks[0], ticks[0] + 5)), "one snapshot per tick, none skipped"
+
+
+async def test_inputs_reach_the_engine_and_move_the_player(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    comm = await connect(await new_match(), "Ada")
+    await wait_for(comm, MessageType.WELCOME)
+    start = player_entry(await wait_for(comm, MessageType.SNAPSHOT), 0)
+    assert start is not None
+    await comm.send_to(bytes_data=input_frame(1, Button.RIGHT))
+    moved = await wait_for(
+        comm, MessageType.SNAPSHOT, where=lambda s: player_entry(s, 0)[1] > start[1] + 50
+    )
+    assert player_entry(moved, 0)[2] == pytest.approx(start[2], abs=5), "only x changes"
+
+
+async def test_players_see_each_other_and_a_leaver_disappears(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    match_id = await new_match()
+    ada = await connect(match_id, "Ada")
+    bo = await connect(match_id, "Bo")
+    ada_id = (await wait_for(ada, MessageType.WELCOME))[1]["player_id"]
+    bo_id = (await wait_for(bo, MessageType.WELCOME))[1]["player_id"]
+    assert ada_id != bo_id
+    both = await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: len(s[4]) == 2)
+    assert {p[0] for p in both[4]} == {ada_id, bo_id}
+    assert both[2] in (Phase.WAITING, Phase.COUNTDOWN)
+
+    await bo.disconnect()
+    alone = await wait_for(
+        ada, MessageType.SNAPSHOT, where=lambda s: s[7] is not None and len(s[4]) == 1
+    )
+    roster = {entry[0]: entry for entry in alone[7]}
+    assert roster[bo_id][1] == "Bo" and roster[bo_id][4] is False
+    assert roster[ada_id][4] is True
+    assert len(engine.matches[match_id].seats) == 1
+
+
+async def test_a_socket_closed_before_its_seat_reply_still_frees_the_seat(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    match_id = await new_match("duel")
+    first = await connect(match_id, "Ada")
+    await first.disconnect()  # may beat the engine's JOINED reply
+    ada = await connect(match_id, "Ada")
+    bo = await connect(match_id, "Bo")
+    await wait_for(ada, MessageType.WELCOME)
+    await wait_for(bo, MessageType.WELCOME)
+
+
+@pytest.mark.parametrize(
+    ("target", "name", "code"),
+    [
+        (lambda match_id: str(uuid.uuid4()), "Ada", CloseCode.MATCH_NOT_FOUND),
+        (lambda match_id: "not-a-uuid", "Ada", CloseCode.MATCH_NOT_FOUND),
+        (lambda match_id: match_id, None, CloseCode.BAD_NAME),
+        (lambda match_id: match_id, "<b>", CloseCode.BAD_NAME),
+    ],
+    ids=["unknown-match", "malformed-id", "no-name", "bad-name"],
+)
+async def test_refused_joins_close_with_a_documented_code(
+    engine: EngineWorker, connect: Connect, target, name: str | None, code: CloseCode
+) -> None:
+    comm = await connect(target(await new_match()), name)
+    assert await wait_for_close(comm) == code
+
+
+async def test_a_full_match_refuses_the_next_player(engine: EngineWorker, connect: Connect) -> None:
+    match_id = await new_match("duel")
+    for name in ("Ada", "Bo"):
+        await wait_for(await connect(match_id, name), MessageType.WELCOME)
+    third = await connect(match_id, "Cy")
+    assert await wait_for_close(third) == CloseCode.MATCH_FULL
+
+
+async def test_a_match_that_is_over_refuses_players(engine: EngineWorker, connect: Connect) -> None:
+    match_id = await new_match()
+    await Match.objects.filter(id=match_id).aupdate(status=Match.Status.OVER)
+    assert await wait_for_close(await connect(match_id)) == CloseCode.MATCH_OVER
+
+
+async def test_an_engine_that_never_answers_closes_with_engine_unavailable(
+    engine: EngineWorker, connect: Connect, arena_settings
+) -> None:
+    arena_settings(join_timeout=0.3)
+    match_id = await new_match()
+    await Match.objects.filter(id=match_id).aupdate(engine_channel="arena.engine.nobody")
+    assert await wait_for_close(await connect(match_id)) == CloseCode.ENGINE_UNAVAILABLE
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ({"text_data": "hello"}, CloseCode.BINARY_ONLY),
+        ({"bytes_data": b"\xc1"}, CloseCode.PROTOCOL_ERROR),
+        ({"bytes_data": msgpack.packb({"type": 1})}, CloseCode.PROTOCOL_ERROR),
+        ({"bytes_data": msgpack.packb([99])}, CloseCode.PROTOCOL_ERROR),
+        ({"bytes_data": msgpack.packb([1, 1, 64, 0])}, CloseCode.PROTOCOL_ERROR),
+        ({"bytes_data": msgpack.packb([1, 1, 1, 5000])}, CloseCode.PROTOCOL_ERROR),
+        ({"bytes_data": msgpack.packb([1, -1, 1, 0])}, CloseCode.PROTOCOL_ERROR),
+        ({"bytes_data": msgpack.packb([1, "1", 1, 0])}, CloseCode.PROTOCOL_ERROR),
+        ({"bytes_data": msgpack.packb([1, True, 1, 0])}, CloseCode.PROTOCOL_ERROR),
+        ({"bytes_data": msgpack.packb([2, 1, 2])}, CloseCode.PROTOCOL_ERROR),
+        ({"bytes_data": bytes(100)}, CloseCode.FRAME_TOO_LARGE),
+    ],
+    ids=[
+        "text",
+        "not-msgpack",
+        "map",
+        "unknown-type",
+        "buttons-range",
+        "aim-range",
+        "negative-seq",
+        "string-seq",
+        "bool-seq",
+        "ping-arity",
+        "too-large",
+    ],
+)
+async def test_bad_frames_close_with_a_code_and_never_reach_the_engine(
+    engine: EngineWorker, connect: Connect, frame: dict, code: CloseCode
+) -> None:
+    match_id = await new_match()
+    bad = await connect(match_id, "Mallory")
+    good = await connect(match_id, "Ada")
+    await wait_for(bad, MessageType.WELCOME)
+    await wait_for(good, MessageType.WELCOME)
+    await bad.send_to(**frame)
+    assert await wait_for_close(bad) == code
+    # the other player keeps playing
+    await wait_for(good, MessageType.SNAPSHOT)
+    await wait_for(good, MessageType.SNAPSHOT)
+
+
+async def test_flooding_is_rate_limited_then_closed(engine: EngineWorker, connect: Connect) -> None:
+    comm = await connect(await new_match(), "Flood")
+    await wait_for(comm, MessageType.WELCOME)
+    for seq in range(1, 400):
+        await comm.send_to(bytes_data=input_frame(seq, 0))
+    assert await wait_for_close(comm) == CloseCode.RATE_LIMITED
+
+
+async def test_ping_gets_a_pong_with_the_same_nonce(engine: EngineWorker, connect: Connect) -> None:
+    comm = await connect(await new_match(), "Ada")
+    await wait_for(comm, MessageType.WELCOME)
+    await comm.send_to(bytes_data=msgpack.packb([MessageType.PING, 12345]))
+    pong = await wait_for(comm, MessageType.PONG)
+    assert pong[1] == 12345 and pong[2] > 1_600_000_000_000
+
+
+async def test_frames_before_welcome_are_ignored(engine: EngineWorker, connect: Connect) -> None:
+    comm = await connect(await new_match(), "Early")
+    await comm.send_to(bytes_data=input_frame(1, Button.RIGHT))
+    first = await next_frame(comm)
+    assert first[0] == MessageType.WELCOME, "WELCOME is always the first frame"
+
+
+async def test_snapshot_flags_show_alive_players(engine: EngineWorker, connect: Connect) -> None:
+    comm = await connect(await new_match(), "Ada")
+    await wait_for(comm, MessageType.WELCOME)
+    snapshot = await wait_for(comm, MessageType.SNAPSHOT)
+    entry = player_entry(snapshot, 0)
+    assert entry is not None and entry[5] & PlayerFlag.ALIVE and entry[4] > 0
+
+
+async def test_closing_is_clean_when_the_engine_stops(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    comm = await connect(await new_match(), "Ada")
+    await wait_for(comm, MessageType.WELCOME)
+    await engine.stop()
+    with pytest.raises(SocketClosed) as closed:
+        while True:
+            await next_frame(comm)
+    assert closed.value.code == CloseCode.GOING_AWAY

@@ -1,0 +1,81 @@
+"""Test helpers that wait for frames and closes instead of sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import msgpack
+from channels.testing import WebsocketCommunicator
+
+from engine.protocol import MessageType
+
+
+class SocketClosed(AssertionError):
+    """The socket closed while a test waited for a frame."""
+
+    def __init__(self, code: int | None) -> None:
+        super().__init__(f"socket closed with code {code}")
+        self.code = code
+
+
+def decode(data: bytes) -> list[Any]:
+    """Decode one server frame."""
+    frame = msgpack.unpackb(data, raw=False)
+    assert isinstance(frame, list), frame
+    return frame
+
+
+async def next_frame(comm: WebsocketCommunicator, timeout: float = 2.0) -> list[Any]:
+    """The next binary frame the consumer sends; raises SocketClosed on a close."""
+    output = await comm.receive_output(timeout)
+    if output["type"] == "websocket.close":
+        raise SocketClosed(output.get("code"))
+    assert output["type"] == "websocket.send", output
+    assert output.get("bytes") is not None, "server frames are binary"
+    return decode(output["bytes"])
+
+
+async def wait_for(
+    comm: WebsocketCommunicator, kind: MessageType, timeout: float = 3.0, where: Any = None
+) -> list[Any]:
+    """Skip frames until one of ``kind`` (matching ``where`` if given) arrives."""
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = await next_frame(comm, timeout)
+            if frame[0] == kind and (where is None or where(frame)):
+                return frame
+
+
+async def wait_for_close(comm: WebsocketCommunicator, timeout: float = 3.0) -> int | None:
+    """Skip frames until the server closes the socket; returns the close code."""
+    async with asyncio.timeout(timeout):
+        while True:
+            output = await comm.receive_output(timeout)
+            if output["type"] == "websocket.close":
+                return output.get("code")
+
+
+def player_entry(snapshot: list[Any], player_id: int) -> list[Any] | None:
+    """The ``[id, x, y, aim, health, flags]`` entry of one player in a SNAPSHOT, if present."""
+    return next((p for p in snapshot[4] if p[0] == player_id), None)
+
+
+async def next_tick(engine: Any) -> None:
+    """Wait until the engine worker has run one more tick."""
+    start = engine.stats.ticks
+    async with asyncio.timeout(2):
+        while engine.stats.ticks == start:
+            await asyncio.sleep(0)
+
+
+async def until(engine: Any, condition: Any, max_ticks: int = 200) -> None:
+    """Wait tick by tick until the (possibly async) ``condition`` holds."""
+    for _ in range(max_ticks):
+        holds = condition()
+        if asyncio.iscoroutine(holds):
+            holds = await holds
+        if holds:
+            return
+        await next_tick(engine)
+    raise AssertionError(f"condition still false after {max_ticks} ticks")
