@@ -1,0 +1,148 @@
+"""Real server processes for end-to-end tests: uvicorn web servers and runengine workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+UVICORN_FLAGS = ["--ws-per-message-deflate", "false", "--ws-max-size", "4096", "--lifespan", "on"]
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    """A set of server processes sharing one environment (Redis, database, key prefix)."""
+
+    env: dict[str, str]
+    logs: Path
+    processes: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+        log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        process = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        self.processes.append((name, process))
+        return process
+
+    def migrate(self) -> None:
+        """Create the database schema."""
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+
+    def start_engine(self, name: str) -> None:
+        """Start a `runengine` worker process."""
+        self._spawn(name, [sys.executable, "manage.py", "runengine", "--worker-id", name])
+
+    def start_web(self, name: str) -> str:
+        """Start a uvicorn web process; returns its base URL once it answers."""
+        port = free_port()
+        args = [sys.executable, "-m", "uvicorn", "game.asgi:application", "--port", str(port)]
+        self._spawn(name, args + UVICORN_FLAGS)
+        base = f"http://127.0.0.1:{port}"
+        self.wait_until(lambda: _answers(base), f"{name} to answer on {base}")
+        return base
+
+    def wait_for_engines(self, base: str, count: int) -> None:
+        """Wait until the web process at ``base`` sees ``count`` live engine workers."""
+        self.wait_until(
+            lambda: len(_health(base).get("engines", [])) >= count, f"{count} engine(s) to register"
+        )
+
+    def wait_until(self, condition, what: str, timeout: float = 20.0) -> None:  # noqa: ANN001
+        """Poll ``condition`` until true; fails with the process logs when it never is."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name, process in self.processes:
+                if process.poll() is not None:
+                    raise AssertionError(f"{name} exited with {process.returncode}\n{self.dump()}")
+            if condition():
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}\n{self.dump()}")
+
+    def dump(self) -> str:
+        """Every process's log, for failure messages."""
+        parts = []
+        for name, _ in self.processes:
+            text = (self.logs / f"{name}.log").read_text(errors="replace")
+            parts.append(f"--- {name} ---\n{text[-4000:]}")
+        return "\n".join(parts)
+
+    def stop(self) -> None:
+        """Stop every process: SIGTERM, then SIGKILL after a grace period."""
+        for _, process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for _, process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def http_json(method: str, url: str, body: object | None = None) -> tuple[int, dict]:
+    """One HTTP request with a JSON body; returns the status and the decoded JSON answer."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def _answers(base: str) -> bool:
+    try:
+        return http_json("GET", f"{base}/api/matches/")[0] == 200
+    except (OSError, ValueError):
+        return False
+
+
+def _health(base: str) -> dict:
+    try:
+        return http_json("GET", f"{base}/healthz")[1]
+    except (OSError, ValueError):
+        return {}
+
+
+def base_env(tmp: Path, redis_url: str | None, prefix: str, **extra: str) -> dict[str, str]:
+    """Environment for server processes: the test's Redis, database and key prefix."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARENA_", "REDIS_URL"))}
+    env.update(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp / 'arena.sqlite3'}",
+            "ARENA_SECRET_KEY": "e2e-" + "x" * 40,
+            "ARENA_REDIS_PREFIX": prefix,
+            "ARENA_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    env.update(extra)
+    return env
