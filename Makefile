@@ -1,0 +1,61 @@
+# Arena: `make run` serves the game (embedded, no services); `make test` runs every test.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
+# Snapshots are small quantized msgpack frames: permessage-deflate would cost tens of KiB of
+# zlib state per socket and CPU per frame for little gain. Client frames are tiny, so cap them.
+UVICORN_FLAGS := --ws-per-message-deflate false --ws-max-size 4096 --lifespan on
+
+.PHONY: run test install lint chromium redis migrate bench clean
+
+run: install migrate
+	$(BIN)/uvicorn game.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_FLAGS)
+
+test: install chromium redis
+	$(BIN)/python -m pytest
+	node --test static/js/
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Browser tests drive Debian's Chromium through Playwright.
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  echo "installing Debian's chromium"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+# Redis-backed tests use a real Redis on 127.0.0.1:6379; start one if nothing answers there.
+redis:
+	@redis-cli -u $(REDIS_TEST_URL) ping >/dev/null 2>&1 || { \
+	  echo "starting redis-server"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  command -v redis-server >/dev/null || { $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server; }; \
+	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; \
+	  for i in 1 2 3 4 5 6 7 8 9 10; do redis-cli ping >/dev/null 2>&1 && break; sleep 0.5; done; \
+	  redis-cli ping; }
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles artifacts .pytest_cache
