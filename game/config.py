@@ -13,6 +13,9 @@ DEFAULT_DATABASE_URL = "sqlite:///db.sqlite3"
 DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 DEFAULT_REDIS_PREFIX = "arena"
 DEFAULT_JOIN_TIMEOUT = 3.0
+DEFAULT_TIME_LIMIT = 180.0
+DEFAULT_SCORE_LIMIT = 10
+DEFAULT_COUNTDOWN = 3.0
 ENGINE_MODES = ("embedded", "external")
 CHANNEL_LAYERS = ("pubsub", "core")
 INSECURE_DEV_SECRET = "arena-embedded-development-only-secret-key-do-not-deploy"
@@ -38,6 +41,9 @@ class Config:
     input_rate: float
     input_burst: int
     join_timeout: float
+    time_limit: float
+    score_limit: int
+    countdown: float
     log_level: str
 
     @property
@@ -141,6 +147,9 @@ def load_config(env: Mapping[str, str]) -> Config:
         input_rate=_number(env, "ARENA_INPUT_RATE", DEFAULT_INPUT_RATE, 1, 1000),
         input_burst=_integer(env, "ARENA_INPUT_BURST", DEFAULT_INPUT_BURST, 1, 1000),
         join_timeout=_number(env, "ARENA_JOIN_TIMEOUT", DEFAULT_JOIN_TIMEOUT, 0.1, 60),
+        time_limit=_number(env, "ARENA_TIME_LIMIT", DEFAULT_TIME_LIMIT, 1, 3600),
+        score_limit=_integer(env, "ARENA_SCORE_LIMIT", DEFAULT_SCORE_LIMIT, 1, 1000),
+        countdown=_number(env, "ARENA_COUNTDOWN", DEFAULT_COUNTDOWN, 0.05, 60),
         log_level=log_level,
     )
 

@@ -46,7 +46,13 @@ def engine_registry() -> EngineRegistry:
 
 def game_rules() -> Rules:
     """The rules every new match runs with."""
-    return Rules(tick_rate=settings.ARENA.tick_rate)
+    arena = settings.ARENA
+    return Rules(
+        tick_rate=arena.tick_rate,
+        time_limit=arena.time_limit,
+        score_limit=arena.score_limit,
+        countdown=arena.countdown,
+    )
 
 
 def build_worker(worker_id: str | None = None) -> EngineWorker:

@@ -54,6 +54,8 @@ def test_core_layer_outlasts_bzpopmin() -> None:
         ({"DATABASE_URL": "mysql://db/x"}, "not supported"),
         ({"ARENA_REDIS_PREFIX": "a:b"}, "may hold only"),
         ({"ARENA_LOG_LEVEL": "LOUD"}, "must be DEBUG"),
+        ({"ARENA_TIME_LIMIT": "0"}, "must be between 1 and 3600"),
+        ({"ARENA_SCORE_LIMIT": "1.5"}, "whole number"),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )

@@ -1,0 +1,49 @@
+/**
+ * Text formatting for the HUD and the lobby. Pure.
+ */
+
+/** Milliseconds as a countdown clock `mm:ss`, rounding up so that 0:00 means "now". */
+export function formatClock(ms) {
+  const total = Math.max(0, Math.ceil((Number(ms) || 0) / 1000));
+  const minutes = Math.floor(total / 60);
+  const seconds = total % 60;
+  return `${String(minutes).padStart(2, "0")}:${String(seconds).padStart(2, "0")}`;
+}
+
+/** How long ago an ISO 8601 time was, in words ("just now", "3 min ago"). */
+export function timeAgo(isoTime, nowMs) {
+  const then = Date.parse(isoTime);
+  if (Number.isNaN(then)) return "";
+  const seconds = Math.max(0, Math.round((nowMs - then) / 1000));
+  if (seconds < 10) return "just now";
+  if (seconds < 60) return `${seconds} s ago`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  return `${Math.floor(minutes / 60)} h ago`;
+}
+
+/** Players sorted for a scoreboard: most kills, then fewest deaths, then lowest id. */
+export function rankRoster(roster) {
+  return [...roster].sort((a, b) => b.score - a.score || a.deaths - b.deaths || a.id - b.id);
+}
+
+/** Human text for why a match ended. */
+export function describeEndReason(reason) {
+  switch (reason) {
+    case "score_limit":
+      return "Score limit reached";
+    case "time_limit":
+      return "Time is up";
+    case "abandoned":
+      return "Match abandoned";
+    default:
+      return reason ? String(reason) : "";
+  }
+}
+
+/** Match id from a location hash like `#match=<id>`, or null. */
+export function matchIdFromHash(hash) {
+  const params = new URLSearchParams(String(hash ?? "").replace(/^#/, ""));
+  const id = params.get("match");
+  return id && /^[0-9a-fA-F-]{1,64}$/.test(id) ? id : null;
+}

@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+
+import { playerColor, playerHue } from "./colors.js";
+import { describeEndReason, formatClock, matchIdFromHash, rankRoster, timeAgo } from "./format.js";
+
+test("formatClock shows mm:ss rounded up", () => {
+  assert.equal(formatClock(0), "00:00");
+  assert.equal(formatClock(-50), "00:00");
+  assert.equal(formatClock(1), "00:01");
+  assert.equal(formatClock(59000), "00:59");
+  assert.equal(formatClock(59001), "01:00");
+  assert.equal(formatClock(180000), "03:00");
+  assert.equal(formatClock(754321), "12:35");
+});
+
+test("timeAgo", () => {
+  const now = Date.parse("2025-01-01T12:00:00Z");
+  assert.equal(timeAgo("2025-01-01T11:59:55Z", now), "just now");
+  assert.equal(timeAgo("2025-01-01T11:59:30Z", now), "30 s ago");
+  assert.equal(timeAgo("2025-01-01T11:57:00Z", now), "3 min ago");
+  assert.equal(timeAgo("2025-01-01T09:00:00Z", now), "3 h ago");
+  assert.equal(timeAgo("not a date", now), "");
+});
+
+test("rankRoster sorts by kills, deaths, id", () => {
+  const ranked = rankRoster([
+    { id: 2, score: 3, deaths: 1 },
+    { id: 0, score: 5, deaths: 4 },
+    { id: 1, score: 3, deaths: 1 },
+    { id: 3, score: 3, deaths: 0 },
+  ]);
+  assert.deepEqual(ranked.map((e) => e.id), [0, 3, 1, 2]);
+});
+
+test("matchIdFromHash", () => {
+  assert.equal(
+    matchIdFromHash("#match=5f0c2a1e-1111-4222-8333-944455556666"),
+    "5f0c2a1e-1111-4222-8333-944455556666",
+  );
+  assert.equal(matchIdFromHash(""), null);
+  assert.equal(matchIdFromHash("#other=1"), null);
+  assert.equal(matchIdFromHash("#match=<script>"), null);
+});
+
+test("describeEndReason", () => {
+  assert.equal(describeEndReason("score_limit"), "Score limit reached");
+  assert.equal(describeEndReason("time_limit"), "Time is up");
+  assert.equal(describeEndReason("abandoned"), "Match abandoned");
+});
+
+test("player colours are stable and distinct for neighbouring ids", () => {
+  assert.equal(playerColor(3), playerColor(3));
+  for (let id = 0; id < 8; id += 1) {
+    const hue = playerHue(id);
+    assert.ok(hue >= 0 && hue < 360);
+    const next = playerHue(id + 1);
+    const gap = Math.min(Math.abs(hue - next), 360 - Math.abs(hue - next));
+    assert.ok(gap > 30, `ids ${id} and ${id + 1} differ by ${gap}°`);
+  }
+});

@@ -1,0 +1,441 @@
+/**
+ * Arena client entry point: lobby → create or join a match → play → results → lobby.
+ */
+
+import { createMatch } from "./api.js";
+import { playerColor } from "./colors.js";
+import { matchIdFromHash } from "./format.js";
+import { Hud } from "./hud.js";
+import { InputDevice, InputThrottle, aimAngle } from "./input.js";
+import { DEFAULT_RENDER_DELAY_MS, ServerClock, SnapshotBuffer } from "./interpolation.js";
+import { Lobby } from "./lobby.js";
+import { GameSocket } from "./net.js";
+import {
+  CloseCode,
+  EventKind,
+  Phase,
+  normalizeName,
+  socketUrl,
+  wsPathForMatch,
+} from "./protocol.js";
+import { Renderer } from "./render.js";
+
+const RETRYABLE_CLOSE_CODES = new Set([CloseCode.GOING_AWAY, 1006, 1011, 1012, 1013]);
+const NAME_HINT = "Enter a display name: 1–16 letters, digits, spaces, _ - or .";
+
+/** One game session: the socket and everything received on it. */
+class Session {
+  constructor(matchId) {
+    this.matchId = matchId;
+    this.socket = null;
+    this.welcome = null;
+    this.buffer = null;
+    this.clock = null;
+    this.latest = null;
+    this.latestAt = 0;
+    this.names = new Map();
+    this.roster = [];
+    this.result = null;
+    this.phase = null;
+    this.previousPhase = null;
+    this.phaseSince = 0;
+    this.killedBy = null;
+    this.closed = false;
+  }
+
+  get selfId() {
+    return this.welcome ? this.welcome.playerId : null;
+  }
+
+  nameOf(id) {
+    return this.names.get(id) ?? `Player ${id}`;
+  }
+}
+
+class App {
+  constructor() {
+    this.body = document.body;
+    this.lobbyView = document.getElementById("lobby");
+    this.gameView = document.getElementById("game-view");
+    this.canvas = document.getElementById("game");
+    this.copyButton = document.getElementById("copy-link");
+    this.hud = new Hud(document);
+    this.renderer = new Renderer(this.canvas);
+    this.throttle = new InputThrottle();
+    this.input = new InputDevice(this.canvas, () => this.pumpInput());
+    this.session = null;
+    this.invitedMatchId = null;
+    this.aim = 0;
+    this.selfScreen = null;
+    this.inputTimer = null;
+    this.lobby = new Lobby(document, {
+      onSubmit: (mode) => (this.invitedMatchId ? this.joinInvite() : this.create(mode)),
+      onJoin: (match) => this.join(match.id, match.ws_path),
+      onDismissInvite: () => this.dismissInvite(),
+    });
+
+    document.getElementById("leave").addEventListener("click", () => this.backToLobby());
+    document.getElementById("back-to-lobby").addEventListener("click", () => this.backToLobby());
+    document.getElementById("notice-back").addEventListener("click", () => this.backToLobby());
+    document.getElementById("notice-rejoin").addEventListener("click", () => this.rejoin());
+    this.copyButton.addEventListener("click", () => this.copyLink());
+    window.addEventListener("hashchange", () => this.handleHash());
+
+    this.showLobby();
+    this.handleHash();
+    requestAnimationFrame(() => this.frame());
+  }
+
+  showLobby() {
+    this.gameView.hidden = true;
+    this.lobbyView.hidden = false;
+    this.body.dataset.view = "lobby";
+    this.input.setEnabled(false);
+    this.lobby.start();
+  }
+
+  showGame() {
+    this.lobby.stop();
+    this.lobbyView.hidden = true;
+    this.gameView.hidden = false;
+    this.body.dataset.view = "game";
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+    this.renderer.resize();
+  }
+
+  validName() {
+    const name = normalizeName(this.lobby.name);
+    if (name === null) {
+      this.lobby.showMessage(NAME_HINT);
+      this.lobby.focusName();
+      return null;
+    }
+    this.lobby.nameInput.value = name;
+    this.lobby.saveName();
+    return name;
+  }
+
+  async create(mode) {
+    if (this.validName() === null) return;
+    this.lobby.clearMessage();
+    this.lobby.setBusy(true);
+    try {
+      const match = await createMatch(mode);
+      this.join(match.id, match.ws_path);
+    } catch (error) {
+      this.lobby.showMessage(error.message);
+    } finally {
+      this.lobby.setBusy(false);
+    }
+  }
+
+  /**
+   * React to `#match=<id>` in the address: join at once if a display name is known, otherwise
+   * show the invitation banner. A missing or finished match is reported by the socket's close code.
+   */
+  handleHash() {
+    const matchId = matchIdFromHash(location.hash);
+    if (matchId === null || this.session?.matchId === matchId) return;
+    if (this.session) this.leave();
+    this.hud.hideResults();
+    this.hud.hideNotice();
+    this.showLobby();
+    this.invitedMatchId = matchId;
+    if (normalizeName(this.lobby.name) !== null) {
+      this.joinInvite();
+    } else {
+      this.lobby.setInvite(true);
+      this.lobby.focusName();
+    }
+  }
+
+  dismissInvite() {
+    this.invitedMatchId = null;
+    this.lobby.setInvite(false);
+    this.clearHash();
+  }
+
+  joinInvite() {
+    if (this.invitedMatchId) this.join(this.invitedMatchId, wsPathForMatch(this.invitedMatchId));
+  }
+
+  join(matchId, wsPath) {
+    const name = this.validName();
+    if (name === null) return;
+    if (this.session) this.leave();
+    this.invitedMatchId = null;
+    this.lobby.setInvite(false);
+    this.lobby.clearMessage();
+    history.replaceState(null, "", `#match=${matchId}`);
+
+    const session = new Session(matchId);
+    this.session = session;
+    this.hud.reset();
+    this.renderer.configure(null, null);
+    this.throttle.reset();
+    this.aim = 0;
+    this.selfScreen = null;
+    this.showGame();
+    session.socket = new GameSocket(socketUrl(location, wsPath || wsPathForMatch(matchId), name), {
+      onOpen: () => this.hud.setStatus("joining…", "pending"),
+      onWelcome: (welcome, atMs) => this.onWelcome(session, welcome, atMs),
+      onSnapshot: (snapshot, atMs) => this.onSnapshot(session, snapshot, atMs),
+      onResult: (result) => this.onResult(session, result),
+      onLatency: (rtt) => this.onLatency(session, rtt),
+      onClose: (info) => this.onClose(session, info),
+    });
+  }
+
+  onWelcome(session, welcome, atMs) {
+    if (session !== this.session) return;
+    session.welcome = welcome;
+    session.buffer = new SnapshotBuffer(welcome.tickRate);
+    session.clock = new ServerClock(1000 / welcome.tickRate);
+    session.phaseSince = atMs;
+    this.body.dataset.playerId = String(welcome.playerId);
+    this.renderer.configure(welcome.arena, welcome.rules);
+    this.hud.setStatus("connected", "ok");
+    this.input.setEnabled(true);
+    this.pumpInput();
+  }
+
+  onSnapshot(session, snapshot, atMs) {
+    if (session !== this.session || !session.welcome) return;
+    session.buffer.push(snapshot);
+    session.clock.observe(snapshot.tick, atMs);
+    if (session.latest && snapshot.tick < session.latest.tick) return;
+    session.latest = snapshot;
+    session.latestAt = atMs;
+    this.body.dataset.tick = String(snapshot.tick);
+    if (session.phase !== snapshot.phase) {
+      session.previousPhase = session.phase;
+      session.phase = snapshot.phase;
+      session.phaseSince = atMs;
+      this.body.dataset.phase = String(snapshot.phase);
+    }
+    if (snapshot.roster) {
+      session.roster = snapshot.roster;
+      for (const entry of snapshot.roster) session.names.set(entry.id, entry.name);
+      this.hud.setScoreboard(snapshot.roster, session.selfId);
+    }
+    this.handleEvents(session, snapshot, atMs);
+  }
+
+  handleEvents(session, snapshot, atMs) {
+    const eventTime = session.buffer.tickTime(snapshot.tick);
+    for (const event of snapshot.events) {
+      if (event.kind === EventKind.KILL) {
+        const self = session.selfId;
+        this.hud.addKill(
+          { id: event.killerId, name: session.nameOf(event.killerId) },
+          { id: event.victimId, name: session.nameOf(event.victimId) },
+          atMs,
+          event.killerId === self || event.victimId === self,
+        );
+        const victim = snapshot.players.find((p) => p.id === event.victimId);
+        if (victim) this.renderer.addBurst(victim.x, victim.y, playerColor(victim.id, 70), eventTime);
+        if (event.victimId === self) session.killedBy = event.killerId;
+      } else if (event.kind === EventKind.HIT) {
+        this.renderer.addHitFlash(event.victimId, eventTime);
+      } else if (event.kind === EventKind.SPAWN && event.playerId === session.selfId) {
+        session.killedBy = null;
+      }
+    }
+  }
+
+  onResult(session, result) {
+    if (session !== this.session) return;
+    session.result = result;
+    for (const entry of result.standings) session.names.set(entry.id, entry.name);
+    this.hud.showResults(result, session.selfId);
+    this.input.setEnabled(false);
+  }
+
+  onLatency(session, rttMs) {
+    if (session !== this.session || session.closed) return;
+    this.hud.setStatus(`connected · ${Math.round(rttMs)} ms`, rttMs > 150 ? "pending" : "ok");
+  }
+
+  onClose(session, info) {
+    if (session !== this.session) return;
+    session.closed = true;
+    this.input.setEnabled(false);
+    if (info.byClient) return;
+    if (info.code === CloseCode.MATCH_OVER && session.result) {
+      this.hud.setStatus("match finished", "pending");
+      return;
+    }
+    this.hud.setStatus(`offline (${info.code})`, "error");
+    this.hud.showNotice(info.text, RETRYABLE_CLOSE_CODES.has(info.code));
+  }
+
+  rejoin() {
+    const session = this.session;
+    if (!session) return;
+    this.hud.hideNotice();
+    this.join(session.matchId, wsPathForMatch(session.matchId));
+  }
+
+  /** Close the current session without changing views. */
+  leave() {
+    const session = this.session;
+    if (!session) return;
+    this.session = null;
+    session.socket?.close(1000, "leaving");
+    this.input.setEnabled(false);
+    if (this.inputTimer !== null) clearTimeout(this.inputTimer);
+    this.inputTimer = null;
+    delete this.body.dataset.tick;
+    delete this.body.dataset.playerId;
+    delete this.body.dataset.phase;
+  }
+
+  backToLobby() {
+    this.leave();
+    this.invitedMatchId = null;
+    this.lobby.setInvite(false);
+    this.hud.hideResults();
+    this.hud.hideNotice();
+    this.clearHash();
+    this.showLobby();
+  }
+
+  clearHash() {
+    if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+  }
+
+  async copyLink() {
+    if (!this.session) return;
+    const link = `${location.origin}/#match=${this.session.matchId}`;
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(link);
+      copied = true;
+    } catch {
+      copied = copyWithSelection(link);
+    }
+    this.copyButton.textContent = copied ? "Link copied!" : "Copy failed";
+    this.copyButton.title = link;
+    this.copyButton.blur();
+    setTimeout(() => {
+      this.copyButton.textContent = "Copy invite link";
+    }, 1800);
+    if (!copied) window.prompt("Copy this link to invite a friend:", link);
+  }
+
+  /** Send an INPUT if the buttons or aim changed, respecting the rate limit. */
+  pumpInput() {
+    const session = this.session;
+    if (!session?.welcome || session.closed) return;
+    const now = performance.now();
+    const pointer = this.input.pointer;
+    if (pointer && this.selfScreen) {
+      this.aim = aimAngle(this.selfScreen.x, this.selfScreen.y, pointer.x, pointer.y, this.aim);
+    }
+    const frame = this.throttle.poll(now, this.input.buttons(), this.aim);
+    if (frame) {
+      session.socket.send(frame);
+    } else if (this.throttle.pending && this.inputTimer === null) {
+      this.inputTimer = setTimeout(() => {
+        this.inputTimer = null;
+        this.pumpInput();
+      }, this.throttle.retryInMs(now) + 1);
+    }
+  }
+
+  frame() {
+    requestAnimationFrame(() => this.frame());
+    const session = this.session;
+    if (!session || this.gameView.hidden) return;
+    const now = performance.now();
+    let world = null;
+    let renderTime = 0;
+    if (session.clock?.ready) {
+      renderTime = session.clock.serverTime(now) - DEFAULT_RENDER_DELAY_MS;
+      world = session.buffer.sample(renderTime);
+    }
+    const self = world?.players.find((p) => p.id === session.selfId) ?? null;
+    this.selfScreen = self ? this.renderer.worldToScreen(self.x, self.y) : null;
+    this.pumpInput();
+    if (self && self.alive && this.input.enabled) self.aim = this.aim;
+
+    this.renderer.draw({
+      world,
+      selfId: session.selfId,
+      names: session.names,
+      renderTime,
+      overlay: this.overlay(session, now),
+    });
+    this.updateHud(session, now);
+  }
+
+  updateHud(session, now) {
+    const latest = session.latest;
+    if (latest && !session.closed) {
+      this.hud.setPhase(latest.phase, latest.phaseMsLeft - (now - session.latestAt));
+      const me = latest.players.find((p) => p.id === session.selfId);
+      this.hud.setHealth(me ? me.health : null, session.welcome.rules.maxHealth);
+    }
+    this.hud.pruneKillFeed(now);
+  }
+
+  overlay(session, now) {
+    if (!session.welcome) {
+      return session.closed ? null : { title: "Connecting…", subtitle: "" };
+    }
+    const latest = session.latest;
+    if (!latest) return null;
+    const msLeft = latest.phaseMsLeft - (now - session.latestAt);
+    switch (latest.phase) {
+      case Phase.WAITING: {
+        const present = session.roster.filter((entry) => entry.connected).length;
+        const needed = session.welcome.rules.minPlayers ?? 2;
+        return {
+          title: "",
+          subtitle: `Waiting for players · ${present} of ${needed} · share the invite link`,
+        };
+      }
+      case Phase.COUNTDOWN:
+        return { title: String(Math.max(1, Math.ceil(msLeft / 1000))), subtitle: "Get ready" };
+      case Phase.RUNNING: {
+        if (session.previousPhase === Phase.COUNTDOWN && now - session.phaseSince < 900) {
+          return { title: "Fight!", subtitle: "" };
+        }
+        const me = latest.players.find((p) => p.id === session.selfId);
+        if (me && !me.alive) {
+          const by = session.killedBy;
+          const subtitle =
+            by === null || by === undefined || by === session.selfId
+              ? "Respawning…"
+              : `Eliminated by ${session.nameOf(by)} · respawning…`;
+          return { title: "", subtitle };
+        }
+        return null;
+      }
+      case Phase.ENDED:
+        return session.result ? null : { title: "Match over", subtitle: "" };
+      default:
+        return null;
+    }
+  }
+}
+
+function copyWithSelection(text) {
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.setAttribute("readonly", "");
+  area.style.position = "fixed";
+  area.style.opacity = "0";
+  document.body.append(area);
+  area.select();
+  let ok = false;
+  try {
+    ok = document.execCommand("copy");
+  } catch {
+    ok = false;
+  }
+  area.remove();
+  return ok;
+}
+
+new App();

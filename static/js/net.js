@@ -1,0 +1,127 @@
+/**
+ * WebSocket connection to a match: binary msgpack frames in both directions, dispatch of
+ * server messages by type, PING every two seconds for the latency display, close handling.
+ */
+
+import { decode, encode } from "@msgpack/msgpack";
+import { MessageType, describeClose, parseServerFrame, pingFrame } from "./protocol.js";
+
+export const PING_INTERVAL_MS = 2000;
+const PING_TIMEOUT_MS = 10000;
+
+/**
+ * One match connection. Handlers (all optional): `onOpen()`, `onWelcome(welcome, atMs)`,
+ * `onSnapshot(snapshot, atMs)`, `onResult(result)`, `onLatency(rttMs)`,
+ * `onClose({code, reason, text, byClient})`. Times are `performance.now()` milliseconds.
+ */
+export class GameSocket {
+  /** Open a socket to `url` right away. */
+  constructor(url, handlers = {}) {
+    this.handlers = handlers;
+    this.welcomed = false;
+    this.closed = false;
+    this.closedByClient = false;
+    this.nextNonce = 1;
+    this.pendingPings = new Map();
+    this.pingTimer = null;
+    this.rttMs = null;
+    this.ws = new WebSocket(url);
+    this.ws.binaryType = "arraybuffer";
+    this.ws.addEventListener("open", () => this.handlers.onOpen?.());
+    this.ws.addEventListener("message", (event) => this.handleMessage(event));
+    this.ws.addEventListener("close", (event) => this.handleClose(event));
+  }
+
+  /** True while the socket is open. */
+  get open() {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Encode and send one client frame (an array); returns false if the socket is not open. */
+  send(frame) {
+    if (!this.open) return false;
+    this.ws.send(encode(frame));
+    return true;
+  }
+
+  /** Close the socket from the client side. */
+  close(code = 1000, reason = "leaving") {
+    this.closedByClient = true;
+    this.stopPinging();
+    if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) {
+      this.ws.close(code, reason);
+    }
+  }
+
+  handleMessage(event) {
+    const atMs = performance.now();
+    if (!(event.data instanceof ArrayBuffer)) return;
+    let parsed;
+    try {
+      parsed = parseServerFrame(decode(new Uint8Array(event.data)));
+    } catch (error) {
+      console.warn("Ignoring a malformed server frame:", error.message);
+      return;
+    }
+    const { type, message } = parsed;
+    switch (type) {
+      case MessageType.WELCOME:
+        this.welcomed = true;
+        this.handlers.onWelcome?.(message, atMs);
+        this.startPinging();
+        break;
+      case MessageType.SNAPSHOT:
+        this.handlers.onSnapshot?.(message, atMs);
+        break;
+      case MessageType.RESULT:
+        this.handlers.onResult?.(message);
+        break;
+      case MessageType.PONG:
+        this.handlePong(message, atMs);
+        break;
+      default:
+        break;
+    }
+  }
+
+  handlePong({ nonce }, atMs) {
+    const sentAt = this.pendingPings.get(nonce);
+    if (sentAt === undefined) return;
+    this.pendingPings.delete(nonce);
+    this.rttMs = atMs - sentAt;
+    this.handlers.onLatency?.(this.rttMs);
+  }
+
+  startPinging() {
+    if (this.pingTimer !== null) return;
+    this.ping();
+    this.pingTimer = setInterval(() => this.ping(), PING_INTERVAL_MS);
+  }
+
+  stopPinging() {
+    if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    this.pingTimer = null;
+  }
+
+  ping() {
+    const now = performance.now();
+    for (const [nonce, sentAt] of this.pendingPings) {
+      if (now - sentAt > PING_TIMEOUT_MS) this.pendingPings.delete(nonce);
+    }
+    const nonce = this.nextNonce;
+    this.nextNonce = nonce >= 0xffffffff ? 1 : nonce + 1;
+    if (this.send(pingFrame(nonce))) this.pendingPings.set(nonce, now);
+  }
+
+  handleClose(event) {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopPinging();
+    this.handlers.onClose?.({
+      code: event.code,
+      reason: event.reason,
+      text: describeClose(event.code, event.reason),
+      byClient: this.closedByClient,
+    });
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * Arena wire protocol, version 1: the numbers of engine/protocol.py and docs/protocol.md,
+ * builders for client frames and parsers that turn decoded server frames into plain objects
+ * in world units. Pure: no browser globals, no msgpack import.
+ */
+
+export const PROTOCOL_VERSION = 1;
+export const MAX_CLIENT_FRAME_BYTES = 64;
+/** Positions travel as integer tenths of a world unit. */
+export const POSITION_SCALE = 10;
+/** Aim angles travel as integer milliradians. */
+export const AIM_SCALE = 1000;
+export const MAX_AIM_MRAD = 3142;
+export const MAX_SEQ = 2 ** 32 - 1;
+export const MAX_NONCE = 2 ** 32 - 1;
+
+export const MessageType = Object.freeze({
+  INPUT: 1,
+  PING: 2,
+  WELCOME: 10,
+  SNAPSHOT: 11,
+  RESULT: 13,
+  PONG: 14,
+});
+
+export const CloseCode = Object.freeze({
+  GOING_AWAY: 1001,
+  MESSAGE_TOO_BIG: 1009,
+  SERVICE_RESTART: 1012,
+  PROTOCOL_ERROR: 4000,
+  BINARY_ONLY: 4001,
+  FRAME_TOO_LARGE: 4002,
+  MATCH_NOT_FOUND: 4004,
+  MATCH_FULL: 4005,
+  MATCH_OVER: 4006,
+  BAD_NAME: 4007,
+  RATE_LIMITED: 4008,
+  ENGINE_UNAVAILABLE: 4013,
+});
+
+/** Human text for each close code the server uses, plus the standard codes a browser reports. */
+export const CLOSE_DESCRIPTIONS = Object.freeze({
+  1000: "The connection was closed.",
+  1001: "The server is restarting. Please try again in a moment.",
+  1006: "The connection to the server was lost.",
+  1009: "A message from this client was too large.",
+  1011: "The server hit an unexpected error.",
+  1012: "The server is restarting. Please try again in a moment.",
+  1013: "The server is busy. Please try again in a moment.",
+  4000: "The server rejected a message from this client (protocol error).",
+  4001: "The server only accepts binary messages.",
+  4002: "A message from this client was too large.",
+  4004: "That match does not exist.",
+  4005: "That match is full.",
+  4006: "The match is over.",
+  4007: "That display name is not allowed. Use 1–16 letters, digits, spaces, _ - or .",
+  4008: "Too many messages were sent; the server disconnected this client.",
+  4013: "The game engine for this match is unavailable, so it cannot be played.",
+});
+
+export const Button = Object.freeze({
+  UP: 1,
+  DOWN: 2,
+  LEFT: 4,
+  RIGHT: 8,
+  FIRE: 16,
+});
+export const ALL_BUTTONS = 31;
+
+export const Phase = Object.freeze({
+  WAITING: 0,
+  COUNTDOWN: 1,
+  RUNNING: 2,
+  ENDED: 3,
+});
+
+export const PHASE_NAMES = Object.freeze({
+  0: "Waiting for players",
+  1: "Countdown",
+  2: "Running",
+  3: "Match over",
+});
+
+export const EventKind = Object.freeze({
+  KILL: 1,
+  HIT: 2,
+  SPAWN: 3,
+});
+
+export const PlayerFlag = Object.freeze({
+  ALIVE: 1,
+  PROTECTED: 2,
+  YOU: 4,
+});
+
+/** Human text for a WebSocket close code, falling back to the server's reason. */
+export function describeClose(code, reason = "") {
+  const known = CLOSE_DESCRIPTIONS[code];
+  if (known) return known;
+  if (reason) return `The connection was closed: ${reason}`;
+  return `The connection was closed (code ${code}).`;
+}
+
+/** Wrap an angle in radians into (-π, π]. */
+export function wrapAngle(rad) {
+  return Math.atan2(Math.sin(rad), Math.cos(rad));
+}
+
+/** Radians to wire milliradians, wrapped and clamped to [-3142, 3142]. */
+export function quantizeAim(rad) {
+  if (!Number.isFinite(rad)) return 0;
+  const mrad = Math.round(wrapAngle(rad) * AIM_SCALE);
+  return clampInt(mrad, -MAX_AIM_MRAD, MAX_AIM_MRAD);
+}
+
+/** INPUT frame `[1, seq, buttons, aim_mrad]` with the aim given in radians. */
+export function inputFrame(seq, buttons, aimRad) {
+  return [MessageType.INPUT, clampInt(seq, 0, MAX_SEQ), buttons & ALL_BUTTONS, quantizeAim(aimRad)];
+}
+
+/** PING frame `[2, nonce]`. */
+export function pingFrame(nonce) {
+  return [MessageType.PING, clampInt(nonce, 0, MAX_NONCE)];
+}
+
+/** Parse a decoded WELCOME `[10, {...}]` into an object with camelCase keys. */
+export function parseWelcome(frame) {
+  const body = expectFrame(frame, MessageType.WELCOME, 2)[1];
+  if (!body || typeof body !== "object") throw new ProtocolParseError("WELCOME body is not a map");
+  const arena = body.arena ?? {};
+  const rules = body.rules ?? {};
+  return {
+    protocol: body.protocol,
+    matchId: body.match_id,
+    playerId: body.player_id,
+    mode: body.mode,
+    maxPlayers: body.max_players,
+    tickRate: body.tick_rate || 20,
+    arena: {
+      width: arena.width,
+      height: arena.height,
+      walls: (arena.walls ?? []).map(([x, y, w, h]) => ({ x, y, w, h })),
+    },
+    rules: {
+      playerRadius: rules.player_radius,
+      bulletRadius: rules.bullet_radius,
+      maxHealth: rules.max_health,
+      maxSpeed: rules.max_speed,
+      acceleration: rules.acceleration,
+      friction: rules.friction,
+      bulletSpeed: rules.bullet_speed,
+      fireCooldownMs: rules.fire_cooldown_ms,
+      respawnDelayMs: rules.respawn_delay_ms,
+      spawnProtectionMs: rules.spawn_protection_ms,
+      minPlayers: rules.min_players,
+      countdownMs: rules.countdown_ms,
+      timeLimitMs: rules.time_limit_ms,
+      scoreLimit: rules.score_limit,
+    },
+  };
+}
+
+/** Parse a decoded SNAPSHOT `[11, tick, phase, ms_left, players, bullets, events, roster]`. */
+export function parseSnapshot(frame) {
+  const [, tick, phase, phaseMsLeft, players, bullets, events, roster] = expectFrame(
+    frame,
+    MessageType.SNAPSHOT,
+    8,
+  );
+  return {
+    tick,
+    phase,
+    phaseMsLeft,
+    players: (players ?? []).map(parsePlayer),
+    bullets: (bullets ?? []).map(parseBullet),
+    events: (events ?? []).map(parseEvent),
+    roster: roster == null ? null : roster.map(parseRosterEntry),
+  };
+}
+
+/** Parse a decoded RESULT `[13, {...}]`. */
+export function parseResult(frame) {
+  const body = expectFrame(frame, MessageType.RESULT, 2)[1];
+  return parseResultBody(body);
+}
+
+/** Parse a RESULT body map (also found in the `result` field of the HTTP match object). */
+export function parseResultBody(body) {
+  if (!body || typeof body !== "object") throw new ProtocolParseError("RESULT body is not a map");
+  return {
+    reason: body.reason,
+    winnerId: body.winner_id ?? null,
+    standings: (body.standings ?? []).map(([id, name, score, deaths]) => ({
+      id,
+      name,
+      score,
+      deaths,
+    })),
+    durationMs: body.duration_ms ?? 0,
+  };
+}
+
+/** Parse a decoded PONG `[14, nonce, server_time_ms]`. */
+export function parsePong(frame) {
+  const [, nonce, serverTimeMs] = expectFrame(frame, MessageType.PONG, 3);
+  return { nonce, serverTimeMs };
+}
+
+const PARSERS = {
+  [MessageType.WELCOME]: parseWelcome,
+  [MessageType.SNAPSHOT]: parseSnapshot,
+  [MessageType.RESULT]: parseResult,
+  [MessageType.PONG]: parsePong,
+};
+
+/** Parse any decoded server frame into `{type, message}`; throws on unknown or malformed frames. */
+export function parseServerFrame(frame) {
+  if (!Array.isArray(frame) || frame.length === 0) {
+    throw new ProtocolParseError("frame is not a non-empty array");
+  }
+  const parser = PARSERS[frame[0]];
+  if (!parser) throw new ProtocolParseError(`unknown message type ${frame[0]}`);
+  return { type: frame[0], message: parser(frame) };
+}
+
+/** Check a display name the way the server does; returns the trimmed name or null. */
+export function normalizeName(name) {
+  const trimmed = String(name ?? "").trim();
+  return /^[\p{L}\p{N} _.\-]{1,16}$/u.test(trimmed) ? trimmed : null;
+}
+
+/** WebSocket URL for a match: ws(s)://host + ws_path + ?name=. */
+export function socketUrl(location, wsPath, name) {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}${wsPath}?name=${encodeURIComponent(name)}`;
+}
+
+/** WebSocket path of a match id, as the server's `ws_path` spells it. */
+export function wsPathForMatch(matchId) {
+  return `/ws/match/${encodeURIComponent(matchId)}/`;
+}
+
+/** Thrown when a server frame does not have the documented shape. */
+export class ProtocolParseError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ProtocolParseError";
+  }
+}
+
+function parsePlayer([id, x, y, aimMrad, health, flags]) {
+  return {
+    id,
+    x: x / POSITION_SCALE,
+    y: y / POSITION_SCALE,
+    aim: aimMrad / AIM_SCALE,
+    health,
+    flags,
+    alive: (flags & PlayerFlag.ALIVE) !== 0,
+    protected: (flags & PlayerFlag.PROTECTED) !== 0,
+  };
+}
+
+function parseBullet([id, x, y, ownerId]) {
+  return { id, x: x / POSITION_SCALE, y: y / POSITION_SCALE, ownerId };
+}
+
+function parseEvent(event) {
+  const [kind] = event;
+  switch (kind) {
+    case EventKind.KILL:
+      return { kind, killerId: event[1], victimId: event[2] };
+    case EventKind.HIT:
+      return { kind, shooterId: event[1], victimId: event[2], damage: event[3] };
+    case EventKind.SPAWN:
+      return { kind, playerId: event[1] };
+    default:
+      return { kind };
+  }
+}
+
+function parseRosterEntry([id, name, score, deaths, connected]) {
+  return { id, name, score, deaths, connected: Boolean(connected) };
+}
+
+function expectFrame(frame, type, minLength) {
+  if (!Array.isArray(frame) || frame[0] !== type || frame.length < minLength) {
+    throw new ProtocolParseError(`expected a message of type ${type} with ${minLength} fields`);
+  }
+  return frame;
+}
+
+function clampInt(value, low, high) {
+  const n = Math.round(Number(value) || 0);
+  return Math.min(high, Math.max(low, n)) + 0;
+}

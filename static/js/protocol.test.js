@@ -1,0 +1,196 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+
+import {
+  AIM_SCALE,
+  Button,
+  CLOSE_DESCRIPTIONS,
+  CloseCode,
+  EventKind,
+  MessageType,
+  Phase,
+  PlayerFlag,
+  POSITION_SCALE,
+  ProtocolParseError,
+  describeClose,
+  inputFrame,
+  normalizeName,
+  parsePong,
+  parseResult,
+  parseResultBody,
+  parseServerFrame,
+  parseSnapshot,
+  parseWelcome,
+  pingFrame,
+  quantizeAim,
+  socketUrl,
+  wsPathForMatch,
+} from "./protocol.js";
+
+test("constants mirror engine/protocol.py", () => {
+  assert.deepEqual({ ...MessageType }, {
+    INPUT: 1, PING: 2, WELCOME: 10, SNAPSHOT: 11, RESULT: 13, PONG: 14,
+  });
+  assert.deepEqual({ ...CloseCode }, {
+    GOING_AWAY: 1001, PROTOCOL_ERROR: 4000, BINARY_ONLY: 4001, FRAME_TOO_LARGE: 4002,
+    MATCH_NOT_FOUND: 4004, MATCH_FULL: 4005, MATCH_OVER: 4006, BAD_NAME: 4007,
+    RATE_LIMITED: 4008, ENGINE_UNAVAILABLE: 4013,
+  });
+  assert.deepEqual({ ...Button }, { UP: 1, DOWN: 2, LEFT: 4, RIGHT: 8, FIRE: 16 });
+  assert.deepEqual({ ...Phase }, { WAITING: 0, COUNTDOWN: 1, RUNNING: 2, ENDED: 3 });
+  assert.deepEqual({ ...EventKind }, { KILL: 1, HIT: 2, SPAWN: 3 });
+  assert.deepEqual({ ...PlayerFlag }, { ALIVE: 1, PROTECTED: 2, YOU: 4 });
+  assert.equal(POSITION_SCALE, 10);
+  assert.equal(AIM_SCALE, 1000);
+});
+
+test("every close code has a human description", () => {
+  for (const code of Object.values(CloseCode)) {
+    assert.ok(CLOSE_DESCRIPTIONS[code], `missing description for ${code}`);
+    assert.equal(describeClose(code, "whatever"), CLOSE_DESCRIPTIONS[code]);
+  }
+  assert.match(describeClose(4999, "odd"), /odd/);
+  assert.match(describeClose(4999, ""), /4999/);
+});
+
+test("inputFrame builds [1, seq, buttons, aim_mrad]", () => {
+  assert.deepEqual(inputFrame(1, Button.UP | Button.RIGHT, -0.785), [1, 1, 9, -785]);
+  assert.deepEqual(inputFrame(7, 0, 0), [1, 7, 0, 0]);
+  assert.deepEqual(inputFrame(2, 255, 0), [1, 2, 31, 0]);
+});
+
+test("aim is wrapped and clamped to [-3142, 3142] mrad", () => {
+  assert.equal(quantizeAim(Math.PI), 3142);
+  assert.equal(quantizeAim(-Math.PI), -3142);
+  assert.equal(quantizeAim(3.2), Math.round((3.2 - 2 * Math.PI) * 1000));
+  assert.equal(quantizeAim(2 * Math.PI + 0.5), 500);
+  assert.equal(quantizeAim(Number.NaN), 0);
+  assert.ok(Object.is(quantizeAim(-0.0001), 0), "no negative zero on the wire");
+  for (let a = -10; a <= 10; a += 0.01) {
+    const mrad = quantizeAim(a);
+    assert.ok(Number.isInteger(mrad) && mrad >= -3142 && mrad <= 3142);
+  }
+  assert.equal(inputFrame(1, 0, 100)[3], quantizeAim(100));
+});
+
+test("pingFrame builds [2, nonce]", () => {
+  assert.deepEqual(pingFrame(42), [2, 42]);
+  assert.deepEqual(pingFrame(2 ** 32 + 5), [2, 2 ** 32 - 1]);
+});
+
+const WELCOME = [
+  10,
+  {
+    protocol: 1,
+    match_id: "5f0c",
+    player_id: 3,
+    mode: "duel",
+    max_players: 2,
+    tick_rate: 20,
+    arena: { width: 1600, height: 900, walls: [[100, 200, 50, 60]] },
+    rules: {
+      player_radius: 20, bullet_radius: 4, max_health: 100, max_speed: 300, acceleration: 2000,
+      friction: 1500, bullet_speed: 900, fire_cooldown_ms: 250, respawn_delay_ms: 2000,
+      spawn_protection_ms: 1500, min_players: 2, countdown_ms: 3000, time_limit_ms: 180000,
+      score_limit: 10,
+    },
+  },
+];
+
+test("parseWelcome converts keys and walls", () => {
+  const welcome = parseWelcome(WELCOME);
+  assert.equal(welcome.playerId, 3);
+  assert.equal(welcome.matchId, "5f0c");
+  assert.equal(welcome.tickRate, 20);
+  assert.deepEqual(welcome.arena, { width: 1600, height: 900, walls: [{ x: 100, y: 200, w: 50, h: 60 }] });
+  assert.equal(welcome.rules.playerRadius, 20);
+  assert.equal(welcome.rules.maxHealth, 100);
+  assert.equal(welcome.rules.minPlayers, 2);
+  assert.equal(welcome.rules.scoreLimit, 10);
+  assert.equal(welcome.rules.fireCooldownMs, 250);
+});
+
+test("parseSnapshot converts wire units to world units", () => {
+  const snapshot = parseSnapshot([
+    11, 2, 1, 2500,
+    [[0, 2012, 4488, -785, 100, 3], [1, 100, 50, 3142, 0, 0]],
+    [[7, 5005, 305, 0]],
+    [[1, 0, 1], [2, 0, 1, 25], [3, 0]],
+    [[0, "Ada", 1, 0, true], [1, "Bo", 0, 1, false]],
+  ]);
+  assert.equal(snapshot.tick, 2);
+  assert.equal(snapshot.phase, Phase.COUNTDOWN);
+  assert.equal(snapshot.phaseMsLeft, 2500);
+  assert.deepEqual(snapshot.players[0], {
+    id: 0, x: 201.2, y: 448.8, aim: -0.785, health: 100, flags: 3, alive: true, protected: true,
+  });
+  assert.equal(snapshot.players[1].alive, false);
+  assert.equal(snapshot.players[1].protected, false);
+  assert.deepEqual(snapshot.bullets, [{ id: 7, x: 500.5, y: 30.5, ownerId: 0 }]);
+  assert.deepEqual(snapshot.events, [
+    { kind: 1, killerId: 0, victimId: 1 },
+    { kind: 2, shooterId: 0, victimId: 1, damage: 25 },
+    { kind: 3, playerId: 0 },
+  ]);
+  assert.deepEqual(snapshot.roster, [
+    { id: 0, name: "Ada", score: 1, deaths: 0, connected: true },
+    { id: 1, name: "Bo", score: 0, deaths: 1, connected: false },
+  ]);
+});
+
+test("parseSnapshot keeps a nil roster as null", () => {
+  const snapshot = parseSnapshot([11, 5, 0, 0, [], [], [], null]);
+  assert.equal(snapshot.roster, null);
+  assert.deepEqual(snapshot.players, []);
+});
+
+test("parseResult and parseResultBody", () => {
+  const body = {
+    reason: "score_limit", winner_id: 0, duration_ms: 61250,
+    standings: [[0, "Ada", 10, 2], [1, "Bo", 2, 10]],
+  };
+  const result = parseResult([13, body]);
+  assert.deepEqual(result, {
+    reason: "score_limit",
+    winnerId: 0,
+    durationMs: 61250,
+    standings: [
+      { id: 0, name: "Ada", score: 10, deaths: 2 },
+      { id: 1, name: "Bo", score: 2, deaths: 10 },
+    ],
+  });
+  assert.equal(parseResultBody({ ...body, winner_id: null }).winnerId, null);
+});
+
+test("parsePong", () => {
+  assert.deepEqual(parsePong([14, 9, 1700000000000]), { nonce: 9, serverTimeMs: 1700000000000 });
+});
+
+test("parseServerFrame dispatches by type and rejects garbage", () => {
+  assert.equal(parseServerFrame(WELCOME).type, MessageType.WELCOME);
+  assert.equal(parseServerFrame([14, 1, 2]).message.nonce, 1);
+  assert.throws(() => parseServerFrame([99]), ProtocolParseError);
+  assert.throws(() => parseServerFrame({}), ProtocolParseError);
+  assert.throws(() => parseServerFrame([]), ProtocolParseError);
+  assert.throws(() => parseServerFrame([11, 1, 0]), ProtocolParseError);
+});
+
+test("normalizeName follows the server's rules", () => {
+  assert.equal(normalizeName("  Ada  "), "Ada");
+  assert.equal(normalizeName("Bo_the-1st."), "Bo_the-1st.");
+  assert.equal(normalizeName(""), null);
+  assert.equal(normalizeName("   "), null);
+  assert.equal(normalizeName("x".repeat(17)), null);
+  assert.equal(normalizeName("a<b>"), null);
+});
+
+test("socketUrl picks ws or wss and encodes the name", () => {
+  assert.equal(
+    socketUrl({ protocol: "http:", host: "localhost:8000" }, "/ws/match/abc/", "Ada Lovelace"),
+    "ws://localhost:8000/ws/match/abc/?name=Ada%20Lovelace",
+  );
+  assert.equal(
+    socketUrl({ protocol: "https:", host: "arena.example" }, wsPathForMatch("abc"), "Bo"),
+    "wss://arena.example/ws/match/abc/?name=Bo",
+  );
+});

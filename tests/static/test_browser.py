@@ -1,0 +1,117 @@
+"""The browser client in headless Chromium against a real embedded server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.e2e.stack import ROOT, Stack, base_env
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The embedded server (no Redis) with short matches."""
+    tmp = tmp_path_factory.mktemp("browser")
+    env = base_env(
+        tmp, None, "browser", ARENA_TIME_LIMIT="8", ARENA_COUNTDOWN="1", ARENA_SECRET_KEY=""
+    )
+    stack = Stack(env, tmp)
+    try:
+        stack.migrate()
+        base = stack.start_web("web")
+        stack.wait_for_engines(base, 1)
+        yield base
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"browser tests need Debian's chromium at {CHROMIUM}: apt-get install chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_page(browser: Browser, errors: list[str]) -> Page:
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    return page
+
+
+def canvas_pixels(page: Page) -> str:
+    return page.eval_on_selector("#game", "canvas => canvas.toDataURL('image/png')")
+
+
+def test_a_match_starts_and_the_canvas_follows_the_snapshots(server: str, browser: Browser) -> None:
+    errors: list[str] = []
+    page = open_page(browser, errors)
+    page.goto(server)
+    page.fill("#name", "Ada")
+    page.select_option("#mode", "ffa")
+    page.click("#create")
+    expect(page.locator("#status")).to_contain_text("connected", timeout=10_000)
+    page.wait_for_function("Number(document.body.dataset.tick) > 5")
+    before = canvas_pixels(page)
+    tick = int(page.evaluate("document.body.dataset.tick"))
+
+    page.keyboard.down("d")  # move right: the server moves the player, the canvas follows
+    page.wait_for_function(f"Number(document.body.dataset.tick) > {tick + 20}")
+    page.keyboard.up("d")
+    after = canvas_pixels(page)
+    assert after != before, "the canvas changes as snapshots arrive"
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "browser-match.png"))
+    assert errors == []
+
+
+def test_two_tabs_play_a_full_match_to_the_results_screen(server: str, browser: Browser) -> None:
+    errors: list[str] = []
+    ada = open_page(browser, errors)
+    ada.goto(server)
+    ada.fill("#name", "Ada")
+    ada.select_option("#mode", "duel")
+    ada.click("#create")
+    expect(ada.locator("#status")).to_contain_text("connected", timeout=10_000)
+    match_id = ada.evaluate("new URLSearchParams(location.hash.slice(1)).get('match')")
+    assert match_id, "the page shows the match in its URL so it can be shared"
+
+    bo = open_page(browser, errors)
+    bo.goto(f"{server}/#match={match_id}")
+    bo.fill("#name", "Bo")
+    bo.click("#create")
+    expect(bo.locator("#status")).to_contain_text("connected", timeout=10_000)
+
+    # both fight: Ada holds fire towards Bo for the whole match
+    ada.wait_for_function("Number(document.body.dataset.phase) === 2", timeout=15_000)
+    ada.mouse.move(900, 400)
+    ada.mouse.down()
+    for page in (ada, bo):
+        expect(page.locator("#results")).to_be_visible(timeout=30_000)
+    ada.mouse.up()
+    expect(ada.locator("#results")).to_contain_text("Ada")
+    expect(bo.locator("#results")).to_contain_text("Bo")
+    ARTIFACTS.mkdir(exist_ok=True)
+    ada.screenshot(path=str(ARTIFACTS / "browser-results.png"))
+    assert errors == []
