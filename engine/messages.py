@@ -41,6 +41,7 @@ class JoinMessage(TypedDict):
     type: Literal["engine.join"]
     match_id: str
     name: str
+    player_key: str
     reply_to: str
 
 

@@ -16,6 +16,7 @@ import msgpack
 
 PROTOCOL_VERSION = 1
 MAX_CLIENT_FRAME_BYTES = 64
+MAX_LOBBY_FRAME_BYTES = 128
 POSITION_SCALE = 10  # positions travel as integer tenths of a world unit
 AIM_SCALE = 1000  # aim angles travel as integer milliradians
 MAX_SEQ = 2**32 - 1
@@ -25,14 +26,27 @@ MAX_NONCE = 2**32 - 1
 class MessageType(IntEnum):
     """First element of every frame."""
 
-    # client -> server
+    # client -> server, match socket (PING also on the lobby socket)
     INPUT = 1
     PING = 2
-    # server -> client
+    # server -> client, match socket (PONG also on the lobby socket)
     WELCOME = 10
     SNAPSHOT = 11
     RESULT = 13
     PONG = 14
+    # client -> server, lobby socket
+    QUEUE = 20
+    CANCEL = 21
+    READY_ANSWER = 22
+    # server -> client, lobby socket
+    LOBBY_WELCOME = 30
+    QUEUE_STATUS = 31
+    READY_CHECK = 32
+    READY_UPDATE = 33
+    MATCH_FOUND = 34
+    READY_FAILED = 35
+    QUEUE_LEFT = 36
+    LOBBY_ERROR = 37
 
 
 class CloseCode(IntEnum):
@@ -49,7 +63,21 @@ class CloseCode(IntEnum):
     MATCH_OVER = 4006  # the match has ended or is closing
     BAD_NAME = 4007  # display name missing or invalid
     RATE_LIMITED = 4008  # client kept sending faster than the input rate limit
+    ALREADY_CONNECTED = 4009  # the player is already active in another socket (another tab)
+    TICKET_INVALID = 4010  # missing, malformed or forged match ticket
+    TICKET_EXPIRED = 4011  # the match ticket is too old
+    TICKET_WRONG_MATCH = 4012  # the ticket is for another match
     ENGINE_UNAVAILABLE = 4013  # the engine that owns the match did not answer
+    NO_SESSION = 4014  # the lobby needs a session cookie (load the page or GET /api/session/)
+
+
+class LobbyErrorCode(IntEnum):
+    """Codes of LOBBY_ERROR frames: the request was refused, the socket stays open."""
+
+    UNKNOWN_MODE = 1  # QUEUE named a mode the server does not offer
+    ALREADY_ACTIVE = 2  # the player is already queued, in a ready check or in a match
+    NOT_QUEUED = 3  # CANCEL while not queued
+    NO_READY_CHECK = 4  # READY_ANSWER for a check that is over or not the player's
 
 
 class Button(IntEnum):
@@ -114,7 +142,30 @@ class PingMessage:
     nonce: int
 
 
+@dataclass(frozen=True, slots=True)
+class QueueRequest:
+    """QUEUE: look for a match of ``mode``."""
+
+    mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRequest:
+    """CANCEL: leave the queue."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadyAnswer:
+    """READY_ANSWER: accept or decline the ready check ``pending_id``."""
+
+    pending_id: str
+    accept: bool
+
+
 ClientMessage = InputMessage | PingMessage
+LobbyMessage = QueueRequest | CancelRequest | ReadyAnswer | PingMessage
+MAX_MODE_LENGTH = 16
+MAX_PENDING_ID_LENGTH = 64
 
 
 def pack(message: list[Any]) -> bytes:
@@ -136,28 +187,64 @@ def _int_field(value: Any, name: str, low: int, high: int) -> int:
     return value
 
 
-def decode_client_frame(data: bytes) -> ClientMessage:
-    """Validate and decode a binary frame from a client."""
-    if len(data) > MAX_CLIENT_FRAME_BYTES:
+def _str_field(value: Any, name: str, max_length: int) -> str:
+    if type(value) is not str or not 0 < len(value) <= max_length:
+        raise ProtocolError(f"{name} must be a string of 1 to {max_length} characters")
+    return value
+
+
+def _frame(data: bytes, max_bytes: int = MAX_CLIENT_FRAME_BYTES) -> tuple[Any, list[Any]]:
+    if len(data) > max_bytes:
         raise ProtocolError(
-            f"frame of {len(data)} bytes exceeds {MAX_CLIENT_FRAME_BYTES}",
-            CloseCode.FRAME_TOO_LARGE,
+            f"frame of {len(data)} bytes exceeds {max_bytes}", CloseCode.FRAME_TOO_LARGE
         )
     frame = unpack(data)
     if not isinstance(frame, list) or not frame:
         raise ProtocolError("frame must be a non-empty array")
     kind = frame[0]
-    if kind == MessageType.INPUT and type(kind) is int:
+    if type(kind) is not int:
+        raise ProtocolError(f"unknown message type {kind!r}")
+    return kind, frame
+
+
+def _ping(frame: list[Any]) -> PingMessage:
+    if len(frame) != 2:
+        raise ProtocolError("PING takes [2, nonce]")
+    return PingMessage(nonce=_int_field(frame[1], "nonce", 0, MAX_NONCE))
+
+
+def decode_lobby_frame(data: bytes) -> LobbyMessage:
+    """Validate and decode a binary frame from a lobby client."""
+    kind, frame = _frame(data, MAX_LOBBY_FRAME_BYTES)
+    if kind == MessageType.QUEUE:
+        if len(frame) != 2:
+            raise ProtocolError("QUEUE takes [20, mode]")
+        return QueueRequest(_str_field(frame[1], "mode", MAX_MODE_LENGTH))
+    if kind == MessageType.CANCEL:
+        if len(frame) != 1:
+            raise ProtocolError("CANCEL takes [21]")
+        return CancelRequest()
+    if kind == MessageType.READY_ANSWER:
+        if len(frame) != 3 or type(frame[2]) is not bool:
+            raise ProtocolError("READY_ANSWER takes [22, pending_id, accept]")
+        return ReadyAnswer(_str_field(frame[1], "pending_id", MAX_PENDING_ID_LENGTH), frame[2])
+    if kind == MessageType.PING:
+        return _ping(frame)
+    raise ProtocolError(f"unknown message type {kind!r}")
+
+
+def decode_client_frame(data: bytes) -> ClientMessage:
+    """Validate and decode a binary frame from a match client."""
+    kind, frame = _frame(data)
+    if kind == MessageType.INPUT:
         if len(frame) != 4:
             raise ProtocolError("INPUT takes [1, seq, buttons, aim_mrad]")
         seq = _int_field(frame[1], "seq", 0, MAX_SEQ)
         buttons = _int_field(frame[2], "buttons", 0, ALL_BUTTONS)
         aim = _int_field(frame[3], "aim_mrad", -3142, 3142)
         return InputMessage(seq=seq, buttons=buttons, aim=aim / AIM_SCALE)
-    if kind == MessageType.PING and type(kind) is int:
-        if len(frame) != 2:
-            raise ProtocolError("PING takes [2, nonce]")
-        return PingMessage(nonce=_int_field(frame[1], "nonce", 0, MAX_NONCE))
+    if kind == MessageType.PING:
+        return _ping(frame)
     raise ProtocolError(f"unknown message type {kind!r}")
 
 

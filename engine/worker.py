@@ -27,8 +27,10 @@ STATS_LOG_INTERVAL = 60.0
 class MatchStore(Protocol):
     """Where a worker records how a match ended."""
 
-    async def match_ended(self, match_id: str, result: dict[str, Any]) -> None:
-        """Persist the result of a finished match."""
+    async def match_ended(
+        self, match_id: str, result: dict[str, Any], player_keys: dict[int, str]
+    ) -> None:
+        """Persist the result of a finished match; ``player_keys`` maps player ids to players."""
 
 
 @dataclass
@@ -40,6 +42,7 @@ class LiveMatch:
     sim: Match
     group: str
     seats: dict[str, int] = field(default_factory=dict)  # consumer channel -> player id
+    player_keys: dict[int, str] = field(default_factory=dict)  # player id -> player key
     roster_version_sent: int = -1
     result_published: bool = False
 
@@ -183,6 +186,7 @@ class EngineWorker:
                 reply = _rejected(CloseCode.MATCH_OVER, "match is over")
             else:
                 live.seats[message["reply_to"]] = player_id
+                live.player_keys[player_id] = message.get("player_key", "")
                 welcome = encode_welcome(live.sim, live.match_id, player_id, live.mode)
                 reply = {"type": messages.JOINED, "player_id": player_id, "welcome": welcome}
         await self.layer.send(message["reply_to"], reply)
@@ -245,14 +249,18 @@ class EngineWorker:
         await self._publish(live, encode_result(result))
         logger.info("match %s ended: %s", live.match_id, result.reason)
         if self.store is not None:
-            task = asyncio.create_task(self._store_result(live.match_id, result.to_wire()))
+            task = asyncio.create_task(
+                self._store_result(live.match_id, result.to_wire(), dict(live.player_keys))
+            )
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 
-    async def _store_result(self, match_id: str, result: dict[str, Any]) -> None:
+    async def _store_result(
+        self, match_id: str, result: dict[str, Any], player_keys: dict[int, str]
+    ) -> None:
         assert self.store is not None
         try:
-            await self.store.match_ended(match_id, result)
+            await self.store.match_ended(match_id, result, player_keys)
         except Exception:
             logger.exception("storing the result of match %s failed", match_id)
 

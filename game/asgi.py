@@ -7,16 +7,19 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "game.settings")
 django_http = get_asgi_application()
 
+from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from game.lifespan import EngineLifespan  # noqa: E402
+from game.lifespan import ArenaLifespan  # noqa: E402
 from game.origin import browser_origin_validator  # noqa: E402
 from game.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_http,
-        "websocket": browser_origin_validator(URLRouter(websocket_urlpatterns)),
-        "lifespan": EngineLifespan(),
+        "websocket": browser_origin_validator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+        "lifespan": ArenaLifespan(),
     }
 )

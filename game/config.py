@@ -16,6 +16,11 @@ DEFAULT_JOIN_TIMEOUT = 3.0
 DEFAULT_TIME_LIMIT = 180.0
 DEFAULT_SCORE_LIMIT = 10
 DEFAULT_COUNTDOWN = 3.0
+DEFAULT_ACCEPT_TIMEOUT = 10.0
+DEFAULT_TICKET_TTL = 60.0
+DEFAULT_FFA_MIN_PLAYERS = 4
+DEFAULT_FFA_MAX_PLAYERS = 8
+DEFAULT_FFA_FILL_WAIT = 10.0
 ENGINE_MODES = ("embedded", "external")
 CHANNEL_LAYERS = ("pubsub", "core")
 INSECURE_DEV_SECRET = "arena-embedded-development-only-secret-key-do-not-deploy"
@@ -44,6 +49,11 @@ class Config:
     time_limit: float
     score_limit: int
     countdown: float
+    accept_timeout: float
+    ticket_ttl: float
+    ffa_min_players: int
+    ffa_max_players: int
+    ffa_fill_wait: float
     log_level: str
 
     @property
@@ -131,6 +141,12 @@ def load_config(env: Mapping[str, str]) -> Config:
     prefix = (env.get("ARENA_REDIS_PREFIX") or DEFAULT_REDIS_PREFIX).strip()
     if not prefix.replace("-", "").replace("_", "").isalnum():
         raise ConfigError(f"ARENA_REDIS_PREFIX={prefix!r} may hold only letters, digits, - and _")
+    ffa_min = _integer(env, "ARENA_FFA_MIN_PLAYERS", DEFAULT_FFA_MIN_PLAYERS, 2, 8)
+    ffa_max = _integer(env, "ARENA_FFA_MAX_PLAYERS", DEFAULT_FFA_MAX_PLAYERS, 2, 8)
+    if ffa_min > ffa_max:
+        raise ConfigError(
+            f"ARENA_FFA_MIN_PLAYERS ({ffa_min}) is above ARENA_FFA_MAX_PLAYERS ({ffa_max})"
+        )
     log_level = (env.get("ARENA_LOG_LEVEL") or "INFO").strip().upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"ARENA_LOG_LEVEL={log_level!r} must be DEBUG, INFO, WARNING or ERROR")
@@ -150,6 +166,11 @@ def load_config(env: Mapping[str, str]) -> Config:
         time_limit=_number(env, "ARENA_TIME_LIMIT", DEFAULT_TIME_LIMIT, 1, 3600),
         score_limit=_integer(env, "ARENA_SCORE_LIMIT", DEFAULT_SCORE_LIMIT, 1, 1000),
         countdown=_number(env, "ARENA_COUNTDOWN", DEFAULT_COUNTDOWN, 0.05, 60),
+        accept_timeout=_number(env, "ARENA_ACCEPT_TIMEOUT", DEFAULT_ACCEPT_TIMEOUT, 1, 120),
+        ticket_ttl=_number(env, "ARENA_TICKET_TTL", DEFAULT_TICKET_TTL, 5, 3600),
+        ffa_min_players=ffa_min,
+        ffa_max_players=ffa_max,
+        ffa_fill_wait=_number(env, "ARENA_FFA_FILL_WAIT", DEFAULT_FFA_FILL_WAIT, 0, 600),
         log_level=log_level,
     )
 

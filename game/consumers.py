@@ -22,8 +22,9 @@ from engine.protocol import (
     encode_pong,
 )
 from game.models import Match
-from game.names import InvalidName, clean_display_name
 from game.ratelimit import FrameRateLimiter
+from lobby.tickets import TicketRefused, read_ticket
+from lobby.wiring import PRESENCE_REFRESH, PRESENCE_TTL, lobby_store
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ class MatchConsumer(AsyncWebsocketConsumer):
     group: str | None = None
     engine_channel: str | None = None
     join_timer: asyncio.Task[None] | None = None
+    refresher: asyncio.Task[None] | None = None
+    player_key: str | None = None
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Route frames and client input without Channels' per-message database cleanup.
@@ -54,22 +57,35 @@ class MatchConsumer(AsyncWebsocketConsumer):
             await super().dispatch(message)
 
     async def connect(self) -> None:
-        """Accept, check the match and the name, join the match group and ask for a seat."""
+        """Accept, check the ticket and the player's presence, join the group, ask for a seat."""
         await self.accept()
         self.limiter = FrameRateLimiter(settings.ARENA.input_rate, settings.ARENA.input_burst)
-        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        try:
-            name = clean_display_name(query.get("name", [""])[0])
-        except InvalidName as exc:
-            await self.close_with(CloseCode.BAD_NAME, str(exc))
-            return
         match = await self._find_match(self.scope["url_route"]["kwargs"]["match_id"])
         if match is None:
             await self.close_with(CloseCode.MATCH_NOT_FOUND, "no such match")
             return
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        try:
+            ticket = read_ticket(
+                query.get("ticket", [""])[0], str(match.id), settings.ARENA.ticket_ttl
+            )
+        except TicketRefused as exc:
+            await self.close_with(exc.code, str(exc))
+            return
         if match.status == Match.Status.OVER:
             await self.close_with(CloseCode.MATCH_OVER, "match is over")
             return
+        self.store = lobby_store()
+        seated = await self.store.enter_match(
+            ticket.player_key, str(match.id), self.channel_name, PRESENCE_TTL
+        )
+        if not seated:
+            await self.close_with(
+                CloseCode.ALREADY_CONNECTED, "already playing or searching (another tab?)"
+            )
+            return
+        self.player_key = ticket.player_key
+        self.refresher = asyncio.create_task(self._refresh_presence())
         self.match_id = str(match.id)
         self.engine_channel = match.engine_channel
         self.group = messages.match_group(self.match_id)
@@ -77,11 +93,19 @@ class MatchConsumer(AsyncWebsocketConsumer):
         join: messages.JoinMessage = {
             "type": "engine.join",
             "match_id": self.match_id,
-            "name": name,
+            "name": ticket.name,
+            "player_key": ticket.player_key,
             "reply_to": self.channel_name,
         }
         await self.channel_layer.send(self.engine_channel, join)
         self.join_timer = asyncio.create_task(self._expire_join(settings.ARENA.join_timeout))
+
+    async def _refresh_presence(self) -> None:
+        assert self.player_key is not None
+        while True:
+            await asyncio.sleep(PRESENCE_REFRESH)
+            with contextlib.suppress(Exception):
+                await self.store.touch(self.player_key, self.channel_name, PRESENCE_TTL)
 
     async def _find_match(self, raw_id: str) -> Match | None:
         try:
@@ -151,6 +175,11 @@ class MatchConsumer(AsyncWebsocketConsumer):
         """Leave the match group and give the seat back to the engine."""
         self.closing = True
         self._cancel_join_timer()
+        if self.refresher is not None:
+            self.refresher.cancel()
+        if self.player_key is not None:
+            with contextlib.suppress(Exception):
+                await self.store.release(self.player_key, self.channel_name)
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
         if self.engine_channel is not None:

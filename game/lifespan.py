@@ -1,7 +1,9 @@
-"""ASGI lifespan: runs the embedded engine worker for as long as the web server runs."""
+"""ASGI lifespan: runs the embedded engine worker and the matchmaker with the web server."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -12,11 +14,12 @@ from engine.worker import EngineWorker
 logger = logging.getLogger(__name__)
 
 
-class EngineLifespan:
-    """Starts an engine worker on startup and stops it on shutdown, when the engine is embedded."""
+class ArenaLifespan:
+    """Starts background services on startup and stops them on shutdown."""
 
     def __init__(self) -> None:
         self.worker: EngineWorker | None = None
+        self.matchmaker: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         while True:
@@ -35,17 +38,24 @@ class EngineLifespan:
                 return
 
     async def startup(self) -> None:
-        """Start the embedded engine worker if this deployment embeds one."""
-        if not settings.ARENA.embedded_engine:
-            logger.info("engine is external: run `python manage.py runengine`")
-            return
+        """Start the matchmaker, and the engine worker if this deployment embeds one."""
         from game.engines import build_worker
+        from lobby.wiring import build_matchmaker
 
-        self.worker = build_worker()
-        await self.worker.start()
+        if settings.ARENA.embedded_engine:
+            self.worker = build_worker()
+            await self.worker.start()
+        else:
+            logger.info("engine is external: run `python manage.py runengine`")
+        self.matchmaker = asyncio.create_task(build_matchmaker().run(), name="matchmaker")
 
     async def shutdown(self) -> None:
-        """Stop the embedded engine worker."""
+        """Stop the matchmaker and the embedded engine worker."""
+        if self.matchmaker is not None:
+            self.matchmaker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.matchmaker
+            self.matchmaker = None
         if self.worker is not None:
             await self.worker.stop()
             self.worker = None

@@ -28,6 +28,7 @@ class Match(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True)
+    ranked = models.BooleanField(default=False, help_text="formed by the lobby; changes ratings")
 
     class Meta:
         ordering = ["-created_at"]
@@ -52,3 +53,21 @@ class Match(models.Model):
             "ws_path": self.ws_path,
             "result": self.result,
         }
+
+
+class MatchPlayer(models.Model):
+    """One player's part in a finished match, with the rating change it caused."""
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="players")
+    player_key = models.CharField(max_length=80, db_index=True)
+    name = models.CharField(max_length=16)
+    score = models.IntegerField()
+    deaths = models.IntegerField()
+    rating_before = models.FloatField(null=True, blank=True)
+    rating_after = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-score", "deaths"]
+
+    def __str__(self) -> str:
+        return f"{self.name} in {self.match_id}"

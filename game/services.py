@@ -12,6 +12,7 @@ from engine import messages
 from engine.registry import least_loaded
 from game.engines import engine_registry
 from game.models import Match
+from lobby.store import QueueEntry
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def validate_match_request(mode: object, max_players: object) -> MatchRequest:
     return MatchRequest(str(mode), max_players)
 
 
-async def create_match(request: MatchRequest) -> Match:
+async def create_match(request: MatchRequest, ranked: bool = False) -> Match:
     """Record a new match and start it on the least-loaded live engine worker."""
     registry = engine_registry()
     worker = least_loaded(await registry.live_workers())
@@ -57,6 +58,7 @@ async def create_match(request: MatchRequest) -> Match:
     seed = secrets.randbits(32)
     match = await Match.objects.acreate(
         seed=seed,
+        ranked=ranked,
         mode=request.mode,
         max_players=request.max_players,
         engine_id=worker.worker_id,
@@ -72,3 +74,9 @@ async def create_match(request: MatchRequest) -> Match:
     await get_channel_layer().send(worker.channel, create)
     logger.info("match %s (%s) assigned to %s", match.id, match.mode, worker.worker_id)
     return match
+
+
+async def start_lobby_match(mode: str, entries: list[QueueEntry]) -> tuple[str, str]:
+    """Create the ranked match of a ready check that everyone accepted; its id and socket path."""
+    match = await create_match(MatchRequest(mode, max(len(entries), MIN_SEATS)), ranked=True)
+    return str(match.id), match.ws_path

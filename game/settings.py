@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "channels",
     "engine",
     "game",
+    "lobby",
 ]
 
 MIDDLEWARE = [

@@ -12,8 +12,12 @@ from django.views.decorators.http import require_GET
 
 from engine.registry import NoEngineAvailable
 from game.engines import engine_registry
+from game.identity import ensure_guest, player_key_for
 from game.models import Match
+from game.names import InvalidName, clean_display_name
 from game.services import InvalidMatchRequest, create_match, validate_match_request
+from lobby.models import DEFAULT_RATING, PlayerProfile
+from lobby.tickets import issue_ticket
 
 INDEX_FILE = settings.BASE_DIR / "static" / "index.html"
 OPEN_MATCH_LIMIT = 50
@@ -23,10 +27,69 @@ def _error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
+def _json_body(request: HttpRequest) -> dict[str, object] | JsonResponse:
+    """The request's JSON object, or the error response to send instead."""
+    if request.content_type != "application/json":
+        return _error(415, "send JSON with Content-Type: application/json")
+    try:
+        body = json.loads(request.body or b"{}")
+    except json.JSONDecodeError:
+        return _error(400, "the body must be JSON")
+    if not isinstance(body, dict):
+        return _error(400, "the body must be a JSON object")
+    return body
+
+
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    """The browser game."""
+    """The browser game; gives a new visitor a guest session."""
+    ensure_guest(request.session)
     return HttpResponse(INDEX_FILE.read_bytes(), content_type="text/html; charset=utf-8")
+
+
+@require_GET
+def session(request: HttpRequest) -> JsonResponse:
+    """Who the caller is; gives a new caller a guest session."""
+    ensure_guest(request.session)
+    key = player_key_for(request.user, request.session)
+    profile = PlayerProfile.objects.filter(key=key).first()
+    return JsonResponse(
+        {
+            "name": profile.name if profile else None,
+            "rating": round(profile.rating if profile else DEFAULT_RATING),
+            "signed_in": request.user.is_authenticated,
+        }
+    )
+
+
+@csrf_exempt
+def tickets(request: HttpRequest, match_id: uuid.UUID) -> JsonResponse:
+    """POST: a seat ticket for a match created with the API (shared by link)."""
+    if request.method != "POST":
+        return _error(405, "use POST")
+    body = _json_body(request)
+    if isinstance(body, JsonResponse):
+        return body
+    key = player_key_for(request.user, request.session)
+    if key is None:
+        return _error(403, "no session: GET /api/session/ first")
+    try:
+        name = clean_display_name(body.get("name"))  # type: ignore[arg-type]
+    except InvalidName as exc:
+        return _error(400, str(exc))
+    match = Match.objects.filter(id=match_id).first()
+    if match is None:
+        return _error(404, "no such match")
+    if match.status == Match.Status.OVER:
+        return _error(409, "match is over")
+    return JsonResponse(
+        {
+            "ticket": issue_ticket(str(match.id), key, name),
+            "ws_path": match.ws_path,
+            "expires_in_ms": int(settings.ARENA.ticket_ttl * 1000),
+        },
+        status=201,
+    )
 
 
 @csrf_exempt
@@ -37,12 +100,9 @@ async def matches(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"matches": [match.to_api() async for match in rows]})
     if request.method != "POST":
         return _error(405, "use GET or POST")
-    try:
-        body = json.loads(request.body or b"{}")
-    except json.JSONDecodeError:
-        return _error(400, "the body must be JSON")
-    if not isinstance(body, dict):
-        return _error(400, "the body must be a JSON object")
+    body = _json_body(request)
+    if isinstance(body, JsonResponse):
+        return body
     try:
         match_request = validate_match_request(body.get("mode"), body.get("max_players"))
     except InvalidMatchRequest as exc:

@@ -1,13 +1,24 @@
-"""Fixtures shared by every test package: real Redis, fresh channel layers."""
+"""Fixtures shared by every test package: real Redis, fresh layers, an engine, match sockets."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 import redis
+from channels.layers import get_channel_layer
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+
+from engine.rules import Rules
+from engine.worker import EngineWorker
+from game.engines import engine_registry
+from game.routing import websocket_urlpatterns
+from game.store import DjangoMatchStore
+from lobby.tickets import issue_ticket
 
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
 
@@ -45,3 +56,61 @@ def fresh_channel_layers() -> Iterator[None]:
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+FAST_RULES = Rules(tick_rate=50)
+
+
+@pytest.fixture
+def rules() -> Rules:
+    """The rules of the engine under test; override in a test module for short matches."""
+    return FAST_RULES
+
+
+@pytest.fixture
+async def engine(rules: Rules) -> AsyncIterator[EngineWorker]:
+    """A real engine worker on the test's in-memory channel layer."""
+    worker = EngineWorker(get_channel_layer(), engine_registry(), rules, store=DjangoMatchStore())
+    await worker.start()
+    yield worker
+    await worker.stop()
+
+
+Connect = Callable[..., Awaitable[WebsocketCommunicator]]
+
+
+@pytest.fixture
+async def connect() -> AsyncIterator[Connect]:
+    """Open a match socket; every socket opened is disconnected after the test."""
+    opened: list[WebsocketCommunicator] = []
+
+    async def open_socket(
+        match_id: str,
+        name: str = "Ada",
+        ticket: str | None = None,
+        player_key: str | None = None,
+    ) -> WebsocketCommunicator:
+        if ticket is None:
+            key = player_key or f"guest:{name}-{uuid.uuid4().hex[:8]}"
+            ticket = issue_ticket(match_id, key, name)
+        comm = WebsocketCommunicator(
+            URLRouter(websocket_urlpatterns), f"/ws/match/{match_id}/?ticket={ticket}"
+        )
+        connected, _ = await comm.connect()
+        assert connected
+        opened.append(comm)
+        return comm
+
+    yield open_socket
+    for comm in opened:
+        await comm.disconnect()
+
+
+@pytest.fixture
+def arena_settings(settings: pytest.FixtureRequest) -> Callable[..., None]:
+    """Change fields of settings.ARENA for one test."""
+
+    def change(**fields: object) -> None:
+        settings.ARENA = dataclasses.replace(settings.ARENA, **fields)  # type: ignore[attr-defined]
+
+    return change

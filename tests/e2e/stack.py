@@ -103,12 +103,15 @@ class Stack:
                 process.wait()
 
 
-def http_json(method: str, url: str, body: object | None = None) -> tuple[int, dict]:
+def http_json(
+    method: str, url: str, body: object | None = None, cookie: str | None = None
+) -> tuple[int, dict]:
     """One HTTP request with a JSON body; returns the status and the decoded JSON answer."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
+    headers = {"Content-Type": "application/json"}
+    if cookie:
+        headers["Cookie"] = cookie
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, json.loads(response.read() or b"{}")
@@ -146,3 +149,20 @@ def base_env(tmp: Path, redis_url: str | None, prefix: str, **extra: str) -> dic
         env["REDIS_URL"] = redis_url
     env.update(extra)
     return env
+
+
+def guest_cookie(base: str) -> str:
+    """A new guest session cookie from the server at ``base``."""
+    with urllib.request.urlopen(f"{base}/api/session/", timeout=5) as response:
+        morsel = response.headers.get("Set-Cookie", "")
+    return morsel.split(";", 1)[0]
+
+
+def ticket_url(base: str, match: dict, name: str, cookie: str | None = None) -> str:
+    """The match socket URL with a fresh ticket for a new (or the given) guest."""
+    cookie = cookie or guest_cookie(base)
+    status, body = http_json(
+        "POST", f"{base}/api/matches/{match['id']}/tickets/", {"name": name}, cookie
+    )
+    assert status == 201, body
+    return base.replace("http://", "ws://") + body["ws_path"] + "?ticket=" + body["ticket"]

@@ -15,14 +15,14 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from engine.protocol import Button, CloseCode, MessageType
-from tests.e2e.stack import Stack, base_env, http_json
+from tests.e2e.stack import Stack, base_env, http_json, ticket_url
 from tests.helpers import decode, player_entry
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.timeout(120)]
 
 
 def ws_url(base: str, match: dict[str, Any], name: str) -> str:
-    return base.replace("http://", "ws://") + match["ws_path"] + f"?name={name}"
+    return ticket_url(base, match, name)
 
 
 def create(base: str, body: dict[str, Any]) -> dict[str, Any]:

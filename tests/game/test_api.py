@@ -9,6 +9,7 @@ from django.test import AsyncClient
 
 from engine.worker import EngineWorker
 from game.models import Match
+from lobby.tickets import read_ticket
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(20)]
 
@@ -90,3 +91,57 @@ async def test_the_game_page_is_served() -> None:
     response = await AsyncClient().get("/")
     assert response.status_code == 200
     assert b'id="game"' in response.content
+
+
+async def test_posts_must_be_json() -> None:
+    response = await AsyncClient().post("/api/matches/", data={"mode": "duel"})
+    assert response.status_code == 415
+
+
+async def test_a_session_gives_a_guest_identity_and_a_default_rating() -> None:
+    client = AsyncClient()
+    response = await client.get("/api/session/")
+    assert response.status_code == 200
+    assert response.json() == {"name": None, "rating": 1500, "signed_in": False}
+    assert "sessionid" in response.cookies
+
+
+async def test_a_ticket_admits_its_holder_to_that_match(engine: EngineWorker) -> None:
+    client = AsyncClient()
+    await client.get("/api/session/")
+    _, match = await post(client, {"mode": "duel"})
+    response = await client.post(
+        f"/api/matches/{match['id']}/tickets/",
+        data=json.dumps({"name": "Ada"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["ws_path"] == match["ws_path"] and body["expires_in_ms"] == 60_000
+    ticket = read_ticket(body["ticket"], match["id"], max_age=60)
+    assert ticket.name == "Ada" and ticket.player_key.startswith("guest:")
+
+
+@pytest.mark.parametrize(
+    ("session", "body", "target", "status"),
+    [
+        (False, {"name": "Ada"}, "open", 403),
+        (True, {"name": "<b>"}, "open", 400),
+        (True, {"name": "Ada"}, "missing", 404),
+        (True, {"name": "Ada"}, "over", 409),
+    ],
+)
+async def test_ticket_refusals(
+    engine: EngineWorker, session: bool, body: dict, target: str, status: int
+) -> None:
+    client = AsyncClient()
+    if session:
+        await client.get("/api/session/")
+    _, match = await post(AsyncClient(), {})
+    if target == "over":
+        await Match.objects.filter(id=match["id"]).aupdate(status=Match.Status.OVER)
+    match_id = match["id"] if target != "missing" else "00000000-0000-0000-0000-000000000000"
+    response = await client.post(
+        f"/api/matches/{match_id}/tickets/", data=json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == status and response.json()["error"]

@@ -56,6 +56,8 @@ def test_core_layer_outlasts_bzpopmin() -> None:
         ({"ARENA_LOG_LEVEL": "LOUD"}, "must be DEBUG"),
         ({"ARENA_TIME_LIMIT": "0"}, "must be between 1 and 3600"),
         ({"ARENA_SCORE_LIMIT": "1.5"}, "whole number"),
+        ({"ARENA_FFA_MIN_PLAYERS": "6", "ARENA_FFA_MAX_PLAYERS": "5"}, "is above"),
+        ({"ARENA_ACCEPT_TIMEOUT": "0"}, "must be between 1 and 120"),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )

@@ -11,7 +11,8 @@ from engine.protocol import Button, CloseCode, MessageType, Phase, PlayerFlag
 from engine.worker import EngineWorker
 from game.models import Match
 from game.services import create_match, validate_match_request
-from tests.game.conftest import Connect
+from lobby.tickets import issue_ticket
+from tests.conftest import Connect
 from tests.helpers import SocketClosed, next_frame, player_entry, wait_for, wait_for_close
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(20)]
@@ -94,21 +95,57 @@ async def test_a_socket_closed_before_its_seat_reply_still_frees_the_seat(
     await wait_for(bo, MessageType.WELCOME)
 
 
-@pytest.mark.parametrize(
-    ("target", "name", "code"),
-    [
-        (lambda match_id: str(uuid.uuid4()), "Ada", CloseCode.MATCH_NOT_FOUND),
-        (lambda match_id: "not-a-uuid", "Ada", CloseCode.MATCH_NOT_FOUND),
-        (lambda match_id: match_id, None, CloseCode.BAD_NAME),
-        (lambda match_id: match_id, "<b>", CloseCode.BAD_NAME),
-    ],
-    ids=["unknown-match", "malformed-id", "no-name", "bad-name"],
-)
-async def test_refused_joins_close_with_a_documented_code(
-    engine: EngineWorker, connect: Connect, target, name: str | None, code: CloseCode
+async def test_an_unknown_or_malformed_match_id_is_not_found(
+    engine: EngineWorker, connect: Connect
 ) -> None:
-    comm = await connect(target(await new_match()), name)
+    for match_id in (str(uuid.uuid4()), "not-a-uuid"):
+        comm = await connect(match_id, ticket="whatever")
+        assert await wait_for_close(comm) == CloseCode.MATCH_NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    ("ticket", "code"),
+    [
+        ("", CloseCode.TICKET_INVALID),
+        ("garbage", CloseCode.TICKET_INVALID),
+        ("forged", CloseCode.TICKET_INVALID),
+        ("other-match", CloseCode.TICKET_WRONG_MATCH),
+    ],
+)
+async def test_bad_tickets_close_with_their_code_and_take_no_seat(
+    engine: EngineWorker, connect: Connect, ticket: str, code: CloseCode
+) -> None:
+    match_id = await new_match("duel")
+    tokens = {
+        "forged": issue_ticket(match_id, "guest:x", "Eve")[:-3] + "AAA",
+        "other-match": issue_ticket(await new_match(), "guest:x", "Eve"),
+    }
+    comm = await connect(match_id, ticket=tokens.get(ticket, ticket))
     assert await wait_for_close(comm) == code
+    for name in ("Ada", "Bo"):  # both seats are still free
+        await wait_for(await connect(match_id, name), MessageType.WELCOME)
+
+
+async def test_an_expired_ticket_is_refused(
+    engine: EngineWorker, connect: Connect, arena_settings
+) -> None:
+    arena_settings(ticket_ttl=-1)
+    comm = await connect(await new_match())
+    assert await wait_for_close(comm) == CloseCode.TICKET_EXPIRED
+
+
+async def test_a_second_tab_of_the_same_player_is_refused(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    match_id = await new_match()
+    first = await connect(match_id, "Ada", player_key="guest:ada")
+    await wait_for(first, MessageType.WELCOME)
+    second = await connect(match_id, "Ada", player_key="guest:ada")
+    assert await wait_for_close(second) == CloseCode.ALREADY_CONNECTED
+    await wait_for(first, MessageType.SNAPSHOT)  # the first tab plays on
+    await first.disconnect()
+    again = await connect(match_id, "Ada", player_key="guest:ada")  # the seat was given back
+    await wait_for(again, MessageType.WELCOME)
 
 
 async def test_a_full_match_refuses_the_next_player(engine: EngineWorker, connect: Connect) -> None:

@@ -9,7 +9,7 @@ from engine.rules import Rules
 from engine.worker import EngineWorker
 from game.models import Match
 from game.services import create_match, validate_match_request
-from tests.game.conftest import Connect
+from tests.conftest import Connect
 from tests.helpers import until, wait_for, wait_for_close
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(20)]

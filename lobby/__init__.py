@@ -1,0 +1,1 @@
+"""Matchmaking: queues, rating windows, ready checks and Elo ratings."""

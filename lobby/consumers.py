@@ -1,0 +1,216 @@
+"""The lobby socket: queue for a mode, see where you stand, answer ready checks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from engine.protocol import (
+    CancelRequest,
+    CloseCode,
+    LobbyErrorCode,
+    PingMessage,
+    ProtocolError,
+    QueueRequest,
+    ReadyAnswer,
+    decode_lobby_frame,
+    encode_pong,
+)
+from game.identity import player_key_for_scope
+from game.names import InvalidName, clean_display_name
+from game.ratelimit import FrameRateLimiter
+from lobby import frames, messages
+from lobby.models import PlayerProfile
+from lobby.store import AlreadyActive, PresenceState, QueueEntry
+from lobby.wiring import PRESENCE_REFRESH, PRESENCE_TTL, lobby_store, mode_specs
+
+logger = logging.getLogger(__name__)
+
+SERVER_RESTART = 1012  # the web server closes sockets with this code when it shuts down
+
+
+@database_sync_to_async
+def _profile(player_key: str, name: str) -> PlayerProfile:
+    profile, created = PlayerProfile.objects.get_or_create(key=player_key, defaults={"name": name})
+    if not created and profile.name != name:
+        profile.name = name
+        profile.save(update_fields=["name", "updated_at"])
+    return profile
+
+
+class LobbyConsumer(AsyncWebsocketConsumer):
+    """One player's lobby connection."""
+
+    player_key: str | None = None
+    pending_id: str | None = None
+    pending_group: str | None = None
+    refresher: asyncio.Task[None] | None = None
+    closing: bool = False
+
+    async def connect(self) -> None:
+        """Accept, identify the player and resume a place kept across a server restart."""
+        await self.accept()
+        self.store = lobby_store()
+        self.modes = mode_specs()
+        self.limiter = FrameRateLimiter(settings.ARENA.input_rate, settings.ARENA.input_burst)
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        try:
+            self.name = clean_display_name(query.get("name", [""])[0])
+        except InvalidName as exc:
+            await self.close_with(CloseCode.BAD_NAME, str(exc))
+            return
+        player_key = await player_key_for_scope(self.scope)
+        if player_key is None:
+            await self.close_with(CloseCode.NO_SESSION, "load the page or GET /api/session/ first")
+            return
+        self.player_key = player_key
+        profile = await _profile(player_key, self.name)
+        self.rating = profile.rating
+        accept_timeout = settings.ARENA.accept_timeout
+        await self.send(
+            bytes_data=frames.lobby_welcome(self.name, self.rating, self.modes, accept_timeout)
+        )
+        await self._resume()
+        self.refresher = asyncio.create_task(self._refresh())
+
+    async def _resume(self) -> None:
+        assert self.player_key is not None
+        presence = await self.store.reattach(self.player_key, self.channel_name, PRESENCE_TTL)
+        if presence is None or presence.state != PresenceState.PENDING:
+            return
+        for pending in await self.store.pendings():
+            if self.player_key in pending.player_keys():
+                await self.lobby_ready_check(
+                    {
+                        "frame": frames.ready_check(pending, time.time()),
+                        "group": pending.group,
+                        "pending_id": pending.pending_id,
+                    }
+                )
+
+    async def _refresh(self) -> None:
+        assert self.player_key is not None
+        while True:
+            await asyncio.sleep(PRESENCE_REFRESH)
+            with contextlib.suppress(Exception):
+                await self.store.touch(self.player_key, self.channel_name, PRESENCE_TTL)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Validate one client frame and act on it."""
+        if self.closing or self.player_key is None:
+            return
+        if bytes_data is None:
+            await self.close_with(CloseCode.BINARY_ONLY, "frames must be binary msgpack")
+            return
+        if not self.limiter.allow(time.monotonic()):
+            if self.limiter.flooding:
+                await self.close_with(CloseCode.RATE_LIMITED, "too many frames")
+            return
+        try:
+            request = decode_lobby_frame(bytes_data)
+        except ProtocolError as exc:
+            await self.close_with(exc.code, str(exc))
+            return
+        if isinstance(request, QueueRequest):
+            await self._queue(request.mode)
+        elif isinstance(request, CancelRequest):
+            await self._cancel()
+        elif isinstance(request, ReadyAnswer):
+            await self._answer(request.pending_id, request.accept)
+        elif isinstance(request, PingMessage):
+            await self.send(bytes_data=encode_pong(request.nonce, int(time.time() * 1000)))
+
+    async def _queue(self, mode: str) -> None:
+        assert self.player_key is not None
+        if mode not in self.modes:
+            await self._error(LobbyErrorCode.UNKNOWN_MODE, f"no mode called {mode!r}")
+            return
+        entry = QueueEntry(
+            self.player_key, self.name, self.rating, mode, time.time(), self.channel_name
+        )
+        try:
+            await self.store.enqueue(entry, PRESENCE_TTL)
+        except AlreadyActive as exc:
+            where = {
+                PresenceState.QUEUED: "already searching (maybe in another tab)",
+                PresenceState.PENDING: "already in a ready check (maybe in another tab)",
+                PresenceState.MATCH: "already in a match (maybe in another tab)",
+            }[exc.state]
+            await self._error(LobbyErrorCode.ALREADY_ACTIVE, where)
+
+    async def _cancel(self) -> None:
+        assert self.player_key is not None
+        presence = await self.store.presence(self.player_key, time.time())
+        owned = presence is not None and presence.channel == self.channel_name
+        if owned and presence.state == PresenceState.QUEUED:  # type: ignore[union-attr]
+            await self.store.dequeue(self.player_key)
+            await self.send(bytes_data=frames.queue_left("cancelled"))
+        else:
+            await self._error(LobbyErrorCode.NOT_QUEUED, "not searching")
+
+    async def _answer(self, pending_id: str, accept: bool) -> None:
+        assert self.player_key is not None
+        pending = await self.store.answer(pending_id, self.player_key, accept)
+        if pending is None:
+            await self._error(LobbyErrorCode.NO_READY_CHECK, "that ready check is over")
+            return
+        if accept:
+            frame = frames.ready_update(pending_id, len(pending.accepted), len(pending.entries))
+            await self.channel_layer.group_send(
+                pending.group, {"type": messages.FRAME, "frame": frame}
+            )
+
+    async def _error(self, code: LobbyErrorCode, message: str) -> None:
+        await self.send(bytes_data=frames.lobby_error(code, message))
+
+    # -- from the matchmaker and the ready-check group -------------------------------------
+
+    async def lobby_ready_check(self, message: dict[str, Any]) -> None:
+        """A group formed: join its temporary group and show the ready check."""
+        self.pending_id = message["pending_id"]
+        self.pending_group = message["group"]
+        await self.channel_layer.group_add(message["group"], self.channel_name)
+        await self.send(bytes_data=message["frame"])
+
+    async def lobby_frame(self, message: dict[str, Any]) -> None:
+        """A frame for the socket."""
+        await self.send(bytes_data=message["frame"])
+
+    async def lobby_settled(self, message: dict[str, Any]) -> None:
+        """The ready check is over: pass its outcome on and leave its group."""
+        await self.channel_layer.group_discard(message["group"], self.channel_name)
+        if self.pending_group == message["group"]:
+            self.pending_id = self.pending_group = None
+        await self.send(bytes_data=message["frame"])
+
+    async def disconnect(self, code: int) -> None:
+        """Leave the queue (or decline the check) at once, unless the server is restarting."""
+        self.closing = True
+        if self.refresher is not None:
+            self.refresher.cancel()
+        if self.pending_group is not None:
+            await self.channel_layer.group_discard(self.pending_group, self.channel_name)
+        if self.player_key is None or code == SERVER_RESTART:
+            return
+        presence = await self.store.presence(self.player_key, time.time())
+        if presence is None or presence.channel != self.channel_name:
+            return
+        if presence.state == PresenceState.QUEUED:
+            await self.store.release(self.player_key, self.channel_name)
+        elif presence.state == PresenceState.PENDING and self.pending_id is not None:
+            await self.store.answer(self.pending_id, self.player_key, False)
+
+    async def close_with(self, code: CloseCode, reason: str) -> None:
+        """Close the socket once with a documented close code."""
+        if self.closing:
+            return
+        self.closing = True
+        await self.close(code=int(code), reason=reason[:120])

@@ -1,0 +1,79 @@
+"""Encoders for the lobby socket's server frames (docs/protocol.md section 6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.protocol import LobbyErrorCode, MessageType, pack
+from lobby.matchmaker import ModeSpec
+from lobby.store import Pending
+
+
+def lobby_welcome(
+    name: str, rating: float, modes: dict[str, ModeSpec], accept_timeout: float
+) -> bytes:
+    """LOBBY_WELCOME: who you are and what you can queue for."""
+    return pack(
+        [
+            MessageType.LOBBY_WELCOME,
+            {
+                "name": name,
+                "rating": round(rating),
+                "modes": {
+                    m.name: {"min_players": m.min_players, "max_players": m.max_players}
+                    for m in modes.values()
+                },
+                "accept_timeout_ms": int(accept_timeout * 1000),
+            },
+        ]
+    )
+
+
+def queue_status(status: dict[str, Any]) -> bytes:
+    """QUEUE_STATUS from a status message of the matchmaker."""
+    return pack([MessageType.QUEUE_STATUS, status])
+
+
+def ready_check(pending: Pending, now: float) -> bytes:
+    """READY_CHECK for one pending group."""
+    return pack(
+        [
+            MessageType.READY_CHECK,
+            {
+                "pending_id": pending.pending_id,
+                "mode": pending.mode,
+                "players": [[e.name, round(e.rating)] for e in pending.entries],
+                "timeout_ms": max(0, int((pending.deadline - now) * 1000)),
+                "accepted": len(pending.accepted),
+            },
+        ]
+    )
+
+
+def ready_update(pending_id: str, accepted: int, size: int) -> bytes:
+    """READY_UPDATE: one more player accepted."""
+    return pack(
+        [MessageType.READY_UPDATE, {"pending_id": pending_id, "accepted": accepted, "size": size}]
+    )
+
+
+def match_found(match_id: str, mode: str, ws_path: str, ticket: str) -> bytes:
+    """MATCH_FOUND with the player's own ticket."""
+    body = {"match_id": match_id, "mode": mode, "ws_path": ws_path, "ticket": ticket}
+    return pack([MessageType.MATCH_FOUND, body])
+
+
+def ready_failed(pending_id: str, reason: str, requeued: bool) -> bytes:
+    """READY_FAILED: the check failed; are you still searching?"""
+    body = {"pending_id": pending_id, "reason": reason, "requeued": requeued}
+    return pack([MessageType.READY_FAILED, body])
+
+
+def queue_left(reason: str) -> bytes:
+    """QUEUE_LEFT: you are no longer queued."""
+    return pack([MessageType.QUEUE_LEFT, {"reason": reason}])
+
+
+def lobby_error(code: LobbyErrorCode, message: str) -> bytes:
+    """LOBBY_ERROR: a refused request."""
+    return pack([MessageType.LOBBY_ERROR, int(code), message])

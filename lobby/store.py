@@ -1,0 +1,131 @@
+"""The lobby's shared state: queues, pending ready checks, player presence and the matchmaker lease.
+
+One interface, two implementations: ``lobby.memory_store`` (embedded, one process) and
+``lobby.redis_store`` (every web process on one Redis). Times are Unix seconds (wall clock),
+so that processes agree on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+
+class PresenceState(StrEnum):
+    """Where a player is: at most one of these at a time."""
+
+    QUEUED = "queued"
+    PENDING = "pending"
+    MATCH = "match"
+
+
+class AlreadyActive(Exception):
+    """The player is already queued, in a ready check or in a match (another tab?)."""
+
+    def __init__(self, state: PresenceState) -> None:
+        super().__init__(f"already {state.value}")
+        self.state = state
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """A player waiting for a match of one mode."""
+
+    player_key: str  # "guest:<session key>" or "user:<id>"
+    name: str
+    rating: float
+    mode: str
+    joined_at: float  # when the player first queued; kept when put back after a failed check
+    channel: str  # the lobby consumer's channel, to reach the player
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A formed group waiting for every player to accept."""
+
+    pending_id: str
+    mode: str
+    entries: tuple[QueueEntry, ...]
+    deadline: float
+    accepted: frozenset[str] = field(default_factory=frozenset)
+    declined: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def group(self) -> str:
+        """The temporary channel-layer group of this ready check."""
+        return f"pending.{self.pending_id}"
+
+    @property
+    def all_accepted(self) -> bool:
+        """True when every player accepted."""
+        return len(self.accepted) == len(self.entries)
+
+    def player_keys(self) -> list[str]:
+        """The players of the group, in queue order."""
+        return [entry.player_key for entry in self.entries]
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """A player's current place and until when it holds without a refresh."""
+
+    state: PresenceState
+    channel: str  # the socket that owns this presence ("" for a reserved match seat)
+    expires_at: float
+    match_id: str = ""
+
+
+class LobbyStore(Protocol):
+    """Shared lobby state; every method is atomic with respect to the others."""
+
+    async def enqueue(self, entry: QueueEntry, ttl: float) -> None:
+        """Queue a player; raises AlreadyActive if the player has a live presence elsewhere."""
+
+    async def dequeue(self, player_key: str) -> QueueEntry | None:
+        """Remove a queued player and their presence; None if they were not queued."""
+
+    async def queued(self, mode: str, now: float) -> list[QueueEntry]:
+        """The queued players of a mode whose presence is live, longest-waiting first."""
+
+    async def reattach(self, player_key: str, channel: str, ttl: float) -> Presence | None:
+        """Move a live queued or pending presence to a new socket after a reconnect.
+
+        A match presence belongs to the match socket and is returned unchanged.
+        """
+
+    async def touch(self, player_key: str, channel: str, ttl: float) -> bool:
+        """Extend a presence owned by ``channel``; False if it is gone or owned by another."""
+
+    async def claim(self, pending: Pending, ttl: float) -> bool:
+        """Move every player of ``pending`` from the queue to it, or change nothing."""
+
+    async def pendings(self) -> list[Pending]:
+        """Every ready check in progress."""
+
+    async def answer(self, pending_id: str, player_key: str, accept: bool) -> Pending | None:
+        """Record a player's answer; None if there is no such check or they are not in it."""
+
+    async def take_pending(self, pending_id: str) -> Pending | None:
+        """Remove a ready check and return it; exactly one caller gets it."""
+
+    async def requeue(self, entries: list[QueueEntry], ttl: float) -> None:
+        """Put players back in the queue with their original ``joined_at`` (the front)."""
+
+    async def reserve_match(self, player_key: str, match_id: str, ttl: float) -> None:
+        """Mark a player as in a match they have not connected to yet."""
+
+    async def enter_match(self, player_key: str, match_id: str, channel: str, ttl: float) -> bool:
+        """Bind a match socket to the player; False if they are active anywhere else."""
+
+    async def presence(self, player_key: str, now: float) -> Presence | None:
+        """The player's live presence, if any."""
+
+    async def release(self, player_key: str, channel: str) -> None:
+        """Clear the player's presence if ``channel`` owns it (and their queue entry)."""
+
+    async def try_lease(self, holder: str, ttl: float) -> bool:
+        """Take or renew the matchmaker lease; False while another live holder has it."""
+
+    async def release_lease(self, holder: str) -> None:
+        """Give the lease up if ``holder`` has it."""

@@ -1,0 +1,65 @@
+"""The lobby's parts built from settings: the shared store and the modes on offer."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from game.engines import redis_client
+from lobby.matchmaker import ModeSpec, RatingWindow
+from lobby.memory_store import MemoryLobbyStore
+from lobby.redis_store import RedisLobbyStore
+from lobby.service import MatchmakingService
+from lobby.store import LobbyStore
+
+PRESENCE_TTL = 15.0  # seconds a player's place holds without a refresh from their socket
+PRESENCE_REFRESH = 5.0  # how often a socket refreshes its player's place
+
+_memory_store = MemoryLobbyStore()
+_redis_stores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisLobbyStore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def lobby_store() -> LobbyStore:
+    """The store of this deployment: Redis when REDIS_URL is set, else this process."""
+    if settings.ARENA.redis_url is None:
+        return _memory_store
+    loop = asyncio.get_running_loop()
+    store = _redis_stores.get(loop)
+    if store is None:
+        store = RedisLobbyStore(redis_client(), settings.ARENA.redis_prefix)
+        _redis_stores[loop] = store
+    return store
+
+
+def mode_specs() -> dict[str, ModeSpec]:
+    """The modes players can queue for."""
+    arena = settings.ARENA
+    return {
+        "duel": ModeSpec("duel", 2, 2, 0.0),
+        "ffa": ModeSpec("ffa", arena.ffa_min_players, arena.ffa_max_players, arena.ffa_fill_wait),
+    }
+
+
+RATING_WINDOW = RatingWindow()
+
+
+def build_matchmaker() -> MatchmakingService:
+    """The matchmaking service of this process, on the default channel layer."""
+    from game.services import start_lobby_match
+
+    arena = settings.ARENA
+    return MatchmakingService(
+        lobby_store(),
+        get_channel_layer(),
+        mode_specs(),
+        RATING_WINDOW,
+        accept_timeout=arena.accept_timeout,
+        presence_ttl=PRESENCE_TTL,
+        ticket_ttl=arena.ticket_ttl,
+        start_match=start_lobby_match,
+    )

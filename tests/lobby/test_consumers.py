@@ -1,0 +1,260 @@
+"""The lobby socket with the real matchmaking service, engine worker and in-memory layer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import msgpack
+import pytest
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.contrib.sessions.backends.db import SessionStore
+
+from engine.protocol import CloseCode, LobbyErrorCode, MessageType
+from engine.worker import EngineWorker
+from game.identity import GUEST_KEY
+from game.routing import websocket_urlpatterns
+from lobby import wiring
+from lobby.memory_store import MemoryLobbyStore
+from lobby.service import MatchmakingService
+from tests.helpers import next_frame, wait_for, wait_for_close
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(30)]
+
+APP = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+
+
+@database_sync_to_async
+def guest_cookie() -> bytes:
+    """A new guest's session cookie."""
+    session = SessionStore()
+    session[GUEST_KEY] = uuid.uuid4().hex
+    session.save()
+    return f"sessionid={session.session_key}".encode()
+
+
+@pytest.fixture
+def store(monkeypatch: pytest.MonkeyPatch) -> MemoryLobbyStore:
+    """A fresh lobby store for this test."""
+    fresh = MemoryLobbyStore()
+    monkeypatch.setattr(wiring, "_memory_store", fresh)
+    return fresh
+
+
+@pytest.fixture
+async def matchmaker(
+    store: MemoryLobbyStore, engine: EngineWorker, arena_settings: Any
+) -> AsyncIterator[MatchmakingService]:
+    """The matchmaking service running in the test's loop, with 1 s ready checks."""
+    arena_settings(accept_timeout=1.0)
+    service = wiring.build_matchmaker()
+    task = asyncio.create_task(service.run())
+    yield service
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+Lobby = Callable[..., Awaitable[WebsocketCommunicator]]
+
+
+@pytest.fixture
+async def lobby() -> AsyncIterator[Lobby]:
+    """Open lobby sockets; all are closed after the test."""
+    opened: list[WebsocketCommunicator] = []
+
+    async def open_lobby(name: str = "Ada", cookie: bytes | None = b"") -> WebsocketCommunicator:
+        headers = []
+        if cookie is not None:
+            headers.append((b"cookie", cookie or await guest_cookie()))
+        comm = WebsocketCommunicator(APP, f"/ws/lobby/?name={name}", headers=headers)
+        connected, _ = await comm.connect()
+        assert connected
+        opened.append(comm)
+        return comm
+
+    yield open_lobby
+    for comm in opened:
+        with contextlib.suppress(Exception):
+            await comm.disconnect()
+
+
+async def send(comm: WebsocketCommunicator, *frame: Any) -> None:
+    await comm.send_to(bytes_data=msgpack.packb(list(frame)))
+
+
+async def queued_lobby(lobby: Lobby, name: str, mode: str = "duel") -> WebsocketCommunicator:
+    """A lobby socket that has sent QUEUE (its first answer may be a status or a ready check)."""
+    comm = await lobby(name)
+    await wait_for(comm, MessageType.LOBBY_WELCOME)
+    await send(comm, MessageType.QUEUE, mode)
+    return comm
+
+
+def pending_groups() -> list[str]:
+    return [g for g in get_channel_layer().groups if g.startswith("pending.")]
+
+
+async def test_welcome_tells_the_player_their_rating_and_the_modes(lobby: Lobby) -> None:
+    comm = await lobby("Ada")
+    welcome = (await next_frame(comm))[1]
+    assert welcome["name"] == "Ada" and welcome["rating"] == 1500
+    assert welcome["modes"]["duel"] == {"min_players": 2, "max_players": 2}
+    assert welcome["modes"]["ffa"] == {"min_players": 4, "max_players": 8}
+
+
+async def test_queue_status_reports_position_and_searching(
+    matchmaker: MatchmakingService, lobby: Lobby
+) -> None:
+    ada = await queued_lobby(lobby, "Ada", "ffa")
+    bo = await queued_lobby(lobby, "Bo", "ffa")
+    status = (await wait_for(bo, MessageType.QUEUE_STATUS, where=lambda f: f[1]["searching"] == 2))[
+        1
+    ]
+    assert status["mode"] == "ffa" and status["position"] == 2 and status["elapsed_ms"] >= 0
+    first = (await wait_for(ada, MessageType.QUEUE_STATUS, where=lambda f: f[1]["searching"] == 2))[
+        1
+    ]
+    assert first["position"] == 1
+
+
+async def test_all_accept_gives_everyone_a_ticket_to_one_match(
+    matchmaker: MatchmakingService, lobby: Lobby, connect: Any
+) -> None:
+    ada = await queued_lobby(lobby, "Ada")
+    bo = await queued_lobby(lobby, "Bo")
+    checks = [(await wait_for(c, MessageType.READY_CHECK))[1] for c in (ada, bo)]
+    assert checks[0]["pending_id"] == checks[1]["pending_id"]
+    assert sorted(name for name, _ in checks[0]["players"]) == ["Ada", "Bo"]
+    assert 0 < checks[0]["timeout_ms"] <= 1000
+    assert len(pending_groups()) == 1, "the ready check has its temporary group"
+    pending_id = checks[0]["pending_id"]
+    for comm in (ada, bo):
+        await send(comm, MessageType.READY_ANSWER, pending_id, True)
+    found = [(await wait_for(c, MessageType.MATCH_FOUND))[1] for c in (ada, bo)]
+    assert found[0]["match_id"] == found[1]["match_id"] and found[0]["ticket"] != found[1]["ticket"]
+    assert pending_groups() == [], "no temporary group outlives the formation of its match"
+
+    for details in found:
+        match_socket = await connect(details["match_id"], ticket=details["ticket"])
+        await wait_for(match_socket, MessageType.WELCOME)
+    await send(ada, MessageType.QUEUE, "duel")
+    error = await wait_for(ada, MessageType.LOBBY_ERROR)
+    assert error[1] == LobbyErrorCode.ALREADY_ACTIVE and "match" in error[2]
+
+
+async def test_a_decline_requeues_those_who_accepted_at_the_front(
+    matchmaker: MatchmakingService, lobby: Lobby, store: MemoryLobbyStore
+) -> None:
+    ada = await queued_lobby(lobby, "Ada")
+    bo = await queued_lobby(lobby, "Bo")
+    pending_id = (await wait_for(ada, MessageType.READY_CHECK))[1]["pending_id"]
+    await wait_for(bo, MessageType.READY_CHECK)
+    await send(ada, MessageType.READY_ANSWER, pending_id, True)
+    await send(bo, MessageType.READY_ANSWER, pending_id, False)
+    ada_failed = (await wait_for(ada, MessageType.READY_FAILED))[1]
+    bo_failed = (await wait_for(bo, MessageType.READY_FAILED))[1]
+    assert ada_failed == {"pending_id": pending_id, "reason": "declined", "requeued": True}
+    assert bo_failed["requeued"] is False
+    assert pending_groups() == []
+    status = (await wait_for(ada, MessageType.QUEUE_STATUS))[1]
+    assert status["position"] == 1
+    await send(bo, MessageType.QUEUE, "duel")  # the decliner may queue again: a new check forms
+    again = [(await wait_for(c, MessageType.READY_CHECK))[1]["pending_id"] for c in (ada, bo)]
+    assert again[0] == again[1] != pending_id
+
+
+async def test_a_ready_check_nobody_answers_times_out(
+    matchmaker: MatchmakingService, lobby: Lobby
+) -> None:
+    ada = await queued_lobby(lobby, "Ada")
+    bo = await queued_lobby(lobby, "Bo")
+    pending_id = (await wait_for(ada, MessageType.READY_CHECK))[1]["pending_id"]
+    await send(ada, MessageType.READY_ANSWER, pending_id, True)
+    failed = (await wait_for(bo, MessageType.READY_FAILED, timeout=5))[1]
+    assert failed["reason"] == "timeout" and failed["requeued"] is False
+    assert (await wait_for(ada, MessageType.READY_FAILED))[1]["requeued"] is True
+
+
+async def test_a_second_tab_gets_a_clear_error_not_a_second_seat(
+    matchmaker: MatchmakingService, lobby: Lobby
+) -> None:
+    cookie = await guest_cookie()
+    first = await lobby("Ada", cookie)
+    second = await lobby("Ada", cookie)
+    for comm in (first, second):
+        await wait_for(comm, MessageType.LOBBY_WELCOME)
+    await send(first, MessageType.QUEUE, "duel")
+    await wait_for(first, MessageType.QUEUE_STATUS)
+    await send(second, MessageType.QUEUE, "ffa")
+    error = await wait_for(second, MessageType.LOBBY_ERROR)
+    assert error[1] == LobbyErrorCode.ALREADY_ACTIVE and "another tab" in error[2]
+
+
+async def test_closing_the_socket_leaves_the_queue_at_once(
+    matchmaker: MatchmakingService, lobby: Lobby, store: MemoryLobbyStore
+) -> None:
+    ada = await queued_lobby(lobby, "Ada")
+    await wait_for(ada, MessageType.QUEUE_STATUS)
+    await ada.disconnect()
+    assert await store.queued("duel", time.time()) == []
+
+
+async def test_cancel_leaves_the_queue(matchmaker: MatchmakingService, lobby: Lobby) -> None:
+    ada = await queued_lobby(lobby, "Ada")
+    await wait_for(ada, MessageType.QUEUE_STATUS)
+    await send(ada, MessageType.CANCEL)
+    assert (await wait_for(ada, MessageType.QUEUE_LEFT))[1] == {"reason": "cancelled"}
+    await send(ada, MessageType.CANCEL)
+    assert (await wait_for(ada, MessageType.LOBBY_ERROR))[1] == LobbyErrorCode.NOT_QUEUED
+
+
+async def test_unknown_mode_and_stale_answers_are_refused_and_the_socket_stays(
+    lobby: Lobby, store: MemoryLobbyStore
+) -> None:
+    ada = await lobby("Ada")
+    await wait_for(ada, MessageType.LOBBY_WELCOME)
+    await send(ada, MessageType.QUEUE, "battle-royale")
+    assert (await wait_for(ada, MessageType.LOBBY_ERROR))[1] == LobbyErrorCode.UNKNOWN_MODE
+    await send(ada, MessageType.READY_ANSWER, "nope", True)
+    assert (await wait_for(ada, MessageType.LOBBY_ERROR))[1] == LobbyErrorCode.NO_READY_CHECK
+    await send(ada, MessageType.PING, 7)
+    assert (await wait_for(ada, MessageType.PONG))[1] == 7
+
+
+@pytest.mark.parametrize(
+    ("name", "cookie", "code"),
+    [("Ada", None, CloseCode.NO_SESSION), ("<b>", b"", CloseCode.BAD_NAME)],
+    ids=["no-session", "bad-name"],
+)
+async def test_refused_lobby_sockets(
+    lobby: Lobby, store: MemoryLobbyStore, name: str, cookie: bytes | None, code: CloseCode
+) -> None:
+    assert await wait_for_close(await lobby(name, cookie)) == code
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ([20], CloseCode.PROTOCOL_ERROR),
+        ([22, "id", 1], CloseCode.PROTOCOL_ERROR),
+        ([20, "x" * 17], CloseCode.PROTOCOL_ERROR),
+        ([1, 1, 1, 1], CloseCode.PROTOCOL_ERROR),
+    ],
+    ids=["queue-arity", "answer-not-bool", "mode-too-long", "match-frame-on-lobby"],
+)
+async def test_malformed_lobby_frames_close_with_a_code(
+    lobby: Lobby, store: MemoryLobbyStore, frame: list[Any], code: CloseCode
+) -> None:
+    ada = await lobby("Ada")
+    await wait_for(ada, MessageType.LOBBY_WELCOME)
+    await send(ada, *frame)
+    assert await wait_for_close(ada) == code
