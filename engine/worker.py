@@ -219,13 +219,14 @@ class EngineWorker:
             events = sim.step()
             for _ in range(steps - 1):
                 events = events + sim.step()
-            include_roster = (
-                sim.roster_version != live.roster_version_sent
-                or sim.tick % self.rules.tick_rate == 0
-            )
-            if include_roster:
-                live.roster_version_sent = sim.roster_version
-            snapshots.append((live, encode_snapshot(sim, include_roster, events)))
+            if live.seats:  # with nobody connected the timers run but nothing is published
+                include_roster = (
+                    sim.roster_version != live.roster_version_sent
+                    or sim.tick % self.rules.tick_rate == 0
+                )
+                if include_roster:
+                    live.roster_version_sent = sim.roster_version
+                snapshots.append((live, encode_snapshot(sim, include_roster, events)))
             if sim.result is not None and not live.result_published:
                 finished.append(live)
         await asyncio.gather(*(self._publish(live, frame) for live, frame in snapshots))

@@ -7,10 +7,8 @@ import contextlib
 import logging
 import time
 import uuid
-from typing import Any
 from urllib.parse import parse_qs
 
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from engine import messages
@@ -21,6 +19,7 @@ from engine.protocol import (
     decode_client_frame,
     encode_pong,
 )
+from game.dispatch import DatabaseFreeDispatch
 from game.models import Match
 from game.ratelimit import FrameRateLimiter
 from lobby.tickets import TicketRefused, read_ticket
@@ -29,7 +28,7 @@ from lobby.wiring import PRESENCE_REFRESH, PRESENCE_TTL, lobby_store
 logger = logging.getLogger(__name__)
 
 
-class MatchConsumer(AsyncWebsocketConsumer):
+class MatchConsumer(DatabaseFreeDispatch):
     """One player's connection to one match."""
 
     player_id: int | None = None
@@ -41,20 +40,10 @@ class MatchConsumer(AsyncWebsocketConsumer):
     refresher: asyncio.Task[None] | None = None
     player_key: str | None = None
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        """Route frames and client input without Channels' per-message database cleanup.
-
-        Channels awaits ``aclose_old_connections()`` (a thread hop) before every handler; only
-        the connect handler touches the database, so the 20 Hz paths skip it.
-        """
-        kind = message["type"]
-        if kind == messages.FRAME:
-            if self.player_id is not None and not self.closing:
-                await self.base_send({"type": "websocket.send", "bytes": message["frame"]})
-        elif kind == "websocket.receive":
-            await self.websocket_receive(message)
-        else:
-            await super().dispatch(message)
+    async def match_frame(self, message: messages.FrameMessage) -> None:
+        """A SNAPSHOT or RESULT frame of the match: forwarded untouched once seated."""
+        if self.player_id is not None and not self.closing:
+            await self.base_send({"type": "websocket.send", "bytes": message["frame"]})
 
     async def connect(self) -> None:
         """Accept, check the ticket and the player's presence, join the group, ask for a seat."""

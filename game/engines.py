@@ -20,16 +20,23 @@ _redis_registries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisEng
 )
 
 
+REDIS_POOL_SIZE = 32  # connections per process and event loop; callers beyond it wait
+REDIS_POOL_WAIT = 10.0  # seconds a caller waits for a free connection before failing
+
+
 def redis_client() -> aioredis.Redis:
-    """A Redis client for the configured REDIS_URL with the project's timeouts."""
+    """A Redis client for REDIS_URL: a bounded pool whose callers queue rather than fail."""
     assert settings.ARENA.redis_url is not None
-    return aioredis.Redis.from_url(
+    pool = aioredis.BlockingConnectionPool.from_url(
         settings.ARENA.redis_url,
+        max_connections=REDIS_POOL_SIZE,
+        timeout=REDIS_POOL_WAIT,
         socket_timeout=30,
         socket_connect_timeout=5,
         socket_keepalive=True,
         health_check_interval=15,
     )
+    return aioredis.Redis(connection_pool=pool)
 
 
 def engine_registry() -> EngineRegistry:

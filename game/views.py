@@ -82,6 +82,8 @@ def tickets(request: HttpRequest, match_id: uuid.UUID) -> JsonResponse:
         return _error(404, "no such match")
     if match.status == Match.Status.OVER:
         return _error(409, "match is over")
+    if match.ranked:
+        return _error(403, "lobby matches are joined with the lobby's ticket")
     return JsonResponse(
         {
             "ticket": issue_ticket(str(match.id), key, name),
@@ -94,9 +96,9 @@ def tickets(request: HttpRequest, match_id: uuid.UUID) -> JsonResponse:
 
 @csrf_exempt
 async def matches(request: HttpRequest) -> JsonResponse:
-    """GET lists open matches; POST creates one."""
+    """GET lists open private matches (lobby matches are not listed); POST creates one."""
     if request.method == "GET":
-        rows = Match.objects.filter(status=Match.Status.OPEN)[:OPEN_MATCH_LIMIT]
+        rows = Match.objects.filter(status=Match.Status.OPEN, ranked=False)[:OPEN_MATCH_LIMIT]
         return JsonResponse({"matches": [match.to_api() async for match in rows]})
     if request.method != "POST":
         return _error(405, "use GET or POST")

@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from engine.protocol import (
@@ -24,6 +23,7 @@ from engine.protocol import (
     decode_lobby_frame,
     encode_pong,
 )
+from game.dispatch import DatabaseFreeDispatch
 from game.identity import player_key_for_scope
 from game.names import InvalidName, clean_display_name
 from game.ratelimit import FrameRateLimiter
@@ -46,7 +46,7 @@ def _profile(player_key: str, name: str) -> PlayerProfile:
     return profile
 
 
-class LobbyConsumer(AsyncWebsocketConsumer):
+class LobbyConsumer(DatabaseFreeDispatch):
     """One player's lobby connection."""
 
     player_key: str | None = None
@@ -84,7 +84,8 @@ class LobbyConsumer(AsyncWebsocketConsumer):
     async def _resume(self) -> None:
         assert self.player_key is not None
         presence = await self.store.reattach(self.player_key, self.channel_name, PRESENCE_TTL)
-        if presence is None or presence.state != PresenceState.PENDING:
+        resumed = presence is not None and presence.channel == self.channel_name
+        if not resumed or presence.state != PresenceState.PENDING:  # type: ignore[union-attr]
             return
         for pending in await self.store.pendings():
             if self.player_key in pending.player_keys():
@@ -198,7 +199,10 @@ class LobbyConsumer(AsyncWebsocketConsumer):
             self.refresher.cancel()
         if self.pending_group is not None:
             await self.channel_layer.group_discard(self.pending_group, self.channel_name)
-        if self.player_key is None or code == SERVER_RESTART:
+        if self.player_key is None:
+            return
+        if code == SERVER_RESTART:
+            await self.store.detach(self.player_key, self.channel_name, PRESENCE_TTL)
             return
         presence = await self.store.presence(self.player_key, time.time())
         if presence is None or presence.channel != self.channel_name:

@@ -98,10 +98,17 @@ class MemoryLobbyStore:
     # -- presence --------------------------------------------------------------------------
 
     async def reattach(self, player_key: str, channel: str, ttl: float) -> Presence | None:
-        """Move a live presence (and a queue entry) to a new socket after a reconnect."""
+        """Move a detached queued or pending presence to a new socket; return the presence."""
+        return self._move(player_key, "", channel, ttl)
+
+    async def detach(self, player_key: str, channel: str, ttl: float) -> None:
+        """Keep the queued or pending place of a socket the server is closing, for a reconnect."""
+        self._move(player_key, channel, "", ttl)
+
+    def _move(self, player_key: str, owner: str, channel: str, ttl: float) -> Presence | None:
         now = self._clock()
         current = self._live(player_key, now)
-        if current is None or current.state == PresenceState.MATCH:
+        if current is None or current.state == PresenceState.MATCH or current.channel != owner:
             return current
         updated = replace(current, channel=channel, expires_at=now + ttl)
         self._presences[player_key] = updated

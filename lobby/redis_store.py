@@ -95,12 +95,12 @@ end
 return found
 """
 
-# ARGV: player, channel, expires_at
+# ARGV: player, channel, expires_at, owner (the channel that must own it now)
 _REATTACH = """
-local player, channel = ARGV[3], ARGV[4]
+local player, channel, owner = ARGV[3], ARGV[4], ARGV[6]
 local current = live(player)
 if not current then return false end
-if current.state == 'match' then return cjson.encode(current) end
+if current.state == 'match' or current.channel ~= owner then return cjson.encode(current) end
 current.channel = channel
 current.expires_at = ARGV[5]
 save(player, current)
@@ -429,9 +429,16 @@ class RedisLobbyStore:
     # -- presence --------------------------------------------------------------------------
 
     async def reattach(self, player_key: str, channel: str, ttl: float) -> Presence | None:
-        """Move a live presence (and a queue entry) to a new socket after a reconnect."""
+        """Move a detached queued or pending presence to a new socket; return the presence."""
+        return await self._move(player_key, "", channel, ttl)
+
+    async def detach(self, player_key: str, channel: str, ttl: float) -> None:
+        """Keep the queued or pending place of a socket the server is closing, for a reconnect."""
+        await self._move(player_key, channel, "", ttl)
+
+    async def _move(self, player_key: str, owner: str, channel: str, ttl: float) -> Presence | None:
         now = self._clock()
-        raw = await self._run(self._reattach, now, player_key, channel, _num(now + ttl))
+        raw = await self._run(self._reattach, now, player_key, channel, _num(now + ttl), owner)
         return None if raw is None else _presence_from(raw)
 
     async def touch(self, player_key: str, channel: str, ttl: float) -> bool:

@@ -78,23 +78,34 @@ class MatchmakingService:
     async def run_pass(self) -> None:
         """Settle finished ready checks, form new groups, tell queued players where they stand."""
         now = self.clock()
+        settle = []
         for pending in await self.store.pendings():
             if pending.all_accepted:
-                await self._start(pending.pending_id, now)
+                settle.append(self._start(pending.pending_id, now))
             elif pending.declined:
-                await self._fail(pending.pending_id, "declined")
+                settle.append(self._fail(pending.pending_id, "declined"))
             elif now >= pending.deadline:
-                await self._fail(pending.pending_id, "timeout")
+                settle.append(self._fail(pending.pending_id, "timeout"))
+        await _bounded(settle)
         for spec in self.modes.values():
             entries = await self.store.queued(spec.name, now)
-            claimed: set[str] = set()
-            for group in form_groups(entries, now, spec, self.window):
-                pending = Pending(uuid.uuid4().hex, spec.name, group, now + self.accept_timeout)
-                if await self.store.claim(pending, self.presence_ttl):
-                    claimed.update(entry.player_key for entry in group)
-                    await self._announce(pending, now)
+            groups = form_groups(entries, now, spec, self.window)
+            formed = await _bounded(self._form(spec.name, group, now) for group in groups)
+            claimed = {
+                entry.player_key
+                for group, ok in zip(groups, formed, strict=True)
+                if ok
+                for entry in group
+            }
             waiting = [entry for entry in entries if entry.player_key not in claimed]
             await self._send_status(spec.name, waiting, now)
+
+    async def _form(self, mode: str, group: tuple[QueueEntry, ...], now: float) -> bool:
+        pending = Pending(uuid.uuid4().hex, mode, group, now + self.accept_timeout)
+        if not await self.store.claim(pending, self.presence_ttl):
+            return False
+        await self._announce(pending, now)
+        return True
 
     async def _announce(self, pending: Pending, now: float) -> None:
         frame = frames.ready_check(pending, now)
@@ -180,3 +191,17 @@ class MatchmakingService:
         await asyncio.gather(
             *(self.layer.send(channel, message) for channel in channels), return_exceptions=True
         )
+
+
+CONCURRENCY = 64  # ready checks settled or formed at once in one pass
+
+
+async def _bounded(jobs: Iterable[Awaitable[Any]]) -> list[Any]:
+    """Run awaitables concurrently, at most CONCURRENCY at a time; results in order."""
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def run(job: Awaitable[Any]) -> Any:
+        async with gate:
+            return await job
+
+    return await asyncio.gather(*(run(job) for job in jobs))

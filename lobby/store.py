@@ -89,10 +89,14 @@ class LobbyStore(Protocol):
         """The queued players of a mode whose presence is live, longest-waiting first."""
 
     async def reattach(self, player_key: str, channel: str, ttl: float) -> Presence | None:
-        """Move a live queued or pending presence to a new socket after a reconnect.
+        """Move a detached queued or pending presence to a new socket; return the presence.
 
-        A match presence belongs to the match socket and is returned unchanged.
+        Only a presence whose socket the server closed (see ``detach``) moves: a live socket
+        in another tab keeps its place. A match presence belongs to the match socket.
         """
+
+    async def detach(self, player_key: str, channel: str, ttl: float) -> None:
+        """Keep the queued or pending place of a socket the server is closing, for a reconnect."""
 
     async def touch(self, player_key: str, channel: str, ttl: float) -> bool:
         """Extend a presence owned by ``channel``; False if it is gone or owned by another."""

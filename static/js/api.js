@@ -1,5 +1,5 @@
 /**
- * HTTP API of the lobby (protocol section 2): create, list and look up matches.
+ * HTTP API (protocol section 2): the session, matches and seat tickets.
  */
 
 /** Error from the HTTP API, with the response status (0 when the server was unreachable). */
@@ -42,15 +42,49 @@ async function request(method, path, body) {
     data = null;
   }
   if (!response.ok) {
-    throw new ApiError(data?.error || errorText(response.status), response.status);
+    throw new ApiError(errorText(response.status, data?.error), response.status);
   }
   return data;
 }
 
-function errorText(status) {
-  if (status === 404) return "That match does not exist.";
-  if (status === 503) return "No game engine is available right now. Please try again shortly.";
+const STATUS_TEXT = {
+  403: "Your session is missing or has expired. Reload the page and try again.",
+  404: "That match does not exist.",
+  409: "That match is already over.",
+  415: "The server refused the request format (this client may be out of date; reload the page).",
+  503: "No game engine is available right now. Please try again shortly.",
+};
+
+/** Human text for an HTTP error: fixed for the statuses a player can act on, else the server's. */
+export function errorText(status, serverText) {
+  if (STATUS_TEXT[status]) return STATUS_TEXT[status];
+  if (typeof serverText === "string" && serverText.trim()) return capitalize(serverText.trim());
   return `The server answered with an error (${status}).`;
+}
+
+function capitalize(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** `GET /api/session/`: `{name, rating, signed_in}`; also sets the session cookie. */
+export function getSession() {
+  return request("GET", "/api/session/");
+}
+
+/**
+ * `POST /api/matches/<id>/tickets/` with `{"name": name}`: resolves to
+ * `{ticket, ws_path, expires_in_ms}`. A 403 (no session yet) is retried once after
+ * `GET /api/session/` has set the cookie.
+ */
+export async function createTicket(matchId, name) {
+  const path = `/api/matches/${encodeURIComponent(matchId)}/tickets/`;
+  try {
+    return await request("POST", path, { name });
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 403) throw error;
+  }
+  await getSession();
+  return request("POST", path, { name });
 }
 
 /** `POST /api/matches/` with `{"mode": mode}`; resolves to the new match object. */

@@ -10,6 +10,14 @@ export function formatClock(ms) {
   return `${String(minutes).padStart(2, "0")}:${String(seconds).padStart(2, "0")}`;
 }
 
+/** Milliseconds as an elapsed time `mm:ss`, rounding down so that 00:01 means a whole second. */
+export function formatElapsed(ms) {
+  const total = Math.max(0, Math.floor((Number(ms) || 0) / 1000));
+  const minutes = Math.floor(total / 60);
+  const seconds = total % 60;
+  return `${String(minutes).padStart(2, "0")}:${String(seconds).padStart(2, "0")}`;
+}
+
 /** How long ago an ISO 8601 time was, in words ("just now", "3 min ago"). */
 export function timeAgo(isoTime, nowMs) {
   const then = Date.parse(isoTime);

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import test from "node:test";
 
 import { playerColor, playerHue } from "./colors.js";
-import { describeEndReason, formatClock, matchIdFromHash, rankRoster, timeAgo } from "./format.js";
+import {
+  describeEndReason,
+  formatClock,
+  formatElapsed,
+  matchIdFromHash,
+  rankRoster,
+  timeAgo,
+} from "./format.js";
 
 test("formatClock shows mm:ss rounded up", () => {
   assert.equal(formatClock(0), "00:00");
@@ -12,6 +19,15 @@ test("formatClock shows mm:ss rounded up", () => {
   assert.equal(formatClock(59001), "01:00");
   assert.equal(formatClock(180000), "03:00");
   assert.equal(formatClock(754321), "12:35");
+});
+
+test("formatElapsed shows mm:ss rounded down", () => {
+  assert.equal(formatElapsed(0), "00:00");
+  assert.equal(formatElapsed(-5), "00:00");
+  assert.equal(formatElapsed(999), "00:00");
+  assert.equal(formatElapsed(1000), "00:01");
+  assert.equal(formatElapsed(65999), "01:05");
+  assert.equal(formatElapsed(undefined), "00:00");
 });
 
 test("timeAgo", () => {

@@ -1,10 +1,11 @@
 /**
- * Lobby panel in the DOM: display name (kept in localStorage), mode, the open match list
- * refreshed every few seconds, the invitation banner and messages.
+ * Lobby panel in the DOM: display name (kept in localStorage), mode, the private match button,
+ * the open match list refreshed every few seconds, the invitation banner and messages.
  */
 
 import { listMatches } from "./api.js";
 import { timeAgo } from "./format.js";
+import { modeOptionLabel } from "./matchmaking.js";
 
 const NAME_KEY = "arena.name";
 const MODE_KEY = "arena.mode";
@@ -12,15 +13,17 @@ const REFRESH_MS = 3000;
 const MODE_LABELS = { duel: "Duel", ffa: "Free for all" };
 
 /**
- * Owns the lobby elements. Callbacks: `onSubmit(mode)` when the main button is pressed
- * ("Create match", or "Join match" while an invitation is shown), `onJoin(match)` when a listed
- * match's Join button is pressed, `onDismissInvite()` when the invitation is dismissed.
+ * Owns the lobby elements. Callbacks: `onSubmit(mode)` when the form is submitted (Enter),
+ * `onCreate(mode)` when the private match button is pressed ("Create private match", or
+ * "Join match" while an invitation is shown), `onJoin(match)` when a listed match's Join button
+ * is pressed, `onDismissInvite()` when the invitation is dismissed, `onNameChange(name)` when
+ * the display name was edited.
  */
 export class Lobby {
   /** Look up the lobby elements in `root` and wire their events. */
-  constructor(root, { onSubmit, onJoin, onDismissInvite }) {
+  constructor(root, { onSubmit, onCreate, onJoin, onDismissInvite, onNameChange }) {
     const $ = (id) => root.getElementById(id);
-    this.form = $("create-form");
+    this.form = $("play-form");
     this.nameInput = $("name");
     this.modeSelect = $("mode");
     this.createButton = $("create");
@@ -31,6 +34,9 @@ export class Lobby {
     this.invite = $("invite");
     this.dismissButton = $("invite-dismiss");
     this.invited = false;
+    this.busy = false;
+    this.locked = false;
+    this.privateAllowed = true;
     this.rows = new Map();
     this.timer = null;
     this.loading = false;
@@ -42,12 +48,16 @@ export class Lobby {
       this.modeSelect.value = mode;
     }
     this.nameInput.addEventListener("input", () => this.clearMessage());
-    this.nameInput.addEventListener("change", () => this.saveName());
+    this.nameInput.addEventListener("change", () => {
+      this.saveName();
+      onNameChange?.(this.nameInput.value);
+    });
     this.modeSelect.addEventListener("change", () => writeStorage(MODE_KEY, this.modeSelect.value));
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       onSubmit(this.modeSelect.value);
     });
+    this.createButton.addEventListener("click", () => onCreate(this.modeSelect.value));
     this.refreshButton.addEventListener("click", () => this.refresh());
     this.dismissButton.addEventListener("click", () => onDismissInvite());
   }
@@ -74,15 +84,66 @@ export class Lobby {
     this.timer = null;
   }
 
-  /** Disable or enable the create button while a request is in flight. */
-  setBusy(busy) {
-    this.createButton.disabled = busy;
-    this.updateButton(busy);
+  /** The mode select's value. */
+  get mode() {
+    return this.modeSelect.value;
   }
 
-  updateButton(busy = false) {
-    if (busy) this.createButton.textContent = this.invited ? "Joining…" : "Creating…";
-    else this.createButton.textContent = this.invited ? "Join match" : "Create match";
+  /** Put a display name in the field if it is empty (the name the server remembers). */
+  suggestName(name) {
+    if (!name || this.nameInput.value.trim()) return;
+    this.nameInput.value = name;
+    this.saveName();
+  }
+
+  /** Offer the modes of the lobby (`{name: {minPlayers, maxPlayers}}`), keeping the selection. */
+  setModes(modes) {
+    const names = Object.keys(modes);
+    if (!names.length) return;
+    const current = this.modeSelect.value;
+    const same =
+      names.length === this.modeSelect.options.length &&
+      names.every((name, index) => this.modeSelect.options[index].value === name);
+    if (!same) {
+      this.modeSelect.replaceChildren(
+        ...names.map((name) => new Option(modeOptionLabel(name, modes[name]), name)),
+      );
+      const saved = readStorage(MODE_KEY);
+      this.modeSelect.value = names.includes(current) ? current : names.includes(saved) ? saved : names[0];
+    } else {
+      for (const option of this.modeSelect.options) {
+        const label = modeOptionLabel(option.value, modes[option.value]);
+        if (option.textContent !== label) option.textContent = label;
+      }
+    }
+  }
+
+  /** Disable or enable the create button while a request is in flight. */
+  setBusy(busy) {
+    this.busy = busy;
+    this.updateButton();
+  }
+
+  /** Lock the name and mode while searching or in a ready check. */
+  setLocked(locked) {
+    this.locked = locked;
+    this.nameInput.disabled = locked;
+    this.modeSelect.disabled = locked || this.invited;
+  }
+
+  /** Allow private matches, or not while the matchmaker is busy for this player. */
+  setPrivateAllowed(allowed) {
+    this.privateAllowed = allowed;
+    this.updateButton();
+  }
+
+  updateButton() {
+    this.createButton.disabled = this.busy || !this.privateAllowed;
+    this.createButton.title = this.privateAllowed
+      ? ""
+      : "Cancel the search to play a private match.";
+    if (this.busy) this.createButton.textContent = this.invited ? "Joining…" : "Creating…";
+    else this.createButton.textContent = this.invited ? "Join match" : "Create private match";
   }
 
   /** Show a message under the form; `kind` is "error" or "info". */
@@ -101,7 +162,7 @@ export class Lobby {
   setInvite(visible) {
     this.invited = visible;
     this.invite.hidden = !visible;
-    this.modeSelect.disabled = visible;
+    this.modeSelect.disabled = visible || this.locked;
     this.updateButton();
   }
 
@@ -151,7 +212,7 @@ export class Lobby {
         this.rows.delete(id);
       }
     }
-    this.empty.textContent = "No open matches yet. Create one and invite a friend.";
+    this.empty.textContent = "No open matches yet. Create a private one and invite a friend.";
     this.empty.hidden = open.length > 0;
   }
 

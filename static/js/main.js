@@ -1,32 +1,49 @@
 /**
- * Arena client entry point: lobby → create or join a match → play → results → lobby.
+ * Arena client entry point: lobby → find a match (or create or join a private one) → play →
+ * results → lobby.
  */
 
-import { createMatch } from "./api.js";
+import { createMatch, createTicket, getSession } from "./api.js";
 import { playerColor } from "./colors.js";
 import { matchIdFromHash } from "./format.js";
 import { Hud } from "./hud.js";
 import { InputDevice, InputThrottle, aimAngle } from "./input.js";
 import { DEFAULT_RENDER_DELAY_MS, ServerClock, SnapshotBuffer } from "./interpolation.js";
 import { Lobby } from "./lobby.js";
+import { LobbyState } from "./matchmaking.js";
+import { MatchmakingPanel } from "./matchmaking-ui.js";
 import { GameSocket } from "./net.js";
 import {
   CloseCode,
   EventKind,
   Phase,
+  matchSocketUrl,
   normalizeName,
-  socketUrl,
   wsPathForMatch,
 } from "./protocol.js";
 import { Renderer } from "./render.js";
 
-const RETRYABLE_CLOSE_CODES = new Set([CloseCode.GOING_AWAY, 1006, 1011, 1012, 1013]);
+const RETRYABLE_CLOSE_CODES = new Set([
+  CloseCode.GOING_AWAY,
+  CloseCode.TICKET_EXPIRED,
+  1006,
+  1011,
+  1012,
+  1013,
+]);
 const NAME_HINT = "Enter a display name: 1–16 letters, digits, spaces, _ - or .";
+const BUSY_HINT = "Cancel the search first to play a private match.";
+/** A lobby ticket younger than this is reused to rejoin; older ones are replaced over HTTP. */
+const TICKET_REUSE_MS = 45000;
 
-/** One game session: the socket and everything received on it. */
+/**
+ * One game session: the socket and everything received on it. `seat` says how it was joined:
+ * `{matchId, wsPath, ticket, ticketAt, name, source}` with `source` "lobby" or "private".
+ */
 class Session {
-  constructor(matchId) {
-    this.matchId = matchId;
+  constructor(seat) {
+    this.seat = seat;
+    this.matchId = seat.matchId;
     this.socket = null;
     this.welcome = null;
     this.buffer = null;
@@ -65,13 +82,33 @@ class App {
     this.input = new InputDevice(this.canvas, () => this.pumpInput());
     this.session = null;
     this.invitedMatchId = null;
+    this.request = 0;
     this.aim = 0;
     this.selfScreen = null;
     this.inputTimer = null;
     this.lobby = new Lobby(document, {
-      onSubmit: (mode) => (this.invitedMatchId ? this.joinInvite() : this.create(mode)),
-      onJoin: (match) => this.join(match.id, match.ws_path),
+      onSubmit: () => (this.invitedMatchId ? this.joinInvite() : this.find()),
+      onCreate: (mode) => (this.invitedMatchId ? this.joinInvite() : this.create(mode)),
+      onJoin: (match) => this.joinPrivate(match.id),
       onDismissInvite: () => this.dismissInvite(),
+      onNameChange: (name) => {
+        const valid = normalizeName(name);
+        if (valid !== null) this.matchmaking.setName(valid);
+      },
+    });
+    this.sessionReady = this.loadSession();
+    this.matchmaking = new MatchmakingPanel(document, {
+      location,
+      sessionReady: this.sessionReady,
+      refreshSession: () => this.loadSession(),
+      onFind: () => this.find(),
+      onMatchFound: (match) => this.onMatchFound(match),
+      onModes: (modes) => this.lobby.setModes(modes),
+      onChange: (view) => this.onMatchmakingChange(view),
+    });
+    this.sessionReady.then(() => {
+      const name = normalizeName(this.lobby.name);
+      if (name !== null) this.matchmaking.setName(name);
     });
 
     document.getElementById("leave").addEventListener("click", () => this.backToLobby());
@@ -115,33 +152,117 @@ class App {
     return name;
   }
 
-  async create(mode) {
-    if (this.validName() === null) return;
-    this.lobby.clearMessage();
-    this.lobby.setBusy(true);
+  /** `GET /api/session/`: makes sure the session cookie exists; shows the rating it reports. */
+  async loadSession() {
     try {
-      const match = await createMatch(mode);
-      this.join(match.id, match.ws_path);
+      const session = await getSession();
+      this.lobby.suggestName(session?.name);
+      this.matchmaking?.setRating(session?.rating);
+      return session;
     } catch (error) {
-      this.lobby.showMessage(error.message);
-    } finally {
-      this.lobby.setBusy(false);
+      console.warn("Could not load the session:", error.message);
+      return null;
     }
   }
 
+  onMatchmakingChange(view) {
+    const busy = view.lobby === LobbyState.SEARCHING || view.lobby === LobbyState.READY_CHECK;
+    this.lobby.setLocked(busy);
+    this.lobby.setPrivateAllowed(!busy);
+    if (!busy) this.lobby.clearMessage();
+  }
+
+  /** Find match: queue for the selected mode. */
+  find() {
+    const name = this.validName();
+    if (name === null) return;
+    this.lobby.clearMessage();
+    this.matchmaking.find(name, this.lobby.mode);
+  }
+
+  onMatchFound(match) {
+    this.startMatch({
+      matchId: match.matchId,
+      wsPath: match.wsPath,
+      ticket: match.ticket,
+      ticketAt: performance.now(),
+      name: this.matchmaking.name,
+      source: "lobby",
+    });
+  }
+
+  /** Create a private match, take a seat ticket and join it. */
+  async create(mode) {
+    const name = this.privateName();
+    if (name === null) return;
+    const request = this.beginRequest();
+    try {
+      await this.sessionReady;
+      const match = await createMatch(mode);
+      const ticket = await createTicket(match.id, name);
+      if (request !== this.request) return;
+      this.startMatch(ticketSeat(match.id, ticket, name));
+    } catch (error) {
+      if (request === this.request) this.lobby.showMessage(error.message);
+    } finally {
+      if (request === this.request) this.lobby.setBusy(false);
+    }
+  }
+
+  /** Take a seat ticket for the private match `matchId` and join it. */
+  async joinPrivate(matchId) {
+    const name = this.privateName();
+    if (name === null) return;
+    const request = this.beginRequest();
+    try {
+      await this.sessionReady;
+      const ticket = await createTicket(matchId, name);
+      if (request !== this.request) return;
+      this.startMatch(ticketSeat(matchId, ticket, name));
+    } catch (error) {
+      if (request !== this.request) return;
+      if (error.status === 404 || error.status === 409) this.dismissInvite();
+      this.lobby.showMessage(error.message);
+    } finally {
+      if (request === this.request) this.lobby.setBusy(false);
+    }
+  }
+
+  /** The display name for a private match, or null (with a message) if it cannot start now. */
+  privateName() {
+    const name = this.validName();
+    if (name === null) return null;
+    if (this.matchmaking.busy) {
+      this.lobby.showMessage(BUSY_HINT);
+      return null;
+    }
+    return name;
+  }
+
+  beginRequest() {
+    this.request += 1;
+    this.lobby.clearMessage();
+    this.lobby.setBusy(true);
+    return this.request;
+  }
+
   /**
-   * React to `#match=<id>` in the address: join at once if a display name is known, otherwise
-   * show the invitation banner. A missing or finished match is reported by the socket's close code.
+   * React to `#match=<id>` in the address: join at once if a display name is known and no search
+   * is running, otherwise show the invitation banner. A missing or finished match is reported
+   * when the seat ticket is refused.
    */
   handleHash() {
     const matchId = matchIdFromHash(location.hash);
     if (matchId === null || this.session?.matchId === matchId) return;
-    if (this.session) this.leave();
+    if (this.session) {
+      this.leave();
+      this.matchmaking.leaveMatch();
+    }
     this.hud.hideResults();
     this.hud.hideNotice();
     this.showLobby();
     this.invitedMatchId = matchId;
-    if (normalizeName(this.lobby.name) !== null) {
+    if (normalizeName(this.lobby.name) !== null && !this.matchmaking.busy) {
       this.joinInvite();
     } else {
       this.lobby.setInvite(true);
@@ -156,19 +277,26 @@ class App {
   }
 
   joinInvite() {
-    if (this.invitedMatchId) this.join(this.invitedMatchId, wsPathForMatch(this.invitedMatchId));
+    if (this.invitedMatchId) this.joinPrivate(this.invitedMatchId);
   }
 
-  join(matchId, wsPath) {
-    const name = this.validName();
-    if (name === null) return;
+  /** Connect to a match with a seat ticket and show the game. */
+  startMatch(seat) {
     if (this.session) this.leave();
+    this.request += 1;
+    this.lobby.setBusy(false);
     this.invitedMatchId = null;
     this.lobby.setInvite(false);
     this.lobby.clearMessage();
-    history.replaceState(null, "", `#match=${matchId}`);
+    if (seat.source === "private") {
+      history.replaceState(null, "", `#match=${seat.matchId}`);
+      this.matchmaking.enterMatch({ matchId: seat.matchId });
+    } else {
+      this.clearHash();
+    }
+    this.copyButton.hidden = seat.source !== "private";
 
-    const session = new Session(matchId);
+    const session = new Session(seat);
     this.session = session;
     this.hud.reset();
     this.renderer.configure(null, null);
@@ -176,7 +304,8 @@ class App {
     this.aim = 0;
     this.selfScreen = null;
     this.showGame();
-    session.socket = new GameSocket(socketUrl(location, wsPath || wsPathForMatch(matchId), name), {
+    const wsPath = seat.wsPath || wsPathForMatch(seat.matchId);
+    session.socket = new GameSocket(matchSocketUrl(location, wsPath, seat.ticket), {
       onOpen: () => this.hud.setStatus("joining…", "pending"),
       onWelcome: (welcome, atMs) => this.onWelcome(session, welcome, atMs),
       onSnapshot: (snapshot, atMs) => this.onSnapshot(session, snapshot, atMs),
@@ -269,11 +398,28 @@ class App {
     this.hud.showNotice(info.text, RETRYABLE_CLOSE_CODES.has(info.code));
   }
 
-  rejoin() {
+  /** Connect again after a retryable close, with the same ticket while it is fresh. */
+  async rejoin() {
     const session = this.session;
     if (!session) return;
     this.hud.hideNotice();
-    this.join(session.matchId, wsPathForMatch(session.matchId));
+    const seat = session.seat;
+    const fresh = performance.now() - seat.ticketAt < TICKET_REUSE_MS;
+    if (seat.source === "lobby" && fresh) {
+      this.startMatch({ ...seat });
+      return;
+    }
+    this.hud.setStatus("joining…", "pending");
+    try {
+      await this.sessionReady;
+      const ticket = await createTicket(seat.matchId, seat.name);
+      if (this.session !== session) return;
+      this.startMatch(ticketSeat(seat.matchId, ticket, seat.name, seat.source));
+    } catch (error) {
+      if (this.session !== session) return;
+      this.hud.setStatus("offline", "error");
+      this.hud.showNotice(error.message, error.status === 0 || error.status >= 500);
+    }
   }
 
   /** Close the current session without changing views. */
@@ -291,7 +437,10 @@ class App {
   }
 
   backToLobby() {
+    const played = this.session !== null;
     this.leave();
+    this.matchmaking.leaveMatch();
+    if (played) this.loadSession();
     this.invitedMatchId = null;
     this.lobby.setInvite(false);
     this.hud.hideResults();
@@ -390,10 +539,8 @@ class App {
       case Phase.WAITING: {
         const present = session.roster.filter((entry) => entry.connected).length;
         const needed = session.welcome.rules.minPlayers ?? 2;
-        return {
-          title: "",
-          subtitle: `Waiting for players · ${present} of ${needed} · share the invite link`,
-        };
+        const hint = session.seat.source === "private" ? " · share the invite link" : "";
+        return { title: "", subtitle: `Waiting for players · ${present} of ${needed}${hint}` };
       }
       case Phase.COUNTDOWN:
         return { title: String(Math.max(1, Math.ceil(msLeft / 1000))), subtitle: "Get ready" };
@@ -418,6 +565,17 @@ class App {
         return null;
     }
   }
+}
+
+function ticketSeat(matchId, ticket, name) {
+  return {
+    matchId,
+    wsPath: ticket.ws_path,
+    ticket: ticket.ticket,
+    ticketAt: performance.now(),
+    name,
+    source: "private",
+  };
 }
 
 function copyWithSelection(text) {

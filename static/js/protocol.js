@@ -1,11 +1,12 @@
 /**
  * Arena wire protocol, version 1: the numbers of engine/protocol.py and docs/protocol.md,
- * builders for client frames and parsers that turn decoded server frames into plain objects
- * in world units. Pure: no browser globals, no msgpack import.
+ * builders for client frames (match and lobby sockets) and parsers that turn decoded server
+ * frames into plain objects in world units. Pure: no browser globals, no msgpack import.
  */
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_CLIENT_FRAME_BYTES = 64;
+export const MAX_LOBBY_FRAME_BYTES = 128;
 /** Positions travel as integer tenths of a world unit. */
 export const POSITION_SCALE = 10;
 /** Aim angles travel as integer milliradians. */
@@ -13,6 +14,12 @@ export const AIM_SCALE = 1000;
 export const MAX_AIM_MRAD = 3142;
 export const MAX_SEQ = 2 ** 32 - 1;
 export const MAX_NONCE = 2 ** 32 - 1;
+/** Longest mode name a QUEUE frame may carry. */
+export const MAX_MODE_LENGTH = 16;
+/** Longest ready-check id a READY_ANSWER frame may carry. */
+export const MAX_PENDING_ID_LENGTH = 64;
+/** WebSocket path of the lobby (protocol section 6). */
+export const LOBBY_WS_PATH = "/ws/lobby/";
 
 export const MessageType = Object.freeze({
   INPUT: 1,
@@ -21,6 +28,17 @@ export const MessageType = Object.freeze({
   SNAPSHOT: 11,
   RESULT: 13,
   PONG: 14,
+  QUEUE: 20,
+  CANCEL: 21,
+  READY_ANSWER: 22,
+  LOBBY_WELCOME: 30,
+  QUEUE_STATUS: 31,
+  READY_CHECK: 32,
+  READY_UPDATE: 33,
+  MATCH_FOUND: 34,
+  READY_FAILED: 35,
+  QUEUE_LEFT: 36,
+  LOBBY_ERROR: 37,
 });
 
 export const CloseCode = Object.freeze({
@@ -35,7 +53,28 @@ export const CloseCode = Object.freeze({
   MATCH_OVER: 4006,
   BAD_NAME: 4007,
   RATE_LIMITED: 4008,
+  ALREADY_CONNECTED: 4009,
+  TICKET_INVALID: 4010,
+  TICKET_EXPIRED: 4011,
+  TICKET_WRONG_MATCH: 4012,
   ENGINE_UNAVAILABLE: 4013,
+  NO_SESSION: 4014,
+});
+
+/** Codes of LOBBY_ERROR frames: a refused lobby request; the socket stays open. */
+export const LobbyErrorCode = Object.freeze({
+  UNKNOWN_MODE: 1,
+  ALREADY_ACTIVE: 2,
+  NOT_QUEUED: 3,
+  NO_READY_CHECK: 4,
+});
+
+/** Human text for each LOBBY_ERROR code, used when the server sends no message. */
+export const LOBBY_ERROR_DESCRIPTIONS = Object.freeze({
+  1: "The server does not offer that mode.",
+  2: "You are already searching, in a ready check or in a match (maybe in another tab).",
+  3: "You are not searching for a match.",
+  4: "That ready check is already over.",
 });
 
 /** Human text for each close code the server uses, plus the standard codes a browser reports. */
@@ -55,7 +94,12 @@ export const CLOSE_DESCRIPTIONS = Object.freeze({
   4006: "The match is over.",
   4007: "That display name is not allowed. Use 1–16 letters, digits, spaces, _ - or .",
   4008: "Too many messages were sent; the server disconnected this client.",
+  4009: "You are already playing in another tab or window, or still searching for a match there.",
+  4010: "The match ticket is not valid. Join the match again from the lobby.",
+  4011: "The match ticket has expired. Join the match again from the lobby.",
+  4012: "The match ticket is for a different match.",
   4013: "The game engine for this match is unavailable, so it cannot be played.",
+  4014: "Your session is missing. Reload the page to get a new one.",
 });
 
 export const Button = Object.freeze({
@@ -101,6 +145,13 @@ export function describeClose(code, reason = "") {
   return `The connection was closed (code ${code}).`;
 }
 
+/** Human text for a LOBBY_ERROR: the server's message, or the code's description without one. */
+export function describeLobbyError(code, message = "") {
+  const text = typeof message === "string" ? message.trim() : "";
+  if (text) return text;
+  return LOBBY_ERROR_DESCRIPTIONS[code] ?? `The lobby refused the request (code ${code}).`;
+}
+
 /** Wrap an angle in radians into (-π, π]. */
 export function wrapAngle(rad) {
   return Math.atan2(Math.sin(rad), Math.cos(rad));
@@ -121,6 +172,29 @@ export function inputFrame(seq, buttons, aimRad) {
 /** PING frame `[2, nonce]`. */
 export function pingFrame(nonce) {
   return [MessageType.PING, clampInt(nonce, 0, MAX_NONCE)];
+}
+
+/** QUEUE frame `[20, mode]`. */
+export function queueFrame(mode) {
+  const name = String(mode ?? "");
+  if (name.length === 0 || name.length > MAX_MODE_LENGTH) {
+    throw new RangeError(`a mode name has 1 to ${MAX_MODE_LENGTH} characters`);
+  }
+  return [MessageType.QUEUE, name];
+}
+
+/** CANCEL frame `[21]`. */
+export function cancelFrame() {
+  return [MessageType.CANCEL];
+}
+
+/** READY_ANSWER frame `[22, pending_id, accept]`. */
+export function readyAnswerFrame(pendingId, accept) {
+  const id = String(pendingId ?? "");
+  if (id.length === 0 || id.length > MAX_PENDING_ID_LENGTH) {
+    throw new RangeError(`a ready check id has 1 to ${MAX_PENDING_ID_LENGTH} characters`);
+  }
+  return [MessageType.READY_ANSWER, id, accept === true];
 }
 
 /** Parse a decoded WELCOME `[10, {...}]` into an object with camelCase keys. */
@@ -206,11 +280,116 @@ export function parsePong(frame) {
   return { nonce, serverTimeMs };
 }
 
+/** Parse a decoded LOBBY_WELCOME `[30, {...}]`. */
+export function parseLobbyWelcome(frame) {
+  const body = frameBody(frame, MessageType.LOBBY_WELCOME, "LOBBY_WELCOME");
+  const modes = {};
+  if (body.modes && typeof body.modes === "object") {
+    for (const [name, spec] of Object.entries(body.modes)) {
+      modes[name] = {
+        minPlayers: spec?.min_players ?? null,
+        maxPlayers: spec?.max_players ?? null,
+      };
+    }
+  }
+  return {
+    name: body.name ?? "",
+    rating: toNumber(body.rating),
+    modes,
+    acceptTimeoutMs: toNumber(body.accept_timeout_ms),
+  };
+}
+
+/** Parse a decoded QUEUE_STATUS `[31, {...}]`. */
+export function parseQueueStatus(frame) {
+  const body = frameBody(frame, MessageType.QUEUE_STATUS, "QUEUE_STATUS");
+  return {
+    mode: body.mode,
+    position: toNumber(body.position),
+    searching: toNumber(body.searching),
+    elapsedMs: toNumber(body.elapsed_ms) ?? 0,
+    estimatedMs: toNumber(body.estimated_ms),
+  };
+}
+
+/** Parse a decoded READY_CHECK `[32, {...}]`. */
+export function parseReadyCheck(frame) {
+  const body = frameBody(frame, MessageType.READY_CHECK, "READY_CHECK");
+  if (typeof body.pending_id !== "string") {
+    throw new ProtocolParseError("READY_CHECK has no pending_id");
+  }
+  const players = Array.isArray(body.players) ? body.players : [];
+  return {
+    pendingId: body.pending_id,
+    mode: body.mode,
+    players: players.map((entry) => ({
+      name: String(entry?.[0] ?? ""),
+      rating: toNumber(entry?.[1]),
+    })),
+    timeoutMs: Math.max(0, toNumber(body.timeout_ms) ?? 0),
+    accepted: toNumber(body.accepted) ?? 0,
+  };
+}
+
+/** Parse a decoded READY_UPDATE `[33, {...}]`. */
+export function parseReadyUpdate(frame) {
+  const body = frameBody(frame, MessageType.READY_UPDATE, "READY_UPDATE");
+  return {
+    pendingId: body.pending_id,
+    accepted: toNumber(body.accepted) ?? 0,
+    size: toNumber(body.size),
+  };
+}
+
+/** Parse a decoded MATCH_FOUND `[34, {...}]`. */
+export function parseMatchFound(frame) {
+  const body = frameBody(frame, MessageType.MATCH_FOUND, "MATCH_FOUND");
+  if (typeof body.match_id !== "string" || typeof body.ticket !== "string") {
+    throw new ProtocolParseError("MATCH_FOUND needs match_id and ticket");
+  }
+  return {
+    matchId: body.match_id,
+    mode: body.mode,
+    wsPath:
+      typeof body.ws_path === "string" && body.ws_path
+        ? body.ws_path
+        : wsPathForMatch(body.match_id),
+    ticket: body.ticket,
+  };
+}
+
+/** Parse a decoded READY_FAILED `[35, {...}]`. */
+export function parseReadyFailed(frame) {
+  const body = frameBody(frame, MessageType.READY_FAILED, "READY_FAILED");
+  return { pendingId: body.pending_id, reason: body.reason, requeued: body.requeued === true };
+}
+
+/** Parse a decoded QUEUE_LEFT `[36, {...}]`. */
+export function parseQueueLeft(frame) {
+  const body = frameBody(frame, MessageType.QUEUE_LEFT, "QUEUE_LEFT");
+  return { reason: body.reason };
+}
+
+/** Parse a decoded LOBBY_ERROR `[37, code, message]`. */
+export function parseLobbyError(frame) {
+  const [, code, message] = expectFrame(frame, MessageType.LOBBY_ERROR, 2);
+  const text = typeof message === "string" ? message : "";
+  return { code, message: text, text: describeLobbyError(code, text) };
+}
+
 const PARSERS = {
   [MessageType.WELCOME]: parseWelcome,
   [MessageType.SNAPSHOT]: parseSnapshot,
   [MessageType.RESULT]: parseResult,
   [MessageType.PONG]: parsePong,
+  [MessageType.LOBBY_WELCOME]: parseLobbyWelcome,
+  [MessageType.QUEUE_STATUS]: parseQueueStatus,
+  [MessageType.READY_CHECK]: parseReadyCheck,
+  [MessageType.READY_UPDATE]: parseReadyUpdate,
+  [MessageType.MATCH_FOUND]: parseMatchFound,
+  [MessageType.READY_FAILED]: parseReadyFailed,
+  [MessageType.QUEUE_LEFT]: parseQueueLeft,
+  [MessageType.LOBBY_ERROR]: parseLobbyError,
 };
 
 /** Parse any decoded server frame into `{type, message}`; throws on unknown or malformed frames. */
@@ -229,10 +408,23 @@ export function normalizeName(name) {
   return /^[\p{L}\p{N} _.\-]{1,16}$/u.test(trimmed) ? trimmed : null;
 }
 
-/** WebSocket URL for a match: ws(s)://host + ws_path + ?name=. */
-export function socketUrl(location, wsPath, name) {
+/** WebSocket URL on the page's host: ws(s)://host + path + ?key=value&… */
+export function socketUrl(location, path, params = {}) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}${wsPath}?name=${encodeURIComponent(name)}`;
+  const query = Object.entries(params)
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
+    .join("&");
+  return `${scheme}//${location.host}${path}${query ? `?${query}` : ""}`;
+}
+
+/** WebSocket URL of a match seat: ws_path + ?ticket= (protocol section 3). */
+export function matchSocketUrl(location, wsPath, ticket) {
+  return socketUrl(location, wsPath, { ticket });
+}
+
+/** WebSocket URL of the lobby: /ws/lobby/?name= (protocol section 6). */
+export function lobbySocketUrl(location, name) {
+  return socketUrl(location, LOBBY_WS_PATH, { name });
 }
 
 /** WebSocket path of a match id, as the server's `ws_path` spells it. */
@@ -288,6 +480,18 @@ function expectFrame(frame, type, minLength) {
     throw new ProtocolParseError(`expected a message of type ${type} with ${minLength} fields`);
   }
   return frame;
+}
+
+function frameBody(frame, type, label) {
+  const body = expectFrame(frame, type, 2)[1];
+  if (!body || typeof body !== "object" || Array.isArray(body)) {
+    throw new ProtocolParseError(`${label} body is not a map`);
+  }
+  return body;
+}
+
+function toNumber(value) {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
 
 function clampInt(value, low, high) {

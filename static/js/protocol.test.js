@@ -1,21 +1,40 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
+import { encode } from "@msgpack/msgpack";
+
 import {
   AIM_SCALE,
   Button,
   CLOSE_DESCRIPTIONS,
   CloseCode,
   EventKind,
+  LOBBY_ERROR_DESCRIPTIONS,
+  LobbyErrorCode,
+  MAX_LOBBY_FRAME_BYTES,
+  MAX_MODE_LENGTH,
+  MAX_PENDING_ID_LENGTH,
   MessageType,
   Phase,
   PlayerFlag,
   POSITION_SCALE,
   ProtocolParseError,
+  cancelFrame,
   describeClose,
+  describeLobbyError,
   inputFrame,
+  lobbySocketUrl,
+  matchSocketUrl,
   normalizeName,
+  parseLobbyError,
+  parseLobbyWelcome,
+  parseMatchFound,
   parsePong,
+  parseQueueLeft,
+  parseQueueStatus,
+  parseReadyCheck,
+  parseReadyFailed,
+  parseReadyUpdate,
   parseResult,
   parseResultBody,
   parseServerFrame,
@@ -23,6 +42,8 @@ import {
   parseWelcome,
   pingFrame,
   quantizeAim,
+  queueFrame,
+  readyAnswerFrame,
   socketUrl,
   wsPathForMatch,
 } from "./protocol.js";
@@ -167,13 +188,123 @@ test("normalizeName follows the server's rules", () => {
   assert.equal(normalizeName("a<b>"), null);
 });
 
-test("socketUrl picks ws or wss and encodes the name", () => {
+test("socket URLs pick ws or wss and encode the ticket or the name", () => {
+  const http = { protocol: "http:", host: "localhost:8000" };
+  const https = { protocol: "https:", host: "arena.example" };
   assert.equal(
-    socketUrl({ protocol: "http:", host: "localhost:8000" }, "/ws/match/abc/", "Ada Lovelace"),
-    "ws://localhost:8000/ws/match/abc/?name=Ada%20Lovelace",
+    matchSocketUrl(http, "/ws/match/abc/", "eyJ+a/b=="),
+    "ws://localhost:8000/ws/match/abc/?ticket=eyJ%2Ba%2Fb%3D%3D",
   );
   assert.equal(
-    socketUrl({ protocol: "https:", host: "arena.example" }, wsPathForMatch("abc"), "Bo"),
-    "wss://arena.example/ws/match/abc/?name=Bo",
+    matchSocketUrl(https, wsPathForMatch("abc"), "t"),
+    "wss://arena.example/ws/match/abc/?ticket=t",
   );
+  assert.equal(lobbySocketUrl(http, "Ada Lovelace"), "ws://localhost:8000/ws/lobby/?name=Ada%20Lovelace");
+  assert.equal(socketUrl(http, "/ws/x/"), "ws://localhost:8000/ws/x/");
+});
+
+test("lobby client frames", () => {
+  assert.deepEqual(queueFrame("duel"), [20, "duel"]);
+  assert.deepEqual(cancelFrame(), [21]);
+  assert.deepEqual(readyAnswerFrame("p1", true), [22, "p1", true]);
+  assert.deepEqual(readyAnswerFrame("p1", false), [22, "p1", false]);
+  assert.deepEqual(readyAnswerFrame("p1", 1), [22, "p1", false], "accept is a strict boolean");
+  assert.throws(() => queueFrame(""), RangeError);
+  assert.throws(() => queueFrame("x".repeat(MAX_MODE_LENGTH + 1)), RangeError);
+  assert.throws(() => readyAnswerFrame("x".repeat(MAX_PENDING_ID_LENGTH + 1), true), RangeError);
+});
+
+test("lobby frames fit the lobby frame limit", () => {
+  assert.equal(MAX_LOBBY_FRAME_BYTES, 128);
+  const longest = readyAnswerFrame("x".repeat(MAX_PENDING_ID_LENGTH), true);
+  assert.ok(encode(longest).byteLength <= MAX_LOBBY_FRAME_BYTES);
+  assert.ok(encode(queueFrame("x".repeat(MAX_MODE_LENGTH))).byteLength <= MAX_LOBBY_FRAME_BYTES);
+});
+
+test("LOBBY_WELCOME", () => {
+  const welcome = parseLobbyWelcome([
+    30,
+    {
+      name: "Ada",
+      rating: 1512,
+      modes: { duel: { min_players: 2, max_players: 2 }, ffa: { min_players: 4, max_players: 8 } },
+      accept_timeout_ms: 10000,
+    },
+  ]);
+  assert.deepEqual(welcome, {
+    name: "Ada",
+    rating: 1512,
+    modes: { duel: { minPlayers: 2, maxPlayers: 2 }, ffa: { minPlayers: 4, maxPlayers: 8 } },
+    acceptTimeoutMs: 10000,
+  });
+  assert.throws(() => parseLobbyWelcome([30, null]), ProtocolParseError);
+  assert.throws(() => parseLobbyWelcome([30, [1, 2]]), ProtocolParseError);
+});
+
+test("QUEUE_STATUS keeps a nil estimate as null", () => {
+  const status = parseQueueStatus([
+    31,
+    { mode: "duel", position: 1, searching: 3, elapsed_ms: 4200, estimated_ms: null },
+  ]);
+  assert.deepEqual(status, { mode: "duel", position: 1, searching: 3, elapsedMs: 4200, estimatedMs: null });
+  assert.equal(parseQueueStatus([31, { mode: "ffa", estimated_ms: 9000 }]).estimatedMs, 9000);
+});
+
+test("READY_CHECK, READY_UPDATE, MATCH_FOUND, READY_FAILED, QUEUE_LEFT", () => {
+  const check = parseReadyCheck([
+    32,
+    { pending_id: "p1", mode: "duel", players: [["Ada", 1500], ["Bo", 1480.4]], timeout_ms: 9500, accepted: 0 },
+  ]);
+  assert.deepEqual(check, {
+    pendingId: "p1",
+    mode: "duel",
+    players: [{ name: "Ada", rating: 1500 }, { name: "Bo", rating: 1480.4 }],
+    timeoutMs: 9500,
+    accepted: 0,
+  });
+  assert.throws(() => parseReadyCheck([32, { mode: "duel" }]), ProtocolParseError);
+  assert.deepEqual(parseReadyUpdate([33, { pending_id: "p1", accepted: 1, size: 2 }]), {
+    pendingId: "p1",
+    accepted: 1,
+    size: 2,
+  });
+  assert.deepEqual(
+    parseMatchFound([34, { match_id: "m1", mode: "duel", ws_path: "/ws/match/m1/", ticket: "t" }]),
+    { matchId: "m1", mode: "duel", wsPath: "/ws/match/m1/", ticket: "t" },
+  );
+  assert.equal(parseMatchFound([34, { match_id: "m2", ticket: "t" }]).wsPath, "/ws/match/m2/");
+  assert.throws(() => parseMatchFound([34, { match_id: "m1" }]), ProtocolParseError);
+  assert.deepEqual(parseReadyFailed([35, { pending_id: "p1", reason: "timeout", requeued: true }]), {
+    pendingId: "p1",
+    reason: "timeout",
+    requeued: true,
+  });
+  assert.equal(parseReadyFailed([35, { pending_id: "p1", reason: "declined" }]).requeued, false);
+  assert.deepEqual(parseQueueLeft([36, { reason: "cancelled" }]), { reason: "cancelled" });
+});
+
+test("LOBBY_ERROR keeps the server's message and falls back to a description", () => {
+  assert.deepEqual(parseLobbyError([37, 2, "already searching (maybe in another tab)"]), {
+    code: LobbyErrorCode.ALREADY_ACTIVE,
+    message: "already searching (maybe in another tab)",
+    text: "already searching (maybe in another tab)",
+  });
+  assert.equal(parseLobbyError([37, 1]).text, LOBBY_ERROR_DESCRIPTIONS[1]);
+  assert.equal(describeLobbyError(3, "  "), LOBBY_ERROR_DESCRIPTIONS[3]);
+  assert.match(describeLobbyError(99, ""), /99/);
+  for (const code of Object.values(LobbyErrorCode)) assert.ok(LOBBY_ERROR_DESCRIPTIONS[code]);
+});
+
+test("parseServerFrame knows every server message type", () => {
+  const frames = [
+    [30, { modes: {} }],
+    [31, { mode: "duel" }],
+    [32, { pending_id: "p", players: [] }],
+    [33, { pending_id: "p" }],
+    [34, { match_id: "m", ticket: "t" }],
+    [35, { pending_id: "p" }],
+    [36, { reason: "cancelled" }],
+    [37, 4, "that ready check is over"],
+  ];
+  for (const frame of frames) assert.equal(parseServerFrame(frame).type, frame[0]);
 });

@@ -67,9 +67,11 @@ async def test_listing_shows_open_matches_newest_first(engine: EngineWorker) -> 
     client = AsyncClient()
     _, first = await post(client, {"mode": "duel"})
     _, second = await post(client, {})
+    _, third = await post(client, {})
     await Match.objects.filter(id=first["id"]).aupdate(status=Match.Status.OVER)
+    await Match.objects.filter(id=third["id"]).aupdate(ranked=True)
     listing = (await client.get("/api/matches/")).json()["matches"]
-    assert [m["id"] for m in listing] == [second["id"]]
+    assert [m["id"] for m in listing] == [second["id"]], "over and lobby matches are not listed"
 
 
 async def test_detail_and_404(engine: EngineWorker) -> None:
@@ -129,6 +131,7 @@ async def test_a_ticket_admits_its_holder_to_that_match(engine: EngineWorker) ->
         (True, {"name": "<b>"}, "open", 400),
         (True, {"name": "Ada"}, "missing", 404),
         (True, {"name": "Ada"}, "over", 409),
+        (True, {"name": "Ada"}, "ranked", 403),
     ],
 )
 async def test_ticket_refusals(
@@ -140,6 +143,8 @@ async def test_ticket_refusals(
     _, match = await post(AsyncClient(), {})
     if target == "over":
         await Match.objects.filter(id=match["id"]).aupdate(status=Match.Status.OVER)
+    if target == "ranked":
+        await Match.objects.filter(id=match["id"]).aupdate(ranked=True)
     match_id = match["id"] if target != "missing" else "00000000-0000-0000-0000-000000000000"
     response = await client.post(
         f"/api/matches/{match_id}/tickets/", data=json.dumps(body), content_type="application/json"

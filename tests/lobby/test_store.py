@@ -187,8 +187,9 @@ async def test_dequeue_leaves_other_presences_alone(store: LobbyStore, clock: Fa
 # -- presence -------------------------------------------------------------------------------
 
 
-async def test_reattach_moves_a_queued_player(store: LobbyStore, clock: FakeClock) -> None:
+async def test_reattach_moves_a_detached_queued_player(store: LobbyStore, clock: FakeClock) -> None:
     await store.enqueue(entry("a"), TTL)
+    await store.detach("a", "chan-a", TTL)
     clock.advance(10)
     moved = await store.reattach("a", "chan-new", TTL)
     assert moved == Presence(PresenceState.QUEUED, "chan-new", clock.now + TTL)
@@ -199,16 +200,25 @@ async def test_reattach_moves_a_queued_player(store: LobbyStore, clock: FakeCloc
     assert await store.reattach("nobody", "chan-new", TTL) is None
 
 
-async def test_reattach_moves_a_player_in_a_ready_check(store: LobbyStore) -> None:
+async def test_reattach_moves_a_detached_player_in_a_ready_check(store: LobbyStore) -> None:
     await store.enqueue(entry("a"), TTL)
     await store.enqueue(entry("b"), TTL)
     assert await store.claim(check("p1", entry("a"), entry("b")), TTL)
+    await store.detach("b", "chan-b", TTL)
     moved = await store.reattach("b", "chan-new", TTL)
     assert moved is not None and moved.state == PresenceState.PENDING
     [pending] = await store.pendings()
     assert [e.channel for e in pending.entries] == ["chan-a", "chan-new"]
     answered = await store.answer("p1", "b", True)
     assert answered is not None and answered.entries[1].channel == "chan-new"
+
+
+async def test_a_live_socket_keeps_its_place_from_a_second_tab(store: LobbyStore) -> None:
+    await store.enqueue(entry("a"), TTL)
+    kept = await store.reattach("a", "second-tab", TTL)
+    assert kept is not None and kept.channel == "chan-a"
+    await store.detach("a", "second-tab", TTL)  # only the owner can detach
+    assert (await store.reattach("a", "second-tab", TTL)).channel == "chan-a"  # type: ignore[union-attr]
 
 
 async def test_touch_extends_only_the_owner(store: LobbyStore, clock: FakeClock) -> None:
@@ -268,6 +278,7 @@ async def test_claim_refuses_expired_and_stale_entries(store: LobbyStore, clock:
     await store.enqueue(entry("c"), TTL + 10)
     clock.advance(TTL)
     assert not await store.claim(check("p1", entry("a"), entry("b")), TTL)
+    await store.detach("c", "chan-c", TTL)
     await store.reattach("c", "chan-new", TTL)
     assert not await store.claim(check("p2", entry("b"), entry("c")), TTL)
     [fresh_b, fresh_c] = await store.queued("duel", clock.now)

@@ -18,6 +18,7 @@ ENUMS: list[type[IntEnum]] = [
     protocol.Phase,
     protocol.EventKind,
     protocol.PlayerFlag,
+    protocol.LobbyErrorCode,
 ]
 CONSTANTS = [
     "PROTOCOL_VERSION",
@@ -27,6 +28,9 @@ CONSTANTS = [
     "MAX_SEQ",
     "MAX_NONCE",
     "ALL_BUTTONS",
+    "MAX_LOBBY_FRAME_BYTES",
+    "MAX_MODE_LENGTH",
+    "MAX_PENDING_ID_LENGTH",
 ]
 
 

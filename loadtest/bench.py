@@ -1,0 +1,213 @@
+"""Benchmarks against a running Arena server.
+
+    python -m loadtest.bench matchmaking --players 1000 [--url http://127.0.0.1:8000]
+
+``matchmaking`` queues simulated lobby clients, accepts every ready check at once and reports
+time to match, matches formed per second and the rating spread of each match; it verifies that
+nobody is matched twice and nobody is lost. With ``--seed-ratings`` (the default) it gives its
+players ratings drawn from a normal distribution by writing their sessions and profiles through
+Django, so run it with the server's DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import time
+import urllib.request
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgpack
+from websockets.asyncio.client import ClientConnection, connect
+
+QUEUE, READY_ANSWER = 20, 22
+LOBBY_WELCOME, READY_CHECK, MATCH_FOUND, READY_FAILED, LOBBY_ERROR = 30, 32, 34, 35, 37
+
+
+@dataclass
+class SimulatedPlayer:
+    """One lobby client and what happened to it."""
+
+    index: int
+    cookie: str
+    rating: float
+    queued_at: float = 0.0
+    checked_at: float | None = None  # first READY_CHECK
+    accepted_at: float | None = None  # last READY_ANSWER sent
+    matched_at: float | None = None
+    match_ids: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def seeded_cookies(count: int, mean: float, spread: float, seed: int) -> list[tuple[str, float]]:
+    """Guest sessions with rated profiles, written through Django (the server's database)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "game.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from game.identity import GUEST_KEY
+    from lobby.models import PlayerProfile
+
+    rng = random.Random(seed)
+    cookies = []
+    profiles = []
+    for index in range(count):
+        guest = f"bench{seed}x{index}"
+        session = SessionStore()
+        session[GUEST_KEY] = guest
+        session.save()
+        rating = max(100.0, rng.gauss(mean, spread))
+        profiles.append(PlayerProfile(key=f"guest:{guest}", name=f"bot{index}", rating=rating))
+        cookies.append((f"{settings.SESSION_COOKIE_NAME}={session.session_key}", rating))
+    PlayerProfile.objects.filter(key__in=[p.key for p in profiles]).delete()
+    PlayerProfile.objects.bulk_create(profiles)
+    return cookies
+
+
+def fresh_cookie(url: str) -> str:
+    """A new guest session from the server (default rating)."""
+    with urllib.request.urlopen(f"{url}/api/session/", timeout=10) as response:
+        return response.headers.get("Set-Cookie", "").split(";", 1)[0]
+
+
+async def play_lobby(
+    player: SimulatedPlayer,
+    url: str,
+    mode: str,
+    start: asyncio.Event,
+    groups: dict[str, Any],
+    welcomed: list[int],
+) -> None:
+    """Queue once, accept every ready check, stop at MATCH_FOUND."""
+    ws_url = url.replace("http://", "ws://") + f"/ws/lobby/?name=bot{player.index}"
+    socket: ClientConnection
+    async with connect(
+        ws_url, additional_headers={"Cookie": player.cookie}, open_timeout=30, compression=None
+    ) as socket:
+        welcome = msgpack.unpackb(await socket.recv())
+        assert welcome[0] == LOBBY_WELCOME, welcome
+        welcomed.append(player.index)
+        await start.wait()
+        player.queued_at = time.monotonic()
+        await socket.send(msgpack.packb([QUEUE, mode]))
+        async for raw in socket:
+            frame = msgpack.unpackb(raw)
+            kind = frame[0]
+            if kind == READY_CHECK:
+                check = frame[1]
+                player.checked_at = player.checked_at or time.monotonic()
+                groups.setdefault(check["pending_id"], [r for _, r in check["players"]])
+                await socket.send(msgpack.packb([READY_ANSWER, check["pending_id"], True]))
+                player.accepted_at = time.monotonic()
+            elif kind == MATCH_FOUND:
+                player.matched_at = time.monotonic()
+                player.match_ids.append(frame[1]["match_id"])
+                return
+            elif kind in (READY_FAILED, LOBBY_ERROR):
+                player.failures.append(json.dumps(frame[1:]))
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which ``fraction`` of ``values`` lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+async def matchmaking(args: argparse.Namespace, seeded: list[tuple[str, float]]) -> int:
+    """Run the matchmaking benchmark with one (cookie, rating) per player; an exit code."""
+    players = [SimulatedPlayer(i, cookie, rating) for i, (cookie, rating) in enumerate(seeded)]
+    start = asyncio.Event()
+    groups: dict[str, list[float]] = {}
+    welcomed: list[int] = []
+    tasks = [
+        asyncio.create_task(play_lobby(p, args.url, args.mode, start, groups, welcomed))
+        for p in players
+    ]
+    deadline = time.monotonic() + args.connect_wait
+    while len(welcomed) < len(players) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    connect_failures = [p.index for p in players if p.index not in set(welcomed)]
+    began = time.monotonic()
+    start.set()
+    done, pending = await asyncio.wait(tasks, timeout=args.timeout)
+    for task in pending:
+        task.cancel()
+    last_join = max(p.queued_at for p in players)
+
+    matched = [p for p in players if p.matched_at is not None]
+    waits = [p.matched_at - p.queued_at for p in matched]  # type: ignore[operator]
+    members: dict[str, int] = defaultdict(int)
+    for p in players:
+        for match_id in p.match_ids:
+            members[match_id] += 1
+    twice = [p.index for p in players if len(p.match_ids) > 1]
+    lost = [p.index for p in players if not p.match_ids]
+    errors = [t.exception() for t in done if not t.cancelled() and t.exception()]
+    spreads = [max(r) - min(r) for r in groups.values() if r]
+    to_check = [p.checked_at - p.queued_at for p in matched if p.checked_at]
+    to_start = [p.matched_at - p.accepted_at for p in matched if p.accepted_at]  # type: ignore[operator]
+    last_match = max((p.matched_at for p in matched), default=began)  # type: ignore[type-var]
+
+    report = {
+        "players": args.players,
+        "mode": args.mode,
+        "matched": len(matched),
+        "matches": len(members),
+        "lost": len(lost),
+        "matched_twice": len(twice),
+        "connect_failures": len(connect_failures),
+        "client_errors": len(errors),
+        "time_to_match_p50_s": round(statistics.median(waits), 3) if waits else None,
+        "time_to_match_p99_s": round(percentile(waits, 0.99), 3) if waits else None,
+        "time_to_match_max_s": round(max(waits), 3) if waits else None,
+        "queue_to_ready_check_p50_s": round(statistics.median(to_check), 3) if to_check else None,
+        "queue_to_ready_check_p99_s": round(percentile(to_check, 0.99), 3) if to_check else None,
+        "accept_to_match_p50_s": round(statistics.median(to_start), 3) if to_start else None,
+        "accept_to_match_p99_s": round(percentile(to_start, 0.99), 3) if to_start else None,
+        "last_join_to_last_match_s": round(last_match - last_join, 3),
+        "matches_per_second": round(len(members) / max(1e-9, last_match - began), 1),
+        "rating_spread_mean": round(statistics.mean(spreads), 1) if spreads else None,
+        "rating_spread_max": round(max(spreads), 1) if spreads else None,
+        "ready_failures": sum(len(p.failures) for p in players),
+    }
+    print(json.dumps(report, indent=2))
+    if errors:
+        print(f"first client error: {errors[0]!r}", file=sys.stderr)
+    ok = not twice and not lost and not errors and not connect_failures
+    return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(prog="python -m loadtest.bench", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    mm = commands.add_parser("matchmaking", help="queue simulated lobby clients")
+    mm.add_argument("--url", default="http://127.0.0.1:8000")
+    mm.add_argument("--players", type=int, default=1000)
+    mm.add_argument("--mode", default="duel", choices=["duel", "ffa"])
+    mm.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for matches")
+    mm.add_argument("--connect-wait", type=float, default=30.0, help="seconds to open sockets")
+    mm.add_argument("--seed", type=int, default=1)
+    mm.add_argument("--rating-mean", type=float, default=1500.0)
+    mm.add_argument("--rating-spread", type=float, default=200.0)
+    mm.add_argument("--seed-ratings", action=argparse.BooleanOptionalAction, default=True)
+    args = parser.parse_args(argv)
+    if args.seed_ratings:
+        seeded = seeded_cookies(args.players, args.rating_mean, args.rating_spread, args.seed)
+    else:
+        seeded = [(fresh_cookie(args.url), 1500.0) for _ in range(args.players)]
+    return asyncio.run(matchmaking(args, seeded))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
