@@ -115,3 +115,31 @@ def test_two_tabs_play_a_full_match_to_the_results_screen(server: str, browser: 
     ARTIFACTS.mkdir(exist_ok=True)
     ada.screenshot(path=str(ARTIFACTS / "browser-results.png"))
     assert errors == []
+
+
+def test_two_players_meet_in_the_lobby_play_and_come_back(server: str, browser: Browser) -> None:
+    errors: list[str] = []
+    pages = []
+    for name in ("Ada", "Bo"):
+        page = open_page(browser, errors)  # a context each: two separate guests
+        page.goto(server)
+        page.fill("#name", name)
+        page.select_option("#mode", "duel")
+        page.click("#find")
+        expect(page.locator("#queue-status")).to_contain_text("searching", timeout=10_000)
+        pages.append(page)
+    for page in pages:
+        expect(page.locator("#ready-dialog")).to_be_visible(timeout=10_000)
+        page.click("#accept")
+    for page in pages:
+        page.wait_for_function("document.body.dataset.lobby === 'in-match'", timeout=10_000)
+        expect(page.locator("#status")).to_contain_text("connected", timeout=10_000)
+    for page in pages:
+        expect(page.locator("#results")).to_be_visible(timeout=30_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    pages[0].screenshot(path=str(ARTIFACTS / "browser-lobby-results.png"))
+    for page in pages:
+        page.click("#back-to-lobby")
+        page.wait_for_function("document.body.dataset.lobby === 'idle'", timeout=10_000)
+        expect(page.locator("#find")).to_be_enabled()
+    assert errors == []
