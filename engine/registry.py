@@ -44,8 +44,8 @@ class EngineRegistry(Protocol):
     async def withdraw(self, worker_id: str) -> None:
         """Remove a worker that is shutting down."""
 
-    async def reserve(self, worker_id: str) -> None:
-        """Count one more match on a worker before its next announcement."""
+    async def reserve(self, worker_id: str, count: int = 1) -> None:
+        """Count ``count`` more matches on a worker before its next announcement."""
 
     async def live_workers(self) -> list[WorkerInfo]:
         """The workers heard from within the last WORKER_TTL seconds."""
@@ -66,11 +66,11 @@ class MemoryEngineRegistry:
         """Remove a worker that is shutting down."""
         self._workers.pop(worker_id, None)
 
-    async def reserve(self, worker_id: str) -> None:
-        """Count one more match on a worker before its next announcement."""
+    async def reserve(self, worker_id: str, count: int = 1) -> None:
+        """Count ``count`` more matches on a worker before its next announcement."""
         if worker_id in self._workers:
             channel, load, seen = self._workers[worker_id]
-            self._workers[worker_id] = (channel, load + 1, seen)
+            self._workers[worker_id] = (channel, load + count, seen)
 
     async def live_workers(self) -> list[WorkerInfo]:
         """The workers heard from within the last WORKER_TTL seconds."""
@@ -105,9 +105,9 @@ class RedisEngineRegistry:
             pipe.hdel(self._load_key, worker_id)
             await pipe.execute()
 
-    async def reserve(self, worker_id: str) -> None:
-        """Count one more match on a worker before its next announcement."""
-        await self._redis.hincrby(self._load_key, worker_id, 1)
+    async def reserve(self, worker_id: str, count: int = 1) -> None:
+        """Count ``count`` more matches on a worker before its next announcement."""
+        await self._redis.hincrby(self._load_key, worker_id, count)
 
     async def live_workers(self) -> list[WorkerInfo]:
         """The workers heard from within the last WORKER_TTL seconds; forgets dead ones."""

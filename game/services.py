@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from channels.layers import get_channel_layer
 
@@ -12,7 +12,6 @@ from engine import messages
 from engine.registry import least_loaded
 from game.engines import engine_registry
 from game.models import Match
-from lobby.store import QueueEntry
 
 logger = logging.getLogger(__name__)
 
@@ -52,31 +51,57 @@ def validate_match_request(mode: object, max_players: object) -> MatchRequest:
 
 async def create_match(request: MatchRequest, ranked: bool = False) -> Match:
     """Record a new match and start it on the least-loaded live engine worker."""
-    registry = engine_registry()
-    worker = least_loaded(await registry.live_workers())
-    await registry.reserve(worker.worker_id)
-    seed = secrets.randbits(32)
-    match = await Match.objects.acreate(
-        seed=seed,
-        ranked=ranked,
-        mode=request.mode,
-        max_players=request.max_players,
-        engine_id=worker.worker_id,
-        engine_channel=worker.channel,
-    )
-    create: messages.CreateMessage = {
-        "type": "engine.create",
-        "match_id": str(match.id),
-        "mode": match.mode,
-        "max_players": match.max_players,
-        "seed": seed,
-    }
-    await get_channel_layer().send(worker.channel, create)
-    logger.info("match %s (%s) assigned to %s", match.id, match.mode, worker.worker_id)
+    [match] = await create_matches([request], ranked)
     return match
 
 
-async def start_lobby_match(mode: str, entries: list[QueueEntry]) -> tuple[str, str]:
-    """Create the ranked match of a ready check that everyone accepted; its id and socket path."""
-    match = await create_match(MatchRequest(mode, max(len(entries), MIN_SEATS)), ranked=True)
-    return str(match.id), match.ws_path
+async def create_matches(requests: list[MatchRequest], ranked: bool = False) -> list[Match]:
+    """Record new matches in one insert and start each on the least-loaded live worker.
+
+    Placement counts the matches of this batch, so a burst spreads over the workers.
+    """
+    if not requests:
+        return []
+    registry = engine_registry()
+    workers = {worker.worker_id: worker for worker in await registry.live_workers()}
+    placed: dict[str, int] = {}
+    matches = []
+    for request in requests:
+        worker = least_loaded(
+            replace(w, load=w.load + placed.get(w.worker_id, 0)) for w in workers.values()
+        )
+        placed[worker.worker_id] = placed.get(worker.worker_id, 0) + 1
+        matches.append(
+            Match(
+                seed=secrets.randbits(32),
+                ranked=ranked,
+                mode=request.mode,
+                max_players=request.max_players,
+                engine_id=worker.worker_id,
+                engine_channel=worker.channel,
+            )
+        )
+    for worker_id, count in placed.items():
+        await registry.reserve(worker_id, count)
+    await Match.objects.abulk_create(matches)
+    layer = get_channel_layer()
+    for match in matches:
+        create: messages.CreateMessage = {
+            "type": "engine.create",
+            "match_id": str(match.id),
+            "mode": match.mode,
+            "max_players": match.max_players,
+            "seed": match.seed,
+        }
+        await layer.send(match.engine_channel, create)
+        logger.info("match %s (%s) assigned to %s", match.id, match.mode, match.engine_id)
+    return matches
+
+
+async def start_lobby_matches(groups: list[tuple[str, int]]) -> list[tuple[str, str]]:
+    """Create the ranked matches of accepted ready checks, given (mode, players) each.
+
+    Returns each match's id and socket path, in order.
+    """
+    requests = [MatchRequest(mode, max(size, MIN_SEATS)) for mode, size in groups]
+    return [(str(m.id), m.ws_path) for m in await create_matches(requests, ranked=True)]

@@ -54,7 +54,7 @@ TEMPLATES = [
     }
 ]
 
-_database = dj_database_url.parse(ARENA.database_url, conn_max_age=0)
+_database = dj_database_url.parse(ARENA.database_url, conn_max_age=60, conn_health_checks=True)
 if (
     _database["ENGINE"] == "django.db.backends.sqlite3"
     and not Path(_database["NAME"]).is_absolute()

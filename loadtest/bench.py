@@ -129,8 +129,11 @@ async def matchmaking(args: argparse.Namespace, seeded: list[tuple[str, float]])
     start = asyncio.Event()
     groups: dict[str, list[float]] = {}
     welcomed: list[int] = []
+    urls = [url.strip().rstrip("/") for url in args.url.split(",") if url.strip()]
     tasks = [
-        asyncio.create_task(play_lobby(p, args.url, args.mode, start, groups, welcomed))
+        asyncio.create_task(
+            play_lobby(p, urls[p.index % len(urls)], args.mode, start, groups, welcomed)
+        )
         for p in players
     ]
     deadline = time.monotonic() + args.connect_wait
@@ -179,6 +182,10 @@ async def matchmaking(args: argparse.Namespace, seeded: list[tuple[str, float]])
         "rating_spread_mean": round(statistics.mean(spreads), 1) if spreads else None,
         "rating_spread_max": round(max(spreads), 1) if spreads else None,
         "ready_failures": sum(len(p.failures) for p in players),
+        "slowest": [
+            {"wait_s": round(p.matched_at - p.queued_at, 2), "rating": round(p.rating)}  # type: ignore[operator]
+            for p in sorted(matched, key=lambda p: p.queued_at - p.matched_at)[:5]  # type: ignore[operator]
+        ],
     }
     print(json.dumps(report, indent=2))
     if errors:
@@ -192,7 +199,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m loadtest.bench", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     mm = commands.add_parser("matchmaking", help="queue simulated lobby clients")
-    mm.add_argument("--url", default="http://127.0.0.1:8000")
+    mm.add_argument(
+        "--url",
+        default="http://127.0.0.1:8000",
+        help="the server, or several web processes separated by commas (players alternate)",
+    )
     mm.add_argument("--players", type=int, default=1000)
     mm.add_argument("--mode", default="duel", choices=["duel", "ffa"])
     mm.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for matches")
@@ -205,8 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed_ratings:
         seeded = seeded_cookies(args.players, args.rating_mean, args.rating_spread, args.seed)
     else:
-        seeded = [(fresh_cookie(args.url), 1500.0) for _ in range(args.players)]
-    return asyncio.run(matchmaking(args, seeded))
+        seeded = [(fresh_cookie(args.url.split(",")[0]), 1500.0) for _ in range(args.players)]
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(matchmaking(args, seeded))
+    return uvloop.run(matchmaking(args, seeded))
 
 
 if __name__ == "__main__":

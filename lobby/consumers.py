@@ -163,7 +163,7 @@ class LobbyConsumer(DatabaseFreeDispatch):
         if pending is None:
             await self._error(LobbyErrorCode.NO_READY_CHECK, "that ready check is over")
             return
-        if accept:
+        if accept and not pending.all_accepted:  # the last accept is answered by MATCH_FOUND
             frame = frames.ready_update(pending_id, len(pending.accepted), len(pending.entries))
             await self.channel_layer.group_send(
                 pending.group, {"type": messages.FRAME, "frame": frame}

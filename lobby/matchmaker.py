@@ -78,15 +78,18 @@ def _in_queue_order(entries: Sequence[QueueEntry], mode: str) -> list[QueueEntry
 def _candidates(
     queue: list[QueueEntry], anchor_index: int, assigned: set[str], width: float, limit: int
 ) -> list[QueueEntry]:
-    """Unassigned players after the anchor within ``width`` of its rating, in queue order."""
+    """The ``limit`` unassigned players after the anchor closest to its rating within ``width``.
+
+    Ties go to the longest-waiting; the result is in queue order.
+    """
     anchor = queue[anchor_index]
-    found: list[QueueEntry] = []
-    for other in queue[anchor_index + 1 :]:
-        if len(found) == limit:
-            break
-        if other.player_key not in assigned and abs(other.rating - anchor.rating) <= width:
-            found.append(other)
-    return found
+    reachable = [
+        (abs(other.rating - anchor.rating), position, other)
+        for position, other in enumerate(queue[anchor_index + 1 :])
+        if other.player_key not in assigned and abs(other.rating - anchor.rating) <= width
+    ]
+    closest = sorted(reachable, key=lambda item: (item[0], item[1]))[:limit]
+    return [other for _, _, other in sorted(closest, key=lambda item: item[1])]
 
 
 def _group_for(
@@ -112,11 +115,12 @@ def form_groups(
 ) -> list[tuple[QueueEntry, ...]]:
     """The groups of ``spec`` that may start at ``now``, anchored longest-waiting first.
 
-    The longest-waiting unassigned player is the anchor; the unassigned players who joined
-    after it and whose rating is within the anchor's window join it, longest-waiting first,
-    up to max_players. A full group starts at once; a group of at least min_players starts
-    once the anchor has waited fill_wait seconds. Otherwise the anchor stays queued and the
-    next unassigned player becomes the anchor. Entries of other modes are ignored.
+    The longest-waiting unassigned player is the anchor; of the unassigned players who joined
+    after it and whose rating is within the anchor's window, the closest in rating join it
+    (ties: longest-waiting first), up to max_players. A full group starts at once; a group of
+    at least min_players starts once the anchor has waited fill_wait seconds. Otherwise the
+    anchor stays queued and the next unassigned player becomes the anchor. Entries of other
+    modes are ignored.
     """
     queue = _in_queue_order(entries, spec.name)
     assigned: set[str] = set()

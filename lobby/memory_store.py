@@ -187,9 +187,10 @@ class MemoryLobbyStore:
         self._pendings[pending_id] = updated
         return updated
 
-    async def take_pending(self, pending_id: str) -> Pending | None:
-        """Remove a ready check and return it; exactly one caller gets it."""
-        return self._pendings.pop(pending_id, None)
+    async def take_pendings(self, pending_ids: list[str]) -> list[Pending]:
+        """Remove ready checks and return those that existed; exactly one caller gets each."""
+        taken = (self._pendings.pop(pending_id, None) for pending_id in pending_ids)
+        return [pending for pending in taken if pending is not None]
 
     async def requeue(self, entries: list[QueueEntry], ttl: float) -> None:
         """Put players back in the queue with their original ``joined_at`` (the front).
@@ -204,10 +205,12 @@ class MemoryLobbyStore:
 
     # -- matches ---------------------------------------------------------------------------
 
-    async def reserve_match(self, player_key: str, match_id: str, ttl: float) -> None:
-        """Mark a player as in a match they have not connected to yet."""
-        self._entries.pop(player_key, None)
-        self._set(player_key, Presence(PresenceState.MATCH, "", self._clock() + ttl, match_id))
+    async def reserve_matches(self, seats: list[tuple[str, str]], ttl: float) -> None:
+        """Mark players as in matches they have not connected to yet: (player_key, match_id)."""
+        expires_at = self._clock() + ttl
+        for player_key, match_id in seats:
+            self._entries.pop(player_key, None)
+            self._set(player_key, Presence(PresenceState.MATCH, "", expires_at, match_id))
 
     async def enter_match(self, player_key: str, match_id: str, channel: str, ttl: float) -> bool:
         """Bind a match socket to the player; False if they are active anywhere else."""

@@ -200,10 +200,16 @@ return encoded
 """
 
 # ARGV: pending_id
-_TAKE_PENDING = """
-local raw = redis.call('HGET', pendings_key, ARGV[3])
-if raw then redis.call('HDEL', pendings_key, ARGV[3]) end
-return raw
+_TAKE_PENDINGS = """
+local taken = {}
+for i = 3, #ARGV do
+  local raw = redis.call('HGET', pendings_key, ARGV[i])
+  if raw then
+    redis.call('HDEL', pendings_key, ARGV[i])
+    taken[#taken + 1] = raw
+  end
+end
+return taken
 """
 
 # ARGV: (player, mode, joined_at, entry, presence) per entry
@@ -221,10 +227,12 @@ end
 return 1
 """
 
-# ARGV: player, presence
-_RESERVE_MATCH = """
-drop_entry(ARGV[3])
-redis.call('HSET', presence_key, ARGV[3], ARGV[4])
+# ARGV: (player, presence) per seat
+_RESERVE_MATCHES = """
+for i = 3, #ARGV, 2 do
+  drop_entry(ARGV[i])
+  redis.call('HSET', presence_key, ARGV[i], ARGV[i + 1])
+end
 return 1
 """
 
@@ -381,9 +389,9 @@ class RedisLobbyStore:
         self._touch = self._script(_TOUCH)
         self._claim = self._script(_CLAIM)
         self._answer = self._script(_ANSWER)
-        self._take_pending = self._script(_TAKE_PENDING)
+        self._take_pendings = self._script(_TAKE_PENDINGS)
         self._requeue = self._script(_REQUEUE)
-        self._reserve_match = self._script(_RESERVE_MATCH)
+        self._reserve_matches = self._script(_RESERVE_MATCHES)
         self._enter_match = self._script(_ENTER_MATCH)
         self._release = self._script(_RELEASE)
         self._try_lease = client.register_script(_TRY_LEASE)
@@ -477,10 +485,12 @@ class RedisLobbyStore:
         raw = await self._run(self._answer, self._clock(), pending_id, player_key, flag)
         return None if raw is None else _pending_from(raw)
 
-    async def take_pending(self, pending_id: str) -> Pending | None:
-        """Remove a ready check and return it; exactly one caller gets it."""
-        raw = await self._run(self._take_pending, self._clock(), pending_id)
-        return None if raw is None else _pending_from(raw)
+    async def take_pendings(self, pending_ids: list[str]) -> list[Pending]:
+        """Remove ready checks and return those that existed; exactly one caller gets each."""
+        if not pending_ids:
+            return []
+        raws = await self._run(self._take_pendings, self._clock(), *pending_ids)
+        return [_pending_from(raw) for raw in raws]
 
     async def requeue(self, entries: list[QueueEntry], ttl: float) -> None:
         """Put players back in the queue with their original ``joined_at`` (the front).
@@ -494,11 +504,15 @@ class RedisLobbyStore:
 
     # -- matches ---------------------------------------------------------------------------
 
-    async def reserve_match(self, player_key: str, match_id: str, ttl: float) -> None:
-        """Mark a player as in a match they have not connected to yet."""
+    async def reserve_matches(self, seats: list[tuple[str, str]], ttl: float) -> None:
+        """Mark players as in matches they have not connected to yet: (player_key, match_id)."""
+        if not seats:
+            return
         now = self._clock()
-        presence = _presence_json(PresenceState.MATCH, "", now + ttl, match_id)
-        await self._run(self._reserve_match, now, player_key, presence)
+        args: list[str] = []
+        for player_key, match_id in seats:
+            args += [player_key, _presence_json(PresenceState.MATCH, "", now + ttl, match_id)]
+        await self._run(self._reserve_matches, now, *args)
 
     async def enter_match(self, player_key: str, match_id: str, channel: str, ttl: float) -> bool:
         """Bind a match socket to the player; False if they are active anywhere else."""

@@ -22,7 +22,7 @@ PASS_INTERVAL = 0.1  # seconds between two matchmaking passes
 LEASE_TTL = 2.0  # a dead holder's lease passes to another process after this long
 STATUS_INTERVAL = 1.0  # seconds between two QUEUE_STATUS frames to a queued player
 
-StartMatch = Callable[[str, list[QueueEntry]], Awaitable[tuple[str, str]]]
+StartMatches = Callable[[list[tuple[str, int]]], Awaitable[list[tuple[str, str]]]]
 
 
 class MatchmakingService:
@@ -37,7 +37,7 @@ class MatchmakingService:
         accept_timeout: float,
         presence_ttl: float,
         ticket_ttl: float,
-        start_match: StartMatch,
+        start_matches: StartMatches,
         holder: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -48,7 +48,7 @@ class MatchmakingService:
         self.accept_timeout = accept_timeout
         self.presence_ttl = presence_ttl
         self.ticket_ttl = ticket_ttl
-        self.start_match = start_match
+        self.start_matches = start_matches
         self.holder = holder or f"matchmaker-{uuid.uuid4().hex[:12]}"
         self.clock = clock
         self.estimator = WaitEstimator()
@@ -78,15 +78,17 @@ class MatchmakingService:
     async def run_pass(self) -> None:
         """Settle finished ready checks, form new groups, tell queued players where they stand."""
         now = self.clock()
-        settle = []
+        accepted: list[str] = []
+        failed: list[str] = []
         for pending in await self.store.pendings():
             if pending.all_accepted:
-                settle.append(self._start(pending.pending_id, now))
-            elif pending.declined:
-                settle.append(self._fail(pending.pending_id, "declined"))
-            elif now >= pending.deadline:
-                settle.append(self._fail(pending.pending_id, "timeout"))
-        await _bounded(settle)
+                accepted.append(pending.pending_id)
+            elif pending.declined or now >= pending.deadline:
+                failed.append(pending.pending_id)
+        if accepted:
+            await self._start(accepted, now)
+        if failed:
+            await _bounded(self._fail(p, now) for p in await self.store.take_pendings(failed))
         for spec in self.modes.values():
             entries = await self.store.queued(spec.name, now)
             groups = form_groups(entries, now, spec, self.window)
@@ -104,10 +106,6 @@ class MatchmakingService:
         pending = Pending(uuid.uuid4().hex, mode, group, now + self.accept_timeout)
         if not await self.store.claim(pending, self.presence_ttl):
             return False
-        await self._announce(pending, now)
-        return True
-
-    async def _announce(self, pending: Pending, now: float) -> None:
         frame = frames.ready_check(pending, now)
         message = {
             "type": messages.READY_CHECK,
@@ -116,39 +114,51 @@ class MatchmakingService:
             "pending_id": pending.pending_id,
         }
         await self._send_each((e.channel for e in pending.entries), message)
-        size = len(pending.entries)
-        logger.info("ready check %s: %d %s players", pending.pending_id, size, pending.mode)
+        return True
 
-    async def _start(self, pending_id: str, now: float) -> None:
-        pending = await self.store.take_pending(pending_id)
-        if pending is None:
+    async def _start(self, pending_ids: list[str], now: float) -> None:
+        """Start one match per accepted check, all in one batch."""
+        taken = await self.store.take_pendings(pending_ids)
+        changed = [p for p in taken if not p.all_accepted]  # a late decline
+        ready = [p for p in taken if p.all_accepted]
+        await _bounded(self._fail(p, now) for p in changed)
+        if not ready:
             return
-        entries = list(pending.entries)
         try:
-            match_id, ws_path = await self.start_match(pending.mode, entries)
+            placed = await self.start_matches([(p.mode, len(p.entries)) for p in ready])
         except NoEngineAvailable:
-            logger.warning("no engine for ready check %s; players go back to the queue", pending_id)
-            await self.store.requeue(entries, self.presence_ttl)
-            failed = frames.ready_failed(pending_id, "no_engine", requeued=True)
-            await self._send_each(
-                (e.channel for e in entries),
-                {"type": messages.SETTLED, "frame": failed, "group": pending.group},
+            logger.warning(
+                "no engine for %d ready checks; players go back to the queue", len(ready)
             )
+            await _bounded(self._requeue_all(p) for p in ready)
             return
-        for entry in entries:
-            await self.store.reserve_match(entry.player_key, match_id, self.ticket_ttl)
-            ticket = issue_ticket(match_id, entry.player_key, entry.name)
-            frame = frames.match_found(match_id, pending.mode, ws_path, ticket)
-            await self.layer.send(
-                entry.channel, {"type": messages.SETTLED, "frame": frame, "group": pending.group}
-            )
-            self.estimator.record(pending.mode, now - entry.joined_at)
-        logger.info("ready check %s became match %s", pending_id, match_id)
+        seats = [
+            (entry.player_key, match_id)
+            for pending, (match_id, _) in zip(ready, placed, strict=True)
+            for entry in pending.entries
+        ]
+        await self.store.reserve_matches(seats, self.ticket_ttl)
+        sends = []
+        for pending, (match_id, ws_path) in zip(ready, placed, strict=True):
+            for entry in pending.entries:
+                ticket = issue_ticket(match_id, entry.player_key, entry.name)
+                frame = frames.match_found(match_id, pending.mode, ws_path, ticket)
+                message = {"type": messages.SETTLED, "frame": frame, "group": pending.group}
+                sends.append(self.layer.send(entry.channel, message))
+                self.estimator.record(pending.mode, now - entry.joined_at)
+        await _bounded(sends)
+        logger.info("%d ready checks became matches", len(ready))
 
-    async def _fail(self, pending_id: str, reason: str) -> None:
-        pending = await self.store.take_pending(pending_id)
-        if pending is None:
-            return
+    async def _requeue_all(self, pending: Pending) -> None:
+        entries = list(pending.entries)
+        await self.store.requeue(entries, self.presence_ttl)
+        frame = frames.ready_failed(pending.pending_id, "no_engine", requeued=True)
+        message = {"type": messages.SETTLED, "frame": frame, "group": pending.group}
+        await self._send_each((e.channel for e in entries), message)
+
+    async def _fail(self, pending: Pending, now: float) -> None:
+        """Put those who accepted back at the front; the others leave the queue."""
+        reason = "declined" if pending.declined else "timeout"
         accepted = [e for e in pending.entries if e.player_key in pending.accepted]
         others = [e for e in pending.entries if e.player_key not in pending.accepted]
         if accepted:
@@ -157,11 +167,13 @@ class MatchmakingService:
             await self.store.release(entry.player_key, entry.channel)
         for entry in pending.entries:
             requeued = entry.player_key in pending.accepted
-            frame = frames.ready_failed(pending_id, reason, requeued)
+            frame = frames.ready_failed(pending.pending_id, reason, requeued)
             await self.layer.send(
                 entry.channel, {"type": messages.SETTLED, "frame": frame, "group": pending.group}
             )
-        logger.info("ready check %s failed (%s); %d requeued", pending_id, reason, len(accepted))
+        logger.info(
+            "ready check %s failed (%s); %d requeued", pending.pending_id, reason, len(accepted)
+        )
 
     async def _send_status(self, mode: str, waiting: list[QueueEntry], now: float) -> None:
         due = now - self._last_status.get(mode, 0.0) >= STATUS_INTERVAL

@@ -110,14 +110,14 @@ class LobbyStore(Protocol):
     async def answer(self, pending_id: str, player_key: str, accept: bool) -> Pending | None:
         """Record a player's answer; None if there is no such check or they are not in it."""
 
-    async def take_pending(self, pending_id: str) -> Pending | None:
-        """Remove a ready check and return it; exactly one caller gets it."""
+    async def take_pendings(self, pending_ids: list[str]) -> list[Pending]:
+        """Remove ready checks and return those that existed; exactly one caller gets each."""
 
     async def requeue(self, entries: list[QueueEntry], ttl: float) -> None:
         """Put players back in the queue with their original ``joined_at`` (the front)."""
 
-    async def reserve_match(self, player_key: str, match_id: str, ttl: float) -> None:
-        """Mark a player as in a match they have not connected to yet."""
+    async def reserve_matches(self, seats: list[tuple[str, str]], ttl: float) -> None:
+        """Mark players as in matches they have not connected to yet: (player_key, match_id)."""
 
     async def enter_match(self, player_key: str, match_id: str, channel: str, ttl: float) -> bool:
         """Bind a match socket to the player; False if they are active anywhere else."""

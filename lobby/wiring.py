@@ -50,7 +50,7 @@ RATING_WINDOW = RatingWindow()
 
 def build_matchmaker() -> MatchmakingService:
     """The matchmaking service of this process, on the default channel layer."""
-    from game.services import start_lobby_match
+    from game.services import start_lobby_matches
 
     arena = settings.ARENA
     return MatchmakingService(
@@ -61,5 +61,5 @@ def build_matchmaker() -> MatchmakingService:
         accept_timeout=arena.accept_timeout,
         presence_ttl=PRESENCE_TTL,
         ticket_ttl=arena.ticket_ttl,
-        start_match=start_lobby_match,
+        start_matches=start_lobby_matches,
     )

@@ -15,7 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-UVICORN_FLAGS = ["--ws-per-message-deflate", "false", "--ws-max-size", "4096", "--lifespan", "on"]
+UVICORN_FLAGS = [
+    "--ws-per-message-deflate",
+    "false",
+    "--ws-max-size",
+    "4096",
+    "--lifespan",
+    "on",
+    "--timeout-graceful-shutdown",
+    "10",
+]
 
 
 def free_port() -> int:

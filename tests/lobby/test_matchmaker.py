@@ -62,6 +62,12 @@ CASES = [
     ),
     pytest.param(
         DUEL,
+        [entry("a", 1500, 3), entry("b", 1590, 2), entry("c", 1505, 1)],
+        [["a", "c"]],
+        id="closest-rating-in-window",
+    ),
+    pytest.param(
+        DUEL,
         [entry("a", 1500, 5), entry("b", 2000, 4), entry("c", 2010, 0)],
         [["b", "c"]],
         id="anchor-without-partner-stays",

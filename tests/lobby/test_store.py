@@ -123,7 +123,7 @@ async def test_enqueue_while_pending_or_in_match_raises(store: LobbyStore) -> No
     await store.enqueue(entry("a"), TTL)
     await store.enqueue(entry("b"), TTL)
     assert await store.claim(check("p1", entry("a"), entry("b")), TTL)
-    await store.reserve_match("c", "m1", TTL)
+    await store.reserve_matches([("c", "m1")], TTL)
     for key, state in [("a", PresenceState.PENDING), ("c", PresenceState.MATCH)]:
         with pytest.raises(AlreadyActive) as raised:
             await store.enqueue(entry(key), TTL)
@@ -177,7 +177,7 @@ async def test_dequeue_leaves_other_presences_alone(store: LobbyStore, clock: Fa
     await store.enqueue(entry("a"), TTL)
     await store.enqueue(entry("b"), TTL)
     assert await store.claim(check("p1", entry("a"), entry("b")), TTL)
-    await store.reserve_match("c", "m1", TTL)
+    await store.reserve_matches([("c", "m1")], TTL)
     assert await store.dequeue("a") is None
     assert await store.dequeue("c") is None
     assert await state_of(store, "a", clock.now) == PresenceState.PENDING
@@ -329,10 +329,10 @@ async def test_take_pending_once_under_concurrency(
     await first.enqueue(entry("b"), TTL)
     pending = check("p1", entry("a"), entry("b"))
     assert await first.claim(pending, TTL)
-    results = await asyncio.gather(first.take_pending("p1"), second.take_pending("p1"))
-    assert sorted(results, key=lambda r: r is None) == [pending, None]
+    results = await asyncio.gather(first.take_pendings(["p1"]), second.take_pendings(["p1"]))
+    assert sorted(results, key=len) == [[], [pending]]
     assert await first.pendings() == []
-    assert await first.take_pending("p1") is None
+    assert await first.take_pendings(["p1", "nope"]) == []
 
 
 async def test_requeued_players_keep_joined_at_and_come_first(
@@ -344,8 +344,7 @@ async def test_requeued_players_keep_joined_at_and_come_first(
     assert await store.claim(check("p1", first, second), TTL)
     clock.advance(5)
     await store.enqueue(entry("c", clock.now), TTL)
-    pending = await store.take_pending("p1")
-    assert pending is not None
+    [pending] = await store.take_pendings(["p1"])
     await store.requeue(list(pending.entries), TTL)
     assert await store.queued("duel", clock.now) == [first, second, entry("c", clock.now)]
     expected = Presence(PresenceState.QUEUED, "chan-a", clock.now + TTL)
@@ -359,8 +358,8 @@ async def test_requeue_leaves_players_active_elsewhere_alone(
     await store.enqueue(entry("a"), TTL)
     await store.enqueue(entry("b"), TTL)
     assert await store.claim(check("p1", entry("a"), entry("b")), TTL)
-    await store.take_pending("p1")
-    await store.reserve_match("b", "m1", TTL)
+    await store.take_pendings(["p1"])
+    await store.reserve_matches([("b", "m1")], TTL)
     await store.requeue([entry("a"), entry("b")], TTL)
     assert await queued_keys(store, "duel", clock.now) == ["a"]
     assert await state_of(store, "b", clock.now) == PresenceState.MATCH
@@ -372,7 +371,7 @@ async def test_requeue_leaves_players_active_elsewhere_alone(
 async def test_reserved_seat_is_taken_by_the_match_socket(
     store: LobbyStore, clock: FakeClock
 ) -> None:
-    await store.reserve_match("a", "m1", 30.0)
+    await store.reserve_matches([("a", "m1")], 30.0)
     assert await store.presence("a", clock.now) == Presence(
         PresenceState.MATCH, "", clock.now + 30.0, "m1"
     )
@@ -396,11 +395,11 @@ async def test_enter_match_without_presence_and_when_queued(
     assert await store.queued("duel", clock.now) == []
 
 
-async def test_reserve_match_takes_a_player_out_of_the_queue(
+async def test_reserve_matches_takes_players_out_of_the_queue(
     store: LobbyStore, clock: FakeClock
 ) -> None:
     await store.enqueue(entry("a"), TTL)
-    await store.reserve_match("a", "m1", TTL)
+    await store.reserve_matches([("a", "m1")], TTL)
     assert await store.queued("duel", clock.now) == []
     await store.release("a", "")
     assert await store.presence("a", clock.now) is None
@@ -448,8 +447,20 @@ async def test_only_one_of_two_racing_lease_takers_wins(
 async def test_reattach_leaves_a_match_presence_with_its_match_socket(
     store: LobbyStore, clock: FakeClock
 ) -> None:
-    await store.reserve_match("p1", "m1", 60)
+    await store.reserve_matches([("p1", "m1")], 60)
     assert await store.enter_match("p1", "m1", "match-socket", 15)
     presence = await store.reattach("p1", "lobby-socket", 15)
     assert presence is not None and presence.channel == "match-socket"
     assert await store.touch("p1", "match-socket", 15)
+
+
+async def test_batches_take_several_checks_and_reserve_several_seats(store: LobbyStore) -> None:
+    for key in "abcd":
+        await store.enqueue(entry(key), TTL)
+    assert await store.claim(check("p1", entry("a"), entry("b")), TTL)
+    assert await store.claim(check("p2", entry("c"), entry("d")), TTL)
+    taken = await store.take_pendings(["p1", "missing", "p2"])
+    assert [p.pending_id for p in taken] == ["p1", "p2"]
+    await store.reserve_matches([("a", "m1"), ("b", "m1"), ("c", "m2"), ("d", "m2")], TTL)
+    assert await store.enter_match("c", "m2", "socket-c", TTL)
+    assert not await store.enter_match("a", "m2", "socket-a", TTL), "a's seat is in m1"
