@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, replace
+from typing import Any
 
 from channels.layers import get_channel_layer
 
 from engine import messages
 from engine.registry import least_loaded
 from game.engines import engine_registry
+from game.fanout import send_many
 from game.models import Match
 
 logger = logging.getLogger(__name__)
@@ -84,7 +86,7 @@ async def create_matches(requests: list[MatchRequest], ranked: bool = False) -> 
     for worker_id, count in placed.items():
         await registry.reserve(worker_id, count)
     await Match.objects.abulk_create(matches)
-    layer = get_channel_layer()
+    creates: list[tuple[str, dict[str, Any]]] = []
     for match in matches:
         create: messages.CreateMessage = {
             "type": "engine.create",
@@ -93,8 +95,9 @@ async def create_matches(requests: list[MatchRequest], ranked: bool = False) -> 
             "max_players": match.max_players,
             "seed": match.seed,
         }
-        await layer.send(match.engine_channel, create)
+        creates.append((match.engine_channel, dict(create)))
         logger.info("match %s (%s) assigned to %s", match.id, match.mode, match.engine_id)
+    await send_many(get_channel_layer(), creates)
     return matches
 
 

@@ -59,16 +59,22 @@ class RatingWindow:
         return self.initial + self.widen_per_second * max(waited, 0.0)
 
 
-def queue_order(entry: QueueEntry) -> tuple[float, str]:
-    """Sort key of a queue: longest-waiting first, ties by player key."""
-    return (entry.joined_at, entry.player_key)
+def queue_order(entry: QueueEntry, now: float) -> tuple[int, float, str]:
+    """Sort key of a queue at ``now``: longest-waiting first in whole seconds, then lowest rating.
+
+    Players who have waited the same whole number of seconds have waited alike; taking them
+    lowest rating first makes each anchor's closest partner its rating neighbour, so a burst of
+    players is paired along the rating ladder instead of stranding players whose neighbours
+    were taken.
+    """
+    return (-math.floor(now - entry.joined_at), entry.rating, entry.player_key)
 
 
-def _in_queue_order(entries: Sequence[QueueEntry], mode: str) -> list[QueueEntry]:
+def _in_queue_order(entries: Sequence[QueueEntry], mode: str, now: float) -> list[QueueEntry]:
     """The entries of ``mode`` in queue order, each player once (their longest wait)."""
     seen: set[str] = set()
     ordered: list[QueueEntry] = []
-    for entry in sorted(entries, key=queue_order):
+    for entry in sorted(entries, key=lambda e: queue_order(e, now)):
         if entry.mode == mode and entry.player_key not in seen:
             seen.add(entry.player_key)
             ordered.append(entry)
@@ -122,7 +128,7 @@ def form_groups(
     anchor stays queued and the next unassigned player becomes the anchor. Entries of other
     modes are ignored.
     """
-    queue = _in_queue_order(entries, spec.name)
+    queue = _in_queue_order(entries, spec.name, now)
     assigned: set[str] = set()
     groups: list[tuple[QueueEntry, ...]] = []
     for index, anchor in enumerate(queue):
@@ -159,8 +165,9 @@ class WaitEstimator:
 
 
 def queue_position(entries: Sequence[QueueEntry], player_key: str) -> int | None:
-    """The player's 1-based place in queue order; None if they are not in ``entries``."""
-    for position, entry in enumerate(sorted(entries, key=queue_order), start=1):
+    """The player's 1-based place in arrival order; None if they are not in ``entries``."""
+    arrival = sorted(entries, key=lambda e: (e.joined_at, e.player_key))
+    for position, entry in enumerate(arrival, start=1):
         if entry.player_key == player_key:
             return position
     return None

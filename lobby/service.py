@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from engine.registry import NoEngineAvailable
+from game.fanout import send_many
 from lobby import frames, messages
 from lobby.matchmaker import ModeSpec, RatingWindow, WaitEstimator, form_groups
 from lobby.store import LobbyStore, Pending, QueueEntry
@@ -92,29 +93,25 @@ class MatchmakingService:
         for spec in self.modes.values():
             entries = await self.store.queued(spec.name, now)
             groups = form_groups(entries, now, spec, self.window)
-            formed = await _bounded(self._form(spec.name, group, now) for group in groups)
-            claimed = {
-                entry.player_key
-                for group, ok in zip(groups, formed, strict=True)
-                if ok
-                for entry in group
-            }
+            pendings = [
+                Pending(uuid.uuid4().hex, spec.name, group, now + self.accept_timeout)
+                for group in groups
+            ]
+            claims = await _bounded(self.store.claim(p, self.presence_ttl) for p in pendings)
+            formed = [p for p, ok in zip(pendings, claims, strict=True) if ok]
+            await send_many(self.layer, [m for p in formed for m in self._ready_checks(p, now)])
+            claimed = {entry.player_key for pending in formed for entry in pending.entries}
             waiting = [entry for entry in entries if entry.player_key not in claimed]
             await self._send_status(spec.name, waiting, now)
 
-    async def _form(self, mode: str, group: tuple[QueueEntry, ...], now: float) -> bool:
-        pending = Pending(uuid.uuid4().hex, mode, group, now + self.accept_timeout)
-        if not await self.store.claim(pending, self.presence_ttl):
-            return False
-        frame = frames.ready_check(pending, now)
+    def _ready_checks(self, pending: Pending, now: float) -> list[tuple[str, dict[str, Any]]]:
         message = {
             "type": messages.READY_CHECK,
-            "frame": frame,
+            "frame": frames.ready_check(pending, now),
             "group": pending.group,
             "pending_id": pending.pending_id,
         }
-        await self._send_each((e.channel for e in pending.entries), message)
-        return True
+        return [(entry.channel, message) for entry in pending.entries]
 
     async def _start(self, pending_ids: list[str], now: float) -> None:
         """Start one match per accepted check, all in one batch."""
@@ -138,15 +135,15 @@ class MatchmakingService:
             for entry in pending.entries
         ]
         await self.store.reserve_matches(seats, self.ticket_ttl)
-        sends = []
+        found = []
         for pending, (match_id, ws_path) in zip(ready, placed, strict=True):
             for entry in pending.entries:
                 ticket = issue_ticket(match_id, entry.player_key, entry.name)
                 frame = frames.match_found(match_id, pending.mode, ws_path, ticket)
                 message = {"type": messages.SETTLED, "frame": frame, "group": pending.group}
-                sends.append(self.layer.send(entry.channel, message))
+                found.append((entry.channel, message))
                 self.estimator.record(pending.mode, now - entry.joined_at)
-        await _bounded(sends)
+        await send_many(self.layer, found)
         logger.info("%d ready checks became matches", len(ready))
 
     async def _requeue_all(self, pending: Pending) -> None:
@@ -181,7 +178,7 @@ class MatchmakingService:
             self._last_status[mode] = now
         estimate = self.estimator.estimate(mode)
         told = self._told.setdefault(mode, set())
-        sends = []
+        statuses = []
         for position, entry in enumerate(waiting, start=1):
             if not due and entry.player_key in told:
                 continue
@@ -194,15 +191,13 @@ class MatchmakingService:
                 "estimated_ms": None if estimate is None else int(estimate * 1000),
             }
             frame = frames.queue_status(status)
-            sends.append(self.layer.send(entry.channel, {"type": messages.FRAME, "frame": frame}))
+            statuses.append((entry.channel, {"type": messages.FRAME, "frame": frame}))
         if due:
             self._told[mode] = {entry.player_key for entry in waiting}
-        await asyncio.gather(*sends, return_exceptions=True)
+        await send_many(self.layer, statuses)
 
     async def _send_each(self, channels: Iterable[str], message: dict[str, Any]) -> None:
-        await asyncio.gather(
-            *(self.layer.send(channel, message) for channel in channels), return_exceptions=True
-        )
+        await send_many(self.layer, [(channel, message) for channel in channels])
 
 
 CONCURRENCY = 64  # ready checks settled or formed at once in one pass

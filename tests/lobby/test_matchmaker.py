@@ -30,6 +30,11 @@ def entry(key: str, rating: float, waited: float, mode: str = "duel") -> QueueEn
     return QueueEntry(key, key.upper(), rating, mode, NOW - waited, f"chan-{key}")
 
 
+def order(entry: QueueEntry) -> tuple[int, float, str]:
+    """Queue order at NOW."""
+    return queue_order(entry, NOW)
+
+
 def keys(groups: list[tuple[QueueEntry, ...]]) -> list[list[str]]:
     """The player keys of each group."""
     return [[member.player_key for member in group] for group in groups]
@@ -59,6 +64,12 @@ CASES = [
         [entry("c", 1500, 1), entry("a", 1500, 3), entry("b", 1500, 2)],
         [["a", "b"]],
         id="longest-waiting-first",
+    ),
+    pytest.param(
+        DUEL,
+        [entry("a", 1600, 0), entry("b", 1510, 0), entry("c", 1690, 0), entry("d", 1420, 0)],
+        [["d", "b"], ["a", "c"]],
+        id="same-second-burst-pairs-along-the-rating-ladder",
     ),
     pytest.param(
         DUEL,
@@ -178,7 +189,7 @@ def leftovers(
     """The players of the mode that no group took, in queue order."""
     taken = {member.player_key for group in groups for member in group}
     return sorted(
-        (e for e in entries if e.mode == spec.name and e.player_key not in taken), key=queue_order
+        (e for e in entries if e.mode == spec.name and e.player_key not in taken), key=order
     )
 
 
@@ -197,9 +208,9 @@ def test_groups_respect_the_rule(
         assert spec.min_players <= len(group) <= spec.max_players
         assert len(group) == spec.max_players or waited >= spec.fill_wait
         assert all(member.mode == spec.name for member in group)
-        assert list(group) == sorted(group, key=queue_order)
+        assert list(group) == sorted(group, key=order)
         assert all(abs(m.rating - anchor.rating) <= window.width(waited) for m in group)
-    anchors = [queue_order(group[0]) for group in groups]
+    anchors = [order(group[0]) for group in groups]
     assert anchors == sorted(anchors)
 
 
@@ -214,7 +225,7 @@ def test_no_left_out_player_could_have_been_added(
     for group in groups:
         anchor = group[0]
         width = window.width(NOW - anchor.joined_at)
-        fits = [x for x in left if queue_order(x) > queue_order(anchor)]
+        fits = [x for x in left if order(x) > order(anchor)]
         if any(abs(x.rating - anchor.rating) <= width for x in fits):
             assert len(group) == spec.max_players
     for index, anchor in enumerate(left):
