@@ -15,29 +15,25 @@ from engine import messages
 from engine.protocol import (
     CloseCode,
     InputMessage,
-    ProtocolError,
     decode_client_frame,
     encode_pong,
 )
-from game.dispatch import DatabaseFreeDispatch
 from game.models import Match
-from game.ratelimit import FrameRateLimiter
+from game.sockets import ArenaSocket
 from lobby.tickets import TicketRefused, read_ticket
-from lobby.wiring import PRESENCE_REFRESH, PRESENCE_TTL, lobby_store
+from lobby.wiring import PRESENCE_TTL, lobby_store
 
 logger = logging.getLogger(__name__)
 
 
-class MatchConsumer(DatabaseFreeDispatch):
+class MatchConsumer(ArenaSocket):
     """One player's connection to one match."""
 
     player_id: int | None = None
-    closing: bool = False
     match_id: str = ""
     group: str | None = None
     engine_channel: str | None = None
     join_timer: asyncio.Task[None] | None = None
-    refresher: asyncio.Task[None] | None = None
     player_key: str | None = None
 
     async def match_frame(self, message: messages.FrameMessage) -> None:
@@ -48,7 +44,7 @@ class MatchConsumer(DatabaseFreeDispatch):
     async def connect(self) -> None:
         """Accept, check the ticket and the player's presence, join the group, ask for a seat."""
         await self.accept()
-        self.limiter = FrameRateLimiter(settings.ARENA.input_rate, settings.ARENA.input_burst)
+        self.start_limits()
         match = await self._find_match(self.scope["url_route"]["kwargs"]["match_id"])
         if match is None:
             await self.close_with(CloseCode.MATCH_NOT_FOUND, "no such match")
@@ -74,7 +70,7 @@ class MatchConsumer(DatabaseFreeDispatch):
             )
             return
         self.player_key = ticket.player_key
-        self.refresher = asyncio.create_task(self._refresh_presence())
+        self.keep_presence(ticket.player_key)
         self.match_id = str(match.id)
         self.engine_channel = match.engine_channel
         self.group = messages.match_group(self.match_id)
@@ -88,13 +84,6 @@ class MatchConsumer(DatabaseFreeDispatch):
         }
         await self.channel_layer.send(self.engine_channel, join)
         self.join_timer = asyncio.create_task(self._expire_join(settings.ARENA.join_timeout))
-
-    async def _refresh_presence(self) -> None:
-        assert self.player_key is not None
-        while True:
-            await asyncio.sleep(PRESENCE_REFRESH)
-            with contextlib.suppress(Exception):
-                await self.store.touch(self.player_key, self.channel_name, PRESENCE_TTL)
 
     async def _find_match(self, raw_id: str) -> Match | None:
         try:
@@ -130,21 +119,8 @@ class MatchConsumer(DatabaseFreeDispatch):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Validate one client frame and act on it; bad frames close the socket with a code."""
-        if self.closing:
-            return
-        if bytes_data is None:
-            await self.close_with(CloseCode.BINARY_ONLY, "frames must be binary msgpack")
-            return
-        if not self.limiter.allow(time.monotonic()):
-            if self.limiter.flooding:
-                await self.close_with(CloseCode.RATE_LIMITED, "too many frames")
-            return
-        try:
-            frame = decode_client_frame(bytes_data)
-        except ProtocolError as exc:
-            await self.close_with(exc.code, str(exc))
-            return
-        if self.player_id is None:
+        frame = await self.take_frame(text_data, bytes_data, decode_client_frame)
+        if frame is None or self.player_id is None:
             return
         if isinstance(frame, InputMessage):
             assert self.engine_channel is not None
@@ -164,8 +140,7 @@ class MatchConsumer(DatabaseFreeDispatch):
         """Leave the match group and give the seat back to the engine."""
         self.closing = True
         self._cancel_join_timer()
-        if self.refresher is not None:
-            self.refresher.cancel()
+        self.stop_presence()
         if self.player_key is not None:
             with contextlib.suppress(Exception):
                 await self.store.release(self.player_key, self.channel_name)
@@ -179,13 +154,6 @@ class MatchConsumer(DatabaseFreeDispatch):
             }
             with contextlib.suppress(Exception):
                 await self.channel_layer.send(self.engine_channel, leave)
-
-    async def close_with(self, code: CloseCode, reason: str) -> None:
-        """Close the socket once with a documented close code."""
-        if self.closing:
-            return
-        self.closing = True
-        await self.close(code=int(code), reason=reason[:120])
 
     def _cancel_join_timer(self) -> None:
         if self.join_timer is not None and self.join_timer is not asyncio.current_task():

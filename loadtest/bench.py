@@ -7,9 +7,11 @@ accepts every ready check and reports: time to match (QUEUE sent to MATCH_FOUND 
 p99 and max, split into queue-to-ready-check and accept-to-match; how long after the last QUEUE
 the last player was matched and how many were matched within 5 s of it; matches formed per
 second (over the time 99% of players took); the rating spread of each match. It verifies that
-nobody is matched twice and nobody is lost (exit status 1 otherwise). With ``--seed-ratings`` (the default) it gives its
-players ratings drawn from a normal distribution by writing their sessions and profiles through
-Django, so run it with the server's DATABASE_URL.
+nobody is matched twice and nobody is lost (exit status 1 otherwise).
+
+With ``--seed-ratings`` (the default) it gives its players ratings drawn from a normal
+distribution by writing their sessions and profiles through Django, so run it with the server's
+DATABASE_URL.
 """
 
 from __future__ import annotations

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from typing import Any
@@ -17,20 +15,18 @@ from engine.protocol import (
     CloseCode,
     LobbyErrorCode,
     PingMessage,
-    ProtocolError,
     QueueRequest,
     ReadyAnswer,
     decode_lobby_frame,
     encode_pong,
 )
-from game.dispatch import DatabaseFreeDispatch
 from game.identity import player_key_for_scope
 from game.names import InvalidName, clean_display_name
-from game.ratelimit import FrameRateLimiter
+from game.sockets import ArenaSocket
 from lobby import frames, messages
 from lobby.models import PlayerProfile
 from lobby.store import AlreadyActive, PresenceState, QueueEntry
-from lobby.wiring import PRESENCE_REFRESH, PRESENCE_TTL, lobby_store, mode_specs
+from lobby.wiring import PRESENCE_TTL, lobby_store, mode_specs
 
 logger = logging.getLogger(__name__)
 
@@ -46,21 +42,19 @@ def _profile(player_key: str, name: str) -> PlayerProfile:
     return profile
 
 
-class LobbyConsumer(DatabaseFreeDispatch):
+class LobbyConsumer(ArenaSocket):
     """One player's lobby connection."""
 
     player_key: str | None = None
     pending_id: str | None = None
     pending_group: str | None = None
-    refresher: asyncio.Task[None] | None = None
-    closing: bool = False
 
     async def connect(self) -> None:
         """Accept, identify the player and resume a place kept across a server restart."""
         await self.accept()
         self.store = lobby_store()
         self.modes = mode_specs()
-        self.limiter = FrameRateLimiter(settings.ARENA.input_rate, settings.ARENA.input_burst)
+        self.start_limits()
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         try:
             self.name = clean_display_name(query.get("name", [""])[0])
@@ -79,7 +73,7 @@ class LobbyConsumer(DatabaseFreeDispatch):
             bytes_data=frames.lobby_welcome(self.name, self.rating, self.modes, accept_timeout)
         )
         await self._resume()
-        self.refresher = asyncio.create_task(self._refresh())
+        self.keep_presence(player_key)
 
     async def _resume(self) -> None:
         assert self.player_key is not None
@@ -97,29 +91,11 @@ class LobbyConsumer(DatabaseFreeDispatch):
                     }
                 )
 
-    async def _refresh(self) -> None:
-        assert self.player_key is not None
-        while True:
-            await asyncio.sleep(PRESENCE_REFRESH)
-            with contextlib.suppress(Exception):
-                await self.store.touch(self.player_key, self.channel_name, PRESENCE_TTL)
-
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Validate one client frame and act on it."""
-        if self.closing or self.player_key is None:
+        if self.player_key is None:
             return
-        if bytes_data is None:
-            await self.close_with(CloseCode.BINARY_ONLY, "frames must be binary msgpack")
-            return
-        if not self.limiter.allow(time.monotonic()):
-            if self.limiter.flooding:
-                await self.close_with(CloseCode.RATE_LIMITED, "too many frames")
-            return
-        try:
-            request = decode_lobby_frame(bytes_data)
-        except ProtocolError as exc:
-            await self.close_with(exc.code, str(exc))
-            return
+        request = await self.take_frame(text_data, bytes_data, decode_lobby_frame)
         if isinstance(request, QueueRequest):
             await self._queue(request.mode)
         elif isinstance(request, CancelRequest):
@@ -195,8 +171,7 @@ class LobbyConsumer(DatabaseFreeDispatch):
     async def disconnect(self, code: int) -> None:
         """Leave the queue (or decline the check) at once, unless the server is restarting."""
         self.closing = True
-        if self.refresher is not None:
-            self.refresher.cancel()
+        self.stop_presence()
         if self.pending_group is not None:
             await self.channel_layer.group_discard(self.pending_group, self.channel_name)
         if self.player_key is None:
@@ -211,10 +186,3 @@ class LobbyConsumer(DatabaseFreeDispatch):
             await self.store.release(self.player_key, self.channel_name)
         elif presence.state == PresenceState.PENDING and self.pending_id is not None:
             await self.store.answer(self.pending_id, self.player_key, False)
-
-    async def close_with(self, code: CloseCode, reason: str) -> None:
-        """Close the socket once with a documented close code."""
-        if self.closing:
-            return
-        self.closing = True
-        await self.close(code=int(code), reason=reason[:120])

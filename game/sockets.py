@@ -1,0 +1,72 @@
+"""What every Arena socket shares: binary frame intake, named close codes, presence upkeep."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+
+from engine.protocol import CloseCode, ProtocolError
+from game.dispatch import DatabaseFreeDispatch
+from game.ratelimit import FrameRateLimiter
+from lobby.wiring import PRESENCE_REFRESH, PRESENCE_TTL, lobby_store
+
+Message = TypeVar("Message")
+
+
+class ArenaSocket(DatabaseFreeDispatch):
+    """A consumer speaking binary msgpack frames under the per-socket rate limit."""
+
+    closing: bool = False
+    presence_task: asyncio.Task[None] | None = None
+
+    def start_limits(self) -> None:
+        """Give this socket its frame rate limiter (call from connect)."""
+        self.limiter = FrameRateLimiter(settings.ARENA.input_rate, settings.ARENA.input_burst)
+
+    async def take_frame(
+        self, text_data: str | None, bytes_data: bytes | None, decode: Callable[[bytes], Message]
+    ) -> Message | None:
+        """Decode one client frame; None if it is dropped or the socket is closing for it."""
+        if self.closing:
+            return None
+        if bytes_data is None:
+            await self.close_with(CloseCode.BINARY_ONLY, "frames must be binary msgpack")
+            return None
+        if not self.limiter.allow(time.monotonic()):
+            if self.limiter.flooding:
+                await self.close_with(CloseCode.RATE_LIMITED, "too many frames")
+            return None
+        try:
+            return decode(bytes_data)
+        except ProtocolError as exc:
+            await self.close_with(exc.code, str(exc))
+            return None
+
+    def keep_presence(self, player_key: str) -> None:
+        """Refresh the player's place in the lobby store while this socket lives."""
+        self.presence_task = asyncio.create_task(self._refresh_presence(player_key))
+
+    async def _refresh_presence(self, player_key: str) -> None:
+        store = lobby_store()
+        while True:
+            await asyncio.sleep(PRESENCE_REFRESH)
+            with contextlib.suppress(Exception):
+                await store.touch(player_key, self.channel_name, PRESENCE_TTL)
+
+    def stop_presence(self) -> None:
+        """Stop refreshing the player's place."""
+        if self.presence_task is not None:
+            self.presence_task.cancel()
+            self.presence_task = None
+
+    async def close_with(self, code: CloseCode, reason: str) -> None:
+        """Close the socket once with a documented close code."""
+        if self.closing:
+            return
+        self.closing = True
+        await self.close(code=int(code), reason=reason[:120])

@@ -1,0 +1,50 @@
+"""Fan-out of many direct messages: one pipeline on the Redis pub/sub layer, sends elsewhere."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from channels.layers import InMemoryChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer
+
+from game.fanout import send_many
+
+pytestmark = [pytest.mark.redis, pytest.mark.timeout(10)]
+
+
+@pytest.fixture
+async def pubsub_layer(
+    redis_url: str, redis_prefix: str, arena_settings: Any
+) -> AsyncIterator[RedisPubSubChannelLayer]:
+    arena_settings(redis_url=redis_url)
+    layer = RedisPubSubChannelLayer(hosts=[redis_url], prefix=f"{redis_prefix}:layer:")
+    yield layer
+    await layer.flush()
+
+
+@pytest.mark.parametrize("count", [1, 50])
+async def test_every_message_reaches_its_own_channel_on_redis(
+    pubsub_layer: RedisPubSubChannelLayer, count: int
+) -> None:
+    channels = [await pubsub_layer.new_channel() for _ in range(count)]
+    await send_many(
+        pubsub_layer,
+        [(c, {"type": "t.msg", "n": i, "b": bytes([i])}) for i, c in enumerate(channels)],
+    )
+    async with asyncio.timeout(5):
+        received = [await pubsub_layer.receive(channel) for channel in channels]
+    assert received == [{"type": "t.msg", "n": i, "b": bytes([i])} for i in range(count)]
+
+
+async def test_other_layers_get_plain_sends() -> None:
+    layer = InMemoryChannelLayer()
+    channels = [await layer.new_channel() for _ in range(3)]
+    await send_many(layer, [(c, {"type": "t.msg", "n": i}) for i, c in enumerate(channels)])
+    assert [(await layer.receive(c))["n"] for c in channels] == [0, 1, 2]
+
+
+async def test_nothing_to_send_is_fine() -> None:
+    await send_many(InMemoryChannelLayer(), [])
