@@ -21,6 +21,9 @@ DEFAULT_TICKET_TTL = 60.0
 DEFAULT_FFA_MIN_PLAYERS = 4
 DEFAULT_FFA_MAX_PLAYERS = 8
 DEFAULT_FFA_FILL_WAIT = 10.0
+DEFAULT_WINDOW_INITIAL = 100.0  # rating points either side at first
+DEFAULT_WINDOW_GROWTH = 50.0  # rating points added per second waited
+DEFAULT_WINDOW_UNLIMITED_AFTER = 4.0  # seconds after which any rating will do
 ENGINE_MODES = ("embedded", "external")
 CHANNEL_LAYERS = ("pubsub", "core")
 INSECURE_DEV_SECRET = "arena-embedded-development-only-secret-key-do-not-deploy"
@@ -54,6 +57,9 @@ class Config:
     ffa_min_players: int
     ffa_max_players: int
     ffa_fill_wait: float
+    window_initial: float
+    window_growth: float
+    window_unlimited_after: float
     log_level: str
 
     @property
@@ -171,6 +177,11 @@ def load_config(env: Mapping[str, str]) -> Config:
         ffa_min_players=ffa_min,
         ffa_max_players=ffa_max,
         ffa_fill_wait=_number(env, "ARENA_FFA_FILL_WAIT", DEFAULT_FFA_FILL_WAIT, 0, 600),
+        window_initial=_number(env, "ARENA_RATING_WINDOW", DEFAULT_WINDOW_INITIAL, 0, 10_000),
+        window_growth=_number(env, "ARENA_RATING_WINDOW_GROWTH", DEFAULT_WINDOW_GROWTH, 0, 10_000),
+        window_unlimited_after=_number(
+            env, "ARENA_RATING_WINDOW_UNLIMITED_AFTER", DEFAULT_WINDOW_UNLIMITED_AFTER, 0, 3600
+        ),
         log_level=log_level,
     )
 

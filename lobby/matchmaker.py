@@ -45,8 +45,8 @@ class RatingWindow:
     """How far apart in rating players may be matched, widening with the time waited."""
 
     initial: float = 100.0
-    widen_per_second: float = 30.0
-    unlimited_after: float = 30.0
+    widen_per_second: float = 50.0
+    unlimited_after: float = 4.0
 
     def __post_init__(self) -> None:
         if not (self.initial >= 0 and self.widen_per_second >= 0 and self.unlimited_after >= 0):

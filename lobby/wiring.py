@@ -45,7 +45,10 @@ def mode_specs() -> dict[str, ModeSpec]:
     }
 
 
-RATING_WINDOW = RatingWindow()
+def rating_window() -> RatingWindow:
+    """How far apart in rating players may be matched, from settings."""
+    arena = settings.ARENA
+    return RatingWindow(arena.window_initial, arena.window_growth, arena.window_unlimited_after)
 
 
 def build_matchmaker() -> MatchmakingService:
@@ -57,7 +60,7 @@ def build_matchmaker() -> MatchmakingService:
         lobby_store(),
         get_channel_layer(),
         mode_specs(),
-        RATING_WINDOW,
+        rating_window(),
         accept_timeout=arena.accept_timeout,
         presence_ttl=PRESENCE_TTL,
         ticket_ttl=arena.ticket_ttl,

@@ -21,7 +21,7 @@ from lobby.store import QueueEntry
 
 DUEL = DEFAULT_MODES["duel"]
 FFA = DEFAULT_MODES["ffa"]
-WINDOW = RatingWindow()
+WINDOW = RatingWindow(100.0, 30.0, 30.0)  # the table below is written for these numbers
 NOW = 1000.0
 
 
@@ -138,7 +138,7 @@ def test_a_player_listed_twice_is_grouped_once() -> None:
     [(0.0, 100.0), (1.0, 130.0), (10.0, 400.0), (29.9, 997.0), (30.0, math.inf), (-5.0, 100.0)],
 )
 def test_rating_window_width(waited: float, width: float) -> None:
-    assert RatingWindow().width(waited) == pytest.approx(width)
+    assert WINDOW.width(waited) == pytest.approx(width)
 
 
 @pytest.mark.parametrize(
@@ -148,6 +148,11 @@ def test_rating_window_width(waited: float, width: float) -> None:
 def test_invalid_mode_specs_are_refused(args: tuple[str, int, int, float]) -> None:
     with pytest.raises(ValueError):
         ModeSpec(*args)
+
+
+def test_the_default_window_widens_to_unlimited_in_four_seconds() -> None:
+    assert [RatingWindow().width(t) for t in (0, 1, 3.9)] == [100, 150, pytest.approx(295)]
+    assert RatingWindow().width(4) == math.inf
 
 
 def test_invalid_rating_window_is_refused() -> None:
@@ -180,7 +185,9 @@ def queues(draw: st.DrawFn) -> tuple[list[QueueEntry], ModeSpec]:
     return entries, spec
 
 
-WINDOWS = st.sampled_from([RatingWindow(), RatingWindow(50.0, 10.0, 45.0), RatingWindow(0, 0, 60)])
+WINDOWS = st.sampled_from(
+    [RatingWindow(), WINDOW, RatingWindow(50.0, 10.0, 45.0), RatingWindow(0, 0, 60)]
+)
 
 
 def leftovers(
