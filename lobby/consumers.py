@@ -25,12 +25,19 @@ from game.names import InvalidName, clean_display_name
 from game.sockets import ArenaSocket
 from lobby import frames, messages
 from lobby.models import PlayerProfile
+from lobby.rating import DEFAULT_RATING
 from lobby.store import AlreadyActive, PresenceState, QueueEntry
 from lobby.wiring import PRESENCE_TTL, lobby_store, mode_specs
 
 logger = logging.getLogger(__name__)
 
 SERVER_RESTART = 1012  # the web server closes sockets with this code when it shuts down
+
+
+@database_sync_to_async
+def _rating(player_key: str) -> float:
+    profile = PlayerProfile.objects.filter(key=player_key).only("rating").first()
+    return profile.rating if profile is not None else DEFAULT_RATING
 
 
 @database_sync_to_async
@@ -48,6 +55,7 @@ class LobbyConsumer(ArenaSocket):
     player_key: str | None = None
     pending_id: str | None = None
     pending_group: str | None = None
+    rating_stale: bool = False
 
     async def connect(self) -> None:
         """Accept, identify the player and resume a place kept across a server restart."""
@@ -110,6 +118,9 @@ class LobbyConsumer(ArenaSocket):
         if mode not in self.modes:
             await self._error(LobbyErrorCode.UNKNOWN_MODE, f"no mode called {mode!r}")
             return
+        if self.rating_stale:  # a match has ended since the rating was read
+            self.rating = await _rating(self.player_key)
+            self.rating_stale = False
         entry = QueueEntry(
             self.player_key, self.name, self.rating, mode, time.time(), self.channel_name
         )
@@ -163,6 +174,7 @@ class LobbyConsumer(ArenaSocket):
 
     async def lobby_settled(self, message: dict[str, Any]) -> None:
         """The ready check is over: pass its outcome on and leave its group."""
+        self.rating_stale = self.rating_stale or message.get("matched", False)
         await self.channel_layer.group_discard(message["group"], self.channel_name)
         if self.pending_group == message["group"]:
             self.pending_id = self.pending_group = None

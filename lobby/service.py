@@ -140,7 +140,12 @@ class MatchmakingService:
             for entry in pending.entries:
                 ticket = issue_ticket(match_id, entry.player_key, entry.name)
                 frame = frames.match_found(match_id, pending.mode, ws_path, ticket)
-                message = {"type": messages.SETTLED, "frame": frame, "group": pending.group}
+                message = {
+                    "type": messages.SETTLED,
+                    "frame": frame,
+                    "group": pending.group,
+                    "matched": True,
+                }
                 found.append((entry.channel, message))
                 self.estimator.record(pending.mode, now - entry.joined_at)
         await send_many(self.layer, found)

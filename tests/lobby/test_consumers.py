@@ -24,6 +24,7 @@ from game.identity import GUEST_KEY
 from game.routing import websocket_urlpatterns
 from lobby import wiring
 from lobby.memory_store import MemoryLobbyStore
+from lobby.models import PlayerProfile
 from lobby.service import MatchmakingService
 from tests.helpers import next_frame, wait_for, wait_for_close
 
@@ -258,3 +259,39 @@ async def test_malformed_lobby_frames_close_with_a_code(
     await wait_for(ada, MessageType.LOBBY_WELCOME)
     await send(ada, *frame)
     assert await wait_for_close(ada) == code
+
+
+async def test_queueing_after_a_match_uses_the_new_rating(
+    matchmaker: MatchmakingService, lobby: Lobby, store: MemoryLobbyStore, connect: Any
+) -> None:
+    cookie = await guest_cookie()
+    ada = await lobby("Ada", cookie)
+    bo = await queued_lobby(lobby, "Bo")
+    await wait_for(ada, MessageType.LOBBY_WELCOME)
+    await send(ada, MessageType.QUEUE, "duel")
+    pending_id = (await wait_for(ada, MessageType.READY_CHECK))[1]["pending_id"]
+    for comm in (ada, bo):
+        await send(comm, MessageType.READY_ANSWER, pending_id, True)
+    found = (await wait_for(ada, MessageType.MATCH_FOUND))[1]
+    match_socket = await connect(found["match_id"], ticket=found["ticket"])
+    await wait_for(match_socket, MessageType.WELCOME)
+    key = f"guest:{await guest_id(cookie)}"
+    await PlayerProfile.objects.filter(key=key).aupdate(rating=1712.0)  # the match was rated
+    await match_socket.disconnect()  # back to the lobby
+    await until(lambda: store.presence(key, time.time()), absent=True)
+    await send(ada, MessageType.QUEUE, "duel")
+    await until(lambda: store.presence(key, time.time()))
+    [entry] = [e for e in await store.queued("duel", time.time()) if e.player_key == key]
+    assert entry.rating == 1712.0
+
+
+@database_sync_to_async
+def guest_id(cookie: bytes) -> str:
+    session_key = cookie.decode().split("=", 1)[1]
+    return SessionStore(session_key=session_key)[GUEST_KEY]
+
+
+async def until(probe: Any, absent: bool = False) -> None:
+    async with asyncio.timeout(2):
+        while ((await probe()) is None) != absent:
+            await asyncio.sleep(0.01)
