@@ -59,18 +59,24 @@ def open_page(browser: Browser, errors: list[str]) -> Page:
     return page
 
 
+def start_private_match(browser: Browser, errors: list[str], server: str, mode: str) -> Page:
+    """A page where Ada created a private match of ``mode`` and is connected to it."""
+    page = open_page(browser, errors)
+    page.goto(server)
+    page.fill("#name", "Ada")
+    page.select_option("#mode", mode)
+    page.click("#create")
+    expect(page.locator("#status")).to_contain_text("connected", timeout=10_000)
+    return page
+
+
 def canvas_pixels(page: Page) -> str:
     return page.eval_on_selector("#game", "canvas => canvas.toDataURL('image/png')")
 
 
 def test_a_match_starts_and_the_canvas_follows_the_snapshots(server: str, browser: Browser) -> None:
     errors: list[str] = []
-    page = open_page(browser, errors)
-    page.goto(server)
-    page.fill("#name", "Ada")
-    page.select_option("#mode", "ffa")
-    page.click("#create")
-    expect(page.locator("#status")).to_contain_text("connected", timeout=10_000)
+    page = start_private_match(browser, errors, server, "ffa")
     page.wait_for_function("Number(document.body.dataset.tick) > 5")
     before = canvas_pixels(page)
     tick = int(page.evaluate("document.body.dataset.tick"))
@@ -88,12 +94,7 @@ def test_a_match_starts_and_the_canvas_follows_the_snapshots(server: str, browse
 
 def test_two_tabs_play_a_full_match_to_the_results_screen(server: str, browser: Browser) -> None:
     errors: list[str] = []
-    ada = open_page(browser, errors)
-    ada.goto(server)
-    ada.fill("#name", "Ada")
-    ada.select_option("#mode", "duel")
-    ada.click("#create")
-    expect(ada.locator("#status")).to_contain_text("connected", timeout=10_000)
+    ada = start_private_match(browser, errors, server, "duel")
     match_id = ada.evaluate("new URLSearchParams(location.hash.slice(1)).get('match')")
     assert match_id, "the page shows the match in its URL so it can be shared"
 
