@@ -224,6 +224,14 @@ class MemoryLobbyStore:
 
     # -- matchmaker lease ------------------------------------------------------------------
 
+    async def sweep(self) -> int:
+        """Forget every expired presence and its queue entry; how many were forgotten."""
+        now = self._clock()
+        expired = [key for key, p in self._presences.items() if p.expires_at <= now]
+        for key in expired:
+            self._forget(key)
+        return len(expired)
+
     async def try_lease(self, holder: str, ttl: float) -> bool:
         """Take or renew the matchmaker lease; False while another live holder has it."""
         now = self._clock()

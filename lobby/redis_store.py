@@ -257,6 +257,20 @@ drop_entry(ARGV[3])
 return 1
 """
 
+# ARGV: (none)
+_SWEEP = """
+local swept = 0
+local all = redis.call('HGETALL', presence_key)
+for i = 1, #all, 2 do
+  if tonumber(cjson.decode(all[i + 1]).expires_at) <= now then
+    redis.call('HDEL', presence_key, all[i])
+    drop_entry(all[i])
+    swept = swept + 1
+  end
+end
+return swept
+"""
+
 # KEYS: lease. ARGV: holder, now, lease, px
 _TRY_LEASE = """
 local raw = redis.call('GET', KEYS[1])
@@ -394,6 +408,7 @@ class RedisLobbyStore:
         self._reserve_matches = self._script(_RESERVE_MATCHES)
         self._enter_match = self._script(_ENTER_MATCH)
         self._release = self._script(_RELEASE)
+        self._sweep = self._script(_SWEEP)
         self._try_lease = client.register_script(_TRY_LEASE)
         self._release_lease = client.register_script(_RELEASE_LEASE)
 
@@ -521,6 +536,10 @@ class RedisLobbyStore:
         return bool(await self._run(self._enter_match, now, player_key, match_id, presence))
 
     # -- matchmaker lease ------------------------------------------------------------------
+
+    async def sweep(self) -> int:
+        """Forget every expired presence and its queue entry; how many were forgotten."""
+        return int(await self._run(self._sweep, self._clock()))
 
     async def try_lease(self, holder: str, ttl: float) -> bool:
         """Take or renew the matchmaker lease; False while another live holder has it."""

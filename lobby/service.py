@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 PASS_INTERVAL = 0.1  # seconds between two matchmaking passes
 LEASE_TTL = 2.0  # a dead holder's lease passes to another process after this long
 STATUS_INTERVAL = 1.0  # seconds between two QUEUE_STATUS frames to a queued player
+SWEEP_INTERVAL = 30.0  # seconds between two sweeps of expired presences
 
 StartMatches = Callable[[list[tuple[str, int]]], Awaitable[list[tuple[str, str]]]]
 
@@ -56,6 +57,7 @@ class MatchmakingService:
         self.holding = False
         self._last_status: dict[str, float] = {}
         self._told: dict[str, set[str]] = {}
+        self._last_sweep = 0.0
 
     async def run(self) -> None:
         """Make a pass whenever this process holds the lease, until cancelled."""
@@ -103,6 +105,11 @@ class MatchmakingService:
             claimed = {entry.player_key for pending in formed for entry in pending.entries}
             waiting = [entry for entry in entries if entry.player_key not in claimed]
             await self._send_status(spec.name, waiting, now)
+        if now - self._last_sweep >= SWEEP_INTERVAL:
+            self._last_sweep = now
+            swept = await self.store.sweep()
+            if swept:
+                logger.info("forgot %d expired player places", swept)
 
     def _ready_checks(self, pending: Pending, now: float) -> list[tuple[str, dict[str, Any]]]:
         message = {

@@ -128,6 +128,9 @@ class LobbyStore(Protocol):
     async def release(self, player_key: str, channel: str) -> None:
         """Clear the player's presence if ``channel`` owns it (and their queue entry)."""
 
+    async def sweep(self) -> int:
+        """Forget every expired presence and its queue entry; how many were forgotten."""
+
     async def try_lease(self, holder: str, ttl: float) -> bool:
         """Take or renew the matchmaker lease; False while another live holder has it."""
 

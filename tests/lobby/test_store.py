@@ -464,3 +464,16 @@ async def test_batches_take_several_checks_and_reserve_several_seats(store: Lobb
     await store.reserve_matches([("a", "m1"), ("b", "m1"), ("c", "m2"), ("d", "m2")], TTL)
     assert await store.enter_match("c", "m2", "socket-c", TTL)
     assert not await store.enter_match("a", "m2", "socket-a", TTL), "a's seat is in m1"
+
+
+async def test_sweep_forgets_expired_places_and_only_those(
+    store: LobbyStore, clock: FakeClock
+) -> None:
+    await store.enqueue(entry("a"), TTL)
+    await store.reserve_matches([("b", "m1")], TTL)
+    await store.enqueue(entry("c"), TTL * 3)
+    clock.advance(TTL * 2)
+    assert await store.sweep() == 2
+    assert await store.sweep() == 0
+    assert await state_of(store, "c", clock.now) == PresenceState.QUEUED
+    assert await queued_keys(store, "duel", clock.now) == ["c"]
