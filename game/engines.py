@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Callable
+from typing import TypeVar
 
 import redis.asyncio as aioredis
 from channels.layers import get_channel_layer
@@ -14,10 +16,25 @@ from engine.rules import Rules
 from engine.worker import EngineWorker
 from game.store import DjangoMatchStore
 
+T = TypeVar("T")
 _memory_registry = MemoryEngineRegistry()
 _redis_registries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisEngineRegistry] = (
     weakref.WeakKeyDictionary()
 )
+
+
+def for_this_loop(
+    cache: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, T], build: Callable[[], T]
+) -> T:
+    """The object ``cache`` holds for the running event loop, built on first use.
+
+    Redis connections belong to the loop that opened them, so each loop gets its own client.
+    """
+    loop = asyncio.get_running_loop()
+    found = cache.get(loop)
+    if found is None:
+        found = cache[loop] = build()
+    return found
 
 
 REDIS_POOL_SIZE = 32  # connections per process and event loop; callers beyond it wait
@@ -43,12 +60,10 @@ def engine_registry() -> EngineRegistry:
     """The registry of this deployment: Redis when REDIS_URL is set, else this process."""
     if settings.ARENA.redis_url is None:
         return _memory_registry
-    loop = asyncio.get_running_loop()
-    registry = _redis_registries.get(loop)
-    if registry is None:
-        registry = RedisEngineRegistry(redis_client(), settings.ARENA.redis_prefix)
-        _redis_registries[loop] = registry
-    return registry
+    return for_this_loop(
+        _redis_registries,
+        lambda: RedisEngineRegistry(redis_client(), settings.ARENA.redis_prefix),
+    )
 
 
 def game_rules() -> Rules:

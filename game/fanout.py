@@ -10,7 +10,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
-from game.engines import redis_client
+from game.engines import for_this_loop, redis_client
 
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
     weakref.WeakKeyDictionary()
@@ -28,10 +28,7 @@ async def send_many(layer: Any, messages: Sequence[tuple[str, dict[str, Any]]]) 
     if not messages:
         return
     if isinstance(layer, RedisPubSubChannelLayer):
-        loop = asyncio.get_running_loop()
-        client = _clients.get(loop)
-        if client is None:
-            client = _clients[loop] = redis_client()
+        client = for_this_loop(_clients, redis_client)
         async with client.pipeline(transaction=False) as pipe:
             for channel, message in messages:
                 pipe.publish(channel, layer.serialize(message))

@@ -8,7 +8,7 @@ import weakref
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from game.engines import redis_client
+from game.engines import for_this_loop, redis_client
 from lobby.matchmaker import ModeSpec, RatingWindow
 from lobby.memory_store import MemoryLobbyStore
 from lobby.redis_store import RedisLobbyStore
@@ -28,12 +28,9 @@ def lobby_store() -> LobbyStore:
     """The store of this deployment: Redis when REDIS_URL is set, else this process."""
     if settings.ARENA.redis_url is None:
         return _memory_store
-    loop = asyncio.get_running_loop()
-    store = _redis_stores.get(loop)
-    if store is None:
-        store = RedisLobbyStore(redis_client(), settings.ARENA.redis_prefix)
-        _redis_stores[loop] = store
-    return store
+    return for_this_loop(
+        _redis_stores, lambda: RedisLobbyStore(redis_client(), settings.ARENA.redis_prefix)
+    )
 
 
 def mode_specs() -> dict[str, ModeSpec]:
