@@ -470,7 +470,7 @@ class Match:
         walls = self._bullet_walls
         width = self.rules.arena_width
         height = self.rules.arena_height
-        targets = [p for p in self._connected if p.alive and tick >= p.protected_until]
+        targets = [p for p in self._connected if p.alive and not self.is_protected(p)]
         survivors: list[Bullet] = []
         for b in self.bullets:
             x0 = b.x

@@ -33,7 +33,7 @@ def encode_snapshot(
     for p in match.connected_players:
         flags = 0
         if p.alive:
-            flags = _ALIVE | _PROTECTED if tick < p.protected_until else _ALIVE
+            flags = _ALIVE | _PROTECTED if match.is_protected(p) else _ALIVE
         players.append(
             [
                 p.id,

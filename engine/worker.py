@@ -55,7 +55,6 @@ class TickStats:
     slowest_ms: float = 0.0
     total_ms: float = 0.0
     publish_errors: int = 0
-    started: float = field(default_factory=time.monotonic)
 
 
 class EngineWorker:

@@ -19,7 +19,6 @@ class FrameRateLimiter:
     updated: float | None = field(default=None, init=False)
     window_start: float = field(default=0.0, init=False)
     dropped_in_window: int = field(default=0, init=False)
-    dropped_total: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         if self.rate <= 0 or self.burst < 1:
@@ -41,7 +40,6 @@ class FrameRateLimiter:
             self.window_start = now
             self.dropped_in_window = 0
         self.dropped_in_window += 1
-        self.dropped_total += 1
         return False
 
     @property

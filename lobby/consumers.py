@@ -26,7 +26,7 @@ from game.sockets import ArenaSocket
 from lobby import frames, messages
 from lobby.models import PlayerProfile
 from lobby.rating import DEFAULT_RATING
-from lobby.store import AlreadyActive, PresenceState, QueueEntry
+from lobby.store import AlreadyActive, PresenceState, QueueEntry, ready_check_group
 from lobby.wiring import PRESENCE_TTL, lobby_store, mode_specs
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,6 @@ class LobbyConsumer(ArenaSocket):
 
     player_key: str | None = None
     pending_id: str | None = None
-    pending_group: str | None = None
     rating_stale: bool = False
 
     async def connect(self) -> None:
@@ -94,7 +93,6 @@ class LobbyConsumer(ArenaSocket):
                 await self.lobby_ready_check(
                     {
                         "frame": frames.ready_check(pending, time.time()),
-                        "group": pending.group,
                         "pending_id": pending.pending_id,
                     }
                 )
@@ -164,8 +162,7 @@ class LobbyConsumer(ArenaSocket):
     async def lobby_ready_check(self, message: dict[str, Any]) -> None:
         """A group formed: join its temporary group and show the ready check."""
         self.pending_id = message["pending_id"]
-        self.pending_group = message["group"]
-        await self.channel_layer.group_add(message["group"], self.channel_name)
+        await self.channel_layer.group_add(ready_check_group(self.pending_id), self.channel_name)
         await self.send(bytes_data=message["frame"])
 
     async def lobby_frame(self, message: dict[str, Any]) -> None:
@@ -175,17 +172,19 @@ class LobbyConsumer(ArenaSocket):
     async def lobby_settled(self, message: dict[str, Any]) -> None:
         """The ready check is over: pass its outcome on and leave its group."""
         self.rating_stale = self.rating_stale or message.get("matched", False)
-        await self.channel_layer.group_discard(message["group"], self.channel_name)
-        if self.pending_group == message["group"]:
-            self.pending_id = self.pending_group = None
+        pending_id = message["pending_id"]
+        await self.channel_layer.group_discard(ready_check_group(pending_id), self.channel_name)
+        if self.pending_id == pending_id:
+            self.pending_id = None
         await self.send(bytes_data=message["frame"])
 
     async def disconnect(self, code: int) -> None:
         """Leave the queue (or decline the check) at once, unless the server is restarting."""
         self.closing = True
         self.stop_presence()
-        if self.pending_group is not None:
-            await self.channel_layer.group_discard(self.pending_group, self.channel_name)
+        if self.pending_id is not None:
+            group = ready_check_group(self.pending_id)
+            await self.channel_layer.group_discard(group, self.channel_name)
         if self.player_key is None:
             return
         if code == SERVER_RESTART:

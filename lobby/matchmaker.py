@@ -34,12 +34,6 @@ class ModeSpec:
             raise ValueError(f"mode {self.name!r}: fill_wait must be >= 0")
 
 
-DEFAULT_MODES: dict[str, ModeSpec] = {
-    "duel": ModeSpec("duel", 2, 2, 0.0),
-    "ffa": ModeSpec("ffa", 4, 8, 10.0),
-}
-
-
 @dataclass(frozen=True, slots=True)
 class RatingWindow:
     """How far apart in rating players may be matched, widening with the time waited."""
@@ -162,12 +156,3 @@ class WaitEstimator:
     def estimate(self, mode: str) -> float | None:
         """The expected wait in seconds for ``mode``; None before any match of it."""
         return self._estimates.get(mode)
-
-
-def queue_position(entries: Sequence[QueueEntry], player_key: str) -> int | None:
-    """The player's 1-based place in arrival order; None if they are not in ``entries``."""
-    arrival = sorted(entries, key=lambda e: (e.joined_at, e.player_key))
-    for position, entry in enumerate(arrival, start=1):
-        if entry.player_key == player_key:
-            return position
-    return None

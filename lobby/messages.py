@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-READY_CHECK = "lobby.ready_check"  # {"frame", "group", "pending_id"}: join the group, show it
+READY_CHECK = "lobby.ready_check"  # {"frame", "pending_id"}: join the check's group, show it
 FRAME = "lobby.frame"  # {"frame"}: a frame for the socket (status, ready update)
-SETTLED = "lobby.settled"  # {"frame", "group", "matched"?}: check over; send frame, leave group
+SETTLED = "lobby.settled"  # {"frame", "pending_id", "matched"?}: check over; send, leave group

@@ -115,7 +115,6 @@ class MatchmakingService:
         message = {
             "type": messages.READY_CHECK,
             "frame": frames.ready_check(pending, now),
-            "group": pending.group,
             "pending_id": pending.pending_id,
         }
         return [(entry.channel, message) for entry in pending.entries]
@@ -150,7 +149,7 @@ class MatchmakingService:
                 message = {
                     "type": messages.SETTLED,
                     "frame": frame,
-                    "group": pending.group,
+                    "pending_id": pending.pending_id,
                     "matched": True,
                 }
                 found.append((entry.channel, message))
@@ -162,7 +161,7 @@ class MatchmakingService:
         entries = list(pending.entries)
         await self.store.requeue(entries, self.presence_ttl)
         frame = frames.ready_failed(pending.pending_id, "no_engine", requeued=True)
-        message = {"type": messages.SETTLED, "frame": frame, "group": pending.group}
+        message = {"type": messages.SETTLED, "frame": frame, "pending_id": pending.pending_id}
         await self._send_each((e.channel for e in entries), message)
 
     async def _fail(self, pending: Pending, now: float) -> None:
@@ -178,7 +177,8 @@ class MatchmakingService:
             requeued = entry.player_key in pending.accepted
             frame = frames.ready_failed(pending.pending_id, reason, requeued)
             await self.layer.send(
-                entry.channel, {"type": messages.SETTLED, "frame": frame, "group": pending.group}
+                entry.channel,
+                {"type": messages.SETTLED, "frame": frame, "pending_id": pending.pending_id},
             )
         logger.info(
             "ready check %s failed (%s); %d requeued", pending.pending_id, reason, len(accepted)

@@ -40,6 +40,11 @@ class QueueEntry:
     channel: str  # the lobby consumer's channel, to reach the player
 
 
+def ready_check_group(pending_id: str) -> str:
+    """The temporary channel-layer group of a ready check."""
+    return f"pending.{pending_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class Pending:
     """A formed group waiting for every player to accept."""
@@ -54,7 +59,7 @@ class Pending:
     @property
     def group(self) -> str:
         """The temporary channel-layer group of this ready check."""
-        return f"pending.{self.pending_id}"
+        return ready_check_group(self.pending_id)
 
     @property
     def all_accepted(self) -> bool:

@@ -9,18 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lobby.matchmaker import (
-    DEFAULT_MODES,
     ModeSpec,
     RatingWindow,
     WaitEstimator,
     form_groups,
     queue_order,
-    queue_position,
 )
 from lobby.store import QueueEntry
 
-DUEL = DEFAULT_MODES["duel"]
-FFA = DEFAULT_MODES["ffa"]
+DUEL = ModeSpec("duel", 2, 2, 0.0)
+FFA = ModeSpec("ffa", 4, 8, 10.0)
 WINDOW = RatingWindow(100.0, 30.0, 30.0)  # the table below is written for these numbers
 NOW = 1000.0
 
@@ -274,11 +272,3 @@ def test_wait_estimator_is_an_ewma_per_mode() -> None:
 def test_wait_estimator_refuses_a_bad_alpha() -> None:
     with pytest.raises(ValueError):
         WaitEstimator(alpha=0.0)
-
-
-def test_queue_position_is_one_based_in_queue_order() -> None:
-    entries = [entry("c", 1500, 1), entry("a", 1500, 3), entry("b", 1500, 2), entry("d", 1500, 1)]
-    positions = {key: queue_position(entries, key) for key in "abcd"}
-    assert positions == {"a": 1, "b": 2, "c": 3, "d": 4}
-    assert queue_position(entries, "zz") is None
-    assert queue_position([], "a") is None
