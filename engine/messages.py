@@ -16,7 +16,8 @@ LEAVE = "engine.leave"
 JOINED = "match.joined"
 REJECTED = "match.rejected"
 # engine worker -> match group
-FRAME = "match.frame"
+SNAPSHOT = "match.snapshot"
+RESULT = "match.result"
 CLOSED = "match.closed"
 
 
@@ -80,10 +81,22 @@ class RejectedMessage(TypedDict):
     reason: str
 
 
-class FrameMessage(TypedDict):
-    """An encoded frame (SNAPSHOT or RESULT) for every socket of the match."""
+class SnapshotMessage(TypedDict):
+    """One tick of the match: its KEYFRAME, and a DELTA from ``base_tick`` (or None)."""
 
-    type: Literal["match.frame"]
+    type: Literal["match.snapshot"]
+    match_id: str
+    tick: int
+    base_tick: int | None
+    delta: bytes | None
+    keyframe: bytes
+
+
+class ResultMessage(TypedDict):
+    """The RESULT frame of the match, for every socket (never dropped)."""
+
+    type: Literal["match.result"]
+    match_id: str
     frame: bytes
 
 
@@ -91,5 +104,6 @@ class ClosedMessage(TypedDict):
     """The match is gone: every socket closes with ``code``."""
 
     type: Literal["match.closed"]
+    match_id: str
     code: int
     reason: str

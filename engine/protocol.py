@@ -29,9 +29,11 @@ class MessageType(IntEnum):
     # client -> server, match socket (PING also on the lobby socket)
     INPUT = 1
     PING = 2
+    RESYNC = 3
     # server -> client, match socket (PONG also on the lobby socket)
     WELCOME = 10
-    SNAPSHOT = 11
+    SNAPSHOT = 11  # a KEYFRAME: the whole state of the match
+    DELTA = 12  # what changed since an earlier tick
     RESULT = 13
     PONG = 14
     # client -> server, lobby socket
@@ -69,6 +71,7 @@ class CloseCode(IntEnum):
     TICKET_WRONG_MATCH = 4012  # the ticket is for another match
     ENGINE_UNAVAILABLE = 4013  # the engine that owns the match did not answer
     NO_SESSION = 4014  # the lobby needs a session cookie (load the page or GET /api/session/)
+    TOO_SLOW = 4015  # the client did not read its snapshots for several seconds
 
 
 class LobbyErrorCode(IntEnum):
@@ -143,6 +146,11 @@ class PingMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class ResyncRequest:
+    """RESYNC: the client lost its snapshot chain and needs a KEYFRAME next."""
+
+
+@dataclass(frozen=True, slots=True)
 class QueueRequest:
     """QUEUE: look for a match of ``mode``."""
 
@@ -162,7 +170,7 @@ class ReadyAnswer:
     accept: bool
 
 
-ClientMessage = InputMessage | PingMessage
+ClientMessage = InputMessage | PingMessage | ResyncRequest
 LobbyMessage = QueueRequest | CancelRequest | ReadyAnswer | PingMessage
 MAX_MODE_LENGTH = 16
 MAX_PENDING_ID_LENGTH = 64
@@ -245,6 +253,10 @@ def decode_client_frame(data: bytes) -> ClientMessage:
         return InputMessage(seq=seq, buttons=buttons, aim=aim / AIM_SCALE)
     if kind == MessageType.PING:
         return _ping(frame)
+    if kind == MessageType.RESYNC:
+        if len(frame) != 1:
+            raise ProtocolError("RESYNC takes [3]")
+        return ResyncRequest()
     raise ProtocolError(f"unknown message type {kind!r}")
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 
@@ -25,6 +25,7 @@ class WorkerInfo:
     worker_id: str
     channel: str
     load: int
+    stats: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 def least_loaded(workers: Iterable[WorkerInfo]) -> WorkerInfo:
@@ -38,8 +39,10 @@ def least_loaded(workers: Iterable[WorkerInfo]) -> WorkerInfo:
 class EngineRegistry(Protocol):
     """Where engine workers announce themselves and the match service finds them."""
 
-    async def announce(self, worker_id: str, channel: str, load: int) -> None:
-        """Register or refresh a live worker with its current load."""
+    async def announce(
+        self, worker_id: str, channel: str, load: int, stats: dict[str, Any] | None = None
+    ) -> None:
+        """Register or refresh a live worker with its current load and tick statistics."""
 
     async def withdraw(self, worker_id: str) -> None:
         """Remove a worker that is shutting down."""
@@ -57,14 +60,19 @@ class MemoryEngineRegistry:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._workers: dict[str, tuple[str, int, float]] = {}
+        self._stats: dict[str, dict[str, Any]] = {}
 
-    async def announce(self, worker_id: str, channel: str, load: int) -> None:
-        """Register or refresh a live worker with its current load."""
+    async def announce(
+        self, worker_id: str, channel: str, load: int, stats: dict[str, Any] | None = None
+    ) -> None:
+        """Register or refresh a live worker with its current load and tick statistics."""
         self._workers[worker_id] = (channel, load, self._clock())
+        self._stats[worker_id] = dict(stats or {})
 
     async def withdraw(self, worker_id: str) -> None:
         """Remove a worker that is shutting down."""
         self._workers.pop(worker_id, None)
+        self._stats.pop(worker_id, None)
 
     async def reserve(self, worker_id: str, count: int = 1) -> None:
         """Count ``count`` more matches on a worker before its next announcement."""
@@ -76,7 +84,7 @@ class MemoryEngineRegistry:
         """The workers heard from within the last WORKER_TTL seconds."""
         now = self._clock()
         return [
-            WorkerInfo(worker_id, channel, load)
+            WorkerInfo(worker_id, channel, load, self._stats.get(worker_id, {}))
             for worker_id, (channel, load, seen) in self._workers.items()
             if now - seen <= WORKER_TTL
         ]
@@ -90,9 +98,11 @@ class RedisEngineRegistry:
         self._workers_key = f"{prefix}:engines"
         self._load_key = f"{prefix}:engine-load"
 
-    async def announce(self, worker_id: str, channel: str, load: int) -> None:
-        """Register or refresh a live worker with its current load."""
-        entry = json.dumps({"channel": channel, "seen": time.time()})
+    async def announce(
+        self, worker_id: str, channel: str, load: int, stats: dict[str, Any] | None = None
+    ) -> None:
+        """Register or refresh a live worker with its current load and tick statistics."""
+        entry = json.dumps({"channel": channel, "seen": time.time(), "stats": stats or {}})
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(self._workers_key, worker_id, entry)
             pipe.hset(self._load_key, worker_id, load)
@@ -124,7 +134,7 @@ class RedisEngineRegistry:
                 dead.append(raw_id)
                 continue
             load = int(loads.get(raw_id, 0))
-            live.append(WorkerInfo(raw_id.decode(), entry["channel"], load))
+            live.append(WorkerInfo(raw_id.decode(), entry["channel"], load, entry.get("stats", {})))
         if dead:
             await self._redis.hdel(self._workers_key, *dead)
             await self._redis.hdel(self._load_key, *dead)

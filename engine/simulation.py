@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.geometry import circle_rect_push, segment_circle_hit, segment_rect_hit
-from engine.protocol import Button, EventKind, Phase
+from engine.protocol import POSITION_SCALE, Button, EventKind, Phase
 from engine.rules import Rules
 
 _KILL = int(EventKind.KILL)
@@ -110,15 +110,53 @@ class Player:
 
 @dataclass(slots=True, eq=False)
 class Bullet:
-    """One bullet in flight; it moves for the last time on tick ``last_tick``."""
+    """One bullet in flight; it moves for the last time on tick ``last_tick``.
+
+    Bullets live on the wire grid: their position (``wx``, ``wy``) and their movement per tick
+    (``step_x``, ``step_y``) are whole tenths of a unit, so a client that knows where a bullet
+    was can compute where it is exactly, and snapshots need not repeat it.
+    """
 
     id: int
     owner: int
-    x: float
-    y: float
-    vx: float
-    vy: float
+    wx: int
+    wy: int
+    step_x: int
+    step_y: int
     last_tick: int
+
+    @classmethod
+    def launch(
+        cls,
+        bullet_id: int,
+        owner: int,
+        x: float,
+        y: float,
+        vx: float,
+        vy: float,
+        last_tick: int,
+        dt: float,
+    ) -> Bullet:
+        """A bullet at (x, y) flying at (vx, vy) units/s, both snapped to the wire grid."""
+        return cls(
+            bullet_id,
+            owner,
+            round(x * POSITION_SCALE),
+            round(y * POSITION_SCALE),
+            round(vx * dt * POSITION_SCALE),
+            round(vy * dt * POSITION_SCALE),
+            last_tick,
+        )
+
+    @property
+    def x(self) -> float:
+        """X in world units."""
+        return self.wx / POSITION_SCALE
+
+    @property
+    def y(self) -> float:
+        """Y in world units."""
+        return self.wy / POSITION_SCALE
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,7 +488,7 @@ class Match:
             cos = math.cos(p.aim)
             sin = math.sin(p.aim)
             self.bullets.append(
-                Bullet(
+                Bullet.launch(
                     self._next_bullet_id,
                     p.id,
                     p.x + cos * r,
@@ -458,6 +496,7 @@ class Match:
                     cos * speed,
                     sin * speed,
                     last_tick,
+                    self._dt,
                 )
             )
             self._next_bullet_id += 1
@@ -465,7 +504,7 @@ class Match:
     def _move_bullets(self, tick: int, events: list[Event]) -> None:
         if not self.bullets:
             return
-        dt = self._dt
+        scale = POSITION_SCALE
         hit_radius = self._hit_radius
         walls = self._bullet_walls
         width = self.rules.arena_width
@@ -473,10 +512,12 @@ class Match:
         targets = [p for p in self._connected if p.alive and not self.is_protected(p)]
         survivors: list[Bullet] = []
         for b in self.bullets:
-            x0 = b.x
-            y0 = b.y
-            x1 = x0 + b.vx * dt
-            y1 = y0 + b.vy * dt
+            next_wx = b.wx + b.step_x
+            next_wy = b.wy + b.step_y
+            x0 = b.wx / scale
+            y0 = b.wy / scale
+            x1 = next_wx / scale
+            y1 = next_wy / scale
             lo_x, hi_x = (x0, x1) if x0 <= x1 else (x1, x0)
             lo_y, hi_y = (y0, y1) if y0 <= y1 else (y1, y0)
             first = 2.0
@@ -511,8 +552,8 @@ class Match:
                 continue
             if x1 < 0.0 or x1 > width or y1 < 0.0 or y1 > height:
                 continue
-            b.x = x1
-            b.y = y1
+            b.wx = next_wx
+            b.wy = next_wy
             survivors.append(b)
         self.bullets = survivors
 

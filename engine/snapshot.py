@@ -1,8 +1,9 @@
-"""Encoders for the server frames that describe a match: WELCOME, SNAPSHOT and RESULT."""
+"""Encoders for the server frames that describe a match: WELCOME, KEYFRAME, DELTA and RESULT."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from engine.protocol import (
@@ -15,54 +16,168 @@ from engine.protocol import (
 )
 from engine.simulation import Event, Match, MatchResult
 
-_SNAPSHOT = int(MessageType.SNAPSHOT)
+_KEYFRAME = int(MessageType.SNAPSHOT)
+_DELTA = int(MessageType.DELTA)
 _ALIVE = int(PlayerFlag.ALIVE)
 _PROTECTED = int(PlayerFlag.PROTECTED)
+# DELTA player masks: which fields follow, lowest bit first
+X_CHANGED, Y_CHANGED, AIM_CHANGED, HEALTH_CHANGED, FLAGS_CHANGED = 1, 2, 4, 8, 16
+PLAYER_FIELD_BITS = (X_CHANGED, Y_CHANGED, AIM_CHANGED, HEALTH_CHANGED, FLAGS_CHANGED)
+DIFFERENCE_FIELDS = 3  # x, y and aim travel as differences; health and flags as values
+
+PlayerWire = tuple[int, int, int, int, int]  # x, y, aim_mrad, health, flags
 
 
-def encode_snapshot(
-    match: Match, include_roster: bool, events: Sequence[Event] | None = None
-) -> bytes:
-    """SNAPSHOT frame of the match's current tick, with the roster when asked.
+@dataclass(frozen=True, slots=True)
+class EncodedSnapshot:
+    """One published tick: its KEYFRAME always, and a DELTA from ``base_tick`` when there is one.
 
-    ``events`` defaults to the last step's; a caller that stepped several times since the
-    previous snapshot passes all of their events so none is lost.
+    A socket whose client holds ``base_tick`` gets the DELTA; any other socket gets the
+    KEYFRAME. ``delta`` is None on keyframe ticks, when everybody gets the KEYFRAME.
     """
-    tick = match.tick
-    players: list[list[int]] = []
+
+    tick: int
+    keyframe: bytes
+    delta: bytes | None
+    base_tick: int | None
+
+
+def _player_wire(match: Match) -> dict[int, PlayerWire]:
+    players: dict[int, PlayerWire] = {}
     for p in match.connected_players:
         flags = 0
         if p.alive:
             flags = _ALIVE | _PROTECTED if match.is_protected(p) else _ALIVE
-        players.append(
+        players[p.id] = (
+            quantize_position(p.x),
+            quantize_position(p.y),
+            quantize_aim(p.aim),
+            p.health,
+            flags,
+        )
+    return players
+
+
+def _roster(match: Match) -> list[list[Any]]:
+    return [[p.id, p.name, p.score, p.deaths, p.connected] for p in match.players.values()]
+
+
+def _player_change(player_id: int, old: PlayerWire, new: PlayerWire) -> list[int] | None:
+    """``[id, mask, values…]`` for a player that changed, None if it did not."""
+    mask = 0
+    values: list[int] = []
+    for index, bit in enumerate(PLAYER_FIELD_BITS):
+        if new[index] != old[index]:
+            mask |= bit
+            values.append(new[index] - old[index] if index < DIFFERENCE_FIELDS else new[index])
+    if not mask:
+        return None
+    return [player_id, mask, *values]
+
+
+class SnapshotEncoder:
+    """Encodes a match tick after tick, remembering the last tick it encoded for DELTAs."""
+
+    def __init__(self, keyframe_interval: int) -> None:
+        if keyframe_interval < 1:
+            raise ValueError("keyframe_interval must be at least 1 tick")
+        self.keyframe_interval = keyframe_interval
+        self._tick: int | None = None
+        self._keyframe_tick = 0
+        self._players: dict[int, PlayerWire] = {}
+        self._bullet_ids: list[int] = []
+        self._next_bullet_id = 0
+        self._roster_version = -1
+
+    def force_keyframe(self) -> None:
+        """Make the next tick a keyframe tick (everyone gets the KEYFRAME)."""
+        self._tick = None
+
+    def encode(self, match: Match, events: Sequence[Event], server_ms: int) -> EncodedSnapshot:
+        """Frames for the match's current tick; ``events`` are those since the last encode."""
+        tick = match.tick
+        players = _player_wire(match)
+        bullets = match.bullets
+        wire_events = [event.to_wire() for event in events]
+        roster = _roster(match)
+        phase = int(match.phase)
+        ms_left = match.phase_ms_left()
+        keyframe = pack(
             [
-                p.id,
-                quantize_position(p.x),
-                quantize_position(p.y),
-                quantize_aim(p.aim),
-                p.health,
-                flags,
+                _KEYFRAME,
+                tick,
+                server_ms,
+                phase,
+                ms_left,
+                [[pid, *wire] for pid, wire in players.items()],
+                [[b.id, b.wx, b.wy, b.step_x, b.step_y, b.owner] for b in bullets],
+                wire_events,
+                roster,
             ]
         )
-    bullets = [
-        [b.id, quantize_position(b.x), quantize_position(b.y), b.owner] for b in match.bullets
-    ]
-    wire_events = [event.to_wire() for event in (match.last_events if events is None else events)]
-    roster: list[list[Any]] | None = None
-    if include_roster:
-        roster = [[p.id, p.name, p.score, p.deaths, p.connected] for p in match.players.values()]
-    return pack(
-        [
-            _SNAPSHOT,
-            tick,
-            int(match.phase),
-            match.phase_ms_left(),
-            players,
-            bullets,
-            wire_events,
-            roster,
-        ]
-    )
+        base = self._tick
+        delta: bytes | None = None
+        if (
+            base is not None
+            and tick > base
+            and tick - self._keyframe_tick < self.keyframe_interval
+            and players.keys() == self._players.keys()
+        ):
+            delta = self._delta(match, tick, base, server_ms, players, wire_events)
+        else:
+            self._keyframe_tick = tick
+        self._tick = tick
+        self._players = players
+        self._bullet_ids = [b.id for b in bullets]
+        if bullets:
+            self._next_bullet_id = max(self._next_bullet_id, bullets[-1].id + 1)
+        self._roster_version = match.roster_version
+        return EncodedSnapshot(tick, keyframe, delta, base if delta is not None else None)
+
+    def _delta(
+        self,
+        match: Match,
+        tick: int,
+        base: int,
+        server_ms: int,
+        players: dict[int, PlayerWire],
+        wire_events: list[list[int]],
+    ) -> bytes:
+        old_players = self._players
+        changes = []
+        for pid, wire in players.items():
+            change = _player_change(pid, old_players[pid], wire)
+            if change is not None:
+                changes.append(change)
+        watermark = self._next_bullet_id
+        current_ids = set()
+        new_bullets = []
+        for b in match.bullets:
+            current_ids.add(b.id)
+            if b.id >= watermark:
+                new_bullets.append([b.id, b.wx, b.wy, b.step_x, b.step_y, b.owner])
+        gone = [bullet_id for bullet_id in self._bullet_ids if bullet_id not in current_ids]
+        roster = _roster(match) if match.roster_version != self._roster_version else None
+        return pack(
+            [
+                _DELTA,
+                tick,
+                server_ms,
+                base,
+                int(match.phase),
+                match.phase_ms_left(),
+                changes,
+                new_bullets,
+                gone,
+                wire_events,
+                roster,
+            ]
+        )
+
+
+def encode_keyframe(match: Match, events: Sequence[Event] = (), server_ms: int = 0) -> bytes:
+    """A KEYFRAME of the match's current tick on its own."""
+    return SnapshotEncoder(1).encode(match, events, server_ms).keyframe
 
 
 def encode_welcome(match: Match, match_id: str, player_id: int, mode: str) -> bytes:

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -16,12 +16,17 @@ from engine.protocol import CloseCode
 from engine.registry import HEARTBEAT_INTERVAL, EngineRegistry
 from engine.rules import Rules
 from engine.simulation import Match, MatchFull, MatchOver, MatchResult
-from engine.snapshot import encode_result, encode_snapshot, encode_welcome
+from engine.snapshot import SnapshotEncoder, encode_result, encode_welcome
 from engine.ticker import FixedRateTicker
+from engine.tickmeter import TickMeter
 
 logger = logging.getLogger(__name__)
 
 STATS_LOG_INTERVAL = 60.0
+KEYFRAME_INTERVAL_SECONDS = 1.0  # a KEYFRAME at least this often, so every socket can resync
+
+GroupMessages = Sequence[tuple[str, dict[str, Any]]]
+GroupSendMany = Callable[[GroupMessages], Awaitable[None]]
 
 
 class MatchStore(Protocol):
@@ -41,20 +46,10 @@ class LiveMatch:
     mode: str
     sim: Match
     group: str
+    encoder: SnapshotEncoder
     seats: dict[str, int] = field(default_factory=dict)  # consumer channel -> player id
     player_keys: dict[int, str] = field(default_factory=dict)  # player id -> player key
-    roster_version_sent: int = -1
     result_published: bool = False
-
-
-@dataclass
-class TickStats:
-    """How the tick loop keeps up: counts and the slowest tick since the last report."""
-
-    ticks: int = 0
-    slowest_ms: float = 0.0
-    total_ms: float = 0.0
-    publish_errors: int = 0
 
 
 class EngineWorker:
@@ -68,6 +63,7 @@ class EngineWorker:
         store: MatchStore | None = None,
         worker_id: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        group_send_many: GroupSendMany | None = None,
     ) -> None:
         self.layer = layer
         self.registry = registry
@@ -77,7 +73,10 @@ class EngineWorker:
         self.clock = clock
         self.channel: str | None = None
         self.matches: dict[str, LiveMatch] = {}
-        self.stats = TickStats()
+        self.meter = TickMeter()
+        self.publish_errors = 0
+        self._group_send_many = group_send_many or self._gather_group_sends
+        self._keyframe_interval = max(1, round(rules.tick_rate * KEYFRAME_INTERVAL_SECONDS))
         self._tasks: list[asyncio.Task[None]] = []
         self._background: set[asyncio.Task[None]] = set()
 
@@ -167,7 +166,11 @@ class EngineWorker:
             return
         sim = Match(self.rules, seed=message["seed"], max_players=message["max_players"])
         self.matches[match_id] = LiveMatch(
-            match_id, message["mode"], sim, messages.match_group(match_id)
+            match_id,
+            message["mode"],
+            sim,
+            messages.match_group(match_id),
+            SnapshotEncoder(self._keyframe_interval),
         )
         logger.info("match %s created (%s, %d seats)", match_id, message["mode"], sim.max_players)
 
@@ -196,39 +199,46 @@ class EngineWorker:
         ticker = FixedRateTicker(self.rules.tick_rate, start=self.clock())
         last_report = self.clock()
         while True:
+            deadline = ticker.next_deadline()
             delay = ticker.seconds_until_next(self.clock())
             if delay > 0:
                 await asyncio.sleep(delay)
-            due = ticker.take_due(self.clock())
+            started = self.clock()
+            due = ticker.take_due(started)
             if due == 0:
                 continue
-            started = self.clock()
             await self.tick(steps=due)
-            self._record(self.clock() - started)
+            self.meter.record(started - deadline, self.clock() - started)
             if started - last_report >= STATS_LOG_INTERVAL:
                 self._report(ticker)
                 last_report = started
 
     async def tick(self, steps: int = 1) -> None:
         """Step every match ``steps`` times and publish one snapshot per match."""
-        snapshots: list[tuple[LiveMatch, bytes]] = []
+        snapshots: list[tuple[str, dict[str, Any]]] = []
         finished: list[LiveMatch] = []
+        server_ms = int(time.time() * 1000)
         for live in list(self.matches.values()):
             sim = live.sim
             events = sim.step()
             for _ in range(steps - 1):
                 events = events + sim.step()
             if live.seats:  # with nobody connected the timers run but nothing is published
-                include_roster = (
-                    sim.roster_version != live.roster_version_sent
-                    or sim.tick % self.rules.tick_rate == 0
-                )
-                if include_roster:
-                    live.roster_version_sent = sim.roster_version
-                snapshots.append((live, encode_snapshot(sim, include_roster, events)))
+                encoded = live.encoder.encode(sim, events, server_ms)
+                message: messages.SnapshotMessage = {
+                    "type": "match.snapshot",
+                    "match_id": live.match_id,
+                    "tick": encoded.tick,
+                    "base_tick": encoded.base_tick,
+                    "delta": encoded.delta,
+                    "keyframe": encoded.keyframe,
+                }
+                snapshots.append((live.group, message))  # type: ignore[arg-type]
+            else:
+                live.encoder.force_keyframe()
             if sim.result is not None and not live.result_published:
                 finished.append(live)
-        await asyncio.gather(*(self._publish(live, frame) for live, frame in snapshots))
+        await self._publish(snapshots)
         for live in finished:
             await self._finish(live, live.sim.result)  # type: ignore[arg-type]
         for live in list(self.matches.values()):
@@ -237,16 +247,28 @@ class EngineWorker:
                 del self.matches[live.match_id]
                 logger.info("match %s closed", live.match_id)
 
-    async def _publish(self, live: LiveMatch, frame: bytes) -> None:
+    async def _publish(self, group_messages: GroupMessages) -> None:
+        if not group_messages:
+            return
         try:
-            await self.layer.group_send(live.group, {"type": messages.FRAME, "frame": frame})
+            await self._group_send_many(group_messages)
         except Exception:
-            self.stats.publish_errors += 1
-            logger.exception("publishing to %s failed", live.group)
+            self.publish_errors += 1
+            logger.exception("publishing %d snapshots failed", len(group_messages))
+
+    async def _gather_group_sends(self, group_messages: GroupMessages) -> None:
+        await asyncio.gather(
+            *(self.layer.group_send(group, message) for group, message in group_messages)
+        )
 
     async def _finish(self, live: LiveMatch, result: MatchResult) -> None:
         live.result_published = True
-        await self._publish(live, encode_result(result))
+        message: messages.ResultMessage = {
+            "type": "match.result",
+            "match_id": live.match_id,
+            "frame": encode_result(result),
+        }
+        await self._publish([(live.group, message)])  # type: ignore[list-item]
         logger.info("match %s ended: %s", live.match_id, result.reason)
         if self.store is not None:
             task = asyncio.create_task(
@@ -265,33 +287,31 @@ class EngineWorker:
             logger.exception("storing the result of match %s failed", match_id)
 
     async def _close_group(self, live: LiveMatch, code: CloseCode, reason: str) -> None:
-        message = {"type": messages.CLOSED, "code": int(code), "reason": reason}
+        message = {
+            "type": messages.CLOSED,
+            "match_id": live.match_id,
+            "code": int(code),
+            "reason": reason,
+        }
         try:
             await self.layer.group_send(live.group, message)
         except Exception:
             logger.exception("closing %s failed", live.group)
 
-    def _record(self, seconds: float) -> None:
-        stats = self.stats
-        stats.ticks += 1
-        elapsed_ms = seconds * 1000
-        stats.total_ms += elapsed_ms
-        stats.slowest_ms = max(stats.slowest_ms, elapsed_ms)
-
     def _report(self, ticker: FixedRateTicker) -> None:
-        stats = self.stats
-        mean = stats.total_ms / stats.ticks if stats.ticks else 0.0
+        report = self.meter.report()
         logger.info(
-            "engine %s: %d matches, mean tick %.2f ms, slowest %.2f ms, skipped %d, "
-            "publish errors %d",
+            "engine %s: %d matches; tick p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
+            "late p99 %.2f ms; skipped %d; publish errors %d",
             self.worker_id,
             self.load,
-            mean,
-            stats.slowest_ms,
+            report.duration_p50_ms,
+            report.duration_p99_ms,
+            report.duration_max_ms,
+            report.lateness_p99_ms,
             ticker.skipped,
-            stats.publish_errors,
+            self.publish_errors,
         )
-        self.stats = TickStats()
 
     # -- presence ------------------------------------------------------------------------------
 
@@ -300,7 +320,9 @@ class EngineWorker:
         while True:
             await asyncio.sleep(HEARTBEAT_INTERVAL)
             try:
-                await self.registry.announce(self.worker_id, self.channel, self.load)
+                await self.registry.announce(
+                    self.worker_id, self.channel, self.load, self.meter.report().to_dict()
+                )
             except Exception:
                 logger.exception("engine worker %s could not announce itself", self.worker_id)
 

@@ -24,6 +24,9 @@ DEFAULT_FFA_FILL_WAIT = 10.0
 DEFAULT_WINDOW_INITIAL = 100.0  # rating points either side at first
 DEFAULT_WINDOW_GROWTH = 50.0  # rating points added per second waited
 DEFAULT_WINDOW_UNLIMITED_AFTER = 4.0  # seconds after which any rating will do
+DEFAULT_SLOW_CLIENT_TIMEOUT = 5.0  # seconds a socket may go without taking a snapshot
+DEFAULT_WS_WRITE_BUFFER = 4096  # bytes buffered in the web process before a send waits
+DEFAULT_WS_SEND_BUFFER = 8192  # SO_SNDBUF asked of the kernel per socket (0: its default)
 ENGINE_MODES = ("embedded", "external")
 CHANNEL_LAYERS = ("pubsub", "core")
 INSECURE_DEV_SECRET = "arena-embedded-development-only-secret-key-do-not-deploy"
@@ -60,6 +63,9 @@ class Config:
     window_initial: float
     window_growth: float
     window_unlimited_after: float
+    slow_client_timeout: float
+    ws_write_buffer: int
+    ws_send_buffer: int
     log_level: str
 
     @property
@@ -182,16 +188,30 @@ def load_config(env: Mapping[str, str]) -> Config:
         window_unlimited_after=_number(
             env, "ARENA_RATING_WINDOW_UNLIMITED_AFTER", DEFAULT_WINDOW_UNLIMITED_AFTER, 0, 3600
         ),
+        slow_client_timeout=_number(
+            env, "ARENA_SLOW_CLIENT_TIMEOUT", DEFAULT_SLOW_CLIENT_TIMEOUT, 0.5, 600
+        ),
+        ws_write_buffer=_integer(
+            env, "ARENA_WS_WRITE_BUFFER", DEFAULT_WS_WRITE_BUFFER, 256, 16 * 1024 * 1024
+        ),
+        ws_send_buffer=_integer(
+            env, "ARENA_WS_SEND_BUFFER", DEFAULT_WS_SEND_BUFFER, 0, 16 * 1024 * 1024
+        ),
         log_level=log_level,
     )
 
 
 def channel_layer_settings(config: Config) -> dict[str, object]:
     """The CHANNEL_LAYERS["default"] entry for this configuration."""
+    # "specific.*" channels are the consumers' own and each web process's match relay, which
+    # takes one message per match per tick: deeper than the default, still bounded.
     if config.redis_url is None:
         return {
             "BACKEND": "game.layers.EmbeddedChannelLayer",
-            "CONFIG": {"capacity": 200, "channel_capacity": {"arena.engine.*": 100_000}},
+            "CONFIG": {
+                "capacity": 200,
+                "channel_capacity": {"arena.engine.*": 100_000, "specific.*": 2_000},
+            },
         }
     # redis-py 8 defaults socket_timeout to 5 s, the same time the core layer blocks in
     # BZPOPMIN, so an idle reader times out (channels_redis issue 422). Keep reads open
@@ -205,7 +225,7 @@ def channel_layer_settings(config: Config) -> dict[str, object]:
     }
     if config.channel_layer == "pubsub":
         return {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "game.layers.BoundedPubSubChannelLayer",
             "CONFIG": {"hosts": [host], "prefix": f"{config.redis_prefix}:layer:"},
         }
     return {
@@ -214,6 +234,6 @@ def channel_layer_settings(config: Config) -> dict[str, object]:
             "hosts": [host],
             "prefix": f"{config.redis_prefix}:layer:",
             "capacity": 200,
-            "channel_capacity": {"arena.engine.*": 100_000},
+            "channel_capacity": {"arena.engine.*": 100_000, "specific.*": 2_000},
         },
     }

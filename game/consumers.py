@@ -1,4 +1,4 @@
-"""The player's match socket: seat request, rate-limited inputs, frames to the client."""
+"""The player's match socket: seat request, rate-limited inputs, snapshots to the client."""
 
 from __future__ import annotations
 
@@ -15,11 +15,14 @@ from engine import messages
 from engine.protocol import (
     CloseCode,
     InputMessage,
+    ResyncRequest,
     decode_client_frame,
     encode_pong,
 )
 from game.models import Match
+from game.relay import match_relay
 from game.sockets import ArenaSocket
+from game.stream import SnapshotStream
 from lobby.tickets import TicketRefused, read_ticket
 from lobby.wiring import PRESENCE_TTL, lobby_store
 
@@ -31,15 +34,34 @@ class MatchConsumer(ArenaSocket):
 
     player_id: int | None = None
     match_id: str = ""
-    group: str | None = None
     engine_channel: str | None = None
     join_timer: asyncio.Task[None] | None = None
     player_key: str | None = None
+    stream: SnapshotStream | None = None
+    relayed: bool = False
 
-    async def match_frame(self, message: messages.FrameMessage) -> None:
-        """A SNAPSHOT or RESULT frame of the match: forwarded untouched once seated."""
-        if self.player_id is not None and not self.closing:
-            await self.base_send({"type": "websocket.send", "bytes": message["frame"]})
+    # -- frames from the match relay -------------------------------------------------------
+
+    def on_snapshot(self, message: messages.SnapshotMessage) -> None:
+        """A snapshot of the match: the stream sends the newest one as DELTA or KEYFRAME."""
+        if self.stream is not None and not self.closing:
+            self.stream.offer(message)
+
+    def on_result(self, frame: bytes) -> None:
+        """The match's RESULT frame."""
+        if self.stream is not None and not self.closing:
+            self.stream.offer_reliable(frame)
+
+    def on_closed(self, code: int, reason: str) -> None:
+        """The match ended or its engine is shutting down."""
+        self.spawn(self.close_with(CloseCode(code), reason))
+
+    def _on_stalled(self) -> None:
+        logger.info("closing a match socket that stopped taking snapshots (%s)", self.match_id)
+        self.spawn(self.close_with(CloseCode.TOO_SLOW, "not reading snapshots fast enough"))
+
+    async def _send_frame(self, frame: bytes) -> None:
+        await self.base_send({"type": "websocket.send", "bytes": frame})
 
     async def connect(self) -> None:
         """Accept, check the ticket and the player's presence, join the group, ask for a seat."""
@@ -73,8 +95,6 @@ class MatchConsumer(ArenaSocket):
         self.keep_presence(ticket.player_key)
         self.match_id = str(match.id)
         self.engine_channel = match.engine_channel
-        self.group = messages.match_group(self.match_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
         join: messages.JoinMessage = {
             "type": "engine.join",
             "match_id": self.match_id,
@@ -107,14 +127,16 @@ class MatchConsumer(ArenaSocket):
             return
         await self.send(bytes_data=message["welcome"])
         self.player_id = message["player_id"]
+        self.stream = SnapshotStream(
+            self._send_frame, self._on_stalled, settings.ARENA.slow_client_timeout
+        )
+        self.stream.start()
+        self.relayed = True
+        await match_relay(self.channel_layer).attach(self.match_id, self)
 
     async def match_rejected(self, message: messages.RejectedMessage) -> None:
         """The engine refused the seat."""
         self._cancel_join_timer()
-        await self.close_with(CloseCode(message["code"]), message["reason"])
-
-    async def match_closed(self, message: messages.ClosedMessage) -> None:
-        """The match ended or its engine is shutting down."""
         await self.close_with(CloseCode(message["code"]), message["reason"])
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -133,8 +155,17 @@ class MatchConsumer(ArenaSocket):
                 "aim": frame.aim,
             }
             await self.channel_layer.send(self.engine_channel, forward)
+        elif isinstance(frame, ResyncRequest):
+            if self.stream is not None:
+                self.stream.resync()
         else:
             await self.send(bytes_data=encode_pong(frame.nonce, int(time.time() * 1000)))
+
+    async def close_with(self, code: CloseCode, reason: str) -> None:
+        """Stop the snapshot stream, then close with ``code``."""
+        if self.stream is not None:
+            await self.stream.stop()
+        await super().close_with(code, reason)
 
     async def disconnect(self, code: int) -> None:
         """Leave the match group and give the seat back to the engine."""
@@ -144,8 +175,11 @@ class MatchConsumer(ArenaSocket):
         if self.player_key is not None:
             with contextlib.suppress(Exception):
                 await self.store.release(self.player_key, self.channel_name)
-        if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.relayed:
+            self.relayed = False
+            await match_relay(self.channel_layer).detach(self.match_id, self)
+        if self.stream is not None:
+            await self.stream.stop()
         if self.engine_channel is not None:
             leave: messages.LeaveMessage = {
                 "type": "engine.leave",

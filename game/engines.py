@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import weakref
 from collections.abc import Callable
 from typing import TypeVar
@@ -79,10 +80,14 @@ def game_rules() -> Rules:
 
 def build_worker(worker_id: str | None = None) -> EngineWorker:
     """An engine worker on the default channel layer, recording results in the database."""
+    from game.fanout import group_send_many
+
+    layer = get_channel_layer()
     return EngineWorker(
-        get_channel_layer(),
+        layer,
         engine_registry(),
         game_rules(),
         store=DjangoMatchStore(),
         worker_id=worker_id,
+        group_send_many=functools.partial(group_send_many, layer),
     )

@@ -1,13 +1,19 @@
-"""The embedded deployment's in-process channel layer."""
+"""Channel layers of the two deployments: embedded (in process) and Redis pub/sub, bounded."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from typing import Any
 
 from channels.layers import InMemoryChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer, _wrap_close
+
+logger = logging.getLogger(__name__)
 
 EXPIRY_SWEEP_INTERVAL = 1.0
+DEFAULT_PUBSUB_CAPACITY = 10_000  # messages per in-process channel: seconds of a busy process
 
 
 class EmbeddedChannelLayer(InMemoryChannelLayer):
@@ -30,3 +36,50 @@ class EmbeddedChannelLayer(InMemoryChannelLayer):
             return
         self._next_sweep = now + EXPIRY_SWEEP_INTERVAL
         super()._clean_expired()
+
+
+class DropOldestQueue(asyncio.Queue[Any]):
+    """An asyncio queue that drops its oldest message instead of growing past ``maxsize``."""
+
+    dropped = 0
+
+    def put_nowait(self, item: Any) -> None:
+        """Queue ``item``; when full, the oldest queued message is discarded first."""
+        if self.maxsize and self.qsize() >= self.maxsize:
+            self.get_nowait()
+            self.dropped += 1
+            if self.dropped in (1, 10, 100) or self.dropped % 1000 == 0:
+                logger.warning("a channel queue is full: %d messages dropped", self.dropped)
+        super().put_nowait(item)
+
+
+class BoundedPubSubLoopLayer(RedisPubSubLoopLayer):
+    """channels-redis' pub/sub loop layer with a bounded queue per channel."""
+
+    def __init__(self, *args: Any, capacity: int = DEFAULT_PUBSUB_CAPACITY, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.capacity = capacity
+
+    async def _subscribe_to_channel(self, channel: str) -> None:
+        self.channels[channel] = DropOldestQueue(self.capacity)
+        await self._get_shard(channel).subscribe(channel)
+
+
+class BoundedPubSubChannelLayer(RedisPubSubChannelLayer):
+    """The Redis pub/sub channel layer, with every in-process channel queue bounded.
+
+    The stock layer gives each channel an unbounded ``asyncio.Queue``: a process that falls
+    behind grows without limit. Here a full queue drops its oldest message (logged). Snapshots
+    tolerate that (the next one resyncs the chain); ``capacity`` (per channel, default
+    DEFAULT_PUBSUB_CAPACITY) is sized so that only a process that is hopelessly overloaded
+    ever reaches it.
+    """
+
+    def _get_layer(self) -> BoundedPubSubLoopLayer:
+        loop = asyncio.get_running_loop()
+        layer = self._layers.get(loop)
+        if layer is None:
+            layer = BoundedPubSubLoopLayer(*self._args, **self._kwargs, channel_layer=self)
+            self._layers[loop] = layer
+            _wrap_close(self, loop)
+        return layer

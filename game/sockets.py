@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from django.conf import settings
 
@@ -23,6 +23,15 @@ class ArenaSocket(DatabaseFreeDispatch):
 
     closing: bool = False
     presence_task: asyncio.Task[None] | None = None
+    background: set[asyncio.Task[Any]] | None = None
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run ``work`` in the background, keeping a reference until it is done."""
+        if self.background is None:
+            self.background = set()
+        task = asyncio.create_task(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
 
     def start_limits(self) -> None:
         """Give this socket its frame rate limiter (call from connect)."""

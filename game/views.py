@@ -132,6 +132,6 @@ async def health(request: HttpRequest) -> JsonResponse:
     status = 200 if workers else 503
     payload = {
         "status": "ok" if workers else "no engine",
-        "engines": [{"id": w.worker_id, "matches": w.load} for w in workers],
+        "engines": [{"id": w.worker_id, "matches": w.load, "ticks": w.stats} for w in workers],
     }
     return JsonResponse(payload, status=status)

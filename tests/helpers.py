@@ -9,6 +9,7 @@ import msgpack
 from channels.testing import WebsocketCommunicator
 
 from engine.protocol import MessageType
+from engine.snapshot_state import SnapshotState, apply_frame, is_snapshot
 
 
 class SocketClosed(AssertionError):
@@ -26,23 +27,64 @@ def decode(data: bytes) -> list[Any]:
     return frame
 
 
+class ChainFollower:
+    """Rebuilds the match from a socket's KEYFRAME and DELTA frames, as a client does."""
+
+    def __init__(self) -> None:
+        self.state: SnapshotState | None = None
+        self.frames = 0
+        self.keyframes = 0
+
+    def feed(self, frame: list[Any]) -> list[Any] | None:
+        """Apply a snapshot frame; returns the whole state as a KEYFRAME array (None if not one)."""
+        if not is_snapshot(frame):
+            return None
+        self.state = apply_frame(self.state, frame)  # ChainBroken fails the test
+        self.frames += 1
+        self.keyframes += frame[0] == MessageType.SNAPSHOT
+        return self.state.to_keyframe()
+
+
+def follower(comm: Any) -> ChainFollower:
+    """The chain follower of one test socket."""
+    existing = getattr(comm, "arena_follower", None)
+    if existing is None:
+        existing = ChainFollower()
+        comm.arena_follower = existing
+    return existing
+
+
 async def next_frame(comm: WebsocketCommunicator, timeout: float = 2.0) -> list[Any]:
-    """The next binary frame the consumer sends; raises SocketClosed on a close."""
+    """The next binary frame the consumer sends; raises SocketClosed on a close.
+
+    Snapshot frames are also applied to the socket's ChainFollower.
+    """
     output = await comm.receive_output(timeout)
     if output["type"] == "websocket.close":
         raise SocketClosed(output.get("code"))
     assert output["type"] == "websocket.send", output
     assert output.get("bytes") is not None, "server frames are binary"
-    return decode(output["bytes"])
+    frame = decode(output["bytes"])
+    follower(comm).feed(frame)
+    return frame
 
 
 async def wait_for(
     comm: WebsocketCommunicator, kind: MessageType, timeout: float = 3.0, where: Any = None
 ) -> list[Any]:
-    """Skip frames until one of ``kind`` (matching ``where`` if given) arrives."""
+    """Skip frames until one of ``kind`` (matching ``where`` if given) arrives.
+
+    ``MessageType.SNAPSHOT`` matches KEYFRAMEs and DELTAs alike and returns the rebuilt state
+    as a KEYFRAME array (``[11, tick, server_ms, phase, ms_left, players, bullets, events,
+    roster]``).
+    """
     async with asyncio.timeout(timeout):
         while True:
             frame = await next_frame(comm, timeout)
+            if kind == MessageType.SNAPSHOT and is_snapshot(frame):
+                state = follower(comm).state
+                assert state is not None
+                frame = state.to_keyframe()
             if frame[0] == kind and (where is None or where(frame)):
                 return frame
 
@@ -57,15 +99,15 @@ async def wait_for_close(comm: WebsocketCommunicator, timeout: float = 3.0) -> i
 
 
 def player_entry(snapshot: list[Any], player_id: int) -> list[Any] | None:
-    """The ``[id, x, y, aim, health, flags]`` entry of one player in a SNAPSHOT, if present."""
-    return next((p for p in snapshot[4] if p[0] == player_id), None)
+    """The ``[id, x, y, aim, health, flags]`` entry of one player in a KEYFRAME, if present."""
+    return next((p for p in snapshot[5] if p[0] == player_id), None)
 
 
 async def next_tick(engine: Any) -> None:
     """Wait until the engine worker has run one more tick."""
-    start = engine.stats.ticks
+    start = engine.meter.total_ticks
     async with asyncio.timeout(2):
-        while engine.stats.ticks == start:
+        while engine.meter.total_ticks == start:
             await asyncio.sleep(0)
 
 

@@ -26,6 +26,7 @@ import { Renderer } from "./render.js";
 const RETRYABLE_CLOSE_CODES = new Set([
   CloseCode.GOING_AWAY,
   CloseCode.TICKET_EXPIRED,
+  CloseCode.TOO_SLOW,
   1006,
   1011,
   1012,

@@ -1,23 +1,42 @@
 /**
  * WebSocket connection to a match: binary msgpack frames in both directions, dispatch of
- * server messages by type, PING every two seconds for the latency display, close handling.
+ * server messages by type, the snapshot chain (KEYFRAME and DELTA frames rebuilt into whole
+ * snapshots, RESYNC when the chain breaks), PING every two seconds for the latency display,
+ * close handling.
  */
 
 import { decode, encode } from "@msgpack/msgpack";
-import { MessageType, describeClose, parseServerFrame, pingFrame } from "./protocol.js";
+import {
+  MessageType,
+  describeClose,
+  parseServerFrame,
+  pingFrame,
+  resyncFrame,
+} from "./protocol.js";
+import { SnapshotChain } from "./snapshot-state.js";
 
 export const PING_INTERVAL_MS = 2000;
 const PING_TIMEOUT_MS = 10000;
+const CONNECTING = 0;
+const OPEN = 1;
 
 /**
  * One match connection. Handlers (all optional): `onOpen()`, `onWelcome(welcome, atMs)`,
- * `onSnapshot(snapshot, atMs)`, `onResult(result)`, `onLatency(rttMs)`,
- * `onClose({code, reason, text, byClient})`. Times are `performance.now()` milliseconds.
+ * `onSnapshot(snapshot, atMs)` for every KEYFRAME and every DELTA that applies (a whole
+ * snapshot either way, see snapshot-state.js), `onResync()` when a RESYNC is sent,
+ * `onResult(result)`, `onLatency(rttMs)`, `onClose({code, reason, text, byClient})`. Times are
+ * `now()` milliseconds (`performance.now()`); `createSocket(url)` and `now()` can be replaced
+ * in tests.
  */
 export class GameSocket {
   /** Open a socket to `url` right away. */
-  constructor(url, handlers = {}) {
+  constructor(
+    url,
+    handlers = {},
+    { createSocket = (target) => new WebSocket(target), now = () => performance.now() } = {},
+  ) {
     this.handlers = handlers;
+    this.now = now;
     this.welcomed = false;
     this.closed = false;
     this.closedByClient = false;
@@ -25,7 +44,8 @@ export class GameSocket {
     this.pendingPings = new Map();
     this.pingTimer = null;
     this.rttMs = null;
-    this.ws = new WebSocket(url);
+    this.snapshots = new SnapshotChain();
+    this.ws = createSocket(url);
     this.ws.binaryType = "arraybuffer";
     this.ws.addEventListener("open", () => this.handlers.onOpen?.());
     this.ws.addEventListener("message", (event) => this.handleMessage(event));
@@ -34,7 +54,7 @@ export class GameSocket {
 
   /** True while the socket is open. */
   get open() {
-    return this.ws.readyState === WebSocket.OPEN;
+    return this.ws.readyState === OPEN;
   }
 
   /** Encode and send one client frame (an array); returns false if the socket is not open. */
@@ -48,13 +68,13 @@ export class GameSocket {
   close(code = 1000, reason = "leaving") {
     this.closedByClient = true;
     this.stopPinging();
-    if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) {
+    if (this.ws.readyState === CONNECTING || this.ws.readyState === OPEN) {
       this.ws.close(code, reason);
     }
   }
 
   handleMessage(event) {
-    const atMs = performance.now();
+    const atMs = this.now();
     if (!(event.data instanceof ArrayBuffer)) return;
     let parsed;
     try {
@@ -67,11 +87,13 @@ export class GameSocket {
     switch (type) {
       case MessageType.WELCOME:
         this.welcomed = true;
+        this.snapshots.tickRate = message.tickRate;
         this.handlers.onWelcome?.(message, atMs);
         this.startPinging();
         break;
       case MessageType.SNAPSHOT:
-        this.handlers.onSnapshot?.(message, atMs);
+      case MessageType.DELTA:
+        this.handleSnapshot(type, message, atMs);
         break;
       case MessageType.RESULT:
         this.handlers.onResult?.(message);
@@ -82,6 +104,13 @@ export class GameSocket {
       default:
         break;
     }
+  }
+
+  /** Run a KEYFRAME or DELTA through the chain; ask for a KEYFRAME when a DELTA does not apply. */
+  handleSnapshot(type, message, atMs) {
+    const { snapshot, resync } = this.snapshots.receive(type, message, atMs);
+    if (resync && this.send(resyncFrame())) this.handlers.onResync?.();
+    if (snapshot) this.handlers.onSnapshot?.(snapshot, atMs);
   }
 
   handlePong({ nonce }, atMs) {
@@ -104,7 +133,7 @@ export class GameSocket {
   }
 
   ping() {
-    const now = performance.now();
+    const now = this.now();
     for (const [nonce, sentAt] of this.pendingPings) {
       if (now - sentAt > PING_TIMEOUT_MS) this.pendingPings.delete(nonce);
     }

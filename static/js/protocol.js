@@ -1,7 +1,9 @@
 /**
  * Arena wire protocol, version 1: the numbers of engine/protocol.py and docs/protocol.md,
  * builders for client frames (match and lobby sockets) and parsers that turn decoded server
- * frames into plain objects in world units. Pure: no browser globals, no msgpack import.
+ * frames into plain objects: in world units, except KEYFRAME and DELTA, whose players and bullets
+ * stay wire integers for snapshot-state.js to rebuild the match from. Pure: no browser globals,
+ * no msgpack import.
  */
 
 export const PROTOCOL_VERSION = 1;
@@ -24,8 +26,12 @@ export const LOBBY_WS_PATH = "/ws/lobby/";
 export const MessageType = Object.freeze({
   INPUT: 1,
   PING: 2,
+  RESYNC: 3,
   WELCOME: 10,
+  /** A KEYFRAME: the whole state of the match (protocol 5.2). */
   SNAPSHOT: 11,
+  /** What changed since an earlier tick (protocol 5.2). */
+  DELTA: 12,
   RESULT: 13,
   PONG: 14,
   QUEUE: 20,
@@ -59,6 +65,7 @@ export const CloseCode = Object.freeze({
   TICKET_WRONG_MATCH: 4012,
   ENGINE_UNAVAILABLE: 4013,
   NO_SESSION: 4014,
+  TOO_SLOW: 4015,
 });
 
 /** Codes of LOBBY_ERROR frames: a refused lobby request; the socket stays open. */
@@ -100,6 +107,7 @@ export const CLOSE_DESCRIPTIONS = Object.freeze({
   4012: "The match ticket is for a different match.",
   4013: "The game engine for this match is unavailable, so it cannot be played.",
   4014: "Your session is missing. Reload the page to get a new one.",
+  4015: "Your connection could not keep up with the game, so the server disconnected it. Check your network and rejoin.",
 });
 
 export const Button = Object.freeze({
@@ -137,6 +145,17 @@ export const PlayerFlag = Object.freeze({
   YOU: 4,
 });
 
+/** Bits of a DELTA player change's mask; one value follows per set bit, lowest bit first. */
+export const PlayerChange = Object.freeze({
+  X: 1,
+  Y: 2,
+  AIM: 4,
+  HEALTH: 8,
+  FLAGS: 16,
+});
+/** Every PlayerChange bit. */
+export const ALL_PLAYER_CHANGES = 31;
+
 /** Human text for a WebSocket close code, falling back to the server's reason. */
 export function describeClose(code, reason = "") {
   const known = CLOSE_DESCRIPTIONS[code];
@@ -172,6 +191,11 @@ export function inputFrame(seq, buttons, aimRad) {
 /** PING frame `[2, nonce]`. */
 export function pingFrame(nonce) {
   return [MessageType.PING, clampInt(nonce, 0, MAX_NONCE)];
+}
+
+/** RESYNC frame `[3]`: asks for the next snapshot as a KEYFRAME. */
+export function resyncFrame() {
+  return [MessageType.RESYNC];
 }
 
 /** QUEUE frame `[20, mode]`. */
@@ -234,21 +258,107 @@ export function parseWelcome(frame) {
   };
 }
 
-/** Parse a decoded SNAPSHOT `[11, tick, phase, ms_left, players, bullets, events, roster]`. */
-export function parseSnapshot(frame) {
-  const [, tick, phase, phaseMsLeft, players, bullets, events, roster] = expectFrame(
+/**
+ * Parse a decoded KEYFRAME `[11, tick, server_ms, phase, ms_left, players, bullets, events,
+ * roster]`, keeping players `[id, x, y, aim_mrad, health, flags]` and bullets
+ * `[id, x, y, dx, dy, owner_id]` as wire integers (snapshot-state.js applies and converts them).
+ */
+export function parseKeyframe(frame) {
+  const [, tick, serverMs, phase, phaseMsLeft, players, bullets, events, roster] = expectFrame(
     frame,
     MessageType.SNAPSHOT,
-    8,
+    9,
   );
   return {
-    tick,
+    tick: expectInt(tick, "tick"),
+    serverMs: expectInt(serverMs, "server_ms"),
     phase,
     phaseMsLeft,
-    players: (players ?? []).map(parsePlayer),
-    bullets: (bullets ?? []).map(parseBullet),
-    events: (events ?? []).map(parseEvent),
-    roster: roster == null ? null : roster.map(parseRosterEntry),
+    players: expectEntries(players, 6, "KEYFRAME player"),
+    bullets: expectEntries(bullets, 6, "KEYFRAME bullet"),
+    events: expectArray(events ?? [], "events").map(parseEvent),
+    roster: expectArray(roster, "KEYFRAME roster").map(parseRosterEntry),
+  };
+}
+
+/**
+ * Parse a decoded DELTA `[12, tick, server_ms, base_tick, phase, ms_left, players, new_bullets,
+ * gone_bullets, events, roster]`, keeping player changes `[id, mask, values…]`, new bullets and
+ * gone bullet ids as wire integers; `roster` is null when unchanged.
+ */
+export function parseDelta(frame) {
+  const [, tick, serverMs, baseTick, phase, phaseMsLeft, players, ...rest] = expectFrame(
+    frame,
+    MessageType.DELTA,
+    11,
+  );
+  const [newBullets, goneBullets, events, roster] = rest;
+  const changes = expectArray(players, "DELTA players");
+  for (const change of changes) {
+    const mask = Array.isArray(change) ? change[1] : undefined;
+    const valid =
+      Number.isInteger(mask) &&
+      (mask & ~ALL_PLAYER_CHANGES) === 0 &&
+      change.length === 2 + bitCount(mask);
+    if (!valid) throw new ProtocolParseError("DELTA player change is not [id, mask, values…]");
+  }
+  return {
+    tick: expectInt(tick, "tick"),
+    serverMs: expectInt(serverMs, "server_ms"),
+    baseTick: expectInt(baseTick, "base_tick"),
+    phase,
+    phaseMsLeft,
+    players: changes,
+    newBullets: expectEntries(newBullets, 6, "DELTA bullet"),
+    goneBullets: expectArray(goneBullets, "gone_bullets"),
+    events: expectArray(events ?? [], "events").map(parseEvent),
+    roster: roster == null ? null : expectArray(roster, "roster").map(parseRosterEntry),
+  };
+}
+
+/** Parse a decoded KEYFRAME on its own into a snapshot in world units (see snapshot-state.js). */
+export function parseSnapshot(frame, tickRate = 20) {
+  const keyframe = parseKeyframe(frame);
+  return {
+    tick: keyframe.tick,
+    serverMs: keyframe.serverMs,
+    phase: keyframe.phase,
+    phaseMsLeft: keyframe.phaseMsLeft,
+    players: keyframe.players.map(playerFromWire),
+    bullets: keyframe.bullets.map((wire) => bulletFromWire(wire, tickRate)),
+    events: keyframe.events,
+    roster: keyframe.roster,
+  };
+}
+
+/** A player `[id, x, y, aim_mrad, health, flags]` of wire integers in world units. */
+export function playerFromWire([id, x, y, aimMrad, health, flags]) {
+  return {
+    id,
+    x: x / POSITION_SCALE,
+    y: y / POSITION_SCALE,
+    aim: aimMrad / AIM_SCALE,
+    health,
+    flags,
+    alive: (flags & PlayerFlag.ALIVE) !== 0,
+    protected: (flags & PlayerFlag.PROTECTED) !== 0,
+  };
+}
+
+/**
+ * A bullet `[id, x, y, dx, dy, owner_id]` of wire integers in world units, with its velocity
+ * `vx`, `vy` in units per millisecond at `tickRate` ticks per second.
+ */
+export function bulletFromWire([id, x, y, dx, dy, ownerId], tickRate = 20) {
+  // (wire units per tick × ticks per second) / (wire units per unit × ms per second), rounded once
+  const divisor = POSITION_SCALE * 1000;
+  return {
+    id,
+    x: x / POSITION_SCALE,
+    y: y / POSITION_SCALE,
+    vx: (dx * tickRate) / divisor,
+    vy: (dy * tickRate) / divisor,
+    ownerId,
   };
 }
 
@@ -379,7 +489,8 @@ export function parseLobbyError(frame) {
 
 const PARSERS = {
   [MessageType.WELCOME]: parseWelcome,
-  [MessageType.SNAPSHOT]: parseSnapshot,
+  [MessageType.SNAPSHOT]: parseKeyframe,
+  [MessageType.DELTA]: parseDelta,
   [MessageType.RESULT]: parseResult,
   [MessageType.PONG]: parsePong,
   [MessageType.LOBBY_WELCOME]: parseLobbyWelcome,
@@ -440,23 +551,6 @@ export class ProtocolParseError extends Error {
   }
 }
 
-function parsePlayer([id, x, y, aimMrad, health, flags]) {
-  return {
-    id,
-    x: x / POSITION_SCALE,
-    y: y / POSITION_SCALE,
-    aim: aimMrad / AIM_SCALE,
-    health,
-    flags,
-    alive: (flags & PlayerFlag.ALIVE) !== 0,
-    protected: (flags & PlayerFlag.PROTECTED) !== 0,
-  };
-}
-
-function parseBullet([id, x, y, ownerId]) {
-  return { id, x: x / POSITION_SCALE, y: y / POSITION_SCALE, ownerId };
-}
-
 function parseEvent(event) {
   const [kind] = event;
   switch (kind) {
@@ -480,6 +574,31 @@ function expectFrame(frame, type, minLength) {
     throw new ProtocolParseError(`expected a message of type ${type} with ${minLength} fields`);
   }
   return frame;
+}
+
+function expectInt(value, name) {
+  if (!Number.isInteger(value)) throw new ProtocolParseError(`${name} is not an integer`);
+  return value;
+}
+
+function expectArray(value, name) {
+  if (!Array.isArray(value)) throw new ProtocolParseError(`${name} is not an array`);
+  return value;
+}
+
+function expectEntries(value, length, name) {
+  for (const entry of expectArray(value, `${name}s`)) {
+    if (!Array.isArray(entry) || entry.length < length) {
+      throw new ProtocolParseError(`${name} has fewer than ${length} fields`);
+    }
+  }
+  return value;
+}
+
+function bitCount(mask) {
+  let count = 0;
+  for (let rest = mask; rest; rest &= rest - 1) count += 1;
+  return count;
 }
 
 function frameBody(frame, type, label) {

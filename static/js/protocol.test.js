@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { encode } from "@msgpack/msgpack";
+import { decode, encode } from "@msgpack/msgpack";
 
 import {
   AIM_SCALE,
@@ -16,9 +16,11 @@ import {
   MAX_PENDING_ID_LENGTH,
   MessageType,
   Phase,
+  PlayerChange,
   PlayerFlag,
   POSITION_SCALE,
   ProtocolParseError,
+  bulletFromWire,
   cancelFrame,
   describeClose,
   describeLobbyError,
@@ -37,13 +39,17 @@ import {
   parseReadyUpdate,
   parseResult,
   parseResultBody,
+  parseDelta,
+  parseKeyframe,
   parseServerFrame,
   parseSnapshot,
   parseWelcome,
   pingFrame,
+  playerFromWire,
   quantizeAim,
   queueFrame,
   readyAnswerFrame,
+  resyncFrame,
   socketUrl,
   wsPathForMatch,
 } from "./protocol.js";
@@ -114,15 +120,16 @@ test("parseWelcome converts keys and walls", () => {
   assert.equal(welcome.rules.fireCooldownMs, 250);
 });
 
-test("parseSnapshot converts wire units to world units", () => {
+test("parseSnapshot converts a KEYFRAME to world units", () => {
   const snapshot = parseSnapshot([
-    11, 2, 1, 2500,
+    11, 2, 1795600000100, 1, 2500,
     [[0, 2012, 4488, -785, 100, 3], [1, 100, 50, 3142, 0, 0]],
-    [[7, 5005, 305, 0]],
+    [[7, 5005, 305, 350, -20, 0]],
     [[1, 0, 1], [2, 0, 1, 25], [3, 0]],
     [[0, "Ada", 1, 0, true], [1, "Bo", 0, 1, false]],
   ]);
   assert.equal(snapshot.tick, 2);
+  assert.equal(snapshot.serverMs, 1795600000100);
   assert.equal(snapshot.phase, Phase.COUNTDOWN);
   assert.equal(snapshot.phaseMsLeft, 2500);
   assert.deepEqual(snapshot.players[0], {
@@ -130,7 +137,7 @@ test("parseSnapshot converts wire units to world units", () => {
   });
   assert.equal(snapshot.players[1].alive, false);
   assert.equal(snapshot.players[1].protected, false);
-  assert.deepEqual(snapshot.bullets, [{ id: 7, x: 500.5, y: 30.5, ownerId: 0 }]);
+  assert.deepEqual(snapshot.bullets, [{ id: 7, x: 500.5, y: 30.5, vx: 0.7, vy: -0.04, ownerId: 0 }]);
   assert.deepEqual(snapshot.events, [
     { kind: 1, killerId: 0, victimId: 1 },
     { kind: 2, shooterId: 0, victimId: 1, damage: 25 },
@@ -142,10 +149,130 @@ test("parseSnapshot converts wire units to world units", () => {
   ]);
 });
 
-test("parseSnapshot keeps a nil roster as null", () => {
-  const snapshot = parseSnapshot([11, 5, 0, 0, [], [], [], null]);
-  assert.equal(snapshot.roster, null);
-  assert.deepEqual(snapshot.players, []);
+test("bullet velocity follows the tick rate", () => {
+  assert.deepEqual(bulletFromWire([3, 10, 20, 350, 0, 1], 30), {
+    id: 3, x: 1, y: 2, vx: 1.05, vy: 0, ownerId: 1,
+  });
+  assert.deepEqual(playerFromWire([4, 15000, 1000, 0, 100, 1]), {
+    id: 4, x: 1500, y: 100, aim: 0, health: 100, flags: 1, alive: true, protected: false,
+  });
+});
+
+test("parseKeyframe keeps players and bullets as wire integers", () => {
+  const frame = [11, 5, 1000, 2, 60000, [[0, 1, 2, 3, 4, 1]], [[9, 5, 6, 7, -8, 0]], [], []];
+  const keyframe = parseKeyframe(frame);
+  assert.deepEqual(keyframe, {
+    tick: 5,
+    serverMs: 1000,
+    phase: 2,
+    phaseMsLeft: 60000,
+    players: [[0, 1, 2, 3, 4, 1]],
+    bullets: [[9, 5, 6, 7, -8, 0]],
+    events: [],
+    roster: [],
+  });
+  assert.throws(() => parseKeyframe([11, 5, 1000, 2, 0, [], [], []]), ProtocolParseError, "no roster");
+  assert.throws(() => parseKeyframe([11, 5, 1000, 2, 0, [], [], [], null]), ProtocolParseError, "nil");
+  assert.throws(() => parseKeyframe([11, 5, 1000, 2, 0, [[0, 1, 2]], [], [], []]), ProtocolParseError);
+  assert.throws(
+    () => parseKeyframe([11, 5, 1000, 2, 0, [], [[1, 2, 3, 0]], [], []]),
+    ProtocolParseError,
+    "a bullet without its velocity",
+  );
+  assert.throws(() => parseKeyframe([11, "5", 1000, 2, 0, [], [], [], []]), ProtocolParseError);
+});
+
+test("parseDelta keeps changes as wire integers and a nil roster as null", () => {
+  const delta = parseDelta([
+    12, 7, 1050, 5, 2, 59900,
+    [[0, 1 | 4 | 16, 60, -1000, 3], [1, 0]],
+    [[10, 15590, 1000, 350, 0, 0]],
+    [9],
+    [[2, 0, 1, 25]],
+    null,
+  ]);
+  assert.deepEqual(delta, {
+    tick: 7,
+    serverMs: 1050,
+    baseTick: 5,
+    phase: 2,
+    phaseMsLeft: 59900,
+    players: [[0, 21, 60, -1000, 3], [1, 0]],
+    newBullets: [[10, 15590, 1000, 350, 0, 0]],
+    goneBullets: [9],
+    events: [{ kind: 2, shooterId: 0, victimId: 1, damage: 25 }],
+    roster: null,
+  });
+  const roster = parseDelta([12, 7, 1050, 5, 2, 0, [], [], [], [], [[0, "Ada", 1, 0, true]]]).roster;
+  assert.deepEqual(roster, [{ id: 0, name: "Ada", score: 1, deaths: 0, connected: true }]);
+});
+
+test("parseDelta rejects a change whose values do not match its mask", () => {
+  const delta = (change) => [12, 7, 1050, 5, 2, 0, [change], [], [], [], null];
+  assert.throws(() => parseDelta(delta([0, 3, 60])), ProtocolParseError, "one value for two bits");
+  assert.throws(() => parseDelta(delta([0, 1, 60, 5])), ProtocolParseError, "two values for one bit");
+  assert.throws(() => parseDelta(delta([0, 32, 1])), ProtocolParseError, "unknown bit");
+  assert.throws(() => parseDelta(delta([0, -1])), ProtocolParseError, "negative mask");
+  assert.throws(() => parseDelta(delta(5)), ProtocolParseError, "not an array");
+  const tenFields = [12, 7, 1050, 5, 2, 0, [], [], [], []];
+  assert.throws(() => parseDelta(tenFields), ProtocolParseError, "ten fields");
+  const shortBullet = [12, 7, 1050, 5, 2, 0, [], [[1, 2, 3]], [], [], null];
+  assert.throws(() => parseDelta(shortBullet), ProtocolParseError);
+});
+
+test("the byte-for-byte examples of protocol 5.2 decode", () => {
+  const bytes = (text) => new Uint8Array(text.trim().split(/\s+/).map((h) => parseInt(h, 16)));
+  const keyframe = parseServerFrame(decode(bytes(`
+    99 0b 01 cf 00 00 01 a2 12 19 a4 00 00 00
+    91 96 00 cd 3a 98 cd 03 e8 00 64 03
+    90
+    91 92 03 00
+    91 95 00 a3 41 64 61 00 00 c3`)));
+  assert.equal(keyframe.type, MessageType.SNAPSHOT);
+  assert.deepEqual(keyframe.message, {
+    tick: 1,
+    serverMs: 1795600000000,
+    phase: Phase.WAITING,
+    phaseMsLeft: 0,
+    players: [[0, 15000, 1000, 0, 100, 3]],
+    bullets: [],
+    events: [{ kind: EventKind.SPAWN, playerId: 0 }],
+    roster: [{ id: 0, name: "Ada", score: 0, deaths: 0, connected: true }],
+  });
+  const first = parseServerFrame(decode(bytes(`
+    9b 0c 02 cf 00 00 01 a2 12 19 a4 32 01 00 00
+    91 93 00 01 3c
+    91 96 00 cd 3c e6 cd 03 e8 cd 01 5e 00 00
+    90 90 c0`)));
+  assert.equal(first.type, MessageType.DELTA);
+  assert.deepEqual(first.message, {
+    tick: 2,
+    serverMs: 1795600000050,
+    baseTick: 1,
+    phase: 0,
+    phaseMsLeft: 0,
+    players: [[0, PlayerChange.X, 60]],
+    newBullets: [[0, 15590, 1000, 350, 0, 0]],
+    goneBullets: [],
+    events: [],
+    roster: null,
+  });
+  const second = parseServerFrame(decode(bytes(`
+    9b 0c 03 cf 00 00 01 a2 12 19 a4 64 02 00 00
+    91 94 00 05 78 d1 fc 18
+    90 90 90 c0`)));
+  assert.deepEqual(second.message.players, [[0, PlayerChange.X | PlayerChange.AIM, 120, -1000]]);
+  assert.equal(second.message.baseTick, 2);
+});
+
+test("resyncFrame builds [3]", () => {
+  assert.deepEqual(resyncFrame(), [MessageType.RESYNC]);
+  assert.deepEqual(resyncFrame(), [3]);
+});
+
+test("TOO_SLOW (4015) is described to the player", () => {
+  assert.equal(CloseCode.TOO_SLOW, 4015);
+  assert.match(describeClose(4015), /keep up/);
 });
 
 test("parseResult and parseResultBody", () => {

@@ -15,7 +15,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from engine.protocol import MessageType
-from tests.e2e.stack import Stack, base_env, guest_cookie
+from loadtest.stack import Stack, base_env, guest_cookie
 from tests.helpers import decode
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.timeout(120)]
@@ -86,7 +86,7 @@ async def test_players_queued_on_different_web_processes_play_one_match(
         async with asyncio.timeout(5):
             while True:
                 frame = decode(await ada_match.recv())
-                if frame[0] == MessageType.SNAPSHOT and {p[0] for p in frame[4]} == ids:
+                if frame[0] == MessageType.SNAPSHOT and {p[0] for p in frame[5]} == ids:
                     break
     for socket in (ada, bo):
         await socket.close()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+import struct
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgpack
 import pytest
@@ -15,8 +18,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from engine.protocol import Button, CloseCode, MessageType
-from tests.e2e.stack import Stack, base_env, http_json, ticket_url
-from tests.helpers import decode, player_entry
+from engine.snapshot_state import is_snapshot
+from loadtest.stack import Stack, base_env, http_json, ticket_url
+from tests.helpers import decode, follower, player_entry
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.timeout(120)]
 
@@ -37,11 +41,23 @@ async def player(url: str, **kwargs: Any) -> AsyncIterator[ClientConnection]:
         yield socket
 
 
+async def next_frame(socket: ClientConnection) -> list[Any]:
+    """The next frame; snapshots are applied to the socket's chain follower."""
+    frame = decode(await socket.recv())
+    follower(socket).feed(frame)
+    return frame
+
+
 async def next_of(socket: ClientConnection, kind: MessageType, where: Any = None) -> list[Any]:
-    """The next frame of one kind (and matching ``where``), within 5 s."""
+    """The next frame of one kind (and matching ``where``), within 5 s.
+
+    ``MessageType.SNAPSHOT`` matches KEYFRAMEs and DELTAs and returns the rebuilt KEYFRAME.
+    """
     async with asyncio.timeout(5):
         while True:
-            frame = decode(await socket.recv())
+            frame = await next_frame(socket)
+            if kind == MessageType.SNAPSHOT and is_snapshot(frame):
+                frame = follower(socket).state.to_keyframe()  # type: ignore[union-attr]
             if frame[0] == kind and (where is None or where(frame)):
                 return frame
 
@@ -98,8 +114,8 @@ async def test_snapshots_arrive_at_the_tick_rate_and_inputs_move_the_player(
             ticks: list[int] = []
             started = time.monotonic()
             while time.monotonic() - started < 2.0:
-                frame = decode(await ada.recv())
-                if frame[0] == MessageType.SNAPSHOT:
+                frame = await next_frame(ada)
+                if is_snapshot(frame):
                     ticks.append(frame[1])
             rate = len(ticks) / 2.0
             assert 17 <= rate <= 23, f"{rate} snapshots/s at a 20 Hz tick rate"
@@ -182,8 +198,8 @@ async def test_two_web_processes_and_two_engines_share_one_redis(
             ada_id = (await next_of(ada, MessageType.WELCOME))[1]["player_id"]
             bo_id = (await next_of(bo, MessageType.WELCOME))[1]["player_id"]
             async with draining(bo):
-                both = await next_of(ada, MessageType.SNAPSHOT, where=lambda s: len(s[4]) == 2)
-                assert {p[0] for p in both[4]} == {ada_id, bo_id}
+                both = await next_of(ada, MessageType.SNAPSHOT, where=lambda s: len(s[5]) == 2)
+                assert {p[0] for p in both[5]} == {ada_id, bo_id}
             start = player_entry(await next_of(bo, MessageType.SNAPSHOT), bo_id)
             async with draining(ada):
                 await bo.send(input_frame(1, Button.LEFT))
@@ -192,5 +208,98 @@ async def test_two_web_processes_and_two_engines_share_one_redis(
                     MessageType.SNAPSHOT,
                     where=lambda s: player_entry(s, bo_id)[1] < start[1] - 100,
                 )
+    finally:
+        stack.stop()
+
+
+class NonReadingClient:
+    """A WebSocket client that completes the handshake and then never reads: a stuck client."""
+
+    def __init__(self, url: str, origin: str) -> None:
+        parts = urlsplit(url)
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+        self.sock.connect((parts.hostname, parts.port))
+        request = (
+            f"GET {parts.path}?{parts.query} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            f"Origin: {origin}\r\n\r\n"
+        )
+        self.sock.sendall(request.encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += self.sock.recv(1)
+        assert head.startswith(b"HTTP/1.1 101"), head
+
+    def send_binary(self, payload: bytes) -> None:
+        """One masked binary frame (the mask is zero, which leaves the payload as it is)."""
+        self.sock.sendall(bytes([0x82, 0x80 | len(payload)]) + b"\0\0\0\0" + payload)
+
+    def read_close_code(self, timeout: float) -> int | None:
+        """Read everything the server sent; the close frame's code, or None if cut off."""
+        self.sock.settimeout(timeout)
+        data = b""
+        with contextlib.suppress(OSError):
+            while chunk := self.sock.recv(65536):
+                data += chunk
+        offset = 0
+        while offset + 2 <= len(data):
+            opcode, length = data[offset] & 0x0F, data[offset + 1] & 0x7F
+            offset += 2
+            if length == 126:
+                (length,) = struct.unpack_from("!H", data, offset)
+                offset += 2
+            if opcode == 0x8:
+                return int(struct.unpack_from("!H", data, offset)[0])
+            offset += length
+        return None
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+async def test_a_client_that_stops_reading_is_dropped_without_slowing_the_others(
+    tmp_path: Path, redis_url: str, redis_prefix: str
+) -> None:
+    """Tiny buffers and a 2 s timeout make the slow path quick to reach."""
+    env = base_env(
+        tmp_path,
+        redis_url,
+        redis_prefix,
+        ARENA_WS_WRITE_BUFFER="1024",
+        ARENA_WS_SEND_BUFFER="2048",
+        ARENA_SLOW_CLIENT_TIMEOUT="2",
+    )
+    stack = Stack(env, tmp_path)
+    try:
+        stack.migrate()
+        stack.start_engine("engine-a")
+        base = stack.start_web("web-a")
+        stack.wait_for_engines(base, 1)
+        match = create(base, {"mode": "ffa"})
+        async with player(ws_url(base, match, "Ada")) as ada:
+            await next_of(ada, MessageType.WELCOME)
+            slow = NonReadingClient(ws_url(base, match, "Slow"), base)
+            started = time.monotonic()
+            arrivals: list[float] = []
+            slow_connected = True
+            while slow_connected:
+                assert time.monotonic() - started < 30, "the stuck client was never dropped"
+                if len(arrivals) % 2 == 0:
+                    slow.send_binary(msgpack.packb([MessageType.RESYNC]))  # keyframes, please
+                state = await next_of(ada, MessageType.SNAPSHOT)
+                arrivals.append(time.monotonic())
+                roster = {entry[1]: entry for entry in state[8]}
+                slow_connected = "Slow" not in roster or roster["Slow"][4]
+            dropped_after = time.monotonic() - started
+            code = slow.read_close_code(timeout=2)
+            slow.close()
+        gaps = sorted(b - a for a, b in zip(arrivals, arrivals[1:], strict=False))
+        rate = len(arrivals) / (arrivals[-1] - arrivals[0])
+        assert 2 < dropped_after < 20, dropped_after
+        assert code == CloseCode.TOO_SLOW
+        assert rate >= 17, f"Ada got {rate:.1f} snapshots/s while the stuck client filled up"
+        assert gaps[int(len(gaps) * 0.99)] < 0.15, f"Ada's p99 gap {gaps[int(len(gaps) * 0.99)]}"
     finally:
         stack.stop()

@@ -24,7 +24,7 @@ from engine.simulation import (
     SeatRefused,
     SpawnEvent,
 )
-from engine.snapshot import encode_snapshot
+from engine.snapshot import encode_keyframe
 
 UP, DOWN, LEFT, RIGHT, FIRE = (int(b) for b in Button)
 CENTER = (800.0, 450.0)
@@ -74,7 +74,8 @@ def run(match: Match, ticks: int) -> list[Event]:
 
 def inject_bullet(match: Match, owner: int, x: float, y: float, vx: float, vy: float) -> Bullet:
     """Put a bullet in flight as if ``owner`` had fired it."""
-    bullet = Bullet(10_000 + len(match.bullets), owner, x, y, vx, vy, match.tick + 100)
+    bullet_id = 10_000 + len(match.bullets)
+    bullet = Bullet.launch(bullet_id, owner, x, y, vx, vy, match.tick + 100, match.rules.dt)
     match.bullets.append(bullet)
     return bullet
 
@@ -255,10 +256,13 @@ def test_bullet_spawns_at_edge_along_aim(aim: float) -> None:
     match.step()
     (bullet,) = match.bullets
     travelled = rules.player_radius + rules.bullet_speed * rules.dt
-    assert bullet.x == pytest.approx(CENTER[0] + math.cos(aim) * travelled)
-    assert bullet.y == pytest.approx(CENTER[1] + math.sin(aim) * travelled)
-    assert (bullet.vx, bullet.vy) == pytest.approx(
-        (math.cos(aim) * rules.bullet_speed, math.sin(aim) * rules.bullet_speed)
+    # positions and steps are snapped to the wire grid (tenths): within 0.05 u each
+    assert bullet.x == pytest.approx(CENTER[0] + math.cos(aim) * travelled, abs=0.11)
+    assert bullet.y == pytest.approx(CENTER[1] + math.sin(aim) * travelled, abs=0.11)
+    step = rules.bullet_speed * rules.dt * 10
+    assert (bullet.step_x, bullet.step_y) == (
+        round(math.cos(aim) * step),
+        round(math.sin(aim) * step),
     )
 
 
@@ -790,7 +794,7 @@ def _scripted(seed: int) -> list[bytes]:
             buttons = (tick // 7 + pid) % 16 | (FIRE if (tick + pid) % 3 else 0)
             match.apply_input(pid, tick, buttons, (tick * 0.13 + pid * 1.7) % 6.0 - 3.0)
         match.step()
-        frames.append(encode_snapshot(match, include_roster=tick % 20 == 0))
+        frames.append(encode_keyframe(match, match.last_events))
     return frames
 
 
@@ -827,7 +831,7 @@ def _apply(match: Match, op: tuple[Any, ...]) -> list[bytes]:
         frames = []
         for _ in range(op[1]):
             match.step()
-            frames.append(encode_snapshot(match, include_roster=True))
+            frames.append(encode_keyframe(match, match.last_events))
         return frames
     return []
 

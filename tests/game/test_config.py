@@ -22,7 +22,7 @@ def test_redis_url_selects_external_engine_and_pubsub_layer() -> None:
     config = load_config({"REDIS_URL": "redis://127.0.0.1:6379/0", "ARENA_SECRET_KEY": GOOD_SECRET})
     assert config.engine == "external"
     layer = channel_layer_settings(config)
-    assert layer["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert layer["BACKEND"] == "game.layers.BoundedPubSubChannelLayer"
     host = layer["CONFIG"]["hosts"][0]  # type: ignore[index]
     assert host["socket_timeout"] > 5, "must outlast the core layer's 5 s BZPOPMIN"
 

@@ -13,7 +13,14 @@ from game.models import Match
 from game.services import create_match, validate_match_request
 from lobby.tickets import issue_ticket
 from tests.conftest import Connect
-from tests.helpers import SocketClosed, next_frame, player_entry, wait_for, wait_for_close
+from tests.helpers import (
+    SocketClosed,
+    follower,
+    next_frame,
+    player_entry,
+    wait_for,
+    wait_for_close,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(20)]
 
@@ -69,15 +76,13 @@ async def test_players_see_each_other_and_a_leaver_disappears(
     ada_id = (await wait_for(ada, MessageType.WELCOME))[1]["player_id"]
     bo_id = (await wait_for(bo, MessageType.WELCOME))[1]["player_id"]
     assert ada_id != bo_id
-    both = await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: len(s[4]) == 2)
-    assert {p[0] for p in both[4]} == {ada_id, bo_id}
-    assert both[2] in (Phase.WAITING, Phase.COUNTDOWN)
+    both = await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: len(s[5]) == 2)
+    assert {p[0] for p in both[5]} == {ada_id, bo_id}
+    assert both[3] in (Phase.WAITING, Phase.COUNTDOWN)
 
     await bo.disconnect()
-    alone = await wait_for(
-        ada, MessageType.SNAPSHOT, where=lambda s: s[7] is not None and len(s[4]) == 1
-    )
-    roster = {entry[0]: entry for entry in alone[7]}
+    alone = await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: len(s[5]) == 1)
+    roster = {entry[0]: entry for entry in alone[8]}
     assert roster[bo_id][1] == "Bo" and roster[bo_id][4] is False
     assert roster[ada_id][4] is True
     assert len(engine.matches[match_id].seats) == 1
@@ -256,3 +261,27 @@ async def test_closing_is_clean_when_the_engine_stops(
         while True:
             await next_frame(comm)
     assert closed.value.code == CloseCode.GOING_AWAY
+
+
+async def test_first_snapshot_is_a_keyframe_and_deltas_follow(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    comm = await connect(await new_match(), "Ada")
+    await wait_for(comm, MessageType.WELCOME)
+    kinds = [(await next_frame(comm))[0] for _ in range(6)]
+    assert kinds[0] == MessageType.SNAPSHOT
+    assert MessageType.DELTA in kinds[1:]
+    assert follower(comm).state is not None  # every DELTA applied to the tick it named
+
+
+async def test_resync_makes_the_next_snapshot_a_keyframe(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    comm = await connect(await new_match(), "Ada")
+    await wait_for(comm, MessageType.WELCOME)
+    await next_frame(comm)
+    for _ in range(5):
+        await comm.send_to(bytes_data=msgpack.packb([MessageType.RESYNC]))
+        kinds = [(await next_frame(comm))[0] for _ in range(3)]
+        # one snapshot may already be on its way; the periodic keyframe is 50 ticks apart
+        assert MessageType.SNAPSHOT in kinds, kinds

@@ -28,8 +28,8 @@ async def test_a_timed_out_duel_reports_results_closes_and_is_recorded(
     bo = await connect(str(match.id), "Bo")
     for comm in (ada, bo):
         await wait_for(comm, MessageType.WELCOME)
-    await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: s[2] == Phase.COUNTDOWN)
-    await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: s[2] == Phase.RUNNING)
+    await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: s[3] == Phase.COUNTDOWN)
+    await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: s[3] == Phase.RUNNING)
     results = [await wait_for(comm, MessageType.RESULT) for comm in (ada, bo)]
     assert results[0] == results[1]
     body = results[0][1]

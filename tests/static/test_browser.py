@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.e2e.stack import ROOT, Stack, base_env
+from loadtest.stack import ROOT, Stack, base_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 

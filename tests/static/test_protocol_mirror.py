@@ -9,7 +9,7 @@ from enum import IntEnum
 import pytest
 
 from engine import protocol
-from tests.e2e.stack import ROOT
+from loadtest.stack import ROOT
 
 ENUMS: list[type[IntEnum]] = [
     protocol.MessageType,

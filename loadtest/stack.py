@@ -1,4 +1,4 @@
-"""Real server processes for end-to-end tests: uvicorn web servers and runengine workers."""
+"""Real server processes for end-to-end tests and benchmarks: uvicorn and runengine workers."""
 
 from __future__ import annotations
 
@@ -11,11 +11,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
+# The production flags (the Makefile's UVICORN_FLAGS and the Procfile say the same).
 UVICORN_FLAGS = [
+    "--ws",
+    "game.wsprotocol:ArenaWebSocketProtocol",
     "--ws-per-message-deflate",
     "false",
     "--ws-max-size",
@@ -25,6 +29,8 @@ UVICORN_FLAGS = [
     "--timeout-graceful-shutdown",
     "10",
 ]
+# Benchmarks keep uvicorn quiet: one log line per request would cost more than the request.
+QUIET_FLAGS = ["--no-access-log", "--log-level", "warning"]
 
 
 def free_port() -> int:
@@ -64,14 +70,26 @@ class Stack:
         """Start a `runengine` worker process."""
         self._spawn(name, [sys.executable, "manage.py", "runengine", "--worker-id", name])
 
-    def start_web(self, name: str) -> str:
+    def start_web(self, name: str, extra_flags: Sequence[str] = ()) -> str:
         """Start a uvicorn web process; returns its base URL once it answers."""
+        return self.start_uvicorn(
+            name, "game.asgi:application", [*UVICORN_FLAGS, *extra_flags], _answers
+        )
+
+    def start_uvicorn(
+        self, name: str, app: str, flags: Sequence[str], ready: Callable[[str], bool]
+    ) -> str:
+        """Start uvicorn serving ``app`` on a free port; returns its base URL once ``ready``."""
         port = free_port()
-        args = [sys.executable, "-m", "uvicorn", "game.asgi:application", "--port", str(port)]
-        self._spawn(name, args + UVICORN_FLAGS)
+        args = [sys.executable, "-m", "uvicorn", app, "--port", str(port)]
+        self._spawn(name, args + list(flags))
         base = f"http://127.0.0.1:{port}"
-        self.wait_until(lambda: _answers(base), f"{name} to answer on {base}")
+        self.wait_until(lambda: ready(base), f"{name} to answer on {base}")
         return base
+
+    def pid(self, name: str) -> int:
+        """The process id of the process started as ``name``."""
+        return next(process.pid for n, process in self.processes if n == name)
 
     def wait_for_engines(self, base: str, count: int) -> None:
         """Wait until the web process at ``base`` sees ``count`` live engine workers."""
@@ -126,6 +144,16 @@ def http_json(
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
+
+
+def listening(base: str) -> bool:
+    """True when something accepts TCP connections at ``base``."""
+    host, port = base.removeprefix("http://").split(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def _answers(base: str) -> bool:

@@ -1,0 +1,133 @@
+"""One subscription per match per web process: the engine's frames handed to local sockets.
+
+The engine ``group_send``s one message per match per tick to the match's group. If every socket
+joined the group with its own channel, each snapshot would cross the channel layer once per
+socket and wake each consumer's dispatch loop. Instead each web process has one relay channel
+that joins the group of every match with at least one local socket, and hands each message to
+those sockets directly: one layer message per match per process per tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from typing import Any, Protocol
+
+from engine import messages
+
+logger = logging.getLogger(__name__)
+
+RECEIVE_RETRY_DELAY = 1.0  # seconds before the relay reads again after a layer error
+
+
+class RelayMember(Protocol):
+    """A local socket watching a match."""
+
+    def on_snapshot(self, message: messages.SnapshotMessage) -> None:
+        """A snapshot of the match (must not block)."""
+
+    def on_result(self, frame: bytes) -> None:
+        """The match's RESULT frame (must not block)."""
+
+    def on_closed(self, code: int, reason: str) -> None:
+        """The match is gone; close the socket (must not block)."""
+
+
+class MatchRelay:
+    """The per-process relay: subscribes to matches on demand and fans their messages out."""
+
+    def __init__(self, layer: Any) -> None:
+        self.layer = layer
+        self.channel: str | None = None
+        self._members: dict[str, set[RelayMember]] = {}
+        self._subscribed: set[str] = set()
+        self._membership = asyncio.Lock()  # group changes happen one at a time, in call order
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Lock()
+
+    async def attach(self, match_id: str, member: RelayMember) -> None:
+        """Deliver ``match_id``'s messages to ``member`` from now on."""
+        await self._start()
+        self._members.setdefault(match_id, set()).add(member)
+        await self._reconcile(match_id)
+
+    async def detach(self, match_id: str, member: RelayMember) -> None:
+        """Stop delivering to ``member``; the last member's leaving unsubscribes the match."""
+        members = self._members.get(match_id)
+        if members is None or member not in members:
+            return
+        members.discard(member)
+        if not members:
+            del self._members[match_id]
+        await self._reconcile(match_id)
+
+    def watching(self, match_id: str) -> int:
+        """How many local members watch ``match_id``."""
+        return len(self._members.get(match_id, ()))
+
+    async def _start(self) -> None:
+        async with self._ready:
+            if self.channel is None:
+                # the default prefix: channels-redis' core layer reads every process-local
+                # channel of one prefix through one blocking pop, and consumers use this one
+                self.channel = await self.layer.new_channel()
+                self._task = asyncio.create_task(self._run(), name="match-relay")
+
+    async def _reconcile(self, match_id: str) -> None:
+        """Make the group membership match whether anyone local watches the match."""
+        async with self._membership:
+            wanted = match_id in self._members
+            group = messages.match_group(match_id)
+            if wanted and match_id not in self._subscribed:
+                await self.layer.group_add(group, self.channel)
+                self._subscribed.add(match_id)
+            elif not wanted and match_id in self._subscribed:
+                self._subscribed.discard(match_id)
+                with contextlib.suppress(Exception):
+                    await self.layer.group_discard(group, self.channel)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("the match relay could not read its channel")
+                await asyncio.sleep(RECEIVE_RETRY_DELAY)
+                continue
+            self.deliver(message)
+
+    def deliver(self, message: dict[str, Any]) -> None:
+        """Hand one layer message to the local members of its match."""
+        members = self._members.get(message.get("match_id", ""))
+        if not members:
+            return
+        kind = message.get("type")
+        for member in list(members):
+            try:
+                if kind == messages.SNAPSHOT:
+                    member.on_snapshot(message)  # type: ignore[arg-type]
+                elif kind == messages.RESULT:
+                    member.on_result(message["frame"])
+                elif kind == messages.CLOSED:
+                    member.on_closed(message["code"], message["reason"])
+            except Exception:
+                logger.exception("a relay member failed on a %s message", kind)
+
+
+_relays: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, MatchRelay] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def match_relay(layer: Any) -> MatchRelay:
+    """This event loop's relay on ``layer``."""
+    loop = asyncio.get_running_loop()
+    relay = _relays.get(loop)
+    if relay is None or relay.layer is not layer:
+        relay = MatchRelay(layer)
+        _relays[loop] = relay
+    return relay

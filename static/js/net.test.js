@@ -1,0 +1,161 @@
+import assert from "node:assert/strict";
+import test from "node:test";
+
+import { decode, encode } from "@msgpack/msgpack";
+
+import { GameSocket } from "./net.js";
+import { CLOSE_DESCRIPTIONS, CloseCode, MessageType, PlayerChange } from "./protocol.js";
+import { RESYNC_INTERVAL_MS } from "./snapshot-state.js";
+
+/** A stand-in for the browser's WebSocket that the test drives by hand. */
+class FakeSocket extends EventTarget {
+  constructor(url) {
+    super();
+    this.url = url;
+    this.readyState = 0;
+    this.sent = [];
+    this.closedWith = null;
+  }
+
+  send(data) {
+    this.sent.push(decode(data));
+  }
+
+  close(code, reason) {
+    this.closedWith = { code, reason };
+    this.readyState = 3;
+  }
+
+  serverOpen() {
+    this.readyState = 1;
+    this.dispatchEvent(new Event("open"));
+  }
+
+  serverSend(frame) {
+    const bytes = encode(frame);
+    const event = new Event("message");
+    event.data = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    this.dispatchEvent(event);
+  }
+
+  serverClose(code, reason = "") {
+    this.readyState = 3;
+    const event = new Event("close");
+    event.code = code;
+    event.reason = reason;
+    this.dispatchEvent(event);
+  }
+}
+
+const WELCOME = [
+  10,
+  { protocol: 1, match_id: "m", player_id: 0, mode: "duel", max_players: 2, tick_rate: 20 },
+];
+const T0 = 1795600000000;
+
+function keyframe(tick, x = 1000) {
+  const players = [[0, x, 1000, 0, 100, 1]];
+  return [11, tick, T0 + tick * 50, 2, 60000, players, [], [], [[0, "Ada", 0, 0, true]]];
+}
+
+function delta(tick, base, dx = 0) {
+  const players = dx ? [[0, PlayerChange.X, dx]] : [];
+  return [12, tick, T0 + tick * 50, base, 2, 60000, players, [], [], [], null];
+}
+
+/** A GameSocket on a fake WebSocket, with a clock the test sets. */
+function harness() {
+  const clock = { now: 1000 };
+  const snapshots = [];
+  const closes = [];
+  let resyncs = 0;
+  let fake = null;
+  const socket = new GameSocket(
+    "ws://test/ws/match/m/?ticket=t",
+    {
+      onSnapshot: (snapshot, atMs) => snapshots.push({ snapshot, atMs }),
+      onResync: () => {
+        resyncs += 1;
+      },
+      onClose: (info) => closes.push(info),
+    },
+    {
+      createSocket: (url) => {
+        fake = new FakeSocket(url);
+        return fake;
+      },
+      now: () => clock.now,
+    },
+  );
+  fake.serverOpen();
+  const sentResyncs = () => fake.sent.filter((frame) => frame[0] === MessageType.RESYNC);
+  return { socket, fake, clock, snapshots, closes, sentResyncs, resyncs: () => resyncs };
+}
+
+test("KEYFRAMEs and DELTAs reach onSnapshot as whole snapshots", (t) => {
+  const { socket, fake, snapshots, sentResyncs } = harness();
+  t.after(() => socket.close());
+  fake.serverSend(WELCOME);
+  fake.serverSend(keyframe(1));
+  fake.serverSend(delta(2, 1, 60));
+  fake.serverSend(delta(4, 2, 120));
+  assert.deepEqual(snapshots.map(({ snapshot }) => [snapshot.tick, snapshot.players[0].x]), [
+    [1, 100],
+    [2, 106],
+    [4, 118],
+  ]);
+  assert.equal(snapshots[2].snapshot.serverMs, T0 + 200);
+  assert.equal(snapshots[0].snapshot.roster.length, 1);
+  assert.equal(snapshots[1].snapshot.roster, null);
+  assert.deepEqual(sentResyncs(), []);
+});
+
+test("a DELTA off the chain sends one RESYNC, then DELTAs are ignored until a KEYFRAME", (t) => {
+  const { socket, fake, clock, snapshots, sentResyncs, resyncs } = harness();
+  t.after(() => socket.close());
+  fake.serverSend(WELCOME);
+  fake.serverSend(keyframe(1));
+  fake.serverSend(delta(2, 1));
+  // tick 3 was lost on the way
+  clock.now = 2000;
+  fake.serverSend(delta(4, 3, 10));
+  assert.deepEqual(sentResyncs(), [[3]]);
+  assert.equal(resyncs(), 1);
+  for (let tick = 5; tick <= 8; tick += 1) {
+    clock.now += 50;
+    fake.serverSend(delta(tick, tick - 1, 10));
+  }
+  assert.equal(sentResyncs().length, 1, "no second RESYNC within the interval");
+  clock.now = 2000 + RESYNC_INTERVAL_MS;
+  fake.serverSend(delta(9, 8, 10));
+  assert.equal(sentResyncs().length, 2, "asked again once the interval passed");
+  const shown = snapshots.map(({ snapshot }) => snapshot.tick);
+  assert.deepEqual(shown, [1, 2], "nothing shown while waiting");
+
+  clock.now += 50;
+  fake.serverSend(keyframe(10, 2000));
+  fake.serverSend(delta(11, 10, 10));
+  assert.deepEqual(snapshots.map(({ snapshot }) => [snapshot.tick, snapshot.players[0].x]).slice(2), [
+    [10, 200],
+    [11, 201],
+  ]);
+  assert.equal(sentResyncs().length, 2);
+});
+
+test("a DELTA before any KEYFRAME sends RESYNC", (t) => {
+  const { socket, fake, snapshots, sentResyncs } = harness();
+  t.after(() => socket.close());
+  fake.serverSend(WELCOME);
+  fake.serverSend(delta(3, 2));
+  assert.deepEqual(sentResyncs(), [[3]]);
+  assert.equal(snapshots.length, 0);
+});
+
+test("TOO_SLOW closes with a message for the player", () => {
+  const { fake, closes } = harness();
+  fake.serverClose(CloseCode.TOO_SLOW, "too slow");
+  assert.equal(closes.length, 1);
+  assert.equal(closes[0].code, 4015);
+  assert.equal(closes[0].text, CLOSE_DESCRIPTIONS[4015]);
+  assert.equal(closes[0].byClient, false);
+});

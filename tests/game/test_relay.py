@@ -1,0 +1,125 @@
+"""MatchRelay: one group membership per match per process, messages handed to local sockets."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from channels.layers import get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
+
+from engine import messages
+from game.relay import MatchRelay
+
+pytestmark = pytest.mark.timeout(10)
+
+
+class Member:
+    """A socket stand-in that records what the relay hands it."""
+
+    def __init__(self) -> None:
+        self.got: list[tuple[str, Any]] = []
+        self.arrived = asyncio.Event()
+
+    def on_snapshot(self, message: messages.SnapshotMessage) -> None:
+        self._record("snapshot", message["tick"])
+
+    def on_result(self, frame: bytes) -> None:
+        self._record("result", frame)
+
+    def on_closed(self, code: int, reason: str) -> None:
+        self._record("closed", code)
+
+    def _record(self, kind: str, value: Any) -> None:
+        self.got.append((kind, value))
+        self.arrived.set()
+
+    async def wait(self, count: int) -> list[tuple[str, Any]]:
+        async with asyncio.timeout(3):
+            while len(self.got) < count:
+                self.arrived.clear()
+                await self.arrived.wait()
+        return self.got
+
+
+def snapshot(match_id: str, tick: int) -> dict[str, Any]:
+    return {
+        "type": messages.SNAPSHOT,
+        "match_id": match_id,
+        "tick": tick,
+        "base_tick": None,
+        "delta": None,
+        "keyframe": b"K",
+    }
+
+
+async def test_members_get_their_match_only_and_the_group_has_one_channel() -> None:
+    layer = get_channel_layer()
+    relay = MatchRelay(layer)
+    a1, a2, b1 = Member(), Member(), Member()
+    await relay.attach("a", a1)
+    await relay.attach("a", a2)
+    await relay.attach("b", b1)
+    assert list(layer.groups[messages.match_group("a")]) == [relay.channel]
+    await layer.group_send(messages.match_group("a"), snapshot("a", 7))
+    await layer.group_send(messages.match_group("b"), snapshot("b", 9))
+    assert await a1.wait(1) == [("snapshot", 7)]
+    assert await a2.wait(1) == [("snapshot", 7)]
+    assert await b1.wait(1) == [("snapshot", 9)]
+
+
+async def test_result_and_close_reach_every_member() -> None:
+    layer = get_channel_layer()
+    relay = MatchRelay(layer)
+    member = Member()
+    await relay.attach("a", member)
+    group = messages.match_group("a")
+    await layer.group_send(group, {"type": messages.RESULT, "match_id": "a", "frame": b"R"})
+    closed = {"type": messages.CLOSED, "match_id": "a", "code": 4006, "reason": "match over"}
+    await layer.group_send(group, closed)
+    assert await member.wait(2) == [("result", b"R"), ("closed", 4006)]
+
+
+async def test_the_last_member_leaving_unsubscribes_the_match() -> None:
+    layer = get_channel_layer()
+    relay = MatchRelay(layer)
+    first, second = Member(), Member()
+    await relay.attach("a", first)
+    await relay.attach("a", second)
+    await relay.detach("a", first)
+    assert relay.watching("a") == 1
+    assert messages.match_group("a") in layer.groups
+    await relay.detach("a", second)
+    assert relay.watching("a") == 0
+    assert messages.match_group("a") not in layer.groups
+
+
+async def test_a_failing_member_does_not_stop_the_others() -> None:
+    layer = get_channel_layer()
+    relay = MatchRelay(layer)
+    broken, healthy = Member(), Member()
+    broken.on_snapshot = lambda message: 1 / 0  # type: ignore[method-assign]
+    await relay.attach("a", broken)
+    await relay.attach("a", healthy)
+    for tick in (1, 2):
+        await layer.group_send(messages.match_group("a"), snapshot("a", tick))
+    assert await healthy.wait(2) == [("snapshot", 1), ("snapshot", 2)]
+
+
+@pytest.mark.redis
+async def test_pubsub_layer_one_publish_reaches_every_local_member(
+    redis_url: str, redis_prefix: str
+) -> None:
+    hosts = [{"address": redis_url}]
+    web = RedisPubSubChannelLayer(hosts=hosts, prefix=f"{redis_prefix}:layer:")
+    engine = RedisPubSubChannelLayer(hosts=hosts, prefix=f"{redis_prefix}:layer:")
+    relay = MatchRelay(web)
+    members = [Member() for _ in range(8)]
+    for member in members:
+        await relay.attach("m", member)
+    await engine.group_send(messages.match_group("m"), snapshot("m", 3))
+    for member in members:
+        assert await member.wait(1) == [("snapshot", 3)]
+    await web.flush()
+    await engine.flush()
