@@ -12,6 +12,8 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 
 from game.engines import for_this_loop, redis_client
 
+CONCURRENT_SENDS = 16  # sends in flight at once on layers without a pipeline
+
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
     weakref.WeakKeyDictionary()
 )
@@ -23,7 +25,8 @@ async def send_many(layer: Any, messages: Sequence[tuple[str, dict[str, Any]]]) 
     The pub/sub layer publishes every ``send`` on its own behind a lock, one round trip each,
     so a burst of a thousand messages takes a thousand round trips in a row. Its channels are
     Redis pub/sub channels of the same name carrying ``layer.serialize(message)``, so the same
-    publishes can go out in one pipeline. Other layers get concurrent sends.
+    publishes can go out in one pipeline. Other layers get their sends CONCURRENT_SENDS at a
+    time (channels-redis' core layer opens a connection per concurrent send).
     """
     if not messages:
         return
@@ -34,7 +37,9 @@ async def send_many(layer: Any, messages: Sequence[tuple[str, dict[str, Any]]]) 
                 pipe.publish(channel, layer.serialize(message))
             await pipe.execute()
         return
-    await asyncio.gather(*(layer.send(channel, message) for channel, message in messages))
+    for start in range(0, len(messages), CONCURRENT_SENDS):
+        batch = messages[start : start + CONCURRENT_SENDS]
+        await asyncio.gather(*(layer.send(channel, message) for channel, message in batch))
 
 
 async def group_send_many(layer: Any, messages: Sequence[tuple[str, dict[str, Any]]]) -> None:
@@ -54,4 +59,6 @@ async def group_send_many(layer: Any, messages: Sequence[tuple[str, dict[str, An
                 pipe.publish(layer._get_group_channel_name(group), layer.serialize(message))
             await pipe.execute()
         return
-    await asyncio.gather(*(layer.group_send(group, message) for group, message in messages))
+    for start in range(0, len(messages), CONCURRENT_SENDS):
+        batch = messages[start : start + CONCURRENT_SENDS]
+        await asyncio.gather(*(layer.group_send(group, message) for group, message in batch))

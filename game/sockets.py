@@ -78,4 +78,6 @@ class ArenaSocket(DatabaseFreeDispatch):
         if self.closing:
             return
         self.closing = True
-        await self.close(code=int(code), reason=reason[:120])
+        # the client may already be gone (ASGI servers raise an OSError then): nothing to close
+        with contextlib.suppress(OSError):
+            await self.close(code=int(code), reason=reason[:120])

@@ -1,6 +1,10 @@
-"""Benchmarks against a running Arena server.
+"""Benchmarks of Arena.
 
     python -m loadtest.bench matchmaking --players 1000 [--url http://127.0.0.1:8000]
+    python -m loadtest.bench fanout --clients 1000 [--webs 1] [--only real,ceiling,floor]
+
+``fanout`` starts its own servers and compares snapshot delivery of the real stack with a bare
+broadcaster and a naive Channels consumer: see loadtest/fanout.py.
 
 ``matchmaking`` opens one lobby socket per simulated player, then queues them all at once,
 accepts every ready check and reports: time to match (QUEUE sent to MATCH_FOUND received) p50,
@@ -31,6 +35,8 @@ from typing import Any
 
 import msgpack
 from websockets.asyncio.client import ClientConnection, connect
+
+from loadtest import fanout
 
 QUEUE, READY_ANSWER = 20, 22
 LOBBY_WELCOME, READY_CHECK, MATCH_FOUND, READY_FAILED, LOBBY_ERROR = 30, 32, 34, 35, 37
@@ -222,7 +228,13 @@ def main(argv: list[str] | None = None) -> int:
     mm.add_argument("--rating-mean", type=float, default=1500.0)
     mm.add_argument("--rating-spread", type=float, default=200.0)
     mm.add_argument("--seed-ratings", action=argparse.BooleanOptionalAction, default=True)
+    fanout_parser = commands.add_parser(
+        "fanout", help="snapshot fan-out: the real stack against a ceiling and a floor"
+    )
+    fanout.add_arguments(fanout_parser)
     args = parser.parse_args(argv)
+    if args.command == "fanout":
+        return fanout.command(args)
     if args.seed_ratings:
         seeded = seeded_cookies(args.players, args.rating_mean, args.rating_spread, args.seed)
     else:

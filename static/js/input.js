@@ -6,7 +6,7 @@
 
 import { Button, inputFrame, quantizeAim } from "./protocol.js";
 
-/** Minimum time between two INPUT frames (protocol section 4.3). */
+/** Minimum time between two INPUT frames (protocol section 4.4). */
 export const MIN_INPUT_INTERVAL_MS = 33;
 
 /** `KeyboardEvent.code` → button bit. Codes are physical keys, so WASD works on any layout. */

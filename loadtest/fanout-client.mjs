@@ -1,0 +1,436 @@
+// Fan-out load client: many WebSocket clients in one Node process, measuring snapshot delivery.
+//
+//   node loadtest/fanout-client.mjs JOB.json     (stops after the job's duration, or on SIGTERM)
+//   node loadtest/fanout-client.mjs -            (job as the first line of stdin; closing stdin
+//                                                 also stops it)
+//
+// The job is JSON:
+//   {"sockets": [{"url": "ws://…", "headers": {"Origin": "…"}}, …],
+//    "headers": {…}            headers for every socket (a socket's own win),
+//    "ramp": 200               sockets opened per second,
+//    "connect_timeout_s": 30,  how long to wait for the last socket to open,
+//    "warmup_s": 5,            statistics are reset this long after the last socket opened,
+//    "duration_s": 20,         then measured for this long (0: until SIGTERM or stdin closes),
+//    "input_rate": 0,          INPUT frames per socket per second once WELCOME arrived,
+//    "tick_ms": 50}            the expected interval between two snapshots of one socket
+//
+// It prints JSON lines on stdout: {"event": "connected", …} once every socket opened or failed,
+// {"event": "measuring"} after the warm-up, and finally {"event": "result", …} with the counts
+// of the measurement window. Per message it reads only the msgpack array header and elements
+// 0..2 ([type, tick, server_ms]); latency is the receive time minus server_ms.
+
+import { readFileSync } from 'node:fs';
+import { encode } from '@msgpack/msgpack';
+import WebSocket from 'ws';
+
+const WELCOME = 10;
+const KEYFRAME = 11;
+const DELTA = 12;
+const INPUT = 1;
+const MATCH_OVER = 4006;
+const OUR_CLOSE = 1000;
+const BUCKET_MS = 0.1;
+const BUCKETS = 50_000; // 0.1 ms resolution up to 5 s; the last bucket holds everything above
+const MIN_UNIX_MS = 1e12; // a server_ms below this is not a timestamp (an older frame layout)
+const INPUT_TIMER_MS = 20;
+
+/** A fixed-bucket histogram of milliseconds: no allocation per sample. */
+class Histogram {
+  constructor() {
+    this.counts = new Uint32Array(BUCKETS);
+    this.reset();
+  }
+
+  reset() {
+    this.counts.fill(0);
+    this.n = 0;
+    this.min = Infinity;
+    this.max = 0;
+    this.sum = 0;
+  }
+
+  add(ms) {
+    const v = ms < 0 ? 0 : ms;
+    const i = Math.floor(v / BUCKET_MS);
+    this.counts[i < BUCKETS ? i : BUCKETS - 1]++;
+    this.n++;
+    this.sum += v;
+    if (v > this.max) this.max = v;
+    if (v < this.min) this.min = v;
+  }
+
+  /** The upper edge of the bucket holding the ``q`` quantile, in ms. */
+  quantile(q) {
+    if (this.n === 0) return null;
+    const rank = Math.max(1, Math.ceil(q * this.n));
+    let seen = 0;
+    for (let i = 0; i < BUCKETS; i++) {
+      seen += this.counts[i];
+      if (seen >= rank) return Math.min(this.max, (i + 1) * BUCKET_MS);
+    }
+    return this.max;
+  }
+
+  /** The same samples as their distance from ``centre`` ms (for jitter around the tick). */
+  folded(centre) {
+    const out = new Histogram();
+    const c = Math.round(centre / BUCKET_MS);
+    for (let i = 0; i < BUCKETS; i++) {
+      const n = this.counts[i];
+      if (n === 0) continue;
+      const d = Math.abs(i - c);
+      out.counts[d < BUCKETS ? d : BUCKETS - 1] += n;
+      out.sum += n * d * BUCKET_MS;
+    }
+    out.n = this.n;
+    if (this.n) {
+      out.max = Math.max(Math.abs(this.max - centre), Math.abs(this.min - centre));
+      out.min = 0;
+    }
+    return out;
+  }
+
+  summary() {
+    const r = (v) => (v === null ? null : Math.round(v * 10) / 10);
+    return {
+      count: this.n,
+      mean: this.n ? r(this.sum / this.n) : null,
+      p50: r(this.quantile(0.5)),
+      p90: r(this.quantile(0.9)),
+      p99: r(this.quantile(0.99)),
+      max: r(this.n ? this.max : null),
+    };
+  }
+}
+
+// Scratch results of readHead(): no object per message.
+let headType = -1;
+let headTick = -1;
+let headMs = -1;
+let readPos = 0;
+
+/** Reads one msgpack integer at readPos, advancing it; NaN (and readPos -1) if not an int. */
+function readInt(b) {
+  const p = readPos;
+  if (p < 0 || p >= b.length) {
+    readPos = -1;
+    return NaN;
+  }
+  const t = b[p];
+  if (t <= 0x7f) { readPos = p + 1; return t; }
+  if (t >= 0xe0) { readPos = p + 1; return t - 0x100; }
+  switch (t) {
+    case 0xcc: readPos = p + 2; return b[p + 1];
+    case 0xcd: readPos = p + 3; return b.readUInt16BE(p + 1);
+    case 0xce: readPos = p + 5; return b.readUInt32BE(p + 1);
+    case 0xcf: readPos = p + 9; return b.readUInt32BE(p + 1) * 4294967296 + b.readUInt32BE(p + 5);
+    case 0xd0: readPos = p + 2; return b.readInt8(p + 1);
+    case 0xd1: readPos = p + 3; return b.readInt16BE(p + 1);
+    case 0xd2: readPos = p + 5; return b.readInt32BE(p + 1);
+    case 0xd3: readPos = p + 9; return b.readInt32BE(p + 1) * 4294967296 + b.readUInt32BE(p + 5);
+    default: readPos = -1; return NaN;
+  }
+}
+
+/** Reads [type, tick, server_ms] of a msgpack array frame into the head* scratch variables. */
+function readHead(b) {
+  headType = headTick = headMs = -1;
+  if (b.length === 0) return;
+  const t = b[0];
+  let len;
+  if (t >= 0x90 && t <= 0x9f) { len = t & 0x0f; readPos = 1; }
+  else if (t === 0xdc && b.length >= 3) { len = b.readUInt16BE(1); readPos = 3; }
+  else if (t === 0xdd && b.length >= 5) { len = b.readUInt32BE(1); readPos = 5; }
+  else return;
+  if (len < 1) return;
+  headType = readInt(b);
+  if (len < 3) return;
+  headTick = readInt(b);
+  headMs = readInt(b);
+}
+
+function now() {
+  return performance.timeOrigin + performance.now();
+}
+
+function readJob() {
+  const source = process.argv[2] ?? '-';
+  if (source !== '-') return Promise.resolve(JSON.parse(readFileSync(source, 'utf8')));
+  return new Promise((resolve, reject) => {
+    let text = '';
+    let done = false;
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (chunk) => {
+      if (done) return;
+      text += chunk;
+      const nl = text.indexOf('\n');
+      if (nl >= 0) {
+        done = true;
+        resolve(JSON.parse(text.slice(0, nl)));
+      }
+    });
+    process.stdin.on('end', () => {
+      if (!done) {
+        done = true;
+        if (text.trim()) resolve(JSON.parse(text));
+        else reject(new Error('no job on stdin'));
+      } else {
+        stop('stdin closed');
+      }
+    });
+  });
+}
+
+function emit(obj) {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+
+// ---- state ----------------------------------------------------------------------------------
+let job;
+let n = 0;
+let sockets = [];
+let stopping = false;
+let opened = 0;
+let failed = 0;
+let dropped = 0;
+let settled = 0; // opened or failed
+let openNow = 0;
+const closeCodes = new Map();
+const failures = new Map();
+let lastArrival; // Float64Array per socket: last snapshot receive time
+let perSocketFrames; // Uint32Array per socket, reset after the warm-up
+let welcomed; // Uint8Array per socket
+let nextInput; // Float64Array per socket
+let seqs; // Uint32Array per socket
+const latency = new Histogram();
+const gaps = new Histogram();
+let frames = 0;
+let frameBytes = 0;
+let otherFrames = 0;
+let otherBytes = 0;
+let noTimestamp = 0;
+let inputsSent = 0;
+const otherTypes = new Map();
+let windowStart = 0;
+let cpuStart = process.cpuUsage();
+let phase = 'connecting';
+let stopTimer = null;
+
+function resetStats() {
+  latency.reset();
+  gaps.reset();
+  perSocketFrames.fill(0);
+  frames = frameBytes = otherFrames = otherBytes = noTimestamp = inputsSent = 0;
+  otherTypes.clear();
+  windowStart = now();
+  cpuStart = process.cpuUsage();
+}
+
+function onMessage(i, data) {
+  const t = now();
+  readHead(data);
+  const type = headType;
+  if (type === KEYFRAME || type === DELTA) {
+    frames++;
+    frameBytes += data.length;
+    perSocketFrames[i]++;
+    if (headMs >= MIN_UNIX_MS) latency.add(t - headMs);
+    else noTimestamp++;
+    const last = lastArrival[i];
+    if (last > 0) gaps.add(t - last);
+    lastArrival[i] = t;
+    return;
+  }
+  otherFrames++;
+  otherBytes += data.length;
+  otherTypes.set(type, (otherTypes.get(type) ?? 0) + 1);
+  if (type === WELCOME && !welcomed[i]) {
+    welcomed[i] = 1;
+    if (job.input_rate > 0) nextInput[i] = t + Math.random() * (1000 / job.input_rate);
+  }
+}
+
+function countTo(map, key) {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+function open(i) {
+  const spec = sockets[i];
+  const headers = { ...(job.headers ?? {}), ...(spec.headers ?? {}) };
+  const ws = new WebSocket(spec.url, { headers, perMessageDeflate: false, handshakeTimeout: 30_000 });
+  spec.ws = ws;
+  let wasOpen = false;
+  let failure = null;
+  ws.on('open', () => {
+    wasOpen = true;
+    opened++;
+    openNow++;
+    settled++;
+  });
+  ws.on('message', (data) => onMessage(i, data));
+  ws.on('unexpected-response', (_req, res) => {
+    failure = `http ${res.statusCode}`;
+    res.resume();
+    ws.terminate();
+  });
+  ws.on('error', (err) => {
+    failure = failure ?? (err.code || err.message);
+  });
+  ws.on('close', (code) => {
+    if (wasOpen) {
+      openNow--;
+      countTo(closeCodes, code);
+      if (!stopping && code !== MATCH_OVER) dropped++;
+    } else {
+      failed++;
+      settled++;
+      countTo(failures, failure ?? `closed ${code}`);
+    }
+  });
+}
+
+function buttons() {
+  const dirs = [0, 1, 2, 4, 8, 1 | 4, 1 | 8, 2 | 4, 2 | 8];
+  const fire = Math.random() < 0.5 ? 16 : 0;
+  return dirs[Math.floor(Math.random() * dirs.length)] | fire;
+}
+
+function sendInputs() {
+  if (stopping) return;
+  const t = now();
+  const period = 1000 / job.input_rate;
+  for (let i = 0; i < n; i++) {
+    if (!welcomed[i] || nextInput[i] > t) continue;
+    const ws = sockets[i].ws;
+    nextInput[i] = Math.max(nextInput[i] + period, t);
+    if (!ws || ws.readyState !== WebSocket.OPEN) continue;
+    seqs[i]++;
+    const aim = Math.round(Math.random() * 6284) - 3142;
+    ws.send(encode([INPUT, seqs[i], buttons(), aim]));
+    inputsSent++;
+  }
+}
+
+function result(reason) {
+  const elapsed = Math.max(1e-9, (now() - windowStart) / 1000);
+  const cpu = process.cpuUsage(cpuStart);
+  const counts = [];
+  const starvedIndices = [];
+  for (let i = 0; i < n; i++) {
+    const ws = sockets[i].ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) continue;
+    counts.push(perSocketFrames[i]);
+    if (perSocketFrames[i] === 0 && starvedIndices.length < 64) starvedIndices.push(i);
+  }
+  counts.sort((a, b) => a - b);
+  const socketRate = (q) =>
+    counts.length ? Math.round((counts[Math.floor(q * (counts.length - 1))] / elapsed) * 10) / 10 : null;
+  const starved = counts.length ? counts.findIndex((c) => c > 0) : 0;
+  const tick = job.tick_ms ?? 50;
+  const expected = n * (1000 / tick);
+  return {
+    event: 'result',
+    reason,
+    phase,
+    clients: n,
+    opened,
+    failed,
+    open_now: openNow,
+    dropped,
+    close_codes: Object.fromEntries(closeCodes),
+    failures: Object.fromEntries(failures),
+    window_s: Math.round(elapsed * 1000) / 1000,
+    frames,
+    frames_per_s: Math.round(frames / elapsed),
+    expected_frames_per_s: expected,
+    delivered_fraction: Math.round((frames / elapsed / expected) * 10000) / 10000,
+    min_socket_frames_per_s: socketRate(0),
+    p1_socket_frames_per_s: socketRate(0.01),
+    p50_socket_frames_per_s: socketRate(0.5),
+    starved_sockets: starved < 0 ? counts.length : starved, // open, but no snapshot in the window
+    starved_indices: starvedIndices, // the first of them, by position in the job's list
+    frame_bytes: frameBytes,
+    mean_frame_bytes: frames ? Math.round((frameBytes / frames) * 10) / 10 : null,
+    bytes_per_client_per_s: Math.round((frameBytes + otherBytes) / elapsed / Math.max(1, n)),
+    other_frames: Object.fromEntries(otherTypes),
+    frames_without_server_ms: noTimestamp,
+    inputs_sent: inputsSent,
+    latency_ms: latency.summary(),
+    gap_ms: gaps.summary(),
+    jitter_ms: gaps.folded(tick).summary(),
+    cpu_user_s: Math.round(cpu.user / 1000) / 1000,
+    cpu_system_s: Math.round(cpu.system / 1000) / 1000,
+    cpu_percent: Math.round(((cpu.user + cpu.system) / 1e6 / elapsed) * 1000) / 10,
+    rss_bytes: process.memoryUsage.rss(),
+  };
+}
+
+function stop(reason) {
+  if (stopping) return;
+  stopping = true;
+  if (stopTimer) clearTimeout(stopTimer);
+  emit(result(reason));
+  let pending = 0;
+  for (const spec of sockets) {
+    const ws = spec.ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) continue;
+    pending++;
+    ws.once('close', () => {
+      if (--pending === 0) process.exit(0);
+    });
+    if (ws.readyState === WebSocket.OPEN) ws.close(OUR_CLOSE);
+    else ws.terminate();
+  }
+  if (pending === 0) process.exit(0);
+  setTimeout(() => process.exit(0), 3000).unref();
+}
+
+function measure() {
+  resetStats();
+  phase = 'measuring';
+  emit({ event: 'measuring', open_now: openNow });
+  if (job.duration_s > 0) stopTimer = setTimeout(() => stop('duration'), job.duration_s * 1000);
+}
+
+function connected(timedOut) {
+  phase = 'warmup';
+  emit({ event: 'connected', opened, failed, open_now: openNow, timed_out: timedOut });
+  setTimeout(measure, (job.warmup_s ?? 0) * 1000);
+}
+
+async function main() {
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  job = await readJob();
+  sockets = job.sockets.map((s) => (typeof s === 'string' ? { url: s } : { ...s }));
+  n = sockets.length;
+  lastArrival = new Float64Array(n);
+  perSocketFrames = new Uint32Array(n);
+  welcomed = new Uint8Array(n);
+  nextInput = new Float64Array(n);
+  seqs = new Uint32Array(n);
+  windowStart = now();
+  const ramp = job.ramp ?? 200;
+  const began = now();
+  let started = 0;
+  const opener = setInterval(() => {
+    const due = Math.min(n, Math.ceil(((now() - began) / 1000) * ramp));
+    while (started < due) open(started++);
+    if (started >= n) clearInterval(opener);
+  }, 5);
+  if (job.input_rate > 0) setInterval(sendInputs, INPUT_TIMER_MS);
+  const deadline = began + (n / ramp + (job.connect_timeout_s ?? 30)) * 1000;
+  const waiter = setInterval(() => {
+    if (stopping) return clearInterval(waiter);
+    const timedOut = now() > deadline;
+    if ((started >= n && settled >= n) || timedOut) {
+      clearInterval(waiter);
+      connected(timedOut);
+    }
+  }, 20);
+}
+
+main().catch((err) => {
+  process.stderr.write(`fanout-client: ${err.stack || err}\n`);
+  process.exit(2);
+});

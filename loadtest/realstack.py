@@ -1,0 +1,139 @@
+"""The project's own stack for the fan-out bench: uvicorn web processes, one engine, Redis.
+
+Matches are created from the bench process through Django (``game.services.create_matches``,
+the lobby's code path), with the stack's environment, and every player gets a signed ticket
+(``lobby.tickets``), so the load client connects exactly as browsers do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import redis
+
+from loadtest.loadclient import SocketSpec
+from loadtest.stack import QUIET_FLAGS, Stack, base_env
+
+logger = logging.getLogger(__name__)
+
+PLAYERS_PER_MATCH = 8
+# Matches created per create_matches call, as the lobby's bursts are: one call sends a CREATE
+# per match at once, and on the core channel layer a large burst runs out of Redis connections.
+CREATE_BATCH = 16
+BENCH_SECRET_KEY = "fanout-bench-" + "k" * 40
+# Long matches that nobody wins during the bench, and tickets that outlive a slow ramp.
+BENCH_LIMITS = {
+    "ARENA_TIME_LIMIT": "3600",
+    "ARENA_SCORE_LIMIT": "1000",
+    "ARENA_TICKET_TTL": "3600",
+}
+
+
+@dataclass
+class RealStack:
+    """A started real stack: its web URLs and where each player connects."""
+
+    webs: dict[str, str]  # process name -> base URL
+    sockets: list[SocketSpec]
+    sockets_per_web: dict[str, int]
+    matches: int
+
+
+def stack_env(workdir: Path, redis_url: str, tick_rate: int, channel_layer: str) -> dict[str, str]:
+    """The environment of every process of the stack (and of the bench's own Django)."""
+    prefix = f"fanout-{uuid.uuid4().hex[:10]}"
+    return base_env(
+        workdir,
+        redis_url,
+        prefix,
+        ARENA_SECRET_KEY=BENCH_SECRET_KEY,
+        ARENA_DEBUG="false",
+        ARENA_ALLOWED_HOSTS="127.0.0.1,localhost",
+        ARENA_LOG_LEVEL="WARNING",
+        ARENA_TICK_RATE=str(tick_rate),
+        ARENA_CHANNEL_LAYER=channel_layer,
+        **BENCH_LIMITS,
+    )
+
+
+def setup_django(env: dict[str, str]) -> None:
+    """Configure this process's Django like the stack's processes."""
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "game.settings"
+    import django
+    from django.conf import settings
+
+    django.setup()
+    if settings.ARENA.redis_prefix != env["ARENA_REDIS_PREFIX"]:
+        raise RuntimeError("Django was already set up with another environment in this process")
+
+
+def create_ffa_matches(count: int) -> list[str]:
+    """Create ``count`` 8-player ffa matches on the live engines, in batches; their ids."""
+    from game.services import create_matches, validate_match_request
+
+    request = validate_match_request("ffa", PLAYERS_PER_MATCH)
+
+    async def create() -> list[str]:
+        ids: list[str] = []
+        while len(ids) < count:
+            batch = min(CREATE_BATCH, count - len(ids))
+            ids += [str(match.id) for match in await create_matches([request] * batch)]
+        return ids
+
+    return asyncio.run(create())
+
+
+def player_sockets(
+    match_ids: list[str], players: int, webs: list[str], run: str
+) -> list[SocketSpec]:
+    """One ticketed socket per player, filling matches in order and alternating web processes."""
+    from lobby.tickets import issue_ticket
+
+    sockets = []
+    for index in range(players):
+        match_id = match_ids[index // PLAYERS_PER_MATCH]
+        ticket = issue_ticket(match_id, f"guest:{run}-{index}", f"bot{index}")
+        base = webs[index % len(webs)]
+        url = f"{base.replace('http://', 'ws://')}/ws/match/{match_id}/?ticket={quote(ticket)}"
+        sockets.append(SocketSpec(url, {"Origin": base}))
+    return sockets
+
+
+def start_real_stack(stack: Stack, clients: int, webs: int) -> RealStack:
+    """Migrate, start the engine and the web processes, create the matches, mint the tickets.
+
+    ``stack`` carries the environment from ``stack_env``; the caller stops it.
+    """
+    env = stack.env
+    stack.migrate()
+    stack.start_engine("engine")
+    bases = {f"web-{i + 1}": stack.start_web(f"web-{i + 1}", QUIET_FLAGS) for i in range(webs)}
+    stack.wait_for_engines(next(iter(bases.values())), 1)
+    setup_django(env)
+    match_ids = create_ffa_matches(math.ceil(clients / PLAYERS_PER_MATCH))
+    base_list = list(bases.values())
+    sockets = player_sockets(match_ids, clients, base_list, env["ARENA_REDIS_PREFIX"])
+    per_web = {name: len(range(i, clients, len(base_list))) for i, name in enumerate(bases)}
+    logger.info("real stack: %d matches on %d web process(es)", len(match_ids), webs)
+    return RealStack(bases, sockets, per_web, len(match_ids))
+
+
+def delete_keys(redis_url: str, prefix: str) -> None:
+    """Remove the run's keys from Redis."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(f"{prefix}:*", count=1000))
+        for start in range(0, len(keys), 1000):
+            client.delete(*keys[start : start + 1000])
+    except redis.RedisError as exc:
+        logger.warning("could not delete the bench's Redis keys: %s", exc)
+    finally:
+        client.close()

@@ -1,0 +1,109 @@
+"""The fan-out bench's reports side by side, one column per setup."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Row = tuple[str, Callable[[dict[str, Any]], Any]]
+
+
+def _num(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _get(report: dict[str, Any], *path: str) -> Any:
+    value: Any = report
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _triple(report: dict[str, Any], key: str) -> str:
+    stats = report.get(key) or {}
+    return " / ".join(_num(stats.get(q)) for q in ("p50", "p99", "max"))
+
+
+def _delivered(report: dict[str, Any]) -> str:
+    fps, fraction = report.get("frames_per_s"), report.get("delivered_fraction")
+    if fps is None:
+        return "-"
+    return f"{fps:,} ({100 * (fraction or 0):.1f}%)"
+
+
+COMMON_ROWS: list[Row] = [
+    ("clients connected", lambda r: f"{_num(r.get('connected'))}/{_num(r.get('clients'))}"),
+    ("frames/s delivered (of N×rate)", _delivered),
+    (
+        "socket frames/s min/p1/p50",
+        lambda r: " / ".join(_num(r.get(f"{q}_socket_frames_per_s")) for q in ("min", "p1", "p50")),
+    ),
+    ("open sockets with no frame", lambda r: _num(r.get("starved_sockets"))),
+    ("latency ms p50/p99/max", lambda r: _triple(r, "latency_ms")),
+    ("jitter ms p99 (|gap−tick|)", lambda r: _num(_get(r, "jitter_ms", "p99"))),
+    ("gap ms max", lambda r: _num(_get(r, "gap_ms", "max"))),
+    ("dropped sockets", lambda r: _num(r.get("dropped"))),
+    ("bytes/client/s", lambda r: _num(r.get("bytes_per_client_per_s"))),
+    ("mean frame bytes", lambda r: _num(r.get("mean_frame_bytes"))),
+    ("frames without server_ms", lambda r: _num(r.get("frames_without_server_ms"))),
+    ("server ticks skipped", lambda r: _num(_get(r, "server_ticks", "web-1", "skipped"))),
+]
+
+
+def _process_rows(reports: list[dict[str, Any]]) -> list[Row]:
+    names: list[str] = []
+    for report in reports:
+        for name in report.get("processes", {}):
+            if name not in names:
+                names.append(name)
+    order = {"load-client": 2, "redis-server": 1, "engine": 0}
+    names.sort(key=lambda n: (order.get(n, -1), n))
+    rows: list[Row] = []
+    for name in names:
+        rows.append(
+            (f"{name} CPU %", lambda r, n=name: _num(_get(r, "processes", n, "cpu_percent")))
+        )
+        rows.append(
+            (
+                f"{name} peak RSS MiB",
+                lambda r, n=name: _num(_get(r, "processes", n, "peak_rss_mib")),
+            )
+        )
+        if name.startswith("web-"):
+            rows.append(
+                (
+                    f"{name} KiB/socket",
+                    lambda r, n=name: _num(_get(r, "processes", n, "kib_per_socket")),
+                )
+            )
+    return rows
+
+
+def format_table(setups: dict[str, dict[str, Any]]) -> str:
+    """A plain-text table: a row per measure, a column per setup."""
+    names = list(setups)
+    reports = [setups[n] for n in names]
+    rows = COMMON_ROWS + _process_rows(reports)
+    cells = [["", *names]]
+    for label, cell in rows:
+        cells.append([label, *("error" if "error" in r else str(cell(r)) for r in reports)])
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    lines = []
+    for index, row in enumerate(cells):
+        first = row[0].ljust(widths[0])
+        rest = [value.rjust(width) for value, width in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join([first, *rest]))
+        if index == 0:
+            lines.append("-" * len(lines[0]))
+    for name, report in setups.items():
+        if "error" in report:
+            lines.append(f"{name}: {report['error']}")
+    return "\n".join(lines)
