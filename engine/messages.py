@@ -5,12 +5,12 @@ These never reach a WebSocket; the wire protocol is ``engine.protocol``.
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
 # consumer or match service -> engine worker channel
 CREATE = "engine.create"
 JOIN = "engine.join"
-INPUT = "engine.input"
+INPUTS = "engine.inputs"
 LEAVE = "engine.leave"
 # engine worker -> one consumer
 JOINED = "match.joined"
@@ -46,15 +46,11 @@ class JoinMessage(TypedDict):
     reply_to: str
 
 
-class InputMessage(TypedDict):
-    """A validated player input for the match's next tick."""
+class InputBatchMessage(TypedDict):
+    """Validated inputs from one web process: ``[match_id, player_id, seq, buttons, aim]``."""
 
-    type: Literal["engine.input"]
-    match_id: str
-    player_id: int
-    seq: int
-    buttons: int
-    aim: float
+    type: Literal["engine.inputs"]
+    inputs: list[list[Any]]
 
 
 class LeaveMessage(TypedDict):

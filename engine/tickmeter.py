@@ -6,7 +6,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-DEFAULT_WINDOW = 1200  # ticks: one minute at 20 Hz
+DEFAULT_WINDOW = 200  # ticks: the last ten seconds at 20 Hz
 
 
 @dataclass(frozen=True, slots=True)

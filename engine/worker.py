@@ -141,12 +141,12 @@ class EngineWorker:
     async def handle(self, message: dict[str, Any]) -> None:
         """Apply one message from the worker's channel."""
         kind = message.get("type")
-        if kind == messages.INPUT:
-            live = self.matches.get(message["match_id"])
-            if live is not None:
-                live.sim.apply_input(
-                    message["player_id"], message["seq"], message["buttons"], message["aim"]
-                )
+        if kind == messages.INPUTS:
+            matches = self.matches
+            for match_id, player_id, seq, buttons, aim in message["inputs"]:
+                live = matches.get(match_id)
+                if live is not None:
+                    live.sim.apply_input(player_id, seq, buttons, aim)
         elif kind == messages.JOIN:
             await self._join(message)  # type: ignore[arg-type]
         elif kind == messages.LEAVE:

@@ -25,6 +25,7 @@ DEFAULT_WINDOW_INITIAL = 100.0  # rating points either side at first
 DEFAULT_WINDOW_GROWTH = 50.0  # rating points added per second waited
 DEFAULT_WINDOW_UNLIMITED_AFTER = 4.0  # seconds after which any rating will do
 DEFAULT_SLOW_CLIENT_TIMEOUT = 5.0  # seconds a socket may go without taking a snapshot
+DEFAULT_INPUT_FLUSH_INTERVAL = 0.025  # seconds inputs wait to travel to the engine in a batch
 DEFAULT_WS_WRITE_BUFFER = 4096  # bytes buffered in the web process before a send waits
 DEFAULT_WS_SEND_BUFFER = 8192  # SO_SNDBUF asked of the kernel per socket (0: its default)
 ENGINE_MODES = ("embedded", "external")
@@ -64,6 +65,7 @@ class Config:
     window_growth: float
     window_unlimited_after: float
     slow_client_timeout: float
+    input_flush_interval: float
     ws_write_buffer: int
     ws_send_buffer: int
     log_level: str
@@ -190,6 +192,9 @@ def load_config(env: Mapping[str, str]) -> Config:
         ),
         slow_client_timeout=_number(
             env, "ARENA_SLOW_CLIENT_TIMEOUT", DEFAULT_SLOW_CLIENT_TIMEOUT, 0.5, 600
+        ),
+        input_flush_interval=_number(
+            env, "ARENA_INPUT_FLUSH_INTERVAL", DEFAULT_INPUT_FLUSH_INTERVAL, 0.001, 1.0
         ),
         ws_write_buffer=_integer(
             env, "ARENA_WS_WRITE_BUFFER", DEFAULT_WS_WRITE_BUFFER, 256, 16 * 1024 * 1024

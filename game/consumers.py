@@ -19,6 +19,7 @@ from engine.protocol import (
     decode_client_frame,
     encode_pong,
 )
+from game.inputs import input_batcher
 from game.models import Match
 from game.relay import match_relay
 from game.sockets import ArenaSocket
@@ -130,7 +131,6 @@ class MatchConsumer(ArenaSocket):
         self.stream = SnapshotStream(
             self._send_frame, self._on_stalled, settings.ARENA.slow_client_timeout
         )
-        self.stream.start()
         self.relayed = True
         await match_relay(self.channel_layer).attach(self.match_id, self)
 
@@ -146,15 +146,15 @@ class MatchConsumer(ArenaSocket):
             return
         if isinstance(frame, InputMessage):
             assert self.engine_channel is not None
-            forward: messages.InputMessage = {
-                "type": "engine.input",
-                "match_id": self.match_id,
-                "player_id": self.player_id,
-                "seq": frame.seq,
-                "buttons": frame.buttons,
-                "aim": frame.aim,
-            }
-            await self.channel_layer.send(self.engine_channel, forward)
+            batcher = input_batcher(self.channel_layer, settings.ARENA.input_flush_interval)
+            batcher.submit(
+                self.engine_channel,
+                self.match_id,
+                self.player_id,
+                frame.seq,
+                frame.buttons,
+                frame.aim,
+            )
         elif isinstance(frame, ResyncRequest):
             if self.stream is not None:
                 self.stream.resync()

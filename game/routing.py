@@ -1,5 +1,11 @@
-"""WebSocket routes."""
+"""WebSocket routes.
 
+The lobby identifies players by their Django session, so it sits behind the session and auth
+middleware. A match socket is identified by its signed ticket alone and carries 20 frames a
+second: it skips that middleware, whose ``send`` wrapper inspects the session on every frame.
+"""
+
+from channels.auth import AuthMiddlewareStack
 from django.urls import re_path
 
 from game.consumers import MatchConsumer
@@ -7,5 +13,5 @@ from lobby.consumers import LobbyConsumer
 
 websocket_urlpatterns = [
     re_path(r"^ws/match/(?P<match_id>[^/]+)/$", MatchConsumer.as_asgi()),
-    re_path(r"^ws/lobby/$", LobbyConsumer.as_asgi()),
+    re_path(r"^ws/lobby/$", AuthMiddlewareStack(LobbyConsumer.as_asgi())),
 ]

@@ -9,8 +9,10 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from engine.messages import SnapshotMessage
+from game.eager import start_eagerly
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +31,14 @@ class StreamStats:
 class SnapshotStream:
     """Writes a match's frames to one socket without ever queueing stale snapshots.
 
-    At most one snapshot waits: a newer one replaces it (counted as dropped). Each snapshot is
-    sent as its DELTA when the client holds the DELTA's base tick, else as its KEYFRAME, so
-    dropping never breaks the client's chain. Frames that must arrive (RESULT) queue apart
-    and go out in order. A socket that stays behind for ``slow_after`` seconds (its sends
-    wait, or newer snapshots keep replacing unsent ones) is reported through ``on_stalled``.
+    A frame is written at once when no earlier write is still waiting on the socket; the write
+    runs eagerly (``game.eager``) and becomes a task only if the socket's buffer is full. While
+    a write waits, at most one snapshot waits behind it: a newer one replaces it (counted as
+    dropped). Each snapshot is sent as its DELTA when the client holds the DELTA's base tick,
+    else as its KEYFRAME, so dropping never breaks the client's chain. Frames that must arrive
+    (RESULT) queue apart and go out in order. A socket that stays behind for ``slow_after``
+    seconds (a write waits, or newer snapshots keep replacing unsent ones) is reported once
+    through ``on_stalled``.
     """
 
     def __init__(
@@ -50,11 +55,10 @@ class SnapshotStream:
         self._latest: SnapshotMessage | None = None
         self._reliable: deque[bytes] = deque()
         self._client_tick: int | None = None
-        self._wake = asyncio.Event()
-        self._busy = False
+        self._writing: asyncio.Task[Any] | None = None
         self._behind_since: float | None = None
         self._stalled = False
-        self._task: asyncio.Task[None] | None = None
+        self._stopped = False
         self.stats = StreamStats()
 
     @property
@@ -62,40 +66,47 @@ class SnapshotStream:
         """The tick of the last snapshot written to the socket (None: it needs a KEYFRAME)."""
         return self._client_tick
 
-    def start(self) -> None:
-        """Start writing (call once the client has been greeted)."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="snapshot-stream")
-
     async def stop(self) -> None:
-        """Stop writing; pending frames are discarded."""
-        task, self._task = self._task, None
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        """Stop writing; pending frames are discarded and a waiting write is cancelled."""
+        self._stopped = True
+        self._latest = None
+        self._reliable.clear()
+        writing, self._writing = self._writing, None
+        if writing is not None and writing is not asyncio.current_task():
+            writing.cancel()
+            with contextlib.suppress(BaseException):
+                await writing
 
     def offer(self, message: SnapshotMessage) -> None:
-        """A new snapshot of the match: it replaces any snapshot not yet written."""
+        """A new snapshot of the match: written now, or replacing the one waiting to be."""
+        if self._stopped:
+            return
+        if self._writing is None and not self._reliable:
+            self._write(self._frame_for(message))
+            self._pump()
+            return
         if self._latest is not None:
             self.stats.dropped += 1
-        if self._latest is not None or self._busy:
-            now = self._clock()
-            if self._behind_since is None:
-                self._behind_since = now
-            elif now - self._behind_since >= self._slow_after and not self._stalled:
-                self._stalled = True
-                self._on_stalled()
         self._latest = message
-        self._wake.set()
+        now = self._clock()
+        if self._behind_since is None:
+            self._behind_since = now
+        elif now - self._behind_since >= self._slow_after and not self._stalled:
+            self._stalled = True
+            self._on_stalled()
 
     def offer_reliable(self, frame: bytes) -> None:
         """A frame every client must get, in order (RESULT)."""
+        if self._stopped:
+            return
         if len(self._reliable) >= MAX_RELIABLE_FRAMES:
             logger.warning("dropping a reliable frame: %d already wait", len(self._reliable))
             return
+        if self._latest is not None:  # it came first, so it goes first
+            message, self._latest = self._latest, None
+            self._reliable.append(self._frame_for(message))
         self._reliable.append(frame)
-        self._wake.set()
+        self._pump()
 
     def resync(self) -> None:
         """The client lost its chain: the next snapshot goes out as a KEYFRAME."""
@@ -111,20 +122,37 @@ class SnapshotStream:
         self._client_tick = message["tick"]
         return frame
 
-    async def _run(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._latest is not None or self._reliable:
+    def _pump(self) -> None:
+        """Write whatever waits, for as long as writes complete at once."""
+        while self._writing is None and not self._stopped:
+            if self._reliable:
+                self._write(self._reliable.popleft())
+            elif self._latest is not None:
                 message, self._latest = self._latest, None
-                self._busy = True
-                try:
-                    if message is not None:
-                        await self._send(self._frame_for(message))
-                        self.stats.sent += 1
-                    while self._reliable:
-                        await self._send(self._reliable.popleft())
-                        self.stats.sent += 1
-                finally:
-                    self._busy = False
-            self._behind_since = None
+                self._write(self._frame_for(message))
+            else:
+                self._behind_since = None
+                return
+
+    def _write(self, frame: bytes) -> None:
+        try:
+            writing = start_eagerly(self._send(frame))  # type: ignore[arg-type]
+        except Exception as exc:  # the socket is gone; the consumer's disconnect follows
+            logger.debug("a snapshot write failed: %r", exc)
+            self._stopped = True
+            return
+        if writing is None:
+            self.stats.sent += 1
+            return
+        self._writing = writing
+        writing.add_done_callback(self._written)
+
+    def _written(self, writing: asyncio.Task[Any]) -> None:
+        if writing is not self._writing:
+            return
+        self._writing = None
+        if writing.cancelled() or writing.exception() is not None:
+            self._stopped = True
+            return
+        self.stats.sent += 1
+        self._pump()

@@ -60,7 +60,6 @@ class Clock:
 def make_stream(socket: Socket, clock: Clock | None = None) -> tuple[SnapshotStream, list[str]]:
     stalls: list[str] = []
     stream = SnapshotStream(socket.send, lambda: stalls.append("stalled"), 5.0, clock or Clock())
-    stream.start()
     return stream, stalls
 
 
@@ -149,16 +148,15 @@ async def test_result_is_never_dropped_and_keeps_its_place() -> None:
     stream.offer_reliable(b"RESULT")
     stream.offer(snapshot(4, 3))
     socket.open.set()
-    await socket.wait_frames(4)
-    # 3 came before RESULT but was replaced by 4, which came after it
-    assert socket.frames == [b"K1", b"D2/1", b"RESULT", b"K4"]
+    await socket.wait_frames(5)
+    # 3 came before RESULT, 4 after it
+    assert socket.frames == [b"K1", b"D2/1", b"D3/2", b"RESULT", b"D4/3"]
     await stream.stop()
 
 
 async def test_resync_sends_the_next_snapshot_as_a_keyframe() -> None:
     socket = Socket()
     stream, _ = make_stream(socket)
-    stream.offer(snapshot(1, None))
     stream.offer(snapshot(1, None))
     await socket.wait_frames(1)
     stream.offer(snapshot(2, 1))

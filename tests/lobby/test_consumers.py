@@ -11,7 +11,6 @@ from typing import Any
 
 import msgpack
 import pytest
-from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.routing import URLRouter
@@ -30,7 +29,7 @@ from tests.helpers import next_frame, wait_for, wait_for_close
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(30)]
 
-APP = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+APP = URLRouter(websocket_urlpatterns)
 
 
 @database_sync_to_async
