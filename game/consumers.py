@@ -96,6 +96,9 @@ class MatchConsumer(ArenaSocket):
         self.keep_presence(ticket.player_key)
         self.match_id = str(match.id)
         self.engine_channel = match.engine_channel
+        # watch the match before asking for a seat, so no frame or close after it is missed
+        self.relayed = True
+        await match_relay(self.channel_layer).attach(self.match_id, self)
         join: messages.JoinMessage = {
             "type": "engine.join",
             "match_id": self.match_id,
@@ -131,8 +134,6 @@ class MatchConsumer(ArenaSocket):
         self.stream = SnapshotStream(
             self._send_frame, self._on_stalled, settings.ARENA.slow_client_timeout
         )
-        self.relayed = True
-        await match_relay(self.channel_layer).attach(self.match_id, self)
 
     async def match_rejected(self, message: messages.RejectedMessage) -> None:
         """The engine refused the seat."""

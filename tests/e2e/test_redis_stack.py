@@ -68,8 +68,8 @@ async def draining(socket: ClientConnection) -> AsyncIterator[None]:
 
     async def drain() -> None:
         with contextlib.suppress(ConnectionClosed):
-            async for _ in socket:
-                pass
+            while True:
+                await next_frame(socket)  # keeps the socket's snapshot chain followed
 
     task = asyncio.create_task(drain())
     try:
