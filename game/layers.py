@@ -37,6 +37,17 @@ class EmbeddedChannelLayer(InMemoryChannelLayer):
         self._next_sweep = now + EXPIRY_SWEEP_INTERVAL
         super()._clean_expired()
 
+    async def receive_batch(self, channel: str, limit: int) -> list[dict[str, Any]]:
+        """The next message of ``channel`` and those queued right behind it (up to ``limit``)."""
+        batch = [await self.receive(channel)]
+        queue = self.channels.get(channel)
+        while queue is not None and not queue.empty() and len(batch) < limit:
+            _, message = queue.get_nowait()
+            batch.append(message)
+        if queue is not None and queue.empty():
+            self.channels.pop(channel, None)
+        return batch
+
 
 class DropOldestQueue(asyncio.Queue[Any]):
     """An asyncio queue that drops its oldest message instead of growing past ``maxsize``."""
@@ -75,6 +86,14 @@ class BoundedPubSubChannelLayer(RedisPubSubChannelLayer):
     ever reaches it.
     """
 
+    async def receive_batch(self, channel: str, limit: int) -> list[dict[str, Any]]:
+        """The next message of ``channel`` and those queued right behind it (up to ``limit``)."""
+        batch = [await self.receive(channel)]
+        queue = self._get_layer().channels.get(channel)
+        while queue is not None and not queue.empty() and len(batch) < limit:
+            batch.append(self.deserialize(queue.get_nowait()))
+        return batch
+
     def _get_layer(self) -> BoundedPubSubLoopLayer:
         loop = asyncio.get_running_loop()
         layer = self._layers.get(loop)
@@ -83,3 +102,10 @@ class BoundedPubSubChannelLayer(RedisPubSubChannelLayer):
             self._layers[loop] = layer
             _wrap_close(self, loop)
         return layer
+
+
+async def receive_batch(layer: Any, channel: str, limit: int) -> list[dict[str, Any]]:
+    """What is waiting on ``channel``: all of it on Arena's layers, one message on others."""
+    if isinstance(layer, EmbeddedChannelLayer | BoundedPubSubChannelLayer):
+        return await layer.receive_batch(channel, limit)
+    return [await layer.receive(channel)]

@@ -16,10 +16,25 @@ import weakref
 from typing import Any, Protocol
 
 from engine import messages
+from game.layers import receive_batch
 
 logger = logging.getLogger(__name__)
 
 RECEIVE_RETRY_DELAY = 1.0  # seconds before the relay reads again after a layer error
+BATCH_LIMIT = 5_000  # messages taken from the relay's channel at once
+
+
+def newest_snapshots_only(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The batch without snapshots that a later snapshot of the same match supersedes."""
+    last: dict[str, int] = {}
+    for index, message in enumerate(batch):
+        if message.get("type") == messages.SNAPSHOT:
+            last[message["match_id"]] = index
+    return [
+        message
+        for index, message in enumerate(batch)
+        if message.get("type") != messages.SNAPSHOT or last[message["match_id"]] == index
+    ]
 
 
 class RelayMember(Protocol):
@@ -46,6 +61,7 @@ class MatchRelay:
         self._membership = asyncio.Lock()  # group changes happen one at a time, in call order
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Lock()
+        self.superseded = 0  # snapshots skipped because a newer one of the match was waiting
 
     async def attach(self, match_id: str, member: RelayMember) -> None:
         """Deliver ``match_id``'s messages to ``member`` from now on."""
@@ -91,14 +107,19 @@ class MatchRelay:
     async def _run(self) -> None:
         while True:
             try:
-                message = await self.layer.receive(self.channel)
+                batch = await receive_batch(self.layer, self.channel, BATCH_LIMIT)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("the match relay could not read its channel")
                 await asyncio.sleep(RECEIVE_RETRY_DELAY)
                 continue
-            self.deliver(message)
+            if len(batch) > 1:
+                wanted = newest_snapshots_only(batch)
+                self.superseded += len(batch) - len(wanted)
+                batch = wanted
+            for message in batch:
+                self.deliver(message)
 
     def deliver(self, message: dict[str, Any]) -> None:
         """Hand one layer message to the local members of its match."""

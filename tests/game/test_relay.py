@@ -10,7 +10,7 @@ from channels.layers import get_channel_layer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
 from engine import messages
-from game.relay import MatchRelay
+from game.relay import MatchRelay, newest_snapshots_only
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -123,3 +123,25 @@ async def test_pubsub_layer_one_publish_reaches_every_local_member(
         assert await member.wait(1) == [("snapshot", 3)]
     await web.flush()
     await engine.flush()
+
+
+def test_only_the_newest_snapshot_of_each_match_survives_a_batch() -> None:
+    result = {"type": messages.RESULT, "match_id": "a", "frame": b"R"}
+    batch = [snapshot("a", 1), snapshot("b", 1), snapshot("a", 2), result, snapshot("a", 3)]
+    kept = newest_snapshots_only(batch)
+    assert [(m["type"], m["match_id"], m.get("tick")) for m in kept] == [
+        (messages.SNAPSHOT, "b", 1),
+        (messages.RESULT, "a", None),
+        (messages.SNAPSHOT, "a", 3),
+    ]
+
+
+async def test_a_backlog_is_delivered_as_the_newest_snapshots() -> None:
+    layer = get_channel_layer()
+    relay = MatchRelay(layer)
+    member = Member()
+    await relay.attach("a", member)
+    for tick in range(1, 6):  # queued before the relay gets to run (send does not yield)
+        await layer.send(relay.channel, snapshot("a", tick))
+    assert await member.wait(1) == [("snapshot", 5)]
+    assert relay.superseded == 4
