@@ -262,13 +262,14 @@ def decode_client_frame(data: bytes) -> ClientMessage:
 
 def quantize_position(value: float) -> int:
     """World units to wire units (tenths)."""
-    return int(round(value * POSITION_SCALE))
+    return round(value * POSITION_SCALE)
 
 
 def quantize_aim(angle: float) -> int:
     """Radians to wire milliradians in [-3142, 3142]."""
-    wrapped = math.atan2(math.sin(angle), math.cos(angle))
-    return int(round(wrapped * AIM_SCALE))
+    if not -math.pi <= angle <= math.pi:  # inputs arrive in range; wrap anything else
+        angle = math.atan2(math.sin(angle), math.cos(angle))
+    return round(angle * AIM_SCALE)
 
 
 def encode_pong(nonce: int, server_time_ms: int) -> bytes:

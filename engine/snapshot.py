@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.protocol import (
+    POSITION_SCALE,
     PROTOCOL_VERSION,
     MessageType,
     PlayerFlag,
     pack,
     quantize_aim,
-    quantize_position,
 )
 from engine.simulation import Event, Match, MatchResult
 
@@ -44,13 +44,14 @@ class EncodedSnapshot:
 
 def _player_wire(match: Match) -> dict[int, PlayerWire]:
     players: dict[int, PlayerWire] = {}
+    scale = POSITION_SCALE
     for p in match.connected_players:
         flags = 0
         if p.alive:
             flags = _ALIVE | _PROTECTED if match.is_protected(p) else _ALIVE
         players[p.id] = (
-            quantize_position(p.x),
-            quantize_position(p.y),
+            round(p.x * scale),
+            round(p.y * scale),
             quantize_aim(p.aim),
             p.health,
             flags,
@@ -64,15 +65,28 @@ def _roster(match: Match) -> list[list[Any]]:
 
 def _player_change(player_id: int, old: PlayerWire, new: PlayerWire) -> list[int] | None:
     """``[id, mask, values…]`` for a player that changed, None if it did not."""
-    mask = 0
-    values: list[int] = []
-    for index, bit in enumerate(PLAYER_FIELD_BITS):
-        if new[index] != old[index]:
-            mask |= bit
-            values.append(new[index] - old[index] if index < DIFFERENCE_FIELDS else new[index])
-    if not mask:
+    if old == new:
         return None
-    return [player_id, mask, *values]
+    change = [player_id, 0]
+    mask = 0
+    x, y, aim, health, flags = new
+    if x != old[0]:
+        mask |= X_CHANGED
+        change.append(x - old[0])
+    if y != old[1]:
+        mask |= Y_CHANGED
+        change.append(y - old[1])
+    if aim != old[2]:
+        mask |= AIM_CHANGED
+        change.append(aim - old[2])
+    if health != old[3]:
+        mask |= HEALTH_CHANGED
+        change.append(health)
+    if flags != old[4]:
+        mask |= FLAGS_CHANGED
+        change.append(flags)
+    change[1] = mask
+    return change
 
 
 class SnapshotEncoder:
@@ -88,6 +102,7 @@ class SnapshotEncoder:
         self._bullet_ids: list[int] = []
         self._next_bullet_id = 0
         self._roster_version = -1
+        self._roster: list[list[Any]] = []
 
     def force_keyframe(self) -> None:
         """Make the next tick a keyframe tick (everyone gets the KEYFRAME)."""
@@ -99,7 +114,10 @@ class SnapshotEncoder:
         players = _player_wire(match)
         bullets = match.bullets
         wire_events = [event.to_wire() for event in events]
-        roster = _roster(match)
+        roster_changed = match.roster_version != self._roster_version
+        if roster_changed:
+            self._roster = _roster(match)
+        roster = self._roster
         phase = int(match.phase)
         ms_left = match.phase_ms_left()
         keyframe = pack(
@@ -123,7 +141,9 @@ class SnapshotEncoder:
             and tick - self._keyframe_tick < self.keyframe_interval
             and players.keys() == self._players.keys()
         ):
-            delta = self._delta(match, tick, base, server_ms, players, wire_events)
+            delta = self._delta(
+                match, tick, base, server_ms, players, wire_events, roster if roster_changed else None
+            )
         else:
             self._keyframe_tick = tick
         self._tick = tick
@@ -142,6 +162,7 @@ class SnapshotEncoder:
         server_ms: int,
         players: dict[int, PlayerWire],
         wire_events: list[list[int]],
+        roster: list[list[Any]] | None,
     ) -> bytes:
         old_players = self._players
         changes = []
@@ -157,7 +178,6 @@ class SnapshotEncoder:
             if b.id >= watermark:
                 new_bullets.append([b.id, b.wx, b.wy, b.step_x, b.step_y, b.owner])
         gone = [bullet_id for bullet_id in self._bullet_ids if bullet_id not in current_ids]
-        roster = _roster(match) if match.roster_version != self._roster_version else None
         return pack(
             [
                 _DELTA,

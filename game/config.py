@@ -27,7 +27,9 @@ DEFAULT_WINDOW_UNLIMITED_AFTER = 4.0  # seconds after which any rating will do
 DEFAULT_SLOW_CLIENT_TIMEOUT = 5.0  # seconds a socket may go without taking a snapshot
 DEFAULT_INPUT_FLUSH_INTERVAL = 0.025  # seconds inputs wait to travel to the engine in a batch
 DEFAULT_WS_WRITE_BUFFER = 4096  # bytes buffered in the web process before a send waits
-DEFAULT_WS_SEND_BUFFER = 8192  # SO_SNDBUF asked of the kernel per socket (0: its default)
+# SO_SNDBUF asked of the kernel per socket; 0 keeps Linux's autotuning. Measured: a fixed 8 KiB
+# buffer made every write dearer (web CPU 85% instead of 65% for 20,000 frames/s).
+DEFAULT_WS_SEND_BUFFER = 0
 ENGINE_MODES = ("embedded", "external")
 CHANNEL_LAYERS = ("pubsub", "core")
 INSECURE_DEV_SECRET = "arena-embedded-development-only-secret-key-do-not-deploy"

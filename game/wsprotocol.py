@@ -6,9 +6,11 @@ A snapshot is worth something for a fraction of a second, but by default a socke
 stops reading keeps accepting them for a long time: asyncio buffers up to 64 KiB in the process
 before ``send`` waits, and Linux grows the kernel's send buffer up to megabytes. With 100-byte
 snapshots that is minutes of stale game state, and the consumer cannot tell. This protocol
-lowers both limits (``ARENA_WS_WRITE_BUFFER``, ``ARENA_WS_SEND_BUFFER``) so a client that does
-not keep up makes ``send`` wait within a second or two; the consumer then keeps only the newest
-snapshot and closes the socket with 4015 when the client stays behind.
+lowers the process's limit (``ARENA_WS_WRITE_BUFFER``, 4 KiB) so a client that does not keep up
+makes ``send`` wait soon; the consumer then keeps only the newest snapshot and closes the socket
+with 4015 when the client stays behind. The kernel's buffer can be fixed too
+(``ARENA_WS_SEND_BUFFER``), but by default Linux's autotuning is kept: a fixed small buffer
+made every write measurably dearer, and a client that stops reading stops the autotuning.
 
 It also lets such a close through at once: a close frame normally waits for the buffer to drain
 like any frame, which a client that stopped reading never does. Here the close frame is queued
