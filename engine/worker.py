@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 STATS_LOG_INTERVAL = 60.0
 KEYFRAME_INTERVAL_SECONDS = 1.0  # a KEYFRAME at least this often, so every socket can resync
+PUBLISH_CHUNK = 25  # snapshots published per round trip while the tick goes on
 
 GroupMessages = Sequence[tuple[str, dict[str, Any]]]
 GroupSendMany = Callable[[GroupMessages], Awaitable[None]]
@@ -217,14 +218,13 @@ class EngineWorker:
         """Step every match ``steps`` times and publish one snapshot per match."""
         snapshots: list[tuple[str, dict[str, Any]]] = []
         finished: list[LiveMatch] = []
-        server_ms = int(time.time() * 1000)
         for live in list(self.matches.values()):
             sim = live.sim
             events = sim.step()
             for _ in range(steps - 1):
                 events = events + sim.step()
             if live.seats:  # with nobody connected the timers run but nothing is published
-                encoded = live.encoder.encode(sim, events, server_ms)
+                encoded = live.encoder.encode(sim, events, int(time.time() * 1000))
                 message: messages.SnapshotMessage = {
                     "type": "match.snapshot",
                     "match_id": live.match_id,
@@ -234,6 +234,9 @@ class EngineWorker:
                     "keyframe": encoded.keyframe,
                 }
                 snapshots.append((live.group, message))  # type: ignore[arg-type]
+                if len(snapshots) >= PUBLISH_CHUNK:  # web processes start fanning out sooner
+                    await self._publish(snapshots)
+                    snapshots = []
             else:
                 live.encoder.force_keyframe()
             if sim.result is not None and not live.result_published:

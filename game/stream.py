@@ -79,8 +79,10 @@ class SnapshotStream:
 
     def offer(self, message: SnapshotMessage) -> None:
         """A new snapshot of the match: written now, or replacing the one waiting to be."""
-        if self._stopped:
-            return
+        if self._stopped or (
+            self._client_tick is not None and message["tick"] <= self._client_tick
+        ):
+            return  # never back in time, whatever order the layer delivered in
         if self._writing is None and not self._reliable:
             self._write(self._frame_for(message))
             self._pump()

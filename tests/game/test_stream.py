@@ -166,3 +166,14 @@ async def test_resync_sends_the_next_snapshot_as_a_keyframe() -> None:
     await socket.wait_frames(3)
     assert socket.frames[1:] == [b"D2/1", b"K3"]
     await stream.stop()
+
+
+async def test_a_snapshot_older_than_the_last_sent_is_ignored() -> None:
+    socket = Socket()
+    stream, _ = make_stream(socket)
+    stream.offer(snapshot(5, None))
+    stream.offer(snapshot(4, 3))  # delivered late by the layer
+    stream.offer(snapshot(6, 5))
+    await socket.wait_frames(2)
+    assert socket.frames == [b"K5", b"D6/5"]
+    await stream.stop()
