@@ -2,9 +2,13 @@
 
     python -m loadtest.bench matchmaking --players 1000 [--url http://127.0.0.1:8000]
     python -m loadtest.bench fanout --clients 1000 [--webs 1] [--only real,ceiling,floor]
+    python -m loadtest.bench snapshot-size [--seconds 60] [--players 8] [--seed 1]
 
 ``fanout`` starts its own servers and compares snapshot delivery of the real stack with a bare
 broadcaster and a naive Channels consumer: see loadtest/fanout.py.
+
+``snapshot-size`` simulates one match of scripted bots (no server) and reports the bytes a
+client receives per tick against full keyed JSON every tick: see loadtest/snapshotsize.py.
 
 ``matchmaking`` opens one lobby socket per simulated player, then queues them all at once,
 accepts every ready check and reports: time to match (QUEUE sent to MATCH_FOUND received) p50,
@@ -36,7 +40,7 @@ from typing import Any
 import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 
-from loadtest import fanout
+from loadtest import fanout, snapshotsize
 
 QUEUE, READY_ANSWER = 20, 22
 LOBBY_WELCOME, READY_CHECK, MATCH_FOUND, READY_FAILED, LOBBY_ERROR = 30, 32, 34, 35, 37
@@ -232,9 +236,15 @@ def main(argv: list[str] | None = None) -> int:
         "fanout", help="snapshot fan-out: the real stack against a ceiling and a floor"
     )
     fanout.add_arguments(fanout_parser)
+    size_parser = commands.add_parser(
+        "snapshot-size", help="bytes per tick of a simulated match against keyed JSON"
+    )
+    snapshotsize.add_arguments(size_parser)
     args = parser.parse_args(argv)
     if args.command == "fanout":
         return fanout.command(args)
+    if args.command == "snapshot-size":
+        return snapshotsize.command(args)
     if args.seed_ratings:
         seeded = seeded_cookies(args.players, args.rating_mean, args.rating_spread, args.seed)
     else:

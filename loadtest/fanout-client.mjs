@@ -202,6 +202,7 @@ let perSocketFrames; // Uint32Array per socket, reset after the warm-up
 let welcomed; // Uint8Array per socket
 let nextInput; // Float64Array per socket
 let seqs; // Uint32Array per socket
+let inputsPerSocket; // Uint32Array per socket, reset after the warm-up
 const latency = new Histogram();
 const gaps = new Histogram();
 let frames = 0;
@@ -220,6 +221,7 @@ function resetStats() {
   latency.reset();
   gaps.reset();
   perSocketFrames.fill(0);
+  inputsPerSocket.fill(0);
   frames = frameBytes = otherFrames = otherBytes = noTimestamp = inputsSent = 0;
   otherTypes.clear();
   windowStart = now();
@@ -308,6 +310,7 @@ function sendInputs() {
     const aim = Math.round(Math.random() * 6284) - 3142;
     ws.send(encode([INPUT, seqs[i], buttons(), aim]));
     inputsSent++;
+    inputsPerSocket[i]++;
   }
 }
 
@@ -316,7 +319,12 @@ function result(reason) {
   const cpu = process.cpuUsage(cpuStart);
   const counts = [];
   const starvedIndices = [];
+  const inputsByHost = {};
   for (let i = 0; i < n; i++) {
+    if (inputsPerSocket[i]) {
+      const host = sockets[i].host;
+      inputsByHost[host] = (inputsByHost[host] ?? 0) + inputsPerSocket[i];
+    }
     const ws = sockets[i].ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) continue;
     counts.push(perSocketFrames[i]);
@@ -355,6 +363,7 @@ function result(reason) {
     other_frames: Object.fromEntries(otherTypes),
     frames_without_server_ms: noTimestamp,
     inputs_sent: inputsSent,
+    inputs_by_host: inputsByHost, // host:port of the socket's URL -> inputs sent there
     latency_ms: latency.summary(),
     gap_ms: gaps.summary(),
     jitter_ms: gaps.folded(tick).summary(),
@@ -403,12 +412,14 @@ async function main() {
   process.on('SIGINT', () => stop('SIGINT'));
   job = await readJob();
   sockets = job.sockets.map((s) => (typeof s === 'string' ? { url: s } : { ...s }));
+  for (const spec of sockets) spec.host = new URL(spec.url).host;
   n = sockets.length;
   lastArrival = new Float64Array(n);
   perSocketFrames = new Uint32Array(n);
   welcomed = new Uint8Array(n);
   nextInput = new Float64Array(n);
   seqs = new Uint32Array(n);
+  inputsPerSocket = new Uint32Array(n);
   windowStart = now();
   const ramp = job.ramp ?? 200;
   const began = now();

@@ -2,7 +2,8 @@
 
     python -m loadtest.bench fanout --clients 1000 [--webs 1] [--only real,ceiling,floor]
         [--warmup 5] [--duration 20] [--ramp 200] [--frame-bytes 100] [--input-rate 2]
-        [--tick-rate 20] [--channel-layer pubsub|core] [--json PATH] [--keep-logs]
+        [--tick-rate 20] [--channel-layer pubsub|core] [--server-env KEY=VALUE ...]
+        [--json PATH] [--keep-logs]
 
 One invocation runs up to three setups one after another, each driven by the same load client
 (loadtest/fanout-client.mjs: Node and the npm ``ws`` package, ``npm ci``):
@@ -13,6 +14,10 @@ One invocation runs up to three setups one after another, each driven by the sam
     created through Django and joined with signed tickets. Players send INPUT frames
     (``--input-rate`` a second each, random moves and aim, firing half the time) so snapshots
     carry realistic movement. Time and score limits are set high so no match ends.
+    ``--server-env KEY=VALUE`` (repeatable) adds a setting to every process of the stack, e.g.
+    ``--server-env ARENA_WS_SEND_BUFFER=0 --server-env ARENA_INPUT_FLUSH_INTERVAL=0.05``, so an
+    experiment needs no code edit; the settings the bench owns (tick rate, channel layer, Redis,
+    database, key prefix, secret) have their own options or are refused.
 ``ceiling``
     loadtest/ceiling.py: bare uvicorn, one asyncio loop sending each group of 8 sockets its own
     frame every tick. Nothing the project does can deliver faster.
@@ -39,10 +44,19 @@ everything. Reported per setup, for the measurement window:
 - bytes received per client per second and the mean snapshot size;
 - CPU % (of one core) and peak RSS of each web process, the engine, redis-server (its CPU share
   over the window; the process id comes from Redis INFO) and the load client, and per web
-  process the memory per connected socket: (RSS with the sockets − RSS before) / sockets.
+  process the memory per connected socket: (RSS with the sockets − RSS before) / sockets;
+- real: the INPUT frames the load client sent per second, in total and to each web process
+  (counted per socket URL), so the load on the input path shows next to the fan-out;
+- real: the engine's own view of its tick loop (loadtest/enginestats.py). Each engine publishes
+  percentiles of its last 200 ticks in its registry heartbeat, shown by ``/healthz``; the bench
+  samples it every 2 s and reports per engine its matches, tick duration p50 (median of the
+  samples) / p99 (largest) / max, the p99 as a share of the tick period (1000 / tick rate ms),
+  and how late ticks started (p99, max). Samples whose 200 ticks reach back before the window
+  are left out when the window is long enough (``--duration`` above about 11 s at 20 Hz).
+  The baselines report instead how many ticks their own loop skipped.
 
-The table goes to stdout; ``--json PATH`` also writes every number. The exit status is 1 when a
-setup could not run.
+A header line with the options (and the ``--server-env`` settings) and the table go to stdout;
+``--json PATH`` also writes every number. The exit status is 1 when a setup could not run.
 """
 
 from __future__ import annotations
@@ -52,6 +66,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import resource
 import shutil
 import signal
@@ -63,16 +78,28 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from loadtest.enginestats import HealthSample, HealthSampler, summarize_engines
 from loadtest.loadclient import LoadClient, LoadJob
 from loadtest.procstats import MIB, UsageSampler, rss
 from loadtest.setups import SETUPS, STACKS, STARTERS, FanoutOptions, Target, clean_up
 from loadtest.stack import Stack
-from loadtest.table import format_table
+from loadtest.table import format_header, format_table
 
 logger = logging.getLogger(__name__)
 
 SETTLE_SECONDS = 1.0  # after the servers start and between setups
 EVENT_MARGIN = 30.0  # seconds beyond a phase's own length before giving up on the client
+SERVER_ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Settings the bench sets itself: an option of its own, or what it needs to drive the stack.
+RESERVED_SERVER_ENV = {
+    "ARENA_TICK_RATE": "use --tick-rate",
+    "ARENA_CHANNEL_LAYER": "use --channel-layer",
+    "REDIS_URL": "use --redis-url",
+    "ARENA_REDIS_PREFIX": "the bench uses a fresh prefix per run",
+    "DATABASE_URL": "the bench migrates its own database",
+    "ARENA_SECRET_KEY": "the bench signs the tickets",
+    "DJANGO_SETTINGS_MODULE": "the stack runs game.settings",
+}
 
 
 def raise_open_file_limit() -> None:
@@ -109,6 +136,7 @@ def measure(target: Target, options: FanoutOptions, workdir: Path) -> dict[str, 
     time.sleep(SETTLE_SECONDS)
     before = {name: rss(pid) for name, pid in target.webs.items()}
     client = LoadClient(job, workdir / "load-client.log")
+    health: HealthSampler | None = None
     try:
         client.start()
         ramp_time = options.clients / options.ramp
@@ -119,14 +147,20 @@ def measure(target: Target, options: FanoutOptions, workdir: Path) -> dict[str, 
         connected = {name: rss(pid) for name, pid in target.webs.items()}
         sampler = UsageSampler({**target.webs, **target.others, "load-client": client.pid})
         sampler.start()
+        if target.health_url:
+            health = HealthSampler(target.health_url)
+            health.start()
         if event["event"] != "result":
             logger.info("measuring for %.0f s", options.duration)
             event = client.wait_for("result", options.duration + EVENT_MARGIN)
         usage = sampler.stop()
+        samples = health.stop() if health is not None else []
         stats = server_stats(target)
     finally:
+        if health is not None:
+            health.stop()  # no-op when already stopped
         client.stop()
-    return summarize(target, event, usage, before, connected, stats, options)
+    return summarize(target, event, usage, before, connected, stats, options, samples)
 
 
 def summarize(
@@ -137,8 +171,9 @@ def summarize(
     connected: dict[str, int | None],
     stats: dict[str, Any],
     options: FanoutOptions,
+    health: list[HealthSample] | None = None,
 ) -> dict[str, Any]:
-    """One setup's report from the client's result and the process samples."""
+    """One setup's report from the client's result, the process samples and ``/healthz``."""
     open_now = int(result.get("open_now", 0))
     share = open_now / max(1, options.clients)
     processes: dict[str, dict[str, Any]] = {}
@@ -183,11 +218,35 @@ def summarize(
         "processes": processes,
         "notes": target.notes,
     }
+    report.update(input_rates(target, result))
+    for name, rate in (report.get("inputs_per_s_by_web") or {}).items():
+        if name in processes:
+            processes[name]["inputs_per_s"] = rate
     if stats:
         report["server_ticks"] = stats
+    if target.health_url:
+        report["engines"] = summarize_engines(health or [], options.tick_rate)
+        report["engine_samples"] = [asdict(sample) for sample in health or []]
     if result.get("phase") != "measuring":
         report["error"] = f"the load client stopped during {result.get('phase')}"
     return report
+
+
+def input_rates(target: Target, result: dict[str, Any]) -> dict[str, Any]:
+    """INPUT frames the client sent per second over the window: in total and per web process."""
+    window = result.get("window_s")
+    sent = result.get("inputs_sent")
+    if not window or sent is None or not target.input_rate:
+        return {}
+    hosts = {url.removeprefix("http://"): name for name, url in target.web_urls.items()}
+    by_web = {name: 0 for name in target.web_urls}
+    for host, count in (result.get("inputs_by_host") or {}).items():
+        name = hosts.get(host, host)
+        by_web[name] = by_web.get(name, 0) + int(count)
+    return {
+        "inputs_per_s": round(sent / window, 1),
+        "inputs_per_s_by_web": {name: round(n / window, 1) for name, n in by_web.items()},
+    }
 
 
 def run_setup(name: str, options: FanoutOptions, workdir: Path) -> dict[str, Any]:
@@ -242,8 +301,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--channel-layer", default=defaults.channel_layer, choices=["pubsub", "core"]
     )
     parser.add_argument("--connect-timeout", type=float, default=defaults.connect_timeout)
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="real: a setting for every server process (repeatable), e.g. ARENA_WS_SEND_BUFFER=0",
+    )
     parser.add_argument("--json", type=Path, help="also write the whole report here")
     parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
+
+
+def parse_server_env(pairs: list[str]) -> dict[str, str]:
+    """``KEY=VALUE`` strings as a mapping; refuses malformed and bench-owned keys."""
+    env: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not SERVER_ENV_KEY.fullmatch(key):
+            raise SystemExit(f"--server-env takes KEY=VALUE; got {pair!r}")
+        if key in RESERVED_SERVER_ENV:
+            raise SystemExit(f"--server-env {key}: {RESERVED_SERVER_ENV[key]}")
+        env[key] = value
+    return env
 
 
 def options_from(args: argparse.Namespace) -> FanoutOptions:
@@ -267,6 +346,7 @@ def options_from(args: argparse.Namespace) -> FanoutOptions:
         redis_url=args.redis_url,
         channel_layer=args.channel_layer,
         connect_timeout=args.connect_timeout,
+        server_env=parse_server_env(args.server_env),
     )
 
 
@@ -280,6 +360,8 @@ def command(args: argparse.Namespace) -> int:
     # the real setup's django.setup() lowers the root logger to the stack's WARNING
     logging.getLogger("loadtest").setLevel(logging.INFO)
     options = options_from(args)
+    if options.server_env:
+        logger.info("real stack settings: %s", options.server_env)
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:
         previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
@@ -298,6 +380,7 @@ def command(args: argparse.Namespace) -> int:
             print(f"logs: {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+    print(format_header(report))
     print(format_table(report["setups"]))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

@@ -52,6 +52,7 @@ class FanoutOptions:
     redis_url: str = "redis://127.0.0.1:6379/0"
     channel_layer: str = "pubsub"
     connect_timeout: float = 30.0
+    server_env: dict[str, str] = field(default_factory=dict)  # real: extra server settings
 
 
 @dataclass
@@ -64,6 +65,8 @@ class Target:
     others: dict[str, int] = field(default_factory=dict)  # engine, redis-server: name -> pid
     input_rate: float = 0.0
     stats_urls: dict[str, str] = field(default_factory=dict)  # baseline tick stats
+    health_url: str | None = None  # real: /healthz, with the engines' tick stats
+    web_urls: dict[str, str] = field(default_factory=dict)  # name -> base URL of the webs
     notes: dict[str, Any] = field(default_factory=dict)
 
 
@@ -92,6 +95,7 @@ def _baseline(app: str, stack: Stack, options: FanoutOptions) -> Target:
         {"web-1": stack.pid("web-1")},
         {"web-1": options.clients},
         stats_urls={"web-1": base + "/stats"},
+        web_urls={"web-1": base},
         notes={"app": app, "frame_bytes": options.frame_bytes},
     )
 
@@ -112,8 +116,12 @@ def start_floor(stack: Stack, options: FanoutOptions) -> Target:
 
 
 def real_stack(workdir: Path, options: FanoutOptions) -> Stack:
-    """The (not yet started) processes of the real setup, with a fresh Redis key prefix."""
+    """The (not yet started) processes of the real setup, with a fresh Redis key prefix.
+
+    ``options.server_env`` (``--server-env``) goes on top of the stack's own settings.
+    """
     env = stack_env(workdir, options.redis_url, options.tick_rate, options.channel_layer)
+    env.update(options.server_env)
     return Stack(env, workdir)
 
 
@@ -130,10 +138,13 @@ def start_real(stack: Stack, options: FanoutOptions) -> Target:
         real.sockets_per_web,
         others,
         input_rate=options.input_rate,
+        health_url=next(iter(real.webs.values())) + "/healthz",
+        web_urls=dict(real.webs),
         notes={
             "matches": real.matches,
             "channel_layer": options.channel_layer,
             "input_rate": options.input_rate,
+            "server_env": dict(options.server_env),
         },
     )
 

@@ -27,9 +27,9 @@ def _get(report: dict[str, Any], *path: str) -> Any:
     return value
 
 
-def _triple(report: dict[str, Any], key: str) -> str:
+def _triple(report: dict[str, Any], key: str, digits: int = 1) -> str:
     stats = report.get(key) or {}
-    return " / ".join(_num(stats.get(q)) for q in ("p50", "p99", "max"))
+    return " / ".join(_num(stats.get(q), digits) for q in ("p50", "p99", "max"))
 
 
 def _delivered(report: dict[str, Any]) -> str:
@@ -54,8 +54,59 @@ COMMON_ROWS: list[Row] = [
     ("bytes/client/s", lambda r: _num(r.get("bytes_per_client_per_s"))),
     ("mean frame bytes", lambda r: _num(r.get("mean_frame_bytes"))),
     ("frames without server_ms", lambda r: _num(r.get("frames_without_server_ms"))),
-    ("server ticks skipped", lambda r: _num(_get(r, "server_ticks", "web-1", "skipped"))),
+    ("inputs/s sent (total)", lambda r: _num(r.get("inputs_per_s"))),
+    (
+        "baseline ticks skipped",
+        lambda r: _num(_get(r, "server_ticks", "web-1", "skipped")),
+    ),
 ]
+
+
+def _engine(report: dict[str, Any], engine_id: str) -> dict[str, Any]:
+    return _get(report, "engines", engine_id) or {}
+
+
+def _engine_samples(entry: dict[str, Any]) -> str:
+    if not entry:
+        return "-"
+    warm = " (incl. warm-up)" if entry.get("samples_cover_warmup") else ""
+    return f"{entry.get('samples')}{warm}"
+
+
+def _engine_share(entry: dict[str, Any]) -> str:
+    value = entry.get("duration_p99_percent_of_period")
+    if value is None:
+        return "-"
+    return f"{value:.1f}% of {_num(entry.get('period_ms'))}"
+
+
+def _engine_durations(entry: dict[str, Any]) -> str:
+    return _triple(entry, "duration_ms", 2) if entry else "-"
+
+
+def _engine_lateness(entry: dict[str, Any]) -> str:
+    if not entry:
+        return "-"
+    return " / ".join(_num(_get(entry, "lateness_ms", q), 2) for q in ("p99", "max"))
+
+
+def _engine_rows(reports: list[dict[str, Any]]) -> list[Row]:
+    """The engines' own tick stats (real setup), a few rows per engine id."""
+    ids: list[str] = []
+    for report in reports:
+        for engine_id in report.get("engines") or {}:
+            if engine_id not in ids:
+                ids.append(engine_id)
+    rows: list[Row] = []
+    for e in ids:
+        rows += [
+            (f"{e} matches", lambda r, e=e: _num(_engine(r, e).get("matches"))),
+            (f"{e} stats samples", lambda r, e=e: _engine_samples(_engine(r, e))),
+            (f"{e} tick ms p50/p99/max", lambda r, e=e: _engine_durations(_engine(r, e))),
+            (f"{e} tick p99 % of period ms", lambda r, e=e: _engine_share(_engine(r, e))),
+            (f"{e} start lateness ms p99/max", lambda r, e=e: _engine_lateness(_engine(r, e))),
+        ]
+    return rows
 
 
 def _process_rows(reports: list[dict[str, Any]]) -> list[Row]:
@@ -84,6 +135,12 @@ def _process_rows(reports: list[dict[str, Any]]) -> list[Row]:
                     lambda r, n=name: _num(_get(r, "processes", n, "kib_per_socket")),
                 )
             )
+            rows.append(
+                (
+                    f"{name} inputs/s sent to it",
+                    lambda r, n=name: _num(_get(r, "processes", n, "inputs_per_s")),
+                )
+            )
     return rows
 
 
@@ -91,7 +148,7 @@ def format_table(setups: dict[str, dict[str, Any]]) -> str:
     """A plain-text table: a row per measure, a column per setup."""
     names = list(setups)
     reports = [setups[n] for n in names]
-    rows = COMMON_ROWS + _process_rows(reports)
+    rows = COMMON_ROWS + _engine_rows(reports) + _process_rows(reports)
     cells = [["", *names]]
     for label, cell in rows:
         cells.append([label, *("error" if "error" in r else str(cell(r)) for r in reports)])
@@ -107,3 +164,17 @@ def format_table(setups: dict[str, dict[str, Any]]) -> str:
         if "error" in report:
             lines.append(f"{name}: {report['error']}")
     return "\n".join(lines)
+
+
+def format_header(report: dict[str, Any]) -> str:
+    """One line of the run's options, and the real stack's extra settings."""
+    o = report.get("options", {})
+    line = (
+        f"fanout: {_num(o.get('clients'))} clients, {o.get('webs')} web process(es), "
+        f"{o.get('tick_rate')} Hz, warm-up {_num(o.get('warmup'))} s, "
+        f"measured {_num(o.get('duration'))} s, {_num(o.get('input_rate'))} inputs/s per player, "
+        f"channel layer {o.get('channel_layer')}, {report.get('cpus')} CPUs"
+    )
+    env = o.get("server_env") or {}
+    settings = " ".join(f"{k}={v}" for k, v in env.items()) if env else "(defaults)"
+    return f"{line}\nreal stack settings: {settings}"
