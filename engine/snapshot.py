@@ -142,7 +142,13 @@ class SnapshotEncoder:
             and players.keys() == self._players.keys()
         ):
             delta = self._delta(
-                match, tick, base, server_ms, players, wire_events, roster if roster_changed else None
+                match,
+                tick,
+                base,
+                server_ms,
+                players,
+                wire_events,
+                roster if roster_changed else None,
             )
         else:
             self._keyframe_tick = tick

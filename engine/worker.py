@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 STATS_LOG_INTERVAL = 60.0
 KEYFRAME_INTERVAL_SECONDS = 1.0  # a KEYFRAME at least this often, so every socket can resync
-PUBLISH_CHUNK = 25  # snapshots published per round trip while the tick goes on
+PUBLISH_CHUNK = 25  # snapshots handed to the publisher at a time while the tick goes on
+MAX_UNPUBLISHED_CHUNKS = 40  # beyond this backlog a tick's snapshots are skipped, not queued
 
 GroupMessages = Sequence[tuple[str, dict[str, Any]]]
 GroupSendMany = Callable[[GroupMessages], Awaitable[None]]
@@ -77,6 +78,8 @@ class EngineWorker:
         self.meter = TickMeter()
         self.publish_errors = 0
         self._group_send_many = group_send_many or self._gather_group_sends
+        self._outbox: asyncio.Queue[GroupMessages] = asyncio.Queue()
+        self.skipped_publications = 0
         self._keyframe_interval = max(1, round(rules.tick_rate * KEYFRAME_INTERVAL_SECONDS))
         self._tasks: list[asyncio.Task[None]] = []
         self._background: set[asyncio.Task[None]] = set()
@@ -94,6 +97,7 @@ class EngineWorker:
             asyncio.create_task(self._receive_loop(), name=f"{self.worker_id}-receive"),
             asyncio.create_task(self._tick_loop(), name=f"{self.worker_id}-tick"),
             asyncio.create_task(self._heartbeat_loop(), name=f"{self.worker_id}-heartbeat"),
+            asyncio.create_task(self._publish_loop(), name=f"{self.worker_id}-publish"),
         ]
         logger.info(
             "engine worker %s started on %s at %d Hz",
@@ -110,6 +114,7 @@ class EngineWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        await self._flush_outbox()
         for live in list(self.matches.values()):
             await self._close_group(live, CloseCode.GOING_AWAY, "server shutting down")
         self.matches.clear()
@@ -235,29 +240,43 @@ class EngineWorker:
                 }
                 snapshots.append((live.group, message))  # type: ignore[arg-type]
                 if len(snapshots) >= PUBLISH_CHUNK:  # web processes start fanning out sooner
-                    await self._publish(snapshots)
+                    self._publish(snapshots)
                     snapshots = []
             else:
                 live.encoder.force_keyframe()
             if sim.result is not None and not live.result_published:
                 finished.append(live)
-        await self._publish(snapshots)
+        self._publish(snapshots)
+        await asyncio.sleep(0)  # let the publisher start on this tick's last chunk
         for live in finished:
             await self._finish(live, live.sim.result)  # type: ignore[arg-type]
         for live in list(self.matches.values()):
             if live.sim.closed:
-                await self._close_group(live, CloseCode.MATCH_OVER, "match over")
+                closed = _closed(live, CloseCode.MATCH_OVER, "match over")
+                self._publish([(live.group, closed)], reliable=True)
                 del self.matches[live.match_id]
                 logger.info("match %s closed", live.match_id)
 
-    async def _publish(self, group_messages: GroupMessages) -> None:
+    def _publish(self, group_messages: GroupMessages, reliable: bool = False) -> None:
+        """Queue messages for the publisher, in order; snapshots are skipped when it lags."""
         if not group_messages:
             return
-        try:
-            await self._group_send_many(group_messages)
-        except Exception:
-            self.publish_errors += 1
-            logger.exception("publishing %d snapshots failed", len(group_messages))
+        if not reliable and self._outbox.qsize() >= MAX_UNPUBLISHED_CHUNKS:
+            self.skipped_publications += len(group_messages)
+            return
+        self._outbox.put_nowait(group_messages)
+
+    async def _publish_loop(self) -> None:
+        """Publish queued messages in order, everything waiting in one round trip."""
+        while True:
+            batch = list(await self._outbox.get())
+            while not self._outbox.empty():
+                batch.extend(self._outbox.get_nowait())
+            try:
+                await self._group_send_many(batch)
+            except Exception:
+                self.publish_errors += 1
+                logger.exception("publishing %d messages failed", len(batch))
 
     async def _gather_group_sends(self, group_messages: GroupMessages) -> None:
         await asyncio.gather(
@@ -271,7 +290,7 @@ class EngineWorker:
             "match_id": live.match_id,
             "frame": encode_result(result),
         }
-        await self._publish([(live.group, message)])  # type: ignore[list-item]
+        self._publish([(live.group, message)], reliable=True)  # type: ignore[list-item]
         logger.info("match %s ended: %s", live.match_id, result.reason)
         if self.store is not None:
             task = asyncio.create_task(
@@ -290,16 +309,18 @@ class EngineWorker:
             logger.exception("storing the result of match %s failed", match_id)
 
     async def _close_group(self, live: LiveMatch, code: CloseCode, reason: str) -> None:
-        message = {
-            "type": messages.CLOSED,
-            "match_id": live.match_id,
-            "code": int(code),
-            "reason": reason,
-        }
         try:
-            await self.layer.group_send(live.group, message)
+            await self.layer.group_send(live.group, _closed(live, code, reason))
         except Exception:
             logger.exception("closing %s failed", live.group)
+
+    async def _flush_outbox(self) -> None:
+        pending: list[tuple[str, dict[str, Any]]] = []
+        while not self._outbox.empty():
+            pending.extend(self._outbox.get_nowait())
+        if pending:
+            with contextlib.suppress(Exception):
+                await self._group_send_many(pending)
 
     def _report(self, ticker: FixedRateTicker) -> None:
         report = self.meter.report()
@@ -323,11 +344,18 @@ class EngineWorker:
         while True:
             await asyncio.sleep(HEARTBEAT_INTERVAL)
             try:
-                await self.registry.announce(
-                    self.worker_id, self.channel, self.load, self.meter.report().to_dict()
-                )
+                stats = {
+                    **self.meter.report().to_dict(),
+                    "skipped_publications": self.skipped_publications,
+                    "publish_errors": self.publish_errors,
+                }
+                await self.registry.announce(self.worker_id, self.channel, self.load, stats)
             except Exception:
                 logger.exception("engine worker %s could not announce itself", self.worker_id)
+
+
+def _closed(live: LiveMatch, code: CloseCode, reason: str) -> dict[str, Any]:
+    return {"type": messages.CLOSED, "match_id": live.match_id, "code": int(code), "reason": reason}
 
 
 def _rejected(code: CloseCode, reason: str) -> dict[str, Any]:

@@ -42,22 +42,39 @@ async def send_many(layer: Any, messages: Sequence[tuple[str, dict[str, Any]]]) 
         await asyncio.gather(*(layer.send(channel, message) for channel, message in batch))
 
 
+# PUBLISH every (channel, payload) pair of ARGV: one command for a whole tick of snapshots
+_PUBLISH_ALL = """
+for i = 1, #ARGV, 2 do
+  redis.call('PUBLISH', ARGV[i], ARGV[i + 1])
+end
+return #ARGV / 2
+"""
+_publish_all_scripts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 async def group_send_many(layer: Any, messages: Sequence[tuple[str, dict[str, Any]]]) -> None:
-    """Send each ``(group, message)``; on the Redis pub/sub layer in one round trip.
+    """Send each ``(group, message)``; on the Redis pub/sub layer in one command.
 
     An engine worker publishes one snapshot per match per tick. The pub/sub layer's
     ``group_send`` is one PUBLISH per call behind a per-connection lock, so 125 matches cost 125
-    round trips in a row every tick; pipelined they cost one. A group is the pub/sub channel the
-    layer names with ``_get_group_channel_name`` (what its own ``group_send`` publishes to).
+    round trips in a row every tick. Here they go as one Lua call that PUBLISHes each to the
+    channel the layer names with ``_get_group_channel_name`` (what its own ``group_send``
+    publishes to); measured, that costs a third of the CPU of a 125-command pipeline.
     """
     if not messages:
         return
     if isinstance(layer, RedisPubSubChannelLayer):
-        client = for_this_loop(_clients, redis_client)
-        async with client.pipeline(transaction=False) as pipe:
-            for group, message in messages:
-                pipe.publish(layer._get_group_channel_name(group), layer.serialize(message))
-            await pipe.execute()
+        script = for_this_loop(
+            _publish_all_scripts,
+            lambda: for_this_loop(_clients, redis_client).register_script(_PUBLISH_ALL),
+        )
+        args: list[Any] = []
+        for group, message in messages:
+            args.append(layer._get_group_channel_name(group))
+            args.append(layer.serialize(message))
+        await script(args=args)
         return
     for start in range(0, len(messages), CONCURRENT_SENDS):
         batch = messages[start : start + CONCURRENT_SENDS]

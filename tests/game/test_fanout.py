@@ -1,4 +1,4 @@
-"""Fan-out of many direct messages: one pipeline on the Redis pub/sub layer, sends elsewhere."""
+"""Fan-out of many messages: one round trip on the Redis pub/sub layer, plain sends elsewhere."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from channels.layers import InMemoryChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
-from game.fanout import send_many
+from game.fanout import group_send_many, send_many
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(10)]
 
@@ -48,3 +48,28 @@ async def test_other_layers_get_plain_sends() -> None:
 
 async def test_nothing_to_send_is_fine() -> None:
     await send_many(InMemoryChannelLayer(), [])
+
+
+@pytest.mark.parametrize("count", [1, 125])
+async def test_group_sends_reach_every_group_in_one_call_on_redis(
+    pubsub_layer: RedisPubSubChannelLayer, count: int
+) -> None:
+    members = [await pubsub_layer.new_channel() for _ in range(count)]
+    for index, channel in enumerate(members):
+        await pubsub_layer.group_add(f"g{index}", channel)
+    await group_send_many(
+        pubsub_layer, [(f"g{i}", {"type": "t.msg", "n": i, "b": b"x" * i}) for i in range(count)]
+    )
+    async with asyncio.timeout(5):
+        received = [await pubsub_layer.receive(channel) for channel in members]
+    assert received == [{"type": "t.msg", "n": i, "b": b"x" * i} for i in range(count)]
+
+
+async def test_group_sends_on_other_layers() -> None:
+    layer = InMemoryChannelLayer()
+    channel = await layer.new_channel()
+    await layer.group_add("g", channel)
+    await group_send_many(
+        layer, [("g", {"type": "t.msg", "n": 1}), ("g", {"type": "t.msg", "n": 2})]
+    )
+    assert [(await layer.receive(channel))["n"] for _ in range(2)] == [1, 2]
