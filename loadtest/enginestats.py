@@ -128,6 +128,9 @@ def summarize_engines(
         late_p50 = values("lateness_p50_ms")
         late_p99 = values("lateness_p99_ms")
         duration_p99 = max(p99) if p99 else None
+        cpu_p50 = values("cpu_p50_ms")
+        cpu_p99 = values("cpu_p99_ms")
+        cpu_worst = max(cpu_p99) if cpu_p99 else None
         report[engine_id] = {
             "matches": matches.get(engine_id),
             "samples": len(stats),
@@ -140,6 +143,13 @@ def summarize_engines(
             },
             "duration_p99_percent_of_period": (
                 None if duration_p99 is None else round(100 * duration_p99 / period_ms, 1)
+            ),
+            "cpu_ms": {
+                "p50": _round(statistics.median(cpu_p50) if cpu_p50 else None),
+                "p99": _round(cpu_worst),
+            },
+            "cpu_p99_percent_of_period": (
+                None if cpu_worst is None else round(100 * cpu_worst / period_ms, 1)
             ),
             "lateness_ms": {
                 "p50": _round(statistics.median(late_p50) if late_p50 else None),

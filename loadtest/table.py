@@ -80,6 +80,13 @@ def _engine_share(entry: dict[str, Any]) -> str:
     return f"{value:.1f}% of {_num(entry.get('period_ms'))}"
 
 
+def _engine_cpu(entry: dict[str, Any]) -> str:
+    if not entry or _get(entry, "cpu_ms", "p99") is None:
+        return "-"
+    p50, p99 = (_num(_get(entry, "cpu_ms", q), 2) for q in ("p50", "p99"))
+    return f"{p50} / {p99} ({entry.get('cpu_p99_percent_of_period'):.1f}%)"
+
+
 def _engine_durations(entry: dict[str, Any]) -> str:
     return _triple(entry, "duration_ms", 2) if entry else "-"
 
@@ -104,6 +111,7 @@ def _engine_rows(reports: list[dict[str, Any]]) -> list[Row]:
             (f"{e} stats samples", lambda r, e=e: _engine_samples(_engine(r, e))),
             (f"{e} tick ms p50/p99/max", lambda r, e=e: _engine_durations(_engine(r, e))),
             (f"{e} tick p99 % of period ms", lambda r, e=e: _engine_share(_engine(r, e))),
+            (f"{e} tick CPU ms p50/p99 (% of period)", lambda r, e=e: _engine_cpu(_engine(r, e))),
             (f"{e} start lateness ms p99/max", lambda r, e=e: _engine_lateness(_engine(r, e))),
         ]
     return rows

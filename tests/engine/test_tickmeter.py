@@ -37,3 +37,13 @@ def test_window_forgets_old_ticks_and_early_starts_count_as_on_time() -> None:
     assert report.duration_max_ms == pytest.approx(2.0)
     assert report.lateness_max_ms == 0.0
     assert meter.total_ticks == 60
+
+
+def test_cpu_time_is_reported_apart_from_wall_time() -> None:
+    meter = TickMeter(window=10)
+    for _ in range(10):
+        meter.record(lateness=0.0, duration=0.020, cpu=0.005)
+    report = meter.report()
+    assert report.duration_p99_ms == pytest.approx(20.0)
+    assert report.cpu_p99_ms == pytest.approx(5.0)
+    assert report.to_dict()["cpu_p50_ms"] == pytest.approx(5.0)
