@@ -167,18 +167,23 @@ class EngineWorker:
             logger.warning("engine worker %s ignored a message of type %r", self.worker_id, kind)
 
     def _create(self, message: messages.CreateMessage) -> None:
-        match_id = message["match_id"]
+        self.handle_create(
+            message["match_id"], message["mode"], message["max_players"], message["seed"]
+        )
+
+    def handle_create(self, match_id: str, mode: str, max_players: int, seed: int) -> None:
+        """Start running a match (no-op if this worker already runs it)."""
         if match_id in self.matches:
             return
-        sim = Match(self.rules, seed=message["seed"], max_players=message["max_players"])
+        sim = Match(self.rules, seed=seed, max_players=max_players)
         self.matches[match_id] = LiveMatch(
             match_id,
-            message["mode"],
+            mode,
             sim,
             messages.match_group(match_id),
             SnapshotEncoder(self._keyframe_interval),
         )
-        logger.info("match %s created (%s, %d seats)", match_id, message["mode"], sim.max_players)
+        logger.info("match %s created (%s, %d seats)", match_id, mode, sim.max_players)
 
     async def _join(self, message: messages.JoinMessage) -> None:
         live = self.matches.get(message["match_id"])
@@ -244,6 +249,7 @@ class EngineWorker:
                 if len(snapshots) >= PUBLISH_CHUNK:  # web processes start fanning out sooner
                     self._publish(snapshots)
                     snapshots = []
+                    await asyncio.sleep(0)  # the publisher sends the chunk while we go on
             else:
                 live.encoder.force_keyframe()
             if sim.result is not None and not live.result_published:

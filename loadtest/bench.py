@@ -40,7 +40,7 @@ from typing import Any
 import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 
-from loadtest import fanout, snapshotsize
+from loadtest import enginebench, fanout, snapshotsize
 
 QUEUE, READY_ANSWER = 20, 22
 LOBBY_WELCOME, READY_CHECK, MATCH_FOUND, READY_FAILED, LOBBY_ERROR = 30, 32, 34, 35, 37
@@ -240,7 +240,13 @@ def main(argv: list[str] | None = None) -> int:
         "snapshot-size", help="bytes per tick of a simulated match against keyed JSON"
     )
     snapshotsize.add_arguments(size_parser)
+    engine_parser = commands.add_parser(
+        "engine", help="one engine worker's tick times with N busy matches, on its own"
+    )
+    enginebench.add_arguments(engine_parser)
     args = parser.parse_args(argv)
+    if args.command == "engine":
+        return enginebench.command(args)
     if args.command == "fanout":
         return fanout.command(args)
     if args.command == "snapshot-size":
