@@ -11,6 +11,7 @@ from typing import Any, Literal, TypedDict
 CREATE = "engine.create"
 JOIN = "engine.join"
 INPUTS = "engine.inputs"
+KEYFRAME_WANTED = "engine.keyframe"
 LEAVE = "engine.leave"
 # engine worker -> one consumer
 JOINED = "match.joined"
@@ -53,6 +54,13 @@ class InputBatchMessage(TypedDict):
     inputs: list[list[Any]]
 
 
+class KeyframeWantedMessage(TypedDict):
+    """A socket of ``match_id`` lost its chain: publish a KEYFRAME with the next tick."""
+
+    type: Literal["engine.keyframe"]
+    match_id: str
+
+
 class LeaveMessage(TypedDict):
     """A connection closed; ``channel`` is the ``reply_to`` of its JOIN, answered or not."""
 
@@ -78,14 +86,14 @@ class RejectedMessage(TypedDict):
 
 
 class SnapshotMessage(TypedDict):
-    """One tick of the match: its KEYFRAME, and a DELTA from ``base_tick`` (or None)."""
+    """One tick of the match: a DELTA from ``base_tick`` and/or a KEYFRAME (see EncodedSnapshot)."""
 
     type: Literal["match.snapshot"]
     match_id: str
     tick: int
     base_tick: int | None
     delta: bytes | None
-    keyframe: bytes
+    keyframe: bytes | None
 
 
 class ResultMessage(TypedDict):

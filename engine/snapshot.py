@@ -30,14 +30,15 @@ PlayerWire = tuple[int, int, int, int, int]  # x, y, aim_mrad, health, flags
 
 @dataclass(frozen=True, slots=True)
 class EncodedSnapshot:
-    """One published tick: its KEYFRAME always, and a DELTA from ``base_tick`` when there is one.
+    """One published tick: a DELTA from ``base_tick`` and/or a KEYFRAME.
 
-    A socket whose client holds ``base_tick`` gets the DELTA; any other socket gets the
-    KEYFRAME. ``delta`` is None on keyframe ticks, when everybody gets the KEYFRAME.
+    A socket whose client holds ``base_tick`` gets the DELTA; any other socket needs the
+    KEYFRAME. ``delta`` is None on keyframe ticks, when everybody gets the KEYFRAME;
+    ``keyframe`` is None on other ticks unless one was asked for.
     """
 
     tick: int
-    keyframe: bytes
+    keyframe: bytes | None
     delta: bytes | None
     base_tick: int | None
 
@@ -92,10 +93,13 @@ def _player_change(player_id: int, old: PlayerWire, new: PlayerWire) -> list[int
 class SnapshotEncoder:
     """Encodes a match tick after tick, remembering the last tick it encoded for DELTAs."""
 
-    def __init__(self, keyframe_interval: int) -> None:
+    def __init__(self, keyframe_interval: int, stagger: int = 0) -> None:
+        """``stagger`` ticks bring the first periodic KEYFRAME forward, so that matches started
+        together do not all encode their KEYFRAMEs on the same tick."""
         if keyframe_interval < 1:
             raise ValueError("keyframe_interval must be at least 1 tick")
         self.keyframe_interval = keyframe_interval
+        self._stagger = stagger % keyframe_interval
         self._tick: int | None = None
         self._keyframe_tick = 0
         self._players: dict[int, PlayerWire] = {}
@@ -108,8 +112,17 @@ class SnapshotEncoder:
         """Make the next tick a keyframe tick (everyone gets the KEYFRAME)."""
         self._tick = None
 
-    def encode(self, match: Match, events: Sequence[Event], server_ms: int) -> EncodedSnapshot:
-        """Frames for the match's current tick; ``events`` are those since the last encode."""
+    def encode(
+        self,
+        match: Match,
+        events: Sequence[Event],
+        server_ms: int,
+        with_keyframe: bool = True,
+    ) -> EncodedSnapshot:
+        """Frames for the match's current tick; ``events`` are those since the last encode.
+
+        Off keyframe ticks the KEYFRAME is encoded only ``with_keyframe`` (someone needs it).
+        """
         tick = match.tick
         players = _player_wire(match)
         bullets = match.bullets
@@ -118,23 +131,9 @@ class SnapshotEncoder:
         if roster_changed:
             self._roster = _roster(match)
         roster = self._roster
-        phase = int(match.phase)
-        ms_left = match.phase_ms_left()
-        keyframe = pack(
-            [
-                _KEYFRAME,
-                tick,
-                server_ms,
-                phase,
-                ms_left,
-                [[pid, *wire] for pid, wire in players.items()],
-                [[b.id, b.wx, b.wy, b.step_x, b.step_y, b.owner] for b in bullets],
-                wire_events,
-                roster,
-            ]
-        )
         base = self._tick
         delta: bytes | None = None
+        keyframe: bytes | None = None
         if (
             base is not None
             and tick > base
@@ -151,7 +150,22 @@ class SnapshotEncoder:
                 roster if roster_changed else None,
             )
         else:
-            self._keyframe_tick = tick
+            self._keyframe_tick = tick - self._stagger
+            self._stagger = 0
+        if delta is None or with_keyframe:
+            keyframe = pack(
+                [
+                    _KEYFRAME,
+                    tick,
+                    server_ms,
+                    int(match.phase),
+                    match.phase_ms_left(),
+                    [[pid, *wire] for pid, wire in players.items()],
+                    [[b.id, b.wx, b.wy, b.step_x, b.step_y, b.owner] for b in bullets],
+                    wire_events,
+                    roster,
+                ]
+            )
         self._tick = tick
         self._players = players
         self._bullet_ids = [b.id for b in bullets]
@@ -203,7 +217,9 @@ class SnapshotEncoder:
 
 def encode_keyframe(match: Match, events: Sequence[Event] = (), server_ms: int = 0) -> bytes:
     """A KEYFRAME of the match's current tick on its own."""
-    return SnapshotEncoder(1).encode(match, events, server_ms).keyframe
+    keyframe = SnapshotEncoder(1).encode(match, events, server_ms).keyframe
+    assert keyframe is not None  # an encoder's first frame is always a keyframe
+    return keyframe
 
 
 def encode_welcome(match: Match, match_id: str, player_id: int, mode: str) -> bytes:

@@ -52,6 +52,7 @@ class LiveMatch:
     seats: dict[str, int] = field(default_factory=dict)  # consumer channel -> player id
     player_keys: dict[int, str] = field(default_factory=dict)  # player id -> player key
     result_published: bool = False
+    keyframe_wanted: bool = False  # a web process asked for a KEYFRAME with the next tick
 
 
 class EngineWorker:
@@ -153,6 +154,10 @@ class EngineWorker:
                 live = matches.get(match_id)
                 if live is not None:
                     live.sim.apply_input(player_id, seq, buttons, aim)
+        elif kind == messages.KEYFRAME_WANTED:
+            live = self.matches.get(message["match_id"])
+            if live is not None:
+                live.keyframe_wanted = True
         elif kind == messages.JOIN:
             await self._join(message)  # type: ignore[arg-type]
         elif kind == messages.LEAVE:
@@ -181,7 +186,7 @@ class EngineWorker:
             mode,
             sim,
             messages.match_group(match_id),
-            SnapshotEncoder(self._keyframe_interval),
+            SnapshotEncoder(self._keyframe_interval, stagger=len(self.matches)),
         )
         logger.info("match %s created (%s, %d seats)", match_id, mode, sim.max_players)
 
@@ -236,7 +241,10 @@ class EngineWorker:
             for _ in range(steps - 1):
                 events = events + sim.step()
             if live.seats:  # with nobody connected the timers run but nothing is published
-                encoded = live.encoder.encode(sim, events, int(time.time() * 1000))
+                encoded = live.encoder.encode(
+                    sim, events, int(time.time() * 1000), with_keyframe=live.keyframe_wanted
+                )
+                live.keyframe_wanted = False
                 message: messages.SnapshotMessage = {
                     "type": "match.snapshot",
                     "match_id": live.match_id,

@@ -61,6 +61,21 @@ class MatchConsumer(ArenaSocket):
         logger.info("closing a match socket that stopped taking snapshots (%s)", self.match_id)
         self.spawn(self.close_with(CloseCode.TOO_SLOW, "not reading snapshots fast enough"))
 
+    def _ask_for_keyframe(self) -> None:
+        if self.engine_channel is None or self.closing:
+            return
+        wanted: messages.KeyframeWantedMessage = {
+            "type": "engine.keyframe",
+            "match_id": self.match_id,
+        }
+        self.spawn(self._send_quietly(self.engine_channel, dict(wanted)))
+
+    async def _send_quietly(self, channel: str, message: dict[str, object]) -> None:
+        try:
+            await self.channel_layer.send(channel, message)
+        except Exception:
+            logger.warning("could not reach engine %s", channel, exc_info=True)
+
     async def _send_frame(self, frame: bytes) -> None:
         await self.base_send({"type": "websocket.send", "bytes": frame})
 
@@ -132,7 +147,10 @@ class MatchConsumer(ArenaSocket):
         await self.send(bytes_data=message["welcome"])
         self.player_id = message["player_id"]
         self.stream = SnapshotStream(
-            self._send_frame, self._on_stalled, settings.ARENA.slow_client_timeout
+            self._send_frame,
+            self._on_stalled,
+            settings.ARENA.slow_client_timeout,
+            on_keyframe_needed=self._ask_for_keyframe,
         )
 
     async def match_rejected(self, message: messages.RejectedMessage) -> None:

@@ -17,6 +17,7 @@ from game.eager import start_eagerly
 logger = logging.getLogger(__name__)
 
 MAX_RELIABLE_FRAMES = 8  # RESULT and the like: few per match, never dropped while below this
+KEYFRAME_REQUEST_INTERVAL = 0.1  # seconds between two requests for a KEYFRAME from one stream
 
 
 @dataclass
@@ -47,9 +48,12 @@ class SnapshotStream:
         on_stalled: Callable[[], None],
         slow_after: float,
         clock: Callable[[], float] = time.monotonic,
+        on_keyframe_needed: Callable[[], None] | None = None,
     ) -> None:
         self._send = send
         self._on_stalled = on_stalled
+        self._on_keyframe_needed = on_keyframe_needed
+        self._keyframe_asked_at = float("-inf")
         self._slow_after = slow_after
         self._clock = clock
         self._latest: SnapshotMessage | None = None
@@ -84,7 +88,9 @@ class SnapshotStream:
         ):
             return  # never back in time, whatever order the layer delivered in
         if self._writing is None and not self._reliable:
-            self._write(self._frame_for(message))
+            frame = self._frame_for(message)
+            if frame is not None:
+                self._write(frame)
             self._pump()
             return
         if self._latest is not None:
@@ -106,7 +112,9 @@ class SnapshotStream:
             return
         if self._latest is not None:  # it came first, so it goes first
             message, self._latest = self._latest, None
-            self._reliable.append(self._frame_for(message))
+            earlier = self._frame_for(message)
+            if earlier is not None:
+                self._reliable.append(earlier)
         self._reliable.append(frame)
         self._pump()
 
@@ -114,15 +122,28 @@ class SnapshotStream:
         """The client lost its chain: the next snapshot goes out as a KEYFRAME."""
         self._client_tick = None
 
-    def _frame_for(self, message: SnapshotMessage) -> bytes:
+    def _frame_for(self, message: SnapshotMessage) -> bytes | None:
+        """The DELTA if the client holds its base, else the KEYFRAME; None if neither will do."""
         delta = message["delta"]
         if delta is not None and self._client_tick == message["base_tick"]:
             frame = delta
-        else:
+        elif message["keyframe"] is not None:
             frame = message["keyframe"]
             self.stats.keyframes += 1
+        else:
+            self.stats.dropped += 1
+            self._ask_for_keyframe()
+            return None
         self._client_tick = message["tick"]
         return frame
+
+    def _ask_for_keyframe(self) -> None:
+        now = self._clock()
+        if self._on_keyframe_needed is not None and (
+            now - self._keyframe_asked_at >= KEYFRAME_REQUEST_INTERVAL
+        ):
+            self._keyframe_asked_at = now
+            self._on_keyframe_needed()
 
     def _pump(self) -> None:
         """Write whatever waits, for as long as writes complete at once."""
@@ -131,7 +152,9 @@ class SnapshotStream:
                 self._write(self._reliable.popleft())
             elif self._latest is not None:
                 message, self._latest = self._latest, None
-                self._write(self._frame_for(message))
+                frame = self._frame_for(message)
+                if frame is not None:
+                    self._write(frame)
             else:
                 self._behind_since = None
                 return

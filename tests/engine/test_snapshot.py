@@ -510,6 +510,25 @@ def test_force_keyframe() -> None:
     assert delta_of(advance(match, encoder))[3] == encoded.tick
 
 
+def test_keyframes_off_keyframe_ticks_only_when_wanted() -> None:
+    match = open_match()
+    encoder = start(match)
+    match.step()
+    plain = encoder.encode(match, [], SERVER_MS, with_keyframe=False)
+    assert plain.delta is not None and plain.keyframe is None
+    match.step()
+    wanted = encoder.encode(match, [], SERVER_MS, with_keyframe=False)
+    match.step()
+    both = encoder.encode(match, [], SERVER_MS, with_keyframe=True)
+    assert wanted.keyframe is None
+    assert both.delta is not None and both.keyframe is not None
+    assert decode(both.keyframe)[1] == both.tick
+    encoder.force_keyframe()
+    match.step()
+    keyframe_tick = encoder.encode(match, [], SERVER_MS, with_keyframe=False)
+    assert keyframe_tick.delta is None and keyframe_tick.keyframe is not None
+
+
 def test_same_tick_again_is_a_keyframe() -> None:
     match = open_match()
     encoder = start(match)
@@ -597,3 +616,13 @@ def test_snapshot_size() -> None:
     # measured: 72 bytes (5-7 bytes a moving player, 24 for the rest); 80 if every aim turns too
     assert encoded.delta is not None and len(encoded.delta) <= 90
     assert len(encoded.delta) < len(encoded.keyframe) / 4
+
+
+def test_stagger_brings_only_the_first_periodic_keyframe_forward() -> None:
+    match = open_match()
+    encoder = SnapshotEncoder(5, stagger=3)
+    encoder.encode(match, [], SERVER_MS)  # tick 1: the first KEYFRAME
+    keyframe_ticks = [
+        e.tick for e in (advance(match, encoder) for _ in range(12)) if e.delta is None
+    ]
+    assert keyframe_ticks == [3, 8, 13]

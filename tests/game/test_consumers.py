@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import msgpack
 import pytest
@@ -285,3 +286,26 @@ async def test_resync_makes_the_next_snapshot_a_keyframe(
         kinds = [(await next_frame(comm))[0] for _ in range(3)]
         # one snapshot may already be on its way; the periodic keyframe is 50 ticks apart
         assert MessageType.SNAPSHOT in kinds, kinds
+
+
+async def test_keyframes_come_once_a_second_and_when_a_socket_asks(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    comm = await connect(await new_match(), "Ada")
+    await wait_for(comm, MessageType.WELCOME)
+    await next_frame(comm)
+    published: list[dict[str, Any]] = []
+    original = engine._publish
+
+    def spy(group_messages: Any, reliable: bool = False) -> None:
+        published.extend(m for _, m in group_messages if m["type"] == "match.snapshot")
+        original(group_messages, reliable)
+
+    engine._publish = spy  # type: ignore[method-assign]
+    for _ in range(10):
+        await next_frame(comm)
+    plain = [m for m in published if m["delta"] is not None]
+    assert plain and all(m["keyframe"] is None for m in plain), "no KEYFRAME encoded needlessly"
+    await comm.send_to(bytes_data=msgpack.packb([MessageType.RESYNC]))
+    kinds = [(await next_frame(comm))[0] for _ in range(4)]
+    assert MessageType.SNAPSHOT in kinds  # asked of the engine, which encoded one

@@ -177,3 +177,28 @@ async def test_a_snapshot_older_than_the_last_sent_is_ignored() -> None:
     await socket.wait_frames(2)
     assert socket.frames == [b"K5", b"D6/5"]
     await stream.stop()
+
+
+def delta_only(tick: int) -> dict[str, Any]:
+    """A snapshot of a tick on which the engine encoded no KEYFRAME."""
+    message = snapshot(tick, tick - 1)
+    message["keyframe"] = None
+    return message
+
+
+async def test_without_a_keyframe_the_stream_asks_for_one_and_waits() -> None:
+    socket = Socket()
+    clock = Clock()
+    asked: list[float] = []
+    stream = SnapshotStream(socket.send, lambda: None, 5.0, clock, lambda: asked.append(clock.now))
+    stream.offer(delta_only(7))  # a new socket cannot use a DELTA
+    stream.offer(delta_only(8))  # asked again too soon: not repeated
+    clock.now += 0.2
+    stream.offer(delta_only(9))
+    assert socket.frames == [] and len(asked) == 2
+    stream.offer(snapshot(10, 9))  # the engine's answer: this tick carries a KEYFRAME
+    stream.offer(delta_only(11))
+    await socket.wait_frames(2)
+    assert socket.frames == [b"K10", b"D11/10"]
+    assert stream.stats.dropped == 3
+    await stream.stop()
