@@ -25,7 +25,10 @@ BATCH_LIMIT = 5_000  # messages taken from the relay's channel at once
 
 
 def newest_snapshots_only(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The batch without snapshots that a later snapshot of the same match supersedes."""
+    """The batch without snapshots that a later snapshot of the same match supersedes.
+
+    Snapshots that carry a KEYFRAME stay: some socket may be waiting for one.
+    """
     last: dict[str, int] = {}
     for index, message in enumerate(batch):
         if message.get("type") == messages.SNAPSHOT:
@@ -33,7 +36,9 @@ def newest_snapshots_only(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         message
         for index, message in enumerate(batch)
-        if message.get("type") != messages.SNAPSHOT or last[message["match_id"]] == index
+        if message.get("type") != messages.SNAPSHOT
+        or last[message["match_id"]] == index
+        or message.get("keyframe") is not None
     ]
 
 

@@ -127,7 +127,8 @@ async def test_pubsub_layer_one_publish_reaches_every_local_member(
 
 def test_only_the_newest_snapshot_of_each_match_survives_a_batch() -> None:
     result = {"type": messages.RESULT, "match_id": "a", "frame": b"R"}
-    batch = [snapshot("a", 1), snapshot("b", 1), snapshot("a", 2), result, snapshot("a", 3)]
+    plain = [{**snapshot("a", tick), "keyframe": None} for tick in (1, 2, 3)]
+    batch = [plain[0], snapshot("b", 1), plain[1], result, plain[2]]
     kept = newest_snapshots_only(batch)
     assert [(m["type"], m["match_id"], m.get("tick")) for m in kept] == [
         (messages.SNAPSHOT, "b", 1),
@@ -136,12 +137,18 @@ def test_only_the_newest_snapshot_of_each_match_survives_a_batch() -> None:
     ]
 
 
+def test_superseded_snapshots_with_a_keyframe_stay() -> None:
+    with_keyframe = snapshot("a", 1)
+    later = {**snapshot("a", 2), "keyframe": None}
+    assert newest_snapshots_only([with_keyframe, later]) == [with_keyframe, later]
+
+
 async def test_a_backlog_is_delivered_as_the_newest_snapshots() -> None:
     layer = get_channel_layer()
     relay = MatchRelay(layer)
     member = Member()
     await relay.attach("a", member)
     for tick in range(1, 6):  # queued before the relay gets to run (send does not yield)
-        await layer.send(relay.channel, snapshot("a", tick))
+        await layer.send(relay.channel, {**snapshot("a", tick), "keyframe": None})
     assert await member.wait(1) == [("snapshot", 5)]
     assert relay.superseded == 4
