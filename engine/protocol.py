@@ -36,6 +36,7 @@ class MessageType(IntEnum):
     DELTA = 12  # what changed since an earlier tick
     RESULT = 13
     PONG = 14
+    THROTTLED = 15  # client frames are being dropped by the rate limit
     # client -> server, lobby socket
     QUEUE = 20
     CANCEL = 21
@@ -247,7 +248,7 @@ def decode_client_frame(data: bytes) -> ClientMessage:
     if kind == MessageType.INPUT:
         if len(frame) != 4:
             raise ProtocolError("INPUT takes [1, seq, buttons, aim_mrad]")
-        seq = _int_field(frame[1], "seq", 0, MAX_SEQ)
+        seq = _int_field(frame[1], "seq", 1, MAX_SEQ)
         buttons = _int_field(frame[2], "buttons", 0, ALL_BUTTONS)
         aim = _int_field(frame[3], "aim_mrad", -3142, 3142)
         return InputMessage(seq=seq, buttons=buttons, aim=aim / AIM_SCALE)
@@ -275,3 +276,8 @@ def quantize_aim(angle: float) -> int:
 def encode_pong(nonce: int, server_time_ms: int) -> bytes:
     """PONG frame answering a PING."""
     return pack([MessageType.PONG, nonce, server_time_ms])
+
+
+def encode_throttled(dropped: int, limit: int) -> bytes:
+    """THROTTLED frame: ``dropped`` client frames were dropped; ``limit`` frames/s is the rate."""
+    return pack([MessageType.THROTTLED, dropped, limit])

@@ -97,7 +97,7 @@ class Player:
     vy: float = 0.0
     aim: float = 0.0
     buttons: int = 0
-    last_seq: int = -1
+    last_seq: int = 0  # seq of the last INPUT applied; 0 before any
     health: int = 0
     alive: bool = False
     connected: bool = True

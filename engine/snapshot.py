@@ -21,11 +21,12 @@ _DELTA = int(MessageType.DELTA)
 _ALIVE = int(PlayerFlag.ALIVE)
 _PROTECTED = int(PlayerFlag.PROTECTED)
 # DELTA player masks: which fields follow, lowest bit first
-X_CHANGED, Y_CHANGED, AIM_CHANGED, HEALTH_CHANGED, FLAGS_CHANGED = 1, 2, 4, 8, 16
-PLAYER_FIELD_BITS = (X_CHANGED, Y_CHANGED, AIM_CHANGED, HEALTH_CHANGED, FLAGS_CHANGED)
-DIFFERENCE_FIELDS = 3  # x, y and aim travel as differences; health and flags as values
+X_CHANGED, Y_CHANGED, AIM_CHANGED, HEALTH_CHANGED, FLAGS_CHANGED, ACK_CHANGED = 1, 2, 4, 8, 16, 32
+PLAYER_FIELD_BITS = (X_CHANGED, Y_CHANGED, AIM_CHANGED, HEALTH_CHANGED, FLAGS_CHANGED, ACK_CHANGED)
+# x, y, aim and ack travel as differences; health and flags as new values
+DIFFERENCE_BITS = X_CHANGED | Y_CHANGED | AIM_CHANGED | ACK_CHANGED
 
-PlayerWire = tuple[int, int, int, int, int]  # x, y, aim_mrad, health, flags
+PlayerWire = tuple[int, int, int, int, int, int]  # x, y, aim_mrad, health, flags, ack
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,7 @@ def _player_wire(match: Match) -> dict[int, PlayerWire]:
             quantize_aim(p.aim),
             p.health,
             flags,
+            p.last_seq,
         )
     return players
 
@@ -70,7 +72,7 @@ def _player_change(player_id: int, old: PlayerWire, new: PlayerWire) -> list[int
         return None
     change = [player_id, 0]
     mask = 0
-    x, y, aim, health, flags = new
+    x, y, aim, health, flags, ack = new
     if x != old[0]:
         mask |= X_CHANGED
         change.append(x - old[0])
@@ -86,6 +88,9 @@ def _player_change(player_id: int, old: PlayerWire, new: PlayerWire) -> list[int
     if flags != old[4]:
         mask |= FLAGS_CHANGED
         change.append(flags)
+    if ack != old[5]:
+        mask |= ACK_CHANGED
+        change.append(ack - old[5])
     change[1] = mask
     return change
 

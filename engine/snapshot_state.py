@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.protocol import MessageType
-from engine.snapshot import DIFFERENCE_FIELDS, PLAYER_FIELD_BITS
+from engine.snapshot import DIFFERENCE_BITS, PLAYER_FIELD_BITS
 
 _KEYFRAME = int(MessageType.SNAPSHOT)
 _DELTA = int(MessageType.DELTA)
@@ -28,7 +28,7 @@ class SnapshotState:
     server_ms: int
     phase: int
     phase_ms_left: int
-    players: dict[int, list[int]] = field(default_factory=dict)  # id -> [x, y, aim, hp, flags]
+    players: dict[int, list[int]] = field(default_factory=dict)  # id -> [x, y, aim, hp, flags, ack]
     bullets: dict[int, list[int]] = field(default_factory=dict)  # id -> [x, y, dx, dy, owner]
     events: list[list[Any]] = field(default_factory=list)
     roster: list[list[Any]] = field(default_factory=list)
@@ -82,7 +82,7 @@ def apply_frame(state: SnapshotState | None, frame: list[Any]) -> SnapshotState:
         for index, bit in enumerate(PLAYER_FIELD_BITS):
             if mask & bit:
                 value = next(values)
-                wire[index] = wire[index] + value if index < DIFFERENCE_FIELDS else value
+                wire[index] = wire[index] + value if bit & DIFFERENCE_BITS else value
     elapsed = tick - base
     gone_ids = set(gone)
     bullets = {

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 DEFAULT_TICK_RATE = 20
-DEFAULT_INPUT_RATE = 60.0
-DEFAULT_INPUT_BURST = 30
+DEFAULT_INPUT_RATE = 30.0
+DEFAULT_INPUT_BURST = 10
 DEFAULT_DATABASE_URL = "sqlite:///db.sqlite3"
 DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 DEFAULT_REDIS_PREFIX = "arena"

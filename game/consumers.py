@@ -18,6 +18,7 @@ from engine.protocol import (
     ResyncRequest,
     decode_client_frame,
     encode_pong,
+    encode_throttled,
 )
 from game.inputs import input_batcher
 from game.models import Match
@@ -78,6 +79,10 @@ class MatchConsumer(ArenaSocket):
 
     async def _send_frame(self, frame: bytes) -> None:
         await self.base_send({"type": "websocket.send", "bytes": frame})
+
+    async def on_throttled(self, dropped: int) -> None:
+        """Tell the client its frames are being dropped, so it can slow down."""
+        await self.send(bytes_data=encode_throttled(dropped, int(self.limiter.rate)))
 
     async def connect(self) -> None:
         """Accept, check the ticket and the player's presence, join the group, ask for a seat."""

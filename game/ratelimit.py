@@ -1,24 +1,35 @@
-"""Per-connection limit on client frames: a token bucket plus a flood detector."""
+"""Per-connection limit on client frames: a token bucket with graded answers to excess."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+ABUSE_FACTOR = 3.0  # sending more than this many times the rate ...
+ABUSE_SECONDS = 5  # ... for this many consecutive seconds is abuse
+FLOOD_FACTOR = 10.0  # more than this many times the rate within one second is abuse at once
+NOTICE_INTERVAL = 1.0  # seconds between two throttle notices to the client
+
 
 @dataclass
 class FrameRateLimiter:
-    """Allows ``rate`` frames per second with bursts of ``burst``; flags sustained floods.
+    """Allows ``rate`` frames per second with bursts of ``burst``; grades what goes beyond.
 
-    A frame over the limit is dropped. When more than ``rate`` frames are dropped within one
-    second the client is flooding (sending over twice the limit) and should be disconnected.
+    A frame over the limit is dropped and counted, and the client is told so at most once per
+    ``NOTICE_INTERVAL`` (``take_notice``). A client that sends more than ``ABUSE_FACTOR`` times
+    the rate in each of ``ABUSE_SECONDS`` consecutive seconds, or more than ``FLOOD_FACTOR``
+    times the rate within one second, is ``abusive`` and should be disconnected.
     """
 
     rate: float
     burst: int
     tokens: float = field(init=False)
     updated: float | None = field(default=None, init=False)
+    dropped_total: int = field(default=0, init=False)
+    dropped_unreported: int = field(default=0, init=False)
+    last_notice: float | None = field(default=None, init=False)
     window_start: float = field(default=0.0, init=False)
-    dropped_in_window: int = field(default=0, init=False)
+    frames_in_window: int = field(default=0, init=False)
+    heavy_windows: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         if self.rate <= 0 or self.burst < 1:
@@ -26,23 +37,46 @@ class FrameRateLimiter:
         self.tokens = float(self.burst)
 
     def allow(self, now: float) -> bool:
-        """Take a token for one frame at time ``now``; False means drop the frame."""
+        """Count one frame at time ``now`` and take a token for it; False means drop it."""
         if self.updated is None:
             self.updated = now
             self.window_start = now
+        self._count(now)
         elapsed = max(0.0, now - self.updated)
         self.updated = now
         self.tokens = min(float(self.burst), self.tokens + elapsed * self.rate)
         if self.tokens >= 1.0:
             self.tokens -= 1.0
             return True
-        if now - self.window_start >= 1.0:
-            self.window_start = now
-            self.dropped_in_window = 0
-        self.dropped_in_window += 1
+        self.dropped_total += 1
+        self.dropped_unreported += 1
         return False
 
+    def _count(self, now: float) -> None:
+        """Track frames per one-second window and how many heavy windows ran in a row."""
+        elapsed_windows = int((now - self.window_start) // 1.0)
+        if elapsed_windows >= 1:
+            heavy = self.frames_in_window > ABUSE_FACTOR * self.rate
+            self.heavy_windows = self.heavy_windows + 1 if heavy and elapsed_windows == 1 else 0
+            self.window_start += elapsed_windows
+            self.frames_in_window = 0
+        self.frames_in_window += 1
+
     @property
-    def flooding(self) -> bool:
-        """True once the client dropped more than ``rate`` frames within one second."""
-        return self.dropped_in_window > self.rate
+    def abusive(self) -> bool:
+        """True once the client sent far above the rate (see the class docstring)."""
+        if self.frames_in_window > FLOOD_FACTOR * self.rate:
+            return True
+        current_heavy = 1 if self.frames_in_window > ABUSE_FACTOR * self.rate else 0
+        return self.heavy_windows + current_heavy >= ABUSE_SECONDS
+
+    def take_notice(self, now: float) -> int:
+        """Frames dropped since the last notice if one is due at ``now`` (then reset), else 0."""
+        if self.dropped_unreported == 0:
+            return 0
+        if self.last_notice is not None and now - self.last_notice < NOTICE_INTERVAL:
+            return 0
+        dropped = self.dropped_unreported
+        self.dropped_unreported = 0
+        self.last_notice = now
+        return dropped

@@ -46,15 +46,23 @@ class ArenaSocket(DatabaseFreeDispatch):
         if bytes_data is None:
             await self.close_with(CloseCode.BINARY_ONLY, "frames must be binary msgpack")
             return None
-        if not self.limiter.allow(time.monotonic()):
-            if self.limiter.flooding:
+        now = time.monotonic()
+        if not self.limiter.allow(now):
+            if self.limiter.abusive:
                 await self.close_with(CloseCode.RATE_LIMITED, "too many frames")
+                return None
+            dropped = self.limiter.take_notice(now)
+            if dropped:
+                await self.on_throttled(dropped)
             return None
         try:
             return decode(bytes_data)
         except ProtocolError as exc:
             await self.close_with(exc.code, str(exc))
             return None
+
+    async def on_throttled(self, dropped: int) -> None:
+        """``dropped`` frames were dropped by the rate limit since the last call (at most 1/s)."""
 
     def keep_presence(self, player_key: str) -> None:
         """Refresh the player's place in the lobby store while this socket lives."""

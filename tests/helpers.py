@@ -99,7 +99,7 @@ async def wait_for_close(comm: WebsocketCommunicator, timeout: float = 3.0) -> i
 
 
 def player_entry(snapshot: list[Any], player_id: int) -> list[Any] | None:
-    """The ``[id, x, y, aim, health, flags]`` entry of one player in a KEYFRAME, if present."""
+    """The ``[id, x, y, aim, health, flags, ack]`` entry of one player in a KEYFRAME, if present."""
     return next((p for p in snapshot[5] if p[0] == player_id), None)
 
 

@@ -24,7 +24,7 @@ from engine.protocol import (
 @pytest.mark.parametrize(
     ("frame", "message"),
     [
-        ([1, 0, 0, 0], InputMessage(0, 0, 0.0)),
+        ([1, 1, 0, 0], InputMessage(1, 0, 0.0)),
         ([1, 7, 31, -3142], InputMessage(7, 31, -3.142)),
         ([1, 2**32 - 1, 16, 1571], InputMessage(2**32 - 1, 16, 1.571)),
         ([2, 0], PingMessage(0)),
@@ -43,16 +43,17 @@ def test_valid_frames_decode(frame: list[int], message: object) -> None:
         (msgpack.packb([]), CloseCode.PROTOCOL_ERROR),
         (msgpack.packb("hello"), CloseCode.PROTOCOL_ERROR),
         (msgpack.packb([1, 0, 0]), CloseCode.PROTOCOL_ERROR),
-        (msgpack.packb([1, 0, 0, 0, 0]), CloseCode.PROTOCOL_ERROR),
-        (msgpack.packb([1, 0, 32, 0]), CloseCode.PROTOCOL_ERROR),
-        (msgpack.packb([1, 0, 0, 3143]), CloseCode.PROTOCOL_ERROR),
-        (msgpack.packb([1, 0, 0, 0.5]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([1, 0, 0, 0]), CloseCode.PROTOCOL_ERROR),  # seq starts at 1
+        (msgpack.packb([1, 1, 0, 0, 0]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([1, 1, 32, 0]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([1, 1, 0, 3143]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([1, 1, 0, 0.5]), CloseCode.PROTOCOL_ERROR),
         (msgpack.packb([1, 2**32, 0, 0]), CloseCode.PROTOCOL_ERROR),
         (msgpack.packb([1.0, 0, 0, 0]), CloseCode.PROTOCOL_ERROR),
         (msgpack.packb([True, 0]), CloseCode.PROTOCOL_ERROR),
         (msgpack.packb([10, 0]), CloseCode.PROTOCOL_ERROR),
         (msgpack.packb([2, None]), CloseCode.PROTOCOL_ERROR),
-        (msgpack.packb([1, 0, 0, 0]) + b"\x00", CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([1, 1, 0, 0]) + b"\x00", CloseCode.PROTOCOL_ERROR),
         (bytes(65), CloseCode.FRAME_TOO_LARGE),
     ],
 )

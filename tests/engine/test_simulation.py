@@ -734,13 +734,14 @@ def test_remove_player() -> None:
 @pytest.mark.parametrize(
     ("inputs", "accepted"),
     [
-        ([(0, RIGHT)], [True]),
+        ([(1, RIGHT)], [True]),
+        ([(0, RIGHT), (1, LEFT)], [False, True]),
         ([(1, RIGHT), (1, LEFT)], [True, False]),
         ([(5, RIGHT), (3, LEFT), (4, UP)], [True, False, False]),
         ([(1, RIGHT), (2, LEFT), (7, UP)], [True, True, True]),
         ([(2**32 - 1, DOWN), (0, UP)], [True, False]),
     ],
-    ids=["first", "repeat", "stale", "increasing", "max-seq"],
+    ids=["first", "zero", "repeat", "stale", "increasing", "max-seq"],
 )
 def test_stale_input_is_ignored(inputs: list[tuple[int, int]], accepted: list[bool]) -> None:
     match = make_match(make_rules(min_players=3), 1)

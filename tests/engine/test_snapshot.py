@@ -12,6 +12,7 @@ from engine.protocol import Button, Phase
 from engine.rules import Rect, Rules
 from engine.simulation import Bullet, Event, Match, MatchResult
 from engine.snapshot import (
+    ACK_CHANGED,
     AIM_CHANGED,
     FLAGS_CHANGED,
     HEALTH_CHANGED,
@@ -117,7 +118,7 @@ def test_first_keyframe_layout() -> None:
         SERVER_MS,
         0,
         0,
-        [[0, round(player.x * 10), round(player.y * 10), 0, 100, 3]],
+        [[0, round(player.x * 10), round(player.y * 10), 0, 100, 3, 0]],
         [],
         [[3, 0]],
         [[0, "Ada", 0, 0, True]],
@@ -197,7 +198,7 @@ def test_bullets_and_events() -> None:
     assert frame[6] == [[bullet.id, 2000, 4500 + 180 + 350, 0, 350, shooter]]
     assert frame[7] == [[2, shooter, victim, 25], [1, shooter, victim]]
     assert [e[0] for e in frame[5]] == [shooter, victim]
-    assert frame[5][1][4:] == [0, 0]
+    assert frame[5][1][4:] == [0, 0, 0]
 
 
 @pytest.mark.parametrize(
@@ -304,11 +305,11 @@ def test_result(result: MatchResult, wire: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("buttons", "change"),
     [
-        (RIGHT, [X_CHANGED, 60]),
-        (LEFT, [X_CHANGED, -60]),
-        (DOWN, [Y_CHANGED, 60]),
-        (UP | LEFT, [X_CHANGED | Y_CHANGED, -42, -42]),
-        (DOWN | RIGHT, [X_CHANGED | Y_CHANGED, 42, 42]),
+        (RIGHT, [X_CHANGED | ACK_CHANGED, 60, 1]),
+        (LEFT, [X_CHANGED | ACK_CHANGED, -60, 1]),
+        (DOWN, [Y_CHANGED | ACK_CHANGED, 60, 1]),
+        (UP | LEFT, [X_CHANGED | Y_CHANGED | ACK_CHANGED, -42, -42, 1]),
+        (DOWN | RIGHT, [X_CHANGED | Y_CHANGED | ACK_CHANGED, 42, 42, 1]),
     ],
     ids=["right", "left", "down", "up-left", "down-right"],
 )
@@ -339,10 +340,11 @@ def test_delta_differences_accumulate_to_keyframe_positions() -> None:
     encoder = start(match)
     press(match, 0, RIGHT)
     x = keyframe(match)[5][0][1]
-    for _ in range(10):
+    for step in range(10):
         encoded = advance(match, encoder)
         (change,) = delta_of(encoded)[6]
-        assert change[:2] == [0, X_CHANGED]
+        # the input is acknowledged once, in the first DELTA after it was applied
+        assert change[:2] == [0, X_CHANGED | ACK_CHANGED if step == 0 else X_CHANGED]
         x += change[2]
         assert decode(encoded.keyframe)[5][0][1] == x
 
@@ -350,9 +352,9 @@ def test_delta_differences_accumulate_to_keyframe_positions() -> None:
 @pytest.mark.parametrize(
     ("start_aim", "aim", "change"),
     [
-        (0.0, 1.5, [AIM_CHANGED, 1500]),
-        (0.25, -0.25, [AIM_CHANGED, -500]),
-        (3.1, -3.1, [AIM_CHANGED, -6200]),
+        (0.0, 1.5, [AIM_CHANGED | ACK_CHANGED, 1500, 1]),
+        (0.25, -0.25, [AIM_CHANGED | ACK_CHANGED, -500, 1]),
+        (3.1, -3.1, [AIM_CHANGED | ACK_CHANGED, -6200, 1]),
     ],
     ids=["turn", "negative", "across-pi"],
 )
@@ -368,7 +370,7 @@ def test_delta_health_and_flags_are_absolute() -> None:
     match = open_match(spawn_protection=0.1)
     encoder = start(match)
     # spawn protection (2 ticks, from the spawn on tick 1) ends: flags 3 -> 1
-    assert keyframe(match)[5][1][4:] == [100, 3]
+    assert keyframe(match)[5][1][4:] == [100, 3, 0]
     assert delta_of(advance(match, encoder))[6] == []
     assert delta_of(advance(match, encoder))[6] == [[0, FLAGS_CHANGED, 1], [1, FLAGS_CHANGED, 1]]
     match.players[1].health = 30
@@ -389,7 +391,7 @@ def test_delta_unchanged_players_absent() -> None:
     press(match, 1, DOWN)
     frame = delta_of(advance(match, encoder))
     assert [change[0] for change in frame[6]] == [1]
-    press(match, 1, 0)
+    match.players[1].buttons = 0
     match.players[1].vx = match.players[1].vy = 0.0
     assert delta_of(advance(match, encoder)) == [
         12,
@@ -404,6 +406,21 @@ def test_delta_unchanged_players_absent() -> None:
         [],
         None,
     ]
+
+
+def test_acks_follow_the_inputs_applied() -> None:
+    match = open_match(players=2)
+    encoder = start(match)
+    for seq in (1, 2, 5):
+        assert match.apply_input(0, seq, 0, 0.0)
+    assert not match.apply_input(0, 4, RIGHT, 0.0)  # older than the newest: ignored
+    frame = delta_of(advance(match, encoder))
+    assert frame[6] == [[0, ACK_CHANGED, 5]]
+    assert match.apply_input(1, 9, 0, 0.0)
+    assert match.apply_input(0, 6, 0, 0.0)
+    encoded = advance(match, encoder)
+    assert delta_of(encoded)[6] == [[0, ACK_CHANGED, 1], [1, ACK_CHANGED, 9]]
+    assert [entry[6] for entry in decode(encoded.keyframe)[5]] == [6, 9]
 
 
 def test_delta_new_and_gone_bullets() -> None:
@@ -552,8 +569,8 @@ def test_base_tick_after_several_steps() -> None:
     # the client moves the bullet by itself: 3 ticks of its step
     assert [bullet.wx, bullet.wy] == [listed[1] + 3 * listed[3], listed[2] + 3 * listed[4]]
     assert decode(encoded.keyframe)[6] == [[bullet.id, bullet.wx, bullet.wy, 350, 0, 0]]
-    ((pid, mask, dx),) = frame[6]
-    assert (pid, mask) == (0, X_CHANGED)
+    ((pid, mask, dx, dack),) = frame[6]
+    assert (pid, mask, dack) == (0, X_CHANGED | ACK_CHANGED, 1)
     assert decode(first.keyframe)[5][0][1] + dx == decode(encoded.keyframe)[5][0][1]
 
 
@@ -578,6 +595,7 @@ def _busy_match() -> Match:
         player.x = 120.5 + pid * 190.3
         player.y = 640.7 if pid % 2 else 250.3
         player.aim = -3.0 + pid * 0.8
+        player.last_seq = 1200 + pid  # a minute of inputs at 20 Hz
         if pid % 2:
             press(match, pid, DOWN | RIGHT, player.aim)
             player.vx = player.vy = 180.0
@@ -607,14 +625,16 @@ def test_snapshot_size() -> None:
     first = encoder.encode(match, [], SERVER_MS)
     frame = decode(first.keyframe)
     assert len(frame[5]) == 8 and len(frame[6]) == 10 and len(frame[8]) == 8
-    # measured: 396 bytes (13-byte players, ~17-byte bullets, 15-byte roster rows, 9-byte ms)
-    assert len(first.keyframe) <= 400
+    # measured: 420 bytes (16-byte players, ~17-byte bullets, 15-byte roster rows, 9-byte ms)
+    assert len(first.keyframe) <= 425
+    for pid, player in match.players.items():  # every player sends an input every tick
+        press(match, pid, player.buttons, player.aim)
     encoded = advance(match, encoder)
     delta = delta_of(encoded)
-    assert [change[1] for change in delta[6]] == [X_CHANGED | Y_CHANGED] * 8
+    assert [change[1] for change in delta[6]] == [X_CHANGED | Y_CHANGED | ACK_CHANGED] * 8
     assert delta[7] == [] and len(match.bullets) == 10
-    # measured: 72 bytes (5-7 bytes a moving player, 24 for the rest); 80 if every aim turns too
-    assert encoded.delta is not None and len(encoded.delta) <= 90
+    # measured: 80 bytes (6-8 bytes a moving player, 24 for the rest); 88 if every aim turns too
+    assert encoded.delta is not None and len(encoded.delta) <= 95
     assert len(encoded.delta) < len(encoded.keyframe) / 4
 
 

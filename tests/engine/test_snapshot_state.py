@@ -238,9 +238,9 @@ def _ints(values: list[Any]) -> bool:
 
 
 def _check_entries(players: list[Any], bullets: list[Any], events: list[Any]) -> None:
-    """KEYFRAME players and bullets: six ints in id order; events: known kinds of ints."""
-    for entries in (players, bullets):
-        assert all(len(entry) == 6 and _ints(entry) for entry in entries)
+    """KEYFRAME players (seven ints) and bullets (six) in id order; events: known kinds of ints."""
+    for entries, length in ((players, 7), (bullets, 6)):
+        assert all(len(entry) == length and _ints(entry) for entry in entries)
         ids = [entry[0] for entry in entries]
         assert ids == sorted(set(ids))
     for event in events:

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgpack
 import pytest
+from django.conf import settings
 
 from engine.protocol import Button, CloseCode, MessageType, Phase, PlayerFlag
 from engine.worker import EngineWorker
@@ -66,6 +67,22 @@ async def test_inputs_reach_the_engine_and_move_the_player(
         comm, MessageType.SNAPSHOT, where=lambda s: player_entry(s, 0)[1] > start[1] + 50
     )
     assert player_entry(moved, 0)[2] == pytest.approx(start[2], abs=5), "only x changes"
+
+
+async def test_snapshots_acknowledge_the_last_input_applied(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    comm = await connect(await new_match(), "Ada")
+    await wait_for(comm, MessageType.WELCOME)
+    first = player_entry(await wait_for(comm, MessageType.SNAPSHOT), 0)
+    assert first is not None and first[6] == 0, "nothing acknowledged before any input"
+    for seq in (3, 7):
+        await comm.send_to(bytes_data=input_frame(seq, Button.RIGHT))
+    await wait_for(comm, MessageType.SNAPSHOT, where=lambda s: player_entry(s, 0)[6] == 7)
+    await comm.send_to(bytes_data=input_frame(5, Button.LEFT))  # older than 7: ignored
+    await comm.send_to(bytes_data=input_frame(8, Button.RIGHT))
+    acked = await wait_for(comm, MessageType.SNAPSHOT, where=lambda s: player_entry(s, 0)[6] != 7)
+    assert player_entry(acked, 0)[6] == 8
 
 
 async def test_players_see_each_other_and_a_leaver_disappears(
@@ -227,6 +244,25 @@ async def test_flooding_is_rate_limited_then_closed(engine: EngineWorker, connec
     for seq in range(1, 400):
         await comm.send_to(bytes_data=input_frame(seq, 0))
     assert await wait_for_close(comm) == CloseCode.RATE_LIMITED
+
+
+async def test_excess_frames_are_dropped_and_the_client_told(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    match_id = await new_match()
+    comm = await connect(match_id, "Eager")
+    await wait_for(comm, MessageType.WELCOME)
+    burst = settings.ARENA.input_burst
+    for seq in range(1, burst + 21):  # the burst passes, 20 more within a few ms do not
+        await comm.send_to(bytes_data=input_frame(seq, Button.RIGHT))
+    throttled = await wait_for(comm, MessageType.THROTTLED)
+    assert throttled[1] >= 1 and throttled[2] == int(settings.ARENA.input_rate)
+    # still connected, and only the frames within the bucket reached the engine
+    snapshot = await wait_for(
+        comm, MessageType.SNAPSHOT, where=lambda s: player_entry(s, 0)[6] >= burst
+    )
+    assert player_entry(snapshot, 0)[6] < burst + 20
+    assert engine.matches[match_id].sim.players[0].last_seq < burst + 20
 
 
 async def test_ping_gets_a_pong_with_the_same_nonce(engine: EngineWorker, connect: Connect) -> None:
