@@ -42,6 +42,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# POSTs to the API need the csrftoken cookie's value in X-CSRFToken; refusals answer JSON
+CSRF_FAILURE_VIEW = "game.views.csrf_failure"
+
 ROOT_URLCONF = "game.urls"
 ASGI_APPLICATION = "game.asgi.application"
 

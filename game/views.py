@@ -7,7 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from engine.registry import NoEngineAvailable
@@ -40,7 +40,17 @@ def _json_body(request: HttpRequest) -> dict[str, object] | JsonResponse:
     return body
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
+    """The API's answer to a POST without a valid CSRF token (``CSRF_FAILURE_VIEW``)."""
+    return _error(
+        403,
+        "CSRF check failed: send the csrftoken cookie's value in an X-CSRFToken header "
+        "(GET /api/session/ sets the cookie)",
+    )
+
+
 @require_GET
+@ensure_csrf_cookie
 def index(request: HttpRequest) -> HttpResponse:
     """The browser game; gives a new visitor a guest session."""
     ensure_guest(request.session)
@@ -48,6 +58,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@ensure_csrf_cookie
 def session(request: HttpRequest) -> JsonResponse:
     """Who the caller is; gives a new caller a guest session."""
     ensure_guest(request.session)
@@ -62,7 +73,6 @@ def session(request: HttpRequest) -> JsonResponse:
     )
 
 
-@csrf_exempt
 def tickets(request: HttpRequest, match_id: uuid.UUID) -> JsonResponse:
     """POST: a seat ticket for a match created with the API (shared by link)."""
     if request.method != "POST":
@@ -94,7 +104,6 @@ def tickets(request: HttpRequest, match_id: uuid.UUID) -> JsonResponse:
     )
 
 
-@csrf_exempt
 async def matches(request: HttpRequest) -> JsonResponse:
     """GET lists open private matches (lobby matches are not listed); POST creates one."""
     if request.method == "GET":

@@ -133,9 +133,16 @@ class Stack:
 def http_json(
     method: str, url: str, body: object | None = None, cookie: str | None = None
 ) -> tuple[int, dict]:
-    """One HTTP request with a JSON body; returns the status and the decoded JSON answer."""
+    """One HTTP request with a JSON body; returns the status and the decoded JSON answer.
+
+    A POST carries the CSRF token of ``cookie`` (a new guest's cookies when none is given).
+    """
     data = None if body is None else json.dumps(body).encode()
     headers = {"Content-Type": "application/json"}
+    if method == "POST":
+        if cookie is None or "csrftoken=" not in cookie:
+            cookie = guest_cookie(url.split("/api/", 1)[0])
+        headers["X-CSRFToken"] = cookie.split("csrftoken=", 1)[1].split(";", 1)[0]
     if cookie:
         headers["Cookie"] = cookie
     request = urllib.request.Request(url, data=data, method=method, headers=headers)
@@ -189,10 +196,10 @@ def base_env(tmp: Path, redis_url: str | None, prefix: str, **extra: str) -> dic
 
 
 def guest_cookie(base: str) -> str:
-    """A new guest session cookie from the server at ``base``."""
+    """A new guest's cookies (session and CSRF token) from the server at ``base``."""
     with urllib.request.urlopen(f"{base}/api/session/", timeout=5) as response:
-        morsel = response.headers.get("Set-Cookie", "")
-    return morsel.split(";", 1)[0]
+        morsels = response.headers.get_all("Set-Cookie") or []
+    return "; ".join(morsel.split(";", 1)[0] for morsel in morsels)
 
 
 def ticket_url(base: str, match: dict, name: str, cookie: str | None = None) -> str:

@@ -150,3 +150,28 @@ async def test_ticket_refusals(
         f"/api/matches/{match_id}/tickets/", data=json.dumps(body), content_type="application/json"
     )
     assert response.status_code == status and response.json()["error"]
+
+
+@pytest.mark.parametrize("path", ["/api/matches/", "/api/matches/{id}/tickets/"])
+async def test_posts_need_the_csrf_token_of_the_session(engine: EngineWorker, path: str) -> None:
+    _, match = await post(AsyncClient(), {"mode": "duel"})
+    url = path.format(id=match["id"])
+    body = json.dumps({"name": "Ada", "mode": "duel"})
+    client = AsyncClient(enforce_csrf_checks=True)
+    session = await client.get("/api/session/")
+    token = session.cookies["csrftoken"].value
+    refused = await client.post(url, data=body, content_type="application/json")
+    assert refused.status_code == 403 and "X-CSRFToken" in refused.json()["error"]
+    forged = await client.post(
+        url, data=body, content_type="application/json", headers={"X-CSRFToken": "x" * 32}
+    )
+    assert forged.status_code == 403
+    accepted = await client.post(
+        url, data=body, content_type="application/json", headers={"X-CSRFToken": token}
+    )
+    assert accepted.status_code == 201
+
+
+async def test_the_game_page_sets_the_csrf_cookie() -> None:
+    response = await AsyncClient().get("/")
+    assert response.status_code == 200 and "csrftoken" in response.cookies
