@@ -18,136 +18,36 @@
 // {"event": "measuring"} after the warm-up, and finally {"event": "result", …} with the counts
 // of the measurement window. Per message it reads only the msgpack array header and elements
 // 0..2 ([type, tick, server_ms]); latency is the receive time minus server_ms.
+//
+// With inputs, each socket sends [1, seq, buttons, aim_mrad] every 1/input_rate s (seq 1, 2, …;
+// the sockets' first sends spread at random over one period, then a 20 ms timer sends what is
+// due) and measures input-to-applied latency: it learns its player id from WELCOME (the only
+// message decoded whole), follows its own player's ack through its snapshots (a KEYFRAME's entry,
+// then each DELTA's ack difference: the snapshot is read on only to the own entry), and when the
+// ack advances to A, every pending seq <= A gets one sample, receive time − send time
+// (InputAcks in fanout-frames.mjs says why each seq, not only A).
 
 import { readFileSync } from 'node:fs';
-import { encode } from '@msgpack/msgpack';
+import { decode } from '@msgpack/msgpack';
 import WebSocket from 'ws';
+import {
+  DELTA,
+  Histogram,
+  InputAcks,
+  KEYFRAME,
+  THROTTLED,
+  WELCOME,
+  encodeInput,
+  headMs,
+  headTick,
+  headType,
+  readHead,
+} from './fanout-frames.mjs';
 
-const WELCOME = 10;
-const KEYFRAME = 11;
-const DELTA = 12;
-const INPUT = 1;
 const MATCH_OVER = 4006;
 const OUR_CLOSE = 1000;
-const BUCKET_MS = 0.1;
-const BUCKETS = 50_000; // 0.1 ms resolution up to 5 s; the last bucket holds everything above
 const MIN_UNIX_MS = 1e12; // a server_ms below this is not a timestamp (an older frame layout)
 const INPUT_TIMER_MS = 20;
-
-/** A fixed-bucket histogram of milliseconds: no allocation per sample. */
-class Histogram {
-  constructor() {
-    this.counts = new Uint32Array(BUCKETS);
-    this.reset();
-  }
-
-  reset() {
-    this.counts.fill(0);
-    this.n = 0;
-    this.min = Infinity;
-    this.max = 0;
-    this.sum = 0;
-  }
-
-  add(ms) {
-    const v = ms < 0 ? 0 : ms;
-    const i = Math.floor(v / BUCKET_MS);
-    this.counts[i < BUCKETS ? i : BUCKETS - 1]++;
-    this.n++;
-    this.sum += v;
-    if (v > this.max) this.max = v;
-    if (v < this.min) this.min = v;
-  }
-
-  /** The upper edge of the bucket holding the ``q`` quantile, in ms. */
-  quantile(q) {
-    if (this.n === 0) return null;
-    const rank = Math.max(1, Math.ceil(q * this.n));
-    let seen = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      seen += this.counts[i];
-      if (seen >= rank) return Math.min(this.max, (i + 1) * BUCKET_MS);
-    }
-    return this.max;
-  }
-
-  /** The same samples as their distance from ``centre`` ms (for jitter around the tick). */
-  folded(centre) {
-    const out = new Histogram();
-    const c = Math.round(centre / BUCKET_MS);
-    for (let i = 0; i < BUCKETS; i++) {
-      const n = this.counts[i];
-      if (n === 0) continue;
-      const d = Math.abs(i - c);
-      out.counts[d < BUCKETS ? d : BUCKETS - 1] += n;
-      out.sum += n * d * BUCKET_MS;
-    }
-    out.n = this.n;
-    if (this.n) {
-      out.max = Math.max(Math.abs(this.max - centre), Math.abs(this.min - centre));
-      out.min = 0;
-    }
-    return out;
-  }
-
-  summary() {
-    const r = (v) => (v === null ? null : Math.round(v * 10) / 10);
-    return {
-      count: this.n,
-      mean: this.n ? r(this.sum / this.n) : null,
-      p50: r(this.quantile(0.5)),
-      p90: r(this.quantile(0.9)),
-      p99: r(this.quantile(0.99)),
-      max: r(this.n ? this.max : null),
-    };
-  }
-}
-
-// Scratch results of readHead(): no object per message.
-let headType = -1;
-let headTick = -1;
-let headMs = -1;
-let readPos = 0;
-
-/** Reads one msgpack integer at readPos, advancing it; NaN (and readPos -1) if not an int. */
-function readInt(b) {
-  const p = readPos;
-  if (p < 0 || p >= b.length) {
-    readPos = -1;
-    return NaN;
-  }
-  const t = b[p];
-  if (t <= 0x7f) { readPos = p + 1; return t; }
-  if (t >= 0xe0) { readPos = p + 1; return t - 0x100; }
-  switch (t) {
-    case 0xcc: readPos = p + 2; return b[p + 1];
-    case 0xcd: readPos = p + 3; return b.readUInt16BE(p + 1);
-    case 0xce: readPos = p + 5; return b.readUInt32BE(p + 1);
-    case 0xcf: readPos = p + 9; return b.readUInt32BE(p + 1) * 4294967296 + b.readUInt32BE(p + 5);
-    case 0xd0: readPos = p + 2; return b.readInt8(p + 1);
-    case 0xd1: readPos = p + 3; return b.readInt16BE(p + 1);
-    case 0xd2: readPos = p + 5; return b.readInt32BE(p + 1);
-    case 0xd3: readPos = p + 9; return b.readInt32BE(p + 1) * 4294967296 + b.readUInt32BE(p + 5);
-    default: readPos = -1; return NaN;
-  }
-}
-
-/** Reads [type, tick, server_ms] of a msgpack array frame into the head* scratch variables. */
-function readHead(b) {
-  headType = headTick = headMs = -1;
-  if (b.length === 0) return;
-  const t = b[0];
-  let len;
-  if (t >= 0x90 && t <= 0x9f) { len = t & 0x0f; readPos = 1; }
-  else if (t === 0xdc && b.length >= 3) { len = b.readUInt16BE(1); readPos = 3; }
-  else if (t === 0xdd && b.length >= 5) { len = b.readUInt32BE(1); readPos = 5; }
-  else return;
-  if (len < 1) return;
-  headType = readInt(b);
-  if (len < 3) return;
-  headTick = readInt(b);
-  headMs = readInt(b);
-}
 
 function now() {
   return performance.timeOrigin + performance.now();
@@ -201,7 +101,7 @@ let lastArrival; // Float64Array per socket: last snapshot receive time
 let perSocketFrames; // Uint32Array per socket, reset after the warm-up
 let welcomed; // Uint8Array per socket
 let nextInput; // Float64Array per socket
-let seqs; // Uint32Array per socket
+let acks; // InputAcks: seqs, send times and acks per socket (fanout-frames.mjs)
 let inputsPerSocket; // Uint32Array per socket, reset after the warm-up
 const latency = new Histogram();
 const gaps = new Histogram();
@@ -211,6 +111,8 @@ let otherFrames = 0;
 let otherBytes = 0;
 let noTimestamp = 0;
 let inputsSent = 0;
+let throttled = 0; // THROTTLED frames
+let throttledDropped = 0; // the client frames they say the server dropped
 const otherTypes = new Map();
 let windowStart = 0;
 let cpuStart = process.cpuUsage();
@@ -222,7 +124,9 @@ function resetStats() {
   gaps.reset();
   perSocketFrames.fill(0);
   inputsPerSocket.fill(0);
+  acks.reset();
   frames = frameBytes = otherFrames = otherBytes = noTimestamp = inputsSent = 0;
+  throttled = throttledDropped = 0;
   otherTypes.clear();
   windowStart = now();
   cpuStart = process.cpuUsage();
@@ -241,14 +145,31 @@ function onMessage(i, data) {
     const last = lastArrival[i];
     if (last > 0) gaps.add(t - last);
     lastArrival[i] = t;
+    acks.snapshot(i, data, t); // reads on to the own player's ack, once WELCOME named it
     return;
   }
   otherFrames++;
   otherBytes += data.length;
   otherTypes.set(type, (otherTypes.get(type) ?? 0) + 1);
-  if (type === WELCOME && !welcomed[i]) {
+  if (type === THROTTLED) {
+    throttled++;
+    if (headTick > 0) throttledDropped += headTick; // [15, dropped, limit]
+  } else if (type === WELCOME && !welcomed[i]) {
     welcomed[i] = 1;
-    if (job.input_rate > 0) nextInput[i] = t + Math.random() * (1000 / job.input_rate);
+    if (job.input_rate > 0) {
+      acks.welcome(i, welcomePlayerId(data)); // the one full decode of a socket
+      nextInput[i] = t + Math.random() * (1000 / job.input_rate);
+    }
+  }
+}
+
+/** The player_id of a WELCOME frame ([10, {player_id, …}]), or -1. */
+function welcomePlayerId(data) {
+  try {
+    const id = decode(data)?.[1]?.player_id;
+    return Number.isInteger(id) ? id : -1;
+  } catch {
+    return -1;
   }
 }
 
@@ -306,9 +227,9 @@ function sendInputs() {
     const ws = sockets[i].ws;
     nextInput[i] = Math.max(nextInput[i] + period, t);
     if (!ws || ws.readyState !== WebSocket.OPEN) continue;
-    seqs[i]++;
     const aim = Math.round(Math.random() * 6284) - 3142;
-    ws.send(encode([INPUT, seqs[i], buttons(), aim]));
+    const seq = acks.sent(i, now());
+    ws.send(encodeInput(seq, buttons(), aim));
     inputsSent++;
     inputsPerSocket[i]++;
   }
@@ -336,6 +257,8 @@ function result(reason) {
   const starved = counts.length ? counts.findIndex((c) => c > 0) : 0;
   const tick = job.tick_ms ?? 50;
   const expected = n * (1000 / tick);
+  const isOpen = (i) => sockets[i].ws?.readyState === WebSocket.OPEN;
+  const { latency_ms: inputAckMs, ...inputAckCounts } = acks.summary(isOpen);
   return {
     event: 'result',
     reason,
@@ -364,6 +287,10 @@ function result(reason) {
     frames_without_server_ms: noTimestamp,
     inputs_sent: inputsSent,
     inputs_by_host: inputsByHost, // host:port of the socket's URL -> inputs sent there
+    input_ack_ms: inputAckMs, // INPUT sent -> first snapshot acking it (or a newer one)
+    input_acks: inputAckCounts, // the ack bookkeeping's counters (InputAcks.summary)
+    throttled_frames: throttled,
+    throttled_dropped: throttledDropped,
     latency_ms: latency.summary(),
     gap_ms: gaps.summary(),
     jitter_ms: gaps.folded(tick).summary(),
@@ -418,7 +345,7 @@ async function main() {
   perSocketFrames = new Uint32Array(n);
   welcomed = new Uint8Array(n);
   nextInput = new Float64Array(n);
-  seqs = new Uint32Array(n);
+  acks = new InputAcks(n);
   inputsPerSocket = new Uint32Array(n);
   windowStart = now();
   const ramp = job.ramp ?? 200;

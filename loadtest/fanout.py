@@ -47,6 +47,21 @@ everything. Reported per setup, for the measurement window:
   process the memory per connected socket: (RSS with the sockets − RSS before) / sockets;
 - real: the INPUT frames the load client sent per second, in total and to each web process
   (counted per socket URL), so the load on the input path shows next to the fan-out;
+- real: input-to-applied latency p50/p99/max and its sample count: from sending an INPUT to
+  receiving the first snapshot whose ``ack`` for the socket's own player covers it, as a player
+  would feel it. Each socket learns its player id from WELCOME, follows its own ack through its
+  snapshot chain (KEYFRAME entry, then DELTA ack differences), and when the ack advances to A
+  every pending seq <= A gets a sample (the seqs the engine passed over for a newer one
+  included: the wait until the player saw its input or a newer one take effect). It includes
+  the engine waiting for its next tick and the snapshot's own fan-out latency. Samples come
+  from the acks received in the window, so inputs sent in the warm-up count too (a backlog can
+  make the count exceed the inputs sent in the window). Also the THROTTLED notices the client
+  got and the frames they say the server dropped (a lower bound: the server reports at most
+  once a second, at a drop, so drops after a socket's last notice go unreported); none are
+  expected at 20 inputs/s, under the 30/s limit, unless a web process falls behind and reads
+  a socket's frames in a burst (the limit is applied when a frame is processed, not when it
+  arrived). ``input_acks`` in the JSON holds the bookkeeping's counters (inputs still awaiting
+  an ack at the end, acks that broke a DELTA chain, …);
 - real: the engine's own view of its tick loop (loadtest/enginestats.py). Each engine publishes
   percentiles of its last 200 ticks in its registry heartbeat, shown by ``/healthz``; the bench
   samples it every 2 s and reports per engine its matches, tick duration p50 (median of the
@@ -205,6 +220,10 @@ def summarize(
         "frames_without_server_ms",
         "other_frames",
         "inputs_sent",
+        "input_ack_ms",
+        "input_acks",
+        "throttled_frames",
+        "throttled_dropped",
         "close_codes",
         "failures",
         "window_s",

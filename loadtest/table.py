@@ -39,6 +39,15 @@ def _delivered(report: dict[str, Any]) -> str:
     return f"{fps:,} ({100 * (fraction or 0):.1f}%)"
 
 
+def _with_inputs(cell: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], str]:
+    """A cell shown only for a setup that sent inputs (the real stack); "-" for the others."""
+    return lambda r: "-" if r.get("inputs_per_s") is None else str(cell(r))
+
+
+def _throttled(report: dict[str, Any]) -> str:
+    return f"{_num(report.get('throttled_frames'))} ({_num(report.get('throttled_dropped'))})"
+
+
 COMMON_ROWS: list[Row] = [
     ("clients connected", lambda r: f"{_num(r.get('connected'))}/{_num(r.get('clients'))}"),
     ("frames/s delivered (of N×rate)", _delivered),
@@ -55,6 +64,9 @@ COMMON_ROWS: list[Row] = [
     ("mean frame bytes", lambda r: _num(r.get("mean_frame_bytes"))),
     ("frames without server_ms", lambda r: _num(r.get("frames_without_server_ms"))),
     ("inputs/s sent (total)", lambda r: _num(r.get("inputs_per_s"))),
+    ("input→applied ms p50/p99/max", _with_inputs(lambda r: _triple(r, "input_ack_ms"))),
+    ("input→applied samples", _with_inputs(lambda r: _num(_get(r, "input_ack_ms", "count")))),
+    ("THROTTLED notices (frames dropped)", _with_inputs(_throttled)),
     (
         "baseline ticks skipped",
         lambda r: _num(_get(r, "server_ticks", "web-1", "skipped")),

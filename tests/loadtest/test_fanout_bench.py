@@ -149,3 +149,44 @@ def test_the_table_shows_engine_rows_and_the_header_the_server_env() -> None:
         {"options": asdict(FanoutOptions(server_env={"ARENA_WS_SEND_BUFFER": "0"})), "cpus": 2}
     )
     assert "ARENA_WS_SEND_BUFFER=0" in header and "1,000 clients" in header
+
+
+def test_input_to_applied_latency_is_reported_for_the_setup_that_sent_inputs() -> None:
+    target = Target(
+        [],
+        {"web-1": 1},
+        {"web-1": 8},
+        input_rate=20.0,
+        web_urls={"web-1": "http://127.0.0.1:9001"},
+    )
+    ack_ms = {"count": 1600, "mean": 61.0, "p50": 58.2, "p90": 80.0, "p99": 97.4, "max": 130.9}
+    result = {
+        "phase": "measuring",
+        "open_now": 8,
+        "window_s": 10.0,
+        "inputs_sent": 1600,
+        "inputs_by_host": {"127.0.0.1:9001": 1600},
+        "input_ack_ms": ack_ms,
+        "input_acks": {"awaiting_ack": 12, "chain_breaks": 0},
+        "throttled_frames": 0,
+        "throttled_dropped": 0,
+    }
+    options = FanoutOptions(clients=8, input_rate=20.0)
+    real = fanout.summarize(target, result, {}, {}, {}, {}, options)
+    assert real["input_ack_ms"] == ack_ms and real["inputs_per_s"] == 160.0
+    assert real["input_acks"]["awaiting_ack"] == 12
+    assert real["throttled_frames"] == 0 and real["throttled_dropped"] == 0
+    baseline = fanout.summarize(
+        Target([], {"web-1": 1}, {"web-1": 8}),
+        {**result, "inputs_sent": 0, "input_ack_ms": {**ack_ms, "count": 0}},
+        {},
+        {},
+        {},
+        {},
+        options,
+    )
+    lines = format_table({"real": real, "ceiling": baseline}).splitlines()
+    rows = {line.split("  ")[0].strip(): line.split() for line in lines}
+    assert rows["input→applied ms p50/p99/max"][-6:] == ["58.2", "/", "97.4", "/", "130.9", "-"]
+    assert rows["input→applied samples"][-2:] == ["1,600", "-"]
+    assert rows["THROTTLED notices (frames dropped)"][-3:] == ["0", "(0)", "-"]
