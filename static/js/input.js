@@ -1,13 +1,21 @@
 /**
- * Player input: key and mouse mapping to the INPUT button bits, aim from the pointer, and a
- * throttle that sends an INPUT only when something changed and never more often than allowed.
- * The mapping and the throttle are pure; `InputDevice` is the browser listener.
+ * Player input: key and mouse mapping to the INPUT button bits, aim from the pointer, and the
+ * client tick that sends one INPUT per tick while playing. The mapping and the clock are pure;
+ * `InputDevice` is the browser listener.
  */
 
-import { Button, inputFrame, quantizeAim } from "./protocol.js";
+import { Button, inputFrame } from "./protocol.js";
 
-/** Minimum time between two INPUT frames (protocol section 4.4). */
-export const MIN_INPUT_INTERVAL_MS = 33;
+/** Client ticks per second when the WELCOME does not say (the match tick rate). */
+export const DEFAULT_TICK_RATE = 20;
+/**
+ * The client's own budget for INPUT frames: a token bucket of `rate` per second with bursts of
+ * `burst`, below the server's limit for all frames (30/s, bursts of 10; protocol 4.4) so that
+ * PING and RESYNC always fit.
+ */
+export const INPUT_BUDGET = Object.freeze({ rate: 25, burst: 6 });
+/** Shortest time between two INPUT frames, even for a button change. */
+export const MIN_INPUT_GAP_MS = 10;
 
 /** `KeyboardEvent.code` → button bit. Codes are physical keys, so WASD works on any layout. */
 export const KEY_BUTTONS = Object.freeze({
@@ -38,49 +46,94 @@ export function aimAngle(fromX, fromY, toX, toY, fallback = 0) {
 }
 
 /**
- * Decides when to send an INPUT: only when the buttons or the quantized aim differ from the
- * last frame sent, and at most once per `minIntervalMs`. A change that comes too early is held
- * until `retryInMs` has passed; the caller polls again then.
+ * The client tick: decides when to send the next INPUT (`seq` + 1 each). A tick is due every
+ * `1000 / tickRate` ms, whatever the state. A change of buttons is sent at once (no sooner than
+ * `minGapMs` after the last INPUT), so the player's own ship reacts without waiting: in the
+ * first half of a tick it amends that tick (the engine applies only the newest INPUT of a tick,
+ * so it most likely replaces the one sent at the tick's start); later it starts a new tick and
+ * the regular ticks follow from there. Every INPUT spends a token of the budget; a change waits
+ * for one, the regular tick never does (it stays below the budget's rate).
  */
-export class InputThrottle {
-  /** Create a throttle; sequence numbers start at 1. */
-  constructor(minIntervalMs = MIN_INPUT_INTERVAL_MS) {
-    this.minIntervalMs = minIntervalMs;
+export class InputClock {
+  /** Create a clock at `tickRate` ticks per second; sequence numbers start at 1. */
+  constructor(
+    tickRate = DEFAULT_TICK_RATE,
+    { rate = INPUT_BUDGET.rate, burst = INPUT_BUDGET.burst, minGapMs = MIN_INPUT_GAP_MS } = {},
+  ) {
+    this.tickMs = 1000 / tickRate;
+    this.rate = rate;
+    this.burst = burst;
+    this.minGapMs = minGapMs;
     this.reset();
   }
 
   /** Forget what was sent; the next poll sends a frame. */
   reset() {
     this.seq = 0;
+    this.nextAt = -Infinity;
+    this.tickAt = -Infinity;
     this.lastSentAt = -Infinity;
     this.lastButtons = null;
-    this.lastAimMrad = null;
-    this.pending = false;
+    this.tokens = this.burst;
+    this.tokensAt = null;
+    this.early = true;
   }
 
-  /** Returns the INPUT frame to send now for this state, or null (see `pending`). */
+  /** Send button changes with the next regular tick only (after the server said THROTTLED). */
+  slowDown() {
+    this.early = false;
+  }
+
+  /**
+   * The INPUT to send now for this state: `{seq, buttons, aim, frame, amends}` with the wire
+   * `frame`, `amends` true when it replaces the previous INPUT's tick rather than starting one;
+   * or null when nothing is due (poll again after `waitMs`).
+   */
   poll(nowMs, buttons, aimRad) {
-    const aimMrad = quantizeAim(aimRad);
-    const changed = buttons !== this.lastButtons || aimMrad !== this.lastAimMrad;
-    if (!changed) {
-      this.pending = false;
-      return null;
+    this.refill(nowMs);
+    const regular = nowMs >= this.nextAt;
+    if (!regular && !this.changeReady(nowMs, buttons)) return null;
+    this.tokens -= 1;
+    const amends = !regular && nowMs - this.tickAt < this.tickMs / 2;
+    if (!amends) {
+      const onSchedule = regular && nowMs - this.nextAt < this.tickMs;
+      this.nextAt = onSchedule ? this.nextAt + this.tickMs : nowMs + this.tickMs;
+      this.tickAt = nowMs;
     }
-    if (nowMs - this.lastSentAt < this.minIntervalMs) {
-      this.pending = true;
-      return null;
-    }
-    this.seq += 1;
     this.lastSentAt = nowMs;
     this.lastButtons = buttons;
-    this.lastAimMrad = aimMrad;
-    this.pending = false;
-    return inputFrame(this.seq, buttons, aimRad);
+    this.seq += 1;
+    const frame = inputFrame(this.seq, buttons, aimRad);
+    return { seq: this.seq, buttons, aim: aimRad, frame, amends };
   }
 
-  /** Milliseconds until a held change may be sent (0 if it may be sent now). */
-  retryInMs(nowMs) {
-    return Math.max(0, this.minIntervalMs - (nowMs - this.lastSentAt));
+  /** Milliseconds until an INPUT may be due for `buttons` (0: poll now). */
+  waitMs(nowMs, buttons) {
+    let at = this.nextAt;
+    if (this.early && buttons !== this.lastButtons) {
+      this.refill(nowMs);
+      const tokenAt = nowMs + (Math.max(0, 1 - this.tokens) * 1000) / this.rate;
+      at = Math.min(at, Math.max(this.lastSentAt + this.minGapMs, tokenAt));
+    }
+    return Math.max(0, at - nowMs);
+  }
+
+  /** True when a change of buttons may be sent now. */
+  changeReady(nowMs, buttons) {
+    return (
+      this.early &&
+      buttons !== this.lastButtons &&
+      nowMs - this.lastSentAt >= this.minGapMs &&
+      this.tokens >= 1
+    );
+  }
+
+  refill(nowMs) {
+    if (this.tokensAt !== null && nowMs > this.tokensAt) {
+      const earned = ((nowMs - this.tokensAt) * this.rate) / 1000;
+      this.tokens = Math.min(this.burst, this.tokens + earned);
+    }
+    this.tokensAt = this.tokensAt === null ? nowMs : Math.max(this.tokensAt, nowMs);
   }
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { InputThrottle, aimAngle, buttonsFor } from "./input.js";
+import { INPUT_BUDGET, InputClock, aimAngle, buttonsFor } from "./input.js";
 import { Button } from "./protocol.js";
 
 test("keys map to button bits", () => {
@@ -23,57 +23,97 @@ test("aimAngle points from the player to the pointer", () => {
   assert.equal(aimAngle(5, 5, 5, 5, 1.25), 1.25);
 });
 
-test("throttle sends the first state and then only changes", () => {
-  const throttle = new InputThrottle(33);
-  assert.deepEqual(throttle.poll(0, 0, 0), [1, 1, 0, 0]);
-  assert.equal(throttle.poll(100, 0, 0), null);
-  assert.equal(throttle.poll(200, 0, 0.0001), null, "same quantized aim is not a change");
-  assert.deepEqual(throttle.poll(300, Button.UP, 0), [1, 2, 1, 0]);
-  assert.deepEqual(throttle.poll(400, Button.UP, 0.5), [1, 3, 1, 500]);
-  assert.equal(throttle.pending, false);
+test("the clock sends one INPUT per tick whatever the state, seq + 1 each", () => {
+  const clock = new InputClock(20);
+  assert.deepEqual(clock.poll(0, 0, 0), {
+    seq: 1, buttons: 0, aim: 0, frame: [1, 1, 0, 0], amends: false,
+  });
+  assert.equal(clock.poll(10, 0, 0), null);
+  assert.equal(clock.poll(49, 0, 0.5), null, "an aim change waits for the tick");
+  assert.equal(clock.waitMs(20, 0), 30);
+  assert.deepEqual(clock.poll(50, 0, 0.5).frame, [1, 2, 0, 500]);
+  assert.deepEqual(clock.poll(100, 0, 0.5).frame, [1, 3, 0, 500], "sent again unchanged");
+  assert.equal(clock.poll(149, 0, 0.5), null);
+  assert.equal(clock.poll(150, 0, 0.5).seq, 4);
 });
 
-test("throttle never sends faster than the interval and keeps the latest state", () => {
-  const throttle = new InputThrottle(33);
-  assert.ok(throttle.poll(1000, Button.UP, 0));
-  assert.equal(throttle.poll(1010, Button.LEFT, 0), null);
-  assert.equal(throttle.pending, true);
-  assert.equal(throttle.retryInMs(1010), 23);
-  assert.equal(throttle.poll(1020, Button.LEFT | Button.FIRE, 0.1), null);
-  assert.deepEqual(throttle.poll(1033, Button.LEFT | Button.FIRE, 0.1), [1, 2, 20, 100]);
-  assert.equal(throttle.pending, false);
-  assert.equal(throttle.retryInMs(1040), 26);
+test("the clock keeps its cadence when polled late, and restarts after a long stall", () => {
+  const clock = new InputClock(20);
+  clock.poll(0, 0, 0);
+  assert.ok(clock.poll(58, 0, 0), "8 ms late");
+  assert.equal(clock.poll(99, 0, 0), null);
+  assert.ok(clock.poll(100, 0, 0), "back on the 50 ms grid");
+  assert.ok(clock.poll(400, 0, 0), "a stall sends one frame, not the missed ones");
+  assert.equal(clock.poll(401, 0, 0), null);
+  assert.equal(clock.waitMs(401, 0), 49);
+  assert.equal(clock.seq, 4);
 });
 
-test("throttle drops a pending change that was undone before it could be sent", () => {
-  const throttle = new InputThrottle(33);
-  throttle.poll(0, Button.UP, 0);
-  assert.equal(throttle.poll(10, 0, 0), null);
-  assert.equal(throttle.pending, true);
-  assert.equal(throttle.poll(20, Button.UP, 0), null);
-  assert.equal(throttle.pending, false);
+test("a button change early in a tick is sent at once and amends that tick", () => {
+  const clock = new InputClock(20, { minGapMs: 10 });
+  clock.poll(0, 0, 0);
+  assert.equal(clock.poll(5, Button.RIGHT, 0), null, "not within 10 ms of the last INPUT");
+  assert.equal(clock.waitMs(5, Button.RIGHT), 5);
+  const change = clock.poll(12, Button.RIGHT, 0);
+  assert.deepEqual(change.frame, [1, 2, Button.RIGHT, 0]);
+  assert.equal(change.amends, true);
+  assert.equal(clock.poll(24, Button.RIGHT | Button.UP, 0).amends, true, "amended again");
+  assert.equal(clock.poll(49, Button.RIGHT | Button.UP, 0), null);
+  const next = clock.poll(50, Button.RIGHT | Button.UP, 0);
+  assert.deepEqual([next.seq, next.amends], [4, false], "the tick after keeps the cadence");
 });
 
-test("throttle rate stays within 30 frames per second under constant change", () => {
-  const throttle = new InputThrottle(33);
-  let sent = 0;
-  let last = -Infinity;
-  for (let t = 0; t < 1000; t += 4) {
-    const frame = throttle.poll(t, 0, t / 1000);
-    if (frame) {
-      assert.ok(t - last >= 33);
-      last = t;
-      sent += 1;
-    }
+test("a button change late in a tick starts the next tick at once; the ticks follow from there", () => {
+  const clock = new InputClock(20, { minGapMs: 10 });
+  clock.poll(0, 0, 0);
+  const change = clock.poll(30, Button.RIGHT, 0);
+  assert.deepEqual([change.seq, change.amends], [2, false]);
+  assert.equal(clock.poll(50, Button.RIGHT, 0), null, "the next tick is 50 ms after the change");
+  assert.equal(clock.waitMs(50, Button.RIGHT), 30);
+  assert.equal(clock.poll(80, Button.RIGHT, 0).seq, 3);
+  const release = clock.poll(95, 0, 0);
+  assert.deepEqual([release.seq, release.amends], [4, true], "releasing is a change too");
+});
+
+test("button changes spend the budget; regular ticks do not wait for it", () => {
+  const clock = new InputClock(20, { rate: 25, burst: 3, minGapMs: 10 });
+  const sent = [];
+  for (let t = 0; t < 200; t += 10) {
+    const input = clock.poll(t, (t / 10) % 2 ? Button.UP : Button.DOWN, 0);
+    if (input) sent.push(t);
   }
-  assert.ok(sent <= 31, `sent ${sent}`);
-  assert.ok(sent >= 25, `sent ${sent}`);
+  assert.deepEqual(sent.slice(0, 3), [0, 10, 20], "the burst goes at once");
+  assert.ok(sent.length <= 3 + Math.ceil((200 * 25) / 1000) + 1, `sent at ${sent}`);
+  for (let i = 1; i < sent.length; i += 1) {
+    assert.ok(sent[i] - sent[i - 1] <= 50, "never more than a tick apart");
+  }
+});
+
+test("the clock stays within the server's limit of 30 frames a second under any input", () => {
+  const clock = new InputClock(20);
+  let sent = 0;
+  let buttons = 0;
+  for (let t = 0; t < 10000; t += 2) {
+    if (t % 6 === 0) buttons ^= Button.FIRE; // a change every 6 ms
+    if (clock.poll(t, buttons, 0)) sent += 1;
+  }
+  assert.ok(sent <= 10 * INPUT_BUDGET.rate + INPUT_BUDGET.burst, `sent ${sent} in 10 s`);
+  assert.ok(sent >= 10 * 20, `sent ${sent} in 10 s`);
+});
+
+test("after slowDown only the regular ticks are sent", () => {
+  const clock = new InputClock(20);
+  clock.poll(0, 0, 0);
+  clock.slowDown();
+  assert.equal(clock.poll(20, Button.LEFT, 0), null);
+  assert.equal(clock.waitMs(20, Button.LEFT), 30);
+  assert.equal(clock.poll(50, Button.LEFT, 0).buttons, Button.LEFT);
 });
 
 test("reset restarts the sequence", () => {
-  const throttle = new InputThrottle(33);
-  throttle.poll(0, 1, 0);
-  throttle.poll(100, 2, 0);
-  throttle.reset();
-  assert.deepEqual(throttle.poll(110, 2, 0), [1, 1, 2, 0]);
+  const clock = new InputClock(20);
+  clock.poll(0, 1, 0);
+  clock.poll(100, 2, 0);
+  clock.reset();
+  assert.deepEqual(clock.poll(110, 2, 0).frame, [1, 1, 2, 0]);
 });

@@ -1,18 +1,20 @@
 /**
  * Arena client entry point: lobby → find a match (or create or join a private one) → play →
- * results → lobby.
+ * results → lobby. While playing, one INPUT goes out per client tick; the own ship is drawn
+ * where prediction.js puts it, everything else where interpolation.js does.
  */
 
 import { createMatch, createTicket, getSession } from "./api.js";
 import { playerColor } from "./colors.js";
 import { matchIdFromHash } from "./format.js";
 import { Hud } from "./hud.js";
-import { InputDevice, InputThrottle, aimAngle } from "./input.js";
+import { InputClock, InputDevice, aimAngle } from "./input.js";
 import { DEFAULT_RENDER_DELAY_MS, ServerClock, SnapshotBuffer } from "./interpolation.js";
 import { Lobby } from "./lobby.js";
 import { LobbyState } from "./matchmaking.js";
 import { MatchmakingPanel } from "./matchmaking-ui.js";
 import { GameSocket } from "./net.js";
+import { Predictor, movementRules } from "./prediction.js";
 import {
   CloseCode,
   EventKind,
@@ -36,6 +38,10 @@ const NAME_HINT = "Enter a display name: 1–16 letters, digits, spaces, _ - or 
 const BUSY_HINT = "Cancel the search first to play a private match.";
 /** A lobby ticket younger than this is reused to rejoin; older ones are replaced over HTTP. */
 const TICKET_REUSE_MS = 45000;
+/** Shortest time between two warnings about THROTTLED. */
+const THROTTLED_WARNING_MS = 1000;
+/** Own-ship positions kept for the debug hook (`window.arena.draws()`): about two seconds. */
+const DRAW_TRACE_LENGTH = 120;
 
 /**
  * One game session: the socket and everything received on it. `seat` says how it was joined:
@@ -49,6 +55,8 @@ class Session {
     this.welcome = null;
     this.buffer = null;
     this.clock = null;
+    this.inputClock = null;
+    this.predictor = null;
     this.latest = null;
     this.latestAt = 0;
     this.names = new Map();
@@ -59,6 +67,7 @@ class Session {
     this.phaseSince = 0;
     this.killedBy = null;
     this.closed = false;
+    this.throttledWarnedAt = -Infinity;
   }
 
   get selfId() {
@@ -79,7 +88,6 @@ class App {
     this.copyButton = document.getElementById("copy-link");
     this.hud = new Hud(document);
     this.renderer = new Renderer(this.canvas);
-    this.throttle = new InputThrottle();
     this.input = new InputDevice(this.canvas, () => this.pumpInput());
     this.session = null;
     this.invitedMatchId = null;
@@ -87,6 +95,8 @@ class App {
     this.aim = 0;
     this.selfScreen = null;
     this.inputTimer = null;
+    this.inputTimerAt = Infinity;
+    this.ownDraws = [];
     this.lobby = new Lobby(document, {
       onSubmit: () => (this.invitedMatchId ? this.joinInvite() : this.find()),
       onCreate: (mode) => (this.invitedMatchId ? this.joinInvite() : this.create(mode)),
@@ -301,9 +311,9 @@ class App {
     this.session = session;
     this.hud.reset();
     this.renderer.configure(null, null);
-    this.throttle.reset();
     this.aim = 0;
     this.selfScreen = null;
+    this.ownDraws = [];
     this.showGame();
     const wsPath = seat.wsPath || wsPathForMatch(seat.matchId);
     session.socket = new GameSocket(matchSocketUrl(location, wsPath, seat.ticket), {
@@ -312,6 +322,7 @@ class App {
       onSnapshot: (snapshot, atMs) => this.onSnapshot(session, snapshot, atMs),
       onResult: (result) => this.onResult(session, result),
       onLatency: (rtt) => this.onLatency(session, rtt),
+      onThrottled: (message, atMs) => this.onThrottled(session, message, atMs),
       onClose: (info) => this.onClose(session, info),
     });
   }
@@ -321,6 +332,8 @@ class App {
     session.welcome = welcome;
     session.buffer = new SnapshotBuffer(welcome.tickRate);
     session.clock = new ServerClock(1000 / welcome.tickRate);
+    session.inputClock = new InputClock(welcome.tickRate);
+    session.predictor = new Predictor(movementRules(welcome));
     session.phaseSince = atMs;
     this.body.dataset.playerId = String(welcome.playerId);
     this.renderer.configure(welcome.arena, welcome.rules);
@@ -336,6 +349,7 @@ class App {
     if (session.latest && snapshot.tick < session.latest.tick) return;
     session.latest = snapshot;
     session.latestAt = atMs;
+    this.reconcile(session, snapshot, atMs);
     this.body.dataset.tick = String(snapshot.tick);
     if (session.phase !== snapshot.phase) {
       session.previousPhase = session.phase;
@@ -349,6 +363,18 @@ class App {
       this.hud.setScoreboard(snapshot.roster, session.selfId);
     }
     this.handleEvents(session, snapshot, atMs);
+  }
+
+  /** Correct the own ship's prediction with the newest snapshot. */
+  reconcile(session, snapshot, atMs) {
+    const self = session.selfId;
+    const absent = { x: 0, y: 0, ack: null, alive: false };
+    const me = snapshot.players.find((p) => p.id === self) ?? absent;
+    const respawned = snapshot.events.some(
+      (event) => event.kind === EventKind.SPAWN && event.playerId === self,
+    );
+    const moving = snapshot.phase !== Phase.ENDED;
+    session.predictor.reconcile(me, { moving, respawned }, atMs);
   }
 
   handleEvents(session, snapshot, atMs) {
@@ -386,9 +412,20 @@ class App {
     this.hud.setStatus(`connected · ${Math.round(rttMs)} ms`, rttMs > 150 ? "pending" : "ok");
   }
 
+  /** The server dropped frames of this client: send no extra INPUTs, and say so now and then. */
+  onThrottled(session, { dropped, limit }, atMs) {
+    if (session !== this.session || session.closed) return;
+    session.inputClock?.slowDown();
+    if (atMs - session.throttledWarnedAt < THROTTLED_WARNING_MS) return;
+    session.throttledWarnedAt = atMs;
+    console.warn(`The server dropped ${dropped} frames from this client (limit ${limit}/s).`);
+    this.hud.setStatus("connected · slowing down", "pending");
+  }
+
   onClose(session, info) {
     if (session !== this.session) return;
     session.closed = true;
+    this.stopInputTimer();
     this.input.setEnabled(false);
     if (info.byClient) return;
     if (info.code === CloseCode.MATCH_OVER && session.result) {
@@ -430,8 +467,7 @@ class App {
     this.session = null;
     session.socket?.close(1000, "leaving");
     this.input.setEnabled(false);
-    if (this.inputTimer !== null) clearTimeout(this.inputTimer);
-    this.inputTimer = null;
+    this.stopInputTimer();
     delete this.body.dataset.tick;
     delete this.body.dataset.playerId;
     delete this.body.dataset.phase;
@@ -473,30 +509,50 @@ class App {
     if (!copied) window.prompt("Copy this link to invite a friend:", link);
   }
 
-  /** Send an INPUT if the buttons or aim changed, respecting the rate limit. */
+  /**
+   * Run the client tick: send the INPUT that is due (one per tick at the match's tick rate, and
+   * one at once for a change of buttons, see InputClock) and move the predicted ship with it;
+   * then wait for the next.
+   */
   pumpInput() {
     const session = this.session;
-    if (!session?.welcome || session.closed) return;
+    if (!session?.inputClock || session.closed || session.result) return;
     const now = performance.now();
     const pointer = this.input.pointer;
     if (pointer && this.selfScreen) {
       this.aim = aimAngle(this.selfScreen.x, this.selfScreen.y, pointer.x, pointer.y, this.aim);
     }
-    const frame = this.throttle.poll(now, this.input.buttons(), this.aim);
-    if (frame) {
-      session.socket.send(frame);
-    } else if (this.throttle.pending && this.inputTimer === null) {
-      this.inputTimer = setTimeout(() => {
-        this.inputTimer = null;
-        this.pumpInput();
-      }, this.throttle.retryInMs(now) + 1);
+    const buttons = this.input.buttons();
+    const input = session.inputClock.poll(now, buttons, this.aim);
+    if (input && session.socket.send(input.frame)) {
+      session.predictor.input(input.seq, input.buttons, input.aim, now, input.amends);
     }
+    this.scheduleInput(now + session.inputClock.waitMs(now, buttons));
+  }
+
+  /** Poll the input clock again at `atMs`, unless a poll is already due by then. */
+  scheduleInput(atMs) {
+    if (this.inputTimer !== null && this.inputTimerAt <= atMs) return;
+    this.stopInputTimer();
+    this.inputTimerAt = atMs;
+    this.inputTimer = setTimeout(() => {
+      this.inputTimer = null;
+      this.inputTimerAt = Infinity;
+      this.pumpInput();
+    }, Math.max(0, atMs - performance.now()));
+  }
+
+  stopInputTimer() {
+    if (this.inputTimer !== null) clearTimeout(this.inputTimer);
+    this.inputTimer = null;
+    this.inputTimerAt = Infinity;
   }
 
   frame() {
     requestAnimationFrame(() => this.frame());
     const session = this.session;
     if (!session || this.gameView.hidden) return;
+    this.pumpInput();
     const now = performance.now();
     let world = null;
     let renderTime = 0;
@@ -505,9 +561,14 @@ class App {
       world = session.buffer.sample(renderTime);
     }
     const self = world?.players.find((p) => p.id === session.selfId) ?? null;
+    const predicted = session.predictor?.render(now) ?? null;
+    if (self && predicted) {
+      self.x = predicted.x;
+      self.y = predicted.y;
+    }
     this.selfScreen = self ? this.renderer.worldToScreen(self.x, self.y) : null;
-    this.pumpInput();
     if (self && self.alive && this.input.enabled) self.aim = this.aim;
+    if (self) this.traceOwn(now, self, predicted !== null);
 
     this.renderer.draw({
       world,
@@ -517,6 +578,33 @@ class App {
       overlay: this.overlay(session, now),
     });
     this.updateHud(session, now);
+  }
+
+  /** Remember where the own ship was drawn at `now`, for the debug hook. */
+  traceOwn(now, self, predicted) {
+    this.ownDraws.push({ at: now, x: self.x, y: self.y, predicted });
+    if (this.ownDraws.length > DRAW_TRACE_LENGTH) this.ownDraws.shift();
+  }
+
+  /**
+   * What the debug hook shows of the own ship: the last drawn position, the predicted state,
+   * the server's newest position and ack, the newest INPUT sent and how many are unacknowledged.
+   */
+  debugState() {
+    const session = this.session;
+    if (!session?.welcome) return null;
+    const predictor = session.predictor;
+    const me = session.latest?.players.find((p) => p.id === session.selfId) ?? null;
+    return {
+      playerId: session.selfId,
+      tick: session.latest?.tick ?? null,
+      phase: session.phase,
+      seq: session.inputClock.seq,
+      pending: predictor.pending.length,
+      drawn: this.ownDraws.at(-1) ?? null,
+      predicted: predictor.predicting ? { ...predictor.state } : null,
+      server: me ? { x: me.x, y: me.y, ack: me.ack, alive: me.alive } : null,
+    };
   }
 
   updateHud(session, now) {
@@ -597,4 +685,9 @@ function copyWithSelection(text) {
   return ok;
 }
 
-new App();
+const app = new App();
+/** Debug hook (tests, the console): read-only views of the own ship; see `App.debugState`. */
+window.arena = Object.freeze({
+  state: () => app.debugState(),
+  draws: () => app.ownDraws.map((draw) => ({ ...draw })),
+});

@@ -2,7 +2,7 @@
  * WebSocket connection to a match: binary msgpack frames in both directions, dispatch of
  * server messages by type, the snapshot chain (KEYFRAME and DELTA frames rebuilt into whole
  * snapshots, RESYNC when the chain breaks), PING every two seconds for the latency display,
- * close handling.
+ * THROTTLED notices, close handling.
  */
 
 import { decode, encode } from "@msgpack/msgpack";
@@ -24,7 +24,8 @@ const OPEN = 1;
  * One match connection. Handlers (all optional): `onOpen()`, `onWelcome(welcome, atMs)`,
  * `onSnapshot(snapshot, atMs)` for every KEYFRAME and every DELTA that applies (a whole
  * snapshot either way, see snapshot-state.js), `onResync()` when a RESYNC is sent,
- * `onResult(result)`, `onLatency(rttMs)`, `onClose({code, reason, text, byClient})`. Times are
+ * `onResult(result)`, `onLatency(rttMs)`, `onThrottled({dropped, limit}, atMs)` when the server
+ * dropped frames of this client, `onClose({code, reason, text, byClient})`. Times are
  * `now()` milliseconds (`performance.now()`); `createSocket(url)` and `now()` can be replaced
  * in tests.
  */
@@ -100,6 +101,9 @@ export class GameSocket {
         break;
       case MessageType.PONG:
         this.handlePong(message, atMs);
+        break;
+      case MessageType.THROTTLED:
+        this.handlers.onThrottled?.(message, atMs);
         break;
       default:
         break;

@@ -54,12 +54,15 @@ const WELCOME = [
 const T0 = 1795600000000;
 
 function keyframe(tick, x = 1000) {
-  const players = [[0, x, 1000, 0, 100, 1]];
+  const players = [[0, x, 1000, 0, 100, 1, 0]];
   return [11, tick, T0 + tick * 50, 2, 60000, players, [], [], [[0, "Ada", 0, 0, true]]];
 }
 
-function delta(tick, base, dx = 0) {
-  const players = dx ? [[0, PlayerChange.X, dx]] : [];
+function delta(tick, base, dx = 0, dAck = 0) {
+  let players = [];
+  if (dx && dAck) players = [[0, PlayerChange.X | PlayerChange.ACK, dx, dAck]];
+  else if (dx) players = [[0, PlayerChange.X, dx]];
+  else if (dAck) players = [[0, PlayerChange.ACK, dAck]];
   return [12, tick, T0 + tick * 50, base, 2, 60000, players, [], [], [], null];
 }
 
@@ -68,6 +71,7 @@ function harness() {
   const clock = { now: 1000 };
   const snapshots = [];
   const closes = [];
+  const throttles = [];
   let resyncs = 0;
   let fake = null;
   const socket = new GameSocket(
@@ -78,6 +82,7 @@ function harness() {
         resyncs += 1;
       },
       onClose: (info) => closes.push(info),
+      onThrottled: (message, atMs) => throttles.push({ message, atMs }),
     },
     {
       createSocket: (url) => {
@@ -89,7 +94,7 @@ function harness() {
   );
   fake.serverOpen();
   const sentResyncs = () => fake.sent.filter((frame) => frame[0] === MessageType.RESYNC);
-  return { socket, fake, clock, snapshots, closes, sentResyncs, resyncs: () => resyncs };
+  return { socket, fake, clock, snapshots, closes, throttles, sentResyncs, resyncs: () => resyncs };
 }
 
 test("KEYFRAMEs and DELTAs reach onSnapshot as whole snapshots", (t) => {
@@ -158,4 +163,29 @@ test("TOO_SLOW closes with a message for the player", () => {
   assert.equal(closes[0].code, 4015);
   assert.equal(closes[0].text, CLOSE_DESCRIPTIONS[4015]);
   assert.equal(closes[0].byClient, false);
+});
+
+test("each snapshot carries every player's acknowledged input", (t) => {
+  const { socket, fake, snapshots } = harness();
+  t.after(() => socket.close());
+  fake.serverSend(WELCOME);
+  fake.serverSend(keyframe(1));
+  fake.serverSend(delta(2, 1, 60, 3));
+  fake.serverSend(delta(3, 2, 0, 1));
+  fake.serverSend(delta(4, 3, 60));
+  assert.deepEqual(
+    snapshots.map(({ snapshot }) => [snapshot.players[0].x, snapshot.players[0].ack]),
+    [[100, 0], [106, 3], [106, 4], [112, 4]],
+  );
+});
+
+test("THROTTLED reaches onThrottled and leaves the socket open", (t) => {
+  const { socket, fake, clock, throttles, closes } = harness();
+  t.after(() => socket.close());
+  fake.serverSend(WELCOME);
+  clock.now = 1234;
+  fake.serverSend([MessageType.THROTTLED, 7, 30]);
+  assert.deepEqual(throttles, [{ message: { dropped: 7, limit: 30 }, atMs: 1234 }]);
+  assert.equal(socket.open, true);
+  assert.deepEqual(closes, []);
 });

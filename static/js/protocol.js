@@ -34,6 +34,8 @@ export const MessageType = Object.freeze({
   DELTA: 12,
   RESULT: 13,
   PONG: 14,
+  /** Client frames were dropped by the rate limit (protocol 4.4). */
+  THROTTLED: 15,
   QUEUE: 20,
   CANCEL: 21,
   READY_ANSWER: 22,
@@ -152,9 +154,11 @@ export const PlayerChange = Object.freeze({
   AIM: 4,
   HEALTH: 8,
   FLAGS: 16,
+  /** The acknowledged input `seq`, as a difference like x, y and aim. */
+  ACK: 32,
 });
 /** Every PlayerChange bit. */
-export const ALL_PLAYER_CHANGES = 31;
+export const ALL_PLAYER_CHANGES = 63;
 
 /** Human text for a WebSocket close code, falling back to the server's reason. */
 export function describeClose(code, reason = "") {
@@ -183,9 +187,9 @@ export function quantizeAim(rad) {
   return clampInt(mrad, -MAX_AIM_MRAD, MAX_AIM_MRAD);
 }
 
-/** INPUT frame `[1, seq, buttons, aim_mrad]` with the aim given in radians. */
+/** INPUT frame `[1, seq, buttons, aim_mrad]` with the aim given in radians; `seq` is 1 or more. */
 export function inputFrame(seq, buttons, aimRad) {
-  return [MessageType.INPUT, clampInt(seq, 0, MAX_SEQ), buttons & ALL_BUTTONS, quantizeAim(aimRad)];
+  return [MessageType.INPUT, clampInt(seq, 1, MAX_SEQ), buttons & ALL_BUTTONS, quantizeAim(aimRad)];
 }
 
 /** PING frame `[2, nonce]`. */
@@ -260,7 +264,7 @@ export function parseWelcome(frame) {
 
 /**
  * Parse a decoded KEYFRAME `[11, tick, server_ms, phase, ms_left, players, bullets, events,
- * roster]`, keeping players `[id, x, y, aim_mrad, health, flags]` and bullets
+ * roster]`, keeping players `[id, x, y, aim_mrad, health, flags, ack]` and bullets
  * `[id, x, y, dx, dy, owner_id]` as wire integers (snapshot-state.js applies and converts them).
  */
 export function parseKeyframe(frame) {
@@ -274,7 +278,7 @@ export function parseKeyframe(frame) {
     serverMs: expectInt(serverMs, "server_ms"),
     phase,
     phaseMsLeft,
-    players: expectEntries(players, 6, "KEYFRAME player"),
+    players: expectEntries(players, 7, "KEYFRAME player"),
     bullets: expectEntries(bullets, 6, "KEYFRAME bullet"),
     events: expectArray(events ?? [], "events").map(parseEvent),
     roster: expectArray(roster, "KEYFRAME roster").map(parseRosterEntry),
@@ -331,8 +335,11 @@ export function parseSnapshot(frame, tickRate = 20) {
   };
 }
 
-/** A player `[id, x, y, aim_mrad, health, flags]` of wire integers in world units. */
-export function playerFromWire([id, x, y, aimMrad, health, flags]) {
+/**
+ * A player `[id, x, y, aim_mrad, health, flags, ack]` of wire integers in world units; `ack` is
+ * the `seq` of the last INPUT the engine applied for that player (0 before any).
+ */
+export function playerFromWire([id, x, y, aimMrad, health, flags, ack]) {
   return {
     id,
     x: x / POSITION_SCALE,
@@ -342,6 +349,7 @@ export function playerFromWire([id, x, y, aimMrad, health, flags]) {
     flags,
     alive: (flags & PlayerFlag.ALIVE) !== 0,
     protected: (flags & PlayerFlag.PROTECTED) !== 0,
+    ack,
   };
 }
 
@@ -388,6 +396,15 @@ export function parseResultBody(body) {
 export function parsePong(frame) {
   const [, nonce, serverTimeMs] = expectFrame(frame, MessageType.PONG, 3);
   return { nonce, serverTimeMs };
+}
+
+/**
+ * Parse a decoded THROTTLED `[15, dropped, limit]`: client frames dropped by the rate limit since
+ * the previous THROTTLED, and the sustained frames-per-second limit.
+ */
+export function parseThrottled(frame) {
+  const [, dropped, limit] = expectFrame(frame, MessageType.THROTTLED, 3);
+  return { dropped, limit };
 }
 
 /** Parse a decoded LOBBY_WELCOME `[30, {...}]`. */
@@ -493,6 +510,7 @@ const PARSERS = {
   [MessageType.DELTA]: parseDelta,
   [MessageType.RESULT]: parseResult,
   [MessageType.PONG]: parsePong,
+  [MessageType.THROTTLED]: parseThrottled,
   [MessageType.LOBBY_WELCOME]: parseLobbyWelcome,
   [MessageType.QUEUE_STATUS]: parseQueueStatus,
   [MessageType.READY_CHECK]: parseReadyCheck,

@@ -32,6 +32,7 @@ import {
   parseLobbyWelcome,
   parseMatchFound,
   parsePong,
+  parseThrottled,
   parseQueueLeft,
   parseQueueStatus,
   parseReadyCheck,
@@ -67,6 +68,8 @@ test("inputFrame builds [1, seq, buttons, aim_mrad]", () => {
   assert.deepEqual(inputFrame(1, Button.UP | Button.RIGHT, -0.785), [1, 1, 9, -785]);
   assert.deepEqual(inputFrame(7, 0, 0), [1, 7, 0, 0]);
   assert.deepEqual(inputFrame(2, 255, 0), [1, 2, 31, 0]);
+  assert.deepEqual(inputFrame(0, 0, 0), [1, 1, 0, 0], "seq 0 is refused by the server");
+  assert.deepEqual(inputFrame(2 ** 32, 0, 0), [1, 2 ** 32 - 1, 0, 0]);
 });
 
 test("aim is wrapped and clamped to [-3142, 3142] mrad", () => {
@@ -123,7 +126,7 @@ test("parseWelcome converts keys and walls", () => {
 test("parseSnapshot converts a KEYFRAME to world units", () => {
   const snapshot = parseSnapshot([
     11, 2, 1795600000100, 1, 2500,
-    [[0, 2012, 4488, -785, 100, 3], [1, 100, 50, 3142, 0, 0]],
+    [[0, 2012, 4488, -785, 100, 3, 57], [1, 100, 50, 3142, 0, 0, 0]],
     [[7, 5005, 305, 350, -20, 0]],
     [[1, 0, 1], [2, 0, 1, 25], [3, 0]],
     [[0, "Ada", 1, 0, true], [1, "Bo", 0, 1, false]],
@@ -134,9 +137,11 @@ test("parseSnapshot converts a KEYFRAME to world units", () => {
   assert.equal(snapshot.phaseMsLeft, 2500);
   assert.deepEqual(snapshot.players[0], {
     id: 0, x: 201.2, y: 448.8, aim: -0.785, health: 100, flags: 3, alive: true, protected: true,
+    ack: 57,
   });
   assert.equal(snapshot.players[1].alive, false);
   assert.equal(snapshot.players[1].protected, false);
+  assert.equal(snapshot.players[1].ack, 0);
   assert.deepEqual(snapshot.bullets, [{ id: 7, x: 500.5, y: 30.5, vx: 0.7, vy: -0.04, ownerId: 0 }]);
   assert.deepEqual(snapshot.events, [
     { kind: 1, killerId: 0, victimId: 1 },
@@ -153,20 +158,21 @@ test("bullet velocity follows the tick rate", () => {
   assert.deepEqual(bulletFromWire([3, 10, 20, 350, 0, 1], 30), {
     id: 3, x: 1, y: 2, vx: 1.05, vy: 0, ownerId: 1,
   });
-  assert.deepEqual(playerFromWire([4, 15000, 1000, 0, 100, 1]), {
+  assert.deepEqual(playerFromWire([4, 15000, 1000, 0, 100, 1, 4294967295]), {
     id: 4, x: 1500, y: 100, aim: 0, health: 100, flags: 1, alive: true, protected: false,
+    ack: 4294967295,
   });
 });
 
 test("parseKeyframe keeps players and bullets as wire integers", () => {
-  const frame = [11, 5, 1000, 2, 60000, [[0, 1, 2, 3, 4, 1]], [[9, 5, 6, 7, -8, 0]], [], []];
+  const frame = [11, 5, 1000, 2, 60000, [[0, 1, 2, 3, 4, 1, 6]], [[9, 5, 6, 7, -8, 0]], [], []];
   const keyframe = parseKeyframe(frame);
   assert.deepEqual(keyframe, {
     tick: 5,
     serverMs: 1000,
     phase: 2,
     phaseMsLeft: 60000,
-    players: [[0, 1, 2, 3, 4, 1]],
+    players: [[0, 1, 2, 3, 4, 1, 6]],
     bullets: [[9, 5, 6, 7, -8, 0]],
     events: [],
     roster: [],
@@ -174,6 +180,11 @@ test("parseKeyframe keeps players and bullets as wire integers", () => {
   assert.throws(() => parseKeyframe([11, 5, 1000, 2, 0, [], [], []]), ProtocolParseError, "no roster");
   assert.throws(() => parseKeyframe([11, 5, 1000, 2, 0, [], [], [], null]), ProtocolParseError, "nil");
   assert.throws(() => parseKeyframe([11, 5, 1000, 2, 0, [[0, 1, 2]], [], [], []]), ProtocolParseError);
+  assert.throws(
+    () => parseKeyframe([11, 5, 1000, 2, 0, [[0, 1, 2, 3, 4, 1]], [], [], []]),
+    ProtocolParseError,
+    "a player without its ack",
+  );
   assert.throws(
     () => parseKeyframe([11, 5, 1000, 2, 0, [], [[1, 2, 3, 0]], [], []]),
     ProtocolParseError,
@@ -207,11 +218,21 @@ test("parseDelta keeps changes as wire integers and a nil roster as null", () =>
   assert.deepEqual(roster, [{ id: 0, name: "Ada", score: 1, deaths: 0, connected: true }]);
 });
 
+test("parseDelta accepts the ack bit: its difference follows the flags", () => {
+  assert.equal(PlayerChange.ACK, 32);
+  const change = [0, PlayerChange.X | PlayerChange.FLAGS | PlayerChange.ACK, 60, 3, 2];
+  const delta = parseDelta([12, 7, 1050, 6, 2, 0, [change, [1, PlayerChange.ACK, 1]], [], [], [], null]);
+  assert.deepEqual(delta.players, [[0, 49, 60, 3, 2], [1, 32, 1]]);
+  const every = [0, 63, 1, 2, 3, 100, 1, 1];
+  assert.deepEqual(parseDelta([12, 7, 1050, 6, 2, 0, [every], [], [], [], null]).players, [every]);
+});
+
 test("parseDelta rejects a change whose values do not match its mask", () => {
   const delta = (change) => [12, 7, 1050, 5, 2, 0, [change], [], [], [], null];
   assert.throws(() => parseDelta(delta([0, 3, 60])), ProtocolParseError, "one value for two bits");
   assert.throws(() => parseDelta(delta([0, 1, 60, 5])), ProtocolParseError, "two values for one bit");
-  assert.throws(() => parseDelta(delta([0, 32, 1])), ProtocolParseError, "unknown bit");
+  assert.throws(() => parseDelta(delta([0, 64, 1])), ProtocolParseError, "unknown bit");
+  assert.throws(() => parseDelta(delta([0, 33, 60])), ProtocolParseError, "x and ack, one value");
   assert.throws(() => parseDelta(delta([0, -1])), ProtocolParseError, "negative mask");
   assert.throws(() => parseDelta(delta(5)), ProtocolParseError, "not an array");
   const tenFields = [12, 7, 1050, 5, 2, 0, [], [], [], []];
@@ -224,7 +245,7 @@ test("the byte-for-byte examples of protocol 5.2 decode", () => {
   const bytes = (text) => new Uint8Array(text.trim().split(/\s+/).map((h) => parseInt(h, 16)));
   const keyframe = parseServerFrame(decode(bytes(`
     99 0b 01 cf 00 00 01 a2 12 19 a4 00 00 00
-    91 96 00 cd 3a 98 cd 03 e8 00 64 03
+    91 97 00 cd 3a 98 cd 03 e8 00 64 03 00
     90
     91 92 03 00
     91 95 00 a3 41 64 61 00 00 c3`)));
@@ -234,14 +255,14 @@ test("the byte-for-byte examples of protocol 5.2 decode", () => {
     serverMs: 1795600000000,
     phase: Phase.WAITING,
     phaseMsLeft: 0,
-    players: [[0, 15000, 1000, 0, 100, 3]],
+    players: [[0, 15000, 1000, 0, 100, 3, 0]],
     bullets: [],
     events: [{ kind: EventKind.SPAWN, playerId: 0 }],
     roster: [{ id: 0, name: "Ada", score: 0, deaths: 0, connected: true }],
   });
   const first = parseServerFrame(decode(bytes(`
     9b 0c 02 cf 00 00 01 a2 12 19 a4 32 01 00 00
-    91 93 00 01 3c
+    91 94 00 21 3c 01
     91 96 00 cd 3c e6 cd 03 e8 cd 01 5e 00 00
     90 90 c0`)));
   assert.equal(first.type, MessageType.DELTA);
@@ -251,7 +272,7 @@ test("the byte-for-byte examples of protocol 5.2 decode", () => {
     baseTick: 1,
     phase: 0,
     phaseMsLeft: 0,
-    players: [[0, PlayerChange.X, 60]],
+    players: [[0, PlayerChange.X | PlayerChange.ACK, 60, 1]],
     newBullets: [[0, 15590, 1000, 350, 0, 0]],
     goneBullets: [],
     events: [],
@@ -259,9 +280,10 @@ test("the byte-for-byte examples of protocol 5.2 decode", () => {
   });
   const second = parseServerFrame(decode(bytes(`
     9b 0c 03 cf 00 00 01 a2 12 19 a4 64 02 00 00
-    91 94 00 05 78 d1 fc 18
+    91 95 00 25 78 d1 fc 18 01
     90 90 90 c0`)));
-  assert.deepEqual(second.message.players, [[0, PlayerChange.X | PlayerChange.AIM, 120, -1000]]);
+  const mask = PlayerChange.X | PlayerChange.AIM | PlayerChange.ACK;
+  assert.deepEqual(second.message.players, [[0, mask, 120, -1000, 1]]);
   assert.equal(second.message.baseTick, 2);
 });
 
@@ -297,9 +319,21 @@ test("parsePong", () => {
   assert.deepEqual(parsePong([14, 9, 1700000000000]), { nonce: 9, serverTimeMs: 1700000000000 });
 });
 
+test("parseThrottled reads [15, dropped, limit]", () => {
+  assert.equal(MessageType.THROTTLED, 15);
+  assert.deepEqual(parseThrottled([15, 12, 30]), { dropped: 12, limit: 30 });
+  assert.deepEqual(parseServerFrame(decode(encode([15, 0, 30]))), {
+    type: MessageType.THROTTLED,
+    message: { dropped: 0, limit: 30 },
+  });
+  assert.throws(() => parseThrottled([15, 12]), ProtocolParseError, "no limit");
+  assert.throws(() => parseThrottled([14, 12, 30]), ProtocolParseError, "another type");
+});
+
 test("parseServerFrame dispatches by type and rejects garbage", () => {
   assert.equal(parseServerFrame(WELCOME).type, MessageType.WELCOME);
   assert.equal(parseServerFrame([14, 1, 2]).message.nonce, 1);
+  assert.equal(parseServerFrame([15, 3, 30]).message.dropped, 3);
   assert.throws(() => parseServerFrame([99]), ProtocolParseError);
   assert.throws(() => parseServerFrame({}), ProtocolParseError);
   assert.throws(() => parseServerFrame([]), ProtocolParseError);

@@ -9,16 +9,18 @@ import { MessageType, PlayerChange, bulletFromWire, playerFromWire } from "./pro
 /** Shortest time between two RESYNC frames while waiting for a KEYFRAME. */
 export const RESYNC_INTERVAL_MS = 250;
 
-/** Player fields in wire order after the id, with their DELTA mask bits. */
-const PLAYER_FIELD_BITS = [
-  PlayerChange.X,
-  PlayerChange.Y,
-  PlayerChange.AIM,
-  PlayerChange.HEALTH,
-  PlayerChange.FLAGS,
+/**
+ * Player fields in wire order after the id: their DELTA mask bit and whether a DELTA carries a
+ * difference (x, y, aim and ack) or the new value (health and flags).
+ */
+const PLAYER_FIELDS = [
+  { bit: PlayerChange.X, difference: true },
+  { bit: PlayerChange.Y, difference: true },
+  { bit: PlayerChange.AIM, difference: true },
+  { bit: PlayerChange.HEALTH, difference: false },
+  { bit: PlayerChange.FLAGS, difference: false },
+  { bit: PlayerChange.ACK, difference: true },
 ];
-/** x, y and aim travel in a DELTA as differences; health and flags as new values. */
-const DIFFERENCE_FIELDS = 3;
 
 /** Thrown when a DELTA does not apply to the state the client holds: it needs a KEYFRAME. */
 export class ChainBroken extends Error {
@@ -31,7 +33,7 @@ export class ChainBroken extends Error {
 /**
  * The wire state of a parsed KEYFRAME (protocol.js `parseKeyframe`): `{tick, serverMs, phase,
  * phaseMsLeft, players, bullets, events, roster, keyframe, rosterChanged}` where `players` maps
- * id → `[x, y, aim_mrad, health, flags]` and `bullets` id → `[x, y, dx, dy, owner_id]`.
+ * id → `[x, y, aim_mrad, health, flags, ack]` and `bullets` id → `[x, y, dx, dy, owner_id]`.
  */
 export function keyframeState(keyframe) {
   return {
@@ -66,11 +68,11 @@ export function applyDelta(state, delta) {
     if (!base) throw new ChainBroken(`DELTA changes player ${id}, absent at tick ${state.tick}`);
     const wire = [...base];
     let next = 0;
-    PLAYER_FIELD_BITS.forEach((bit, index) => {
+    PLAYER_FIELDS.forEach(({ bit, difference }, index) => {
       if ((mask & bit) === 0) return;
       const value = values[next];
       next += 1;
-      wire[index] = index < DIFFERENCE_FIELDS ? wire[index] + value : value;
+      wire[index] = difference ? wire[index] + value : value;
     });
     players.set(id, wire);
   }
@@ -104,8 +106,9 @@ export function wireEntries(state) {
 
 /**
  * The snapshot the client draws for a wire state: `{tick, serverMs, phase, phaseMsLeft, players,
- * bullets, events, roster, keyframe}` in world units, bullets with their velocity `vx`, `vy`
- * (units per ms at `tickRate`), and `roster` null unless the frame carried one.
+ * bullets, events, roster, keyframe}` in world units, players with their acknowledged input
+ * `ack`, bullets with their velocity `vx`, `vy` (units per ms at `tickRate`), and `roster` null
+ * unless the frame carried one.
  */
 export function snapshotOf(state, tickRate = 20) {
   const { players, bullets } = wireEntries(state);

@@ -53,7 +53,7 @@ test("a KEYFRAME becomes a snapshot in world units with its roster and server ti
   const chain = new SnapshotChain({ tickRate: 20 });
   const [{ snapshot, resync }] = feed(chain, [
     keyframe(4, {
-      players: [[1, 100, 200, 1571, 80, 1], [0, 15000, 1000, -500, 100, 3]],
+      players: [[1, 100, 200, 1571, 80, 1, 0], [0, 15000, 1000, -500, 100, 3, 17]],
       bullets: [[3, 500, 600, 350, -350, 1]],
       events: [[3, 0]],
       roster: [ADA, BO],
@@ -67,8 +67,8 @@ test("a KEYFRAME becomes a snapshot in world units with its roster and server ti
     phase: 2,
     phaseMsLeft: 60000,
     players: [
-      { id: 0, x: 1500, y: 100, aim: -0.5, health: 100, flags: 3, alive: true, protected: true },
-      { id: 1, x: 10, y: 20, aim: 1.571, health: 80, flags: 1, alive: true, protected: false },
+      { id: 0, x: 1500, y: 100, aim: -0.5, health: 100, flags: 3, alive: true, protected: true, ack: 17 },
+      { id: 1, x: 10, y: 20, aim: 1.571, health: 80, flags: 1, alive: true, protected: false, ack: 0 },
     ],
     bullets: [{ id: 3, x: 50, y: 60, vx: 0.7, vy: -0.7, ownerId: 1 }],
     events: [{ kind: 3, playerId: 0 }],
@@ -84,7 +84,7 @@ test("a DELTA moves players, turns them and sets health and flags", () => {
   const chain = new SnapshotChain();
   const [, { snapshot }] = feed(chain, [
     keyframe(10, {
-      players: [[0, 1000, 2000, 3000, 100, 3], [1, 500, 500, 0, 100, 1], [2, 7, 8, 9, 50, 1]],
+      players: [[0, 1000, 2000, 3000, 100, 3, 4], [1, 500, 500, 0, 100, 1, 0], [2, 7, 8, 9, 50, 1, 9]],
     }),
     delta(11, 10, {
       players: [
@@ -103,19 +103,41 @@ test("a DELTA moves players, turns them and sets health and flags", () => {
   assert.deepEqual([bo.x, bo.y, bo.health, bo.alive], [50, 50, 0, false]);
   assert.deepEqual([cy.x, cy.y, cy.aim, cy.health, cy.protected], [0.7, 0.1, 0.009, 50, true]);
   assert.deepEqual(wireEntries(chain.state).players, [
-    [0, 940, 2025, -3000, 100, 3],
-    [1, 500, 500, 0, 0, 0],
-    [2, 7, 1, 9, 50, 3],
+    [0, 940, 2025, -3000, 100, 3, 4],
+    [1, 500, 500, 0, 0, 0, 0],
+    [2, 7, 1, 9, 50, 3, 9],
   ]);
 });
 
 test("players not listed in a DELTA keep their state", () => {
   const chain = new SnapshotChain();
-  feed(chain, [keyframe(1, { players: [[0, 10, 20, 30, 40, 1], [1, 50, 60, 70, 80, 1]] })]);
+  feed(chain, [keyframe(1, { players: [[0, 10, 20, 30, 40, 1, 5], [1, 50, 60, 70, 80, 1, 6]] })]);
   feed(chain, [delta(2, 1, { players: [[1, PlayerChange.X, 5]] })]);
   const [{ snapshot }] = feed(chain, [delta(3, 2)]);
-  assert.deepEqual(wireEntries(chain.state).players, [[0, 10, 20, 30, 40, 1], [1, 55, 60, 70, 80, 1]]);
+  assert.deepEqual(wireEntries(chain.state).players, [
+    [0, 10, 20, 30, 40, 1, 5],
+    [1, 55, 60, 70, 80, 1, 6],
+  ]);
   assert.equal(snapshot.players[0].x, 1);
+});
+
+test("a DELTA's ack is a difference from the base ack, after the flags", () => {
+  const chain = new SnapshotChain();
+  const results = feed(chain, [
+    keyframe(1, { players: [[0, 100, 100, 0, 100, 1, 0], [1, 500, 500, 0, 100, 1, 40]] }),
+    delta(2, 1, { players: [[0, PlayerChange.ACK, 1], [1, PlayerChange.X | PlayerChange.ACK, 13, 2]] }),
+    delta(3, 2, { players: [[0, PlayerChange.FLAGS | PlayerChange.ACK, 3, 1]] }),
+    delta(4, 3),
+  ]);
+  assert.deepEqual(
+    results.map(({ snapshot }) => snapshot.players.map((p) => p.ack)),
+    [[0, 40], [1, 42], [2, 42], [2, 42]],
+  );
+  assert.deepEqual(wireEntries(chain.state).players, [
+    [0, 100, 100, 0, 100, 3, 2],
+    [1, 513, 500, 0, 100, 1, 42],
+  ]);
+  assert.equal(results[3].snapshot.players[1].x, 51.3);
 });
 
 test("bullets: gone ones leave, the rest advance by their velocity over the gap, new ones join", () => {
@@ -177,29 +199,29 @@ test("phase, time left, events and server time come from each frame", () => {
 test("the example frames of protocol 5.2 rebuild Ada and her bullet", () => {
   const chain = new SnapshotChain();
   const frames = [
-    [11, 1, T0, 0, 0, [[0, 15000, 1000, 0, 100, 3]], [], [[3, 0]], [ADA]],
-    [12, 2, T0 + 50, 1, 0, 0, [[0, 1, 60]], [[0, 15590, 1000, 350, 0, 0]], [], [], null],
-    [12, 3, T0 + 100, 2, 0, 0, [[0, 5, 120, -1000]], [], [], [], null],
+    [11, 1, T0, 0, 0, [[0, 15000, 1000, 0, 100, 3, 0]], [], [[3, 0]], [ADA]],
+    [12, 2, T0 + 50, 1, 0, 0, [[0, 33, 60, 1]], [[0, 15590, 1000, 350, 0, 0]], [], [], null],
+    [12, 3, T0 + 100, 2, 0, 0, [[0, 37, 120, -1000, 1]], [], [], [], null],
   ];
   const results = feed(chain, frames.map((frame) => decode(encode(frame))));
   assert.ok(results.every(({ snapshot, resync }) => snapshot && !resync));
   assert.deepEqual(wireEntries(chain.state), {
-    players: [[0, 15180, 1000, -1000, 100, 3]],
+    players: [[0, 15180, 1000, -1000, 100, 3, 2]],
     bullets: [[0, 15940, 1000, 350, 0, 0]],
   });
   const { snapshot } = results[2];
-  assert.deepEqual([snapshot.players[0].x, snapshot.players[0].aim], [1518, -1]);
+  assert.deepEqual([snapshot.players[0].x, snapshot.players[0].aim, snapshot.players[0].ack], [1518, -1, 2]);
   assert.deepEqual([snapshot.bullets[0].x, snapshot.bullets[0].y], [1594, 100]);
 });
 
 test("applyDelta leaves the base state alone and refuses any other base", () => {
   const base = keyframeState(
-    parseKeyframe(keyframe(7, { players: [[0, 1, 2, 3, 4, 1]], bullets: [[1, 0, 0, 5, 5, 0]] })),
+    parseKeyframe(keyframe(7, { players: [[0, 1, 2, 3, 4, 1, 8]], bullets: [[1, 0, 0, 5, 5, 0]] })),
   );
   const before = JSON.stringify(wireEntries(base));
-  const next = applyDelta(base, parseDelta(delta(8, 7, { players: [[0, 31, 1, 1, 1, 1, 3]] })));
+  const next = applyDelta(base, parseDelta(delta(8, 7, { players: [[0, 63, 1, 1, 1, 1, 3, 2]] })));
   assert.equal(JSON.stringify(wireEntries(base)), before);
-  assert.deepEqual(wireEntries(next).players, [[0, 2, 3, 4, 1, 3]]);
+  assert.deepEqual(wireEntries(next).players, [[0, 2, 3, 4, 1, 3, 10]]);
   assert.throws(() => applyDelta(base, parseDelta(delta(9, 8))), ChainBroken);
   assert.throws(() => applyDelta(null, parseDelta(delta(9, 8))), ChainBroken);
   assert.throws(() => applyDelta(base, parseDelta(delta(7, 7))), ChainBroken, "tick after base");
@@ -220,7 +242,7 @@ test("a DELTA before any KEYFRAME asks for a RESYNC and shows nothing", () => {
 
 test("after a gap DELTAs are ignored until a KEYFRAME, and RESYNC is not spammed", () => {
   const chain = new SnapshotChain();
-  feed(chain, [keyframe(1, { players: [[0, 0, 0, 0, 100, 1]] }), delta(2, 1)]);
+  feed(chain, [keyframe(1, { players: [[0, 0, 0, 0, 100, 1, 0]] }), delta(2, 1)]);
   assert.equal(chain.tick, 2);
 
   const gap = chain.receive(DELTA, parseDelta(delta(4, 3)), 1000);
@@ -240,7 +262,7 @@ test("after a gap DELTAs are ignored until a KEYFRAME, and RESYNC is not spammed
   );
   assert.deepEqual(chain.receive(DELTA, parseDelta(delta(8, 7)), 1300), IGNORED);
 
-  const fresh = parseKeyframe(keyframe(9, { players: [[0, 90, 0, 0, 100, 1]] }));
+  const fresh = parseKeyframe(keyframe(9, { players: [[0, 90, 0, 0, 100, 1, 0]] }));
   const { snapshot, resync } = chain.receive(SNAPSHOT, fresh, 1350);
   assert.equal(resync, false);
   assert.equal(snapshot.tick, 9);
@@ -257,7 +279,7 @@ test("after a gap DELTAs are ignored until a KEYFRAME, and RESYNC is not spammed
 
 test("snapshotOf lists players and bullets in id order", () => {
   const state = keyframeState(parseKeyframe(keyframe(1, {
-    players: [[2, 0, 0, 0, 1, 1], [0, 0, 0, 0, 1, 1]],
+    players: [[2, 0, 0, 0, 1, 1, 0], [0, 0, 0, 0, 1, 1, 0]],
     bullets: [[8, 0, 0, 0, 0, 0], [3, 0, 0, 0, 0, 0]],
   })));
   const snapshot = snapshotOf(state);
@@ -275,7 +297,10 @@ function prng(seed) {
   };
 }
 
-/** Random full wire states, tick after tick: players move, turn, die, join and leave; bullets fly. */
+/**
+ * Random full wire states, tick after tick: players move, turn, die, join and leave, their
+ * acknowledged input grows; bullets fly.
+ */
 function* randomMatch(random) {
   const int = (low, high) => low + Math.floor(random() * (high - low + 1));
   const players = new Map();
@@ -288,7 +313,7 @@ function* randomMatch(random) {
   const join = () => {
     const id = nextPlayer;
     nextPlayer += 1;
-    players.set(id, [int(0, 16000), int(0, 9000), int(-3142, 3142), 100, 3]);
+    players.set(id, [int(0, 16000), int(0, 9000), int(-3142, 3142), 100, 3, 0]);
     roster.set(id, [id, `P${id}`, 0, 0, true]);
   };
   join();
@@ -316,6 +341,7 @@ function* randomMatch(random) {
         events.push([3, id]);
       }
       if (random() < 0.05) wire[4] &= ~2;
+      if (random() < 0.7) wire[5] += int(1, 3); // the engine applied newer INPUTs
     }
     if (random() < 0.03 && players.size < 6) join();
     if (random() < 0.02 && players.size > 1) {
@@ -368,10 +394,11 @@ function encodeDelta(base, full) {
     const old = base.players.get(id);
     let mask = 0;
     const values = [];
-    for (let i = 0; i < 5; i += 1) {
+    for (let i = 0; i < 6; i += 1) {
       if (wire[i] === old[i]) continue;
       mask |= 1 << i;
-      values.push(i < 3 ? wire[i] - old[i] : wire[i]);
+      const difference = i < 3 || i === 5; // x, y, aim and ack; health and flags are values
+      values.push(difference ? wire[i] - old[i] : wire[i]);
     }
     if (mask) changes.push([id, mask, ...values]);
   }

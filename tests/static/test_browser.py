@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from loadtest.stack import ROOT, Stack, base_env
+from tests.static.delay_proxy import DelayProxy
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -23,6 +26,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = ROOT / "artifacts"
+ONE_WAY_DELAY_S = 0.05  # 100 ms round trip
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +44,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
     finally:
         stack.stop()
+
+
+@pytest.fixture
+def slow_server(server: str) -> Iterator[str]:
+    """The embedded server behind a proxy that delays every chunk by 50 ms each way."""
+    upstream = urlsplit(server)
+    assert upstream.hostname and upstream.port
+    with DelayProxy(upstream.hostname, upstream.port, ONE_WAY_DELAY_S) as proxy:
+        yield f"http://127.0.0.1:{proxy.port}"
 
 
 @pytest.fixture(scope="module")
@@ -143,4 +156,73 @@ def test_two_players_meet_in_the_lobby_play_and_come_back(server: str, browser: 
         page.click("#back-to-lobby")
         page.wait_for_function("document.body.dataset.lobby === 'idle'", timeout=10_000)
         expect(page.locator("#find")).to_be_enabled()
+    assert errors == []
+
+
+def own_state(page: Page) -> dict:
+    """The own ship through the client's debug hook (static/js/main.js `debugState`)."""
+    return page.evaluate("window.arena.state()")
+
+
+def test_own_movement_is_immediate_at_100_ms_round_trip(slow_server: str, browser: Browser) -> None:
+    errors: list[str] = []
+    page = start_private_match(browser, errors, slow_server, "ffa")
+    expect(page.locator("#status")).to_contain_text(" ms", timeout=10_000)
+    shown = re.search(r"(\d+) ms", page.inner_text("#status"))
+    assert shown, "the status shows the round trip"
+    rtt = int(shown.group(1))
+    assert rtt >= 2000 * ONE_WAY_DELAY_S, f"the proxy delays the socket: {rtt} ms round trip"
+
+    # predicting, acknowledged by the server, and at rest
+    page.wait_for_function(
+        """() => {
+          const s = window.arena.state();
+          return s && s.predicted && s.server && s.server.ack > 0 && s.predicted.vx === 0
+            && s.predicted.vy === 0 && s.drawn && s.drawn.predicted;
+        }""",
+        timeout=10_000,
+    )
+    page.wait_for_timeout(300)
+    start = own_state(page)
+    key, sign = ("d", 1) if start["predicted"]["x"] < 800 else ("a", -1)
+
+    page.evaluate(
+        """() => {
+          window.keyAt = null;
+          addEventListener("keydown", (e) => { window.keyAt ??= e.timeStamp; }, { capture: true });
+        }"""
+    )
+    page.keyboard.down(key)
+    page.wait_for_timeout(400)
+    page.keyboard.up(key)
+    key_at = page.evaluate("window.keyAt")
+    draws = page.evaluate("window.arena.draws()")
+    before = [d for d in draws if d["at"] <= key_at]
+    after = [d for d in draws if d["at"] > key_at]
+    assert before and after, "frames were drawn around the key press"
+    x0 = before[-1]["x"]
+    assert all(abs(d["x"] - x0) < 0.01 for d in before[-10:]), "the ship was still before the key"
+    moved = next((d for d in after if (d["x"] - x0) * sign > 0.01), None)
+    assert moved, "the own ship moved while the key was held"
+    latency = moved["at"] - key_at
+    assert moved["predicted"], "the own ship is drawn where the prediction puts it"
+    assert latency < 60, f"the own ship moved {latency:.1f} ms after the key press"
+
+    # after the release the prediction converges to the server's position
+    released_seq = own_state(page)["seq"]
+    page.wait_for_function(
+        f"""() => {{
+          const s = window.arena.state();
+          return s.server.ack > {released_seq} && s.predicted.vx === 0 && s.predicted.vy === 0
+            && s.pending <= 3;
+        }}""",
+        timeout=10_000,
+    )
+    page.wait_for_timeout(200)  # the last correction fades out of the drawn position
+    end = own_state(page)
+    travelled = (end["server"]["x"] - start["server"]["x"]) * sign
+    assert travelled > 50, f"the server moved the ship too: {travelled:.1f} units"
+    for axis in ("x", "y"):
+        assert abs(end["predicted"][axis] - end["server"][axis]) < 1, end
+        assert abs(end["drawn"][axis] - end["server"][axis]) < 1, end
     assert errors == []
