@@ -254,18 +254,34 @@ class Match:
 
     def add_player(self, name: str) -> int:
         """Seat a new player, spawn it and return its id."""
+        self._check_seat_free()
+        player = Player(id=self._next_player_id, name=name)
+        self._next_player_id += 1
+        self.players[player.id] = player
+        self._seat(player)
+        return player.id
+
+    def readmit_player(self, player_id: int) -> None:
+        """Seat a player who left again: same id, score and input sequence; it respawns."""
+        player = self.players[player_id]
+        if player.connected:
+            return
+        self._check_seat_free()
+        player.connected = True
+        self._seat(player)
+
+    def _check_seat_free(self) -> None:
         if self.phase is Phase.ENDED:
             raise MatchOver("the match is over")
         if len(self._connected) >= self.max_players:
             raise MatchFull(f"all {self.max_players} seats are taken")
-        player = Player(id=self._next_player_id, name=name)
-        self._next_player_id += 1
-        self.players[player.id] = player
+
+    def _seat(self, player: Player) -> None:
         self._connected.append(player)
+        self._connected.sort(key=lambda p: p.id)
         self._spawn(player, self.tick + 1)
         self._pending.append(SpawnEvent(player.id))
         self.roster_version += 1
-        return player.id
 
     def remove_player(self, player_id: int) -> None:
         """Disconnect a player: it leaves the simulation but stays in the roster."""

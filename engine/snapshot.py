@@ -237,6 +237,7 @@ def encode_welcome(match: Match, match_id: str, player_id: int, mode: str) -> by
                 "protocol": PROTOCOL_VERSION,
                 "match_id": match_id,
                 "player_id": player_id,
+                "ack": match.players[player_id].last_seq,
                 "mode": mode,
                 "max_players": match.max_players,
                 "tick_rate": rules.tick_rate,

@@ -51,6 +51,7 @@ class LiveMatch:
     encoder: SnapshotEncoder
     seats: dict[str, int] = field(default_factory=dict)  # consumer channel -> player id
     player_keys: dict[int, str] = field(default_factory=dict)  # player id -> player key
+    player_ids: dict[str, int] = field(default_factory=dict)  # player key -> player id
     result_published: bool = False
     keyframe_wanted: bool = False  # a web process asked for a KEYFRAME with the next tick
 
@@ -198,17 +199,34 @@ class EngineWorker:
             reply = _rejected(CloseCode.MATCH_NOT_FOUND, "match is not running")
         else:
             try:
-                player_id = live.sim.add_player(message["name"])
+                player_id = self._seat(live, message.get("player_key", ""), message["name"])
             except MatchFull:
                 reply = _rejected(CloseCode.MATCH_FULL, "match is full")
             except MatchOver:
                 reply = _rejected(CloseCode.MATCH_OVER, "match is over")
             else:
                 live.seats[message["reply_to"]] = player_id
-                live.player_keys[player_id] = message.get("player_key", "")
                 welcome = encode_welcome(live.sim, live.match_id, player_id, live.mode)
                 reply = {"type": messages.JOINED, "player_id": player_id, "welcome": welcome}
         await self.layer.send(message["reply_to"], reply)
+
+    @staticmethod
+    def _seat(live: LiveMatch, player_key: str, name: str) -> int:
+        """The player id for a joining player: a player who was here before gets the same seat
+        back (same ship and score; a socket that still holds it loses it), anyone else a new one.
+        """
+        player_id = live.player_ids.get(player_key) if player_key else None
+        if player_id is None:
+            player_id = live.sim.add_player(name)
+            live.player_keys[player_id] = player_key
+            if player_key:
+                live.player_ids[player_key] = player_id
+            return player_id
+        for channel, seated in list(live.seats.items()):
+            if seated == player_id:  # its old socket's LEAVE, if it comes, changes nothing
+                del live.seats[channel]
+        live.sim.readmit_player(player_id)
+        return player_id
 
     # -- ticking -------------------------------------------------------------------------------
 

@@ -79,6 +79,11 @@ export class InputClock {
     this.early = true;
   }
 
+  /** Number the next INPUT `seq + 1` (WELCOME's `ack`: the server applied up to `seq`). */
+  continueAfter(seq) {
+    this.seq = seq;
+  }
+
   /** Send button changes with the next regular tick only (after the server said THROTTLED). */
   slowDown() {
     this.early = false;

@@ -37,6 +37,13 @@ test("the clock sends one INPUT per tick whatever the state, seq + 1 each", () =
   assert.equal(clock.poll(150, 0, 0.5).seq, 4);
 });
 
+test("a returning player's INPUTs continue above the acknowledged seq", () => {
+  const clock = new InputClock(20);
+  clock.continueAfter(41);
+  assert.equal(clock.poll(0, 0, 0).seq, 42);
+  assert.equal(clock.poll(50, 0, 0).seq, 43);
+});
+
 test("the clock keeps its cadence when polled late, and restarts after a long stall", () => {
   const clock = new InputClock(20);
   clock.poll(0, 0, 0);

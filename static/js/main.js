@@ -333,6 +333,7 @@ class App {
     session.buffer = new SnapshotBuffer(welcome.tickRate);
     session.clock = new ServerClock(1000 / welcome.tickRate);
     session.inputClock = new InputClock(welcome.tickRate);
+    session.inputClock.continueAfter(welcome.ack); // a returning player's INPUTs go on from here
     session.predictor = new Predictor(movementRules(welcome));
     session.phaseSince = atMs;
     this.body.dataset.playerId = String(welcome.playerId);

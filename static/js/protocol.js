@@ -235,6 +235,7 @@ export function parseWelcome(frame) {
     protocol: body.protocol,
     matchId: body.match_id,
     playerId: body.player_id,
+    ack: body.ack ?? 0,
     mode: body.mode,
     maxPlayers: body.max_players,
     tickRate: body.tick_rate || 20,

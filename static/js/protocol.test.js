@@ -113,6 +113,8 @@ const WELCOME = [
 test("parseWelcome converts keys and walls", () => {
   const welcome = parseWelcome(WELCOME);
   assert.equal(welcome.playerId, 3);
+  assert.equal(welcome.ack, 0, "a WELCOME without ack (a new player) starts at 0");
+  assert.equal(parseWelcome([10, { ...WELCOME[1], ack: 41 }]).ack, 41);
   assert.equal(welcome.matchId, "5f0c");
   assert.equal(welcome.tickRate, 20);
   assert.deepEqual(welcome.arena, { width: 1600, height: 900, walls: [{ x: 100, y: 200, w: 50, h: 60 }] });

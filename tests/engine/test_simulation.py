@@ -873,3 +873,34 @@ def test_determinism_property(seed: int, ops: list[tuple[Any, ...]]) -> None:
         _check_invariants(first)
     assert first.result == second.result
     assert first.roster_version == second.roster_version
+
+
+def test_a_readmitted_player_keeps_id_score_and_sequence() -> None:
+    match = make_match(make_rules(), 3, max_players=3)
+    player = match.players[1]
+    player.score, player.deaths = 4, 2
+    assert match.apply_input(1, 9, RIGHT, 0.0)
+    match.remove_player(1)
+    match.step()
+    version = match.roster_version
+    match.readmit_player(1)
+    events = match.step()
+    assert player.connected and player.alive and player.score == 4 and player.deaths == 2
+    assert (player.last_seq, player.buttons) == (9, 0), "inputs go on above the last one"
+    assert [p.id for p in match.connected_players] == [0, 1, 2], "still in id order"
+    assert match.roster_version > version and any(
+        isinstance(e, SpawnEvent) and e.player_id == 1 for e in events
+    )
+    assert len(match.players) == 3
+
+
+def test_readmission_needs_a_free_seat_and_a_live_match() -> None:
+    match = make_match(make_rules(), 2, max_players=2)
+    match.remove_player(0)
+    match.add_player("newcomer")
+    with pytest.raises(MatchFull):
+        match.readmit_player(0)
+    match.remove_player(1)
+    match._end("abandoned", None)
+    with pytest.raises(MatchOver):
+        match.readmit_player(1)

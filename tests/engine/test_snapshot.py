@@ -252,6 +252,7 @@ def test_welcome() -> None:
         "protocol": 1,
         "match_id": "5f0c-id",
         "player_id": pid,
+        "ack": 0,
         "mode": "ffa",
         "max_players": 6,
         "tick_rate": 20,

@@ -20,6 +20,7 @@ from tests.helpers import (
     follower,
     next_frame,
     player_entry,
+    until,
     wait_for,
     wait_for_close,
 )
@@ -104,6 +105,29 @@ async def test_players_see_each_other_and_a_leaver_disappears(
     assert roster[bo_id][1] == "Bo" and roster[bo_id][4] is False
     assert roster[ada_id][4] is True
     assert len(engine.matches[match_id].seats) == 1
+
+
+async def test_a_returning_player_gets_the_same_seat_back(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    match_id = await new_match()
+    first = await connect(match_id, "Ada", player_key="guest:ada")
+    welcome = (await wait_for(first, MessageType.WELCOME))[1]
+    assert welcome["ack"] == 0
+    await first.send_to(bytes_data=input_frame(5, Button.RIGHT))
+    await wait_for(first, MessageType.SNAPSHOT, where=lambda s: player_entry(s, 0)[6] == 5)
+    sim = engine.matches[match_id].sim
+    for _ in range(3):  # leave and come back, again and again
+        await first.disconnect()
+        await until(engine, lambda: not sim.players[0].connected)
+        first = await connect(match_id, "Ada", player_key="guest:ada")
+        again = (await wait_for(first, MessageType.WELCOME))[1]
+        assert (again["player_id"], again["ack"]) == (0, 5)
+    snapshot = await wait_for(first, MessageType.SNAPSHOT)
+    assert [row[0] for row in snapshot[8]] == [0], "one roster row, however often Ada came back"
+    await first.send_to(bytes_data=input_frame(5, Button.LEFT))  # already applied: ignored
+    await first.send_to(bytes_data=input_frame(6, Button.LEFT))
+    await wait_for(first, MessageType.SNAPSHOT, where=lambda s: player_entry(s, 0)[6] == 6)
 
 
 async def test_a_socket_closed_before_its_seat_reply_still_frees_the_seat(
