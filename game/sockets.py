@@ -46,19 +46,29 @@ class ArenaSocket(DatabaseFreeDispatch):
         if bytes_data is None:
             await self.close_with(CloseCode.BINARY_ONLY, "frames must be binary msgpack")
             return None
+        return self.screen_frame(bytes_data, decode)
+
+    def screen_frame(self, data: bytes, decode: Callable[[bytes], Message]) -> Message | None:
+        """Rate-limit and decode one binary frame without waiting for anything.
+
+        None if the frame is dropped or refused; a refusal starts closing the socket at once
+        (``close_soon``), so nothing the client sends after it is taken.
+        """
+        if self.closing:
+            return None
         now = time.monotonic()
         if not self.limiter.allow(now):
             if self.limiter.abusive:
-                await self.close_with(CloseCode.RATE_LIMITED, "too many frames")
+                self.close_soon(CloseCode.RATE_LIMITED, "too many frames")
                 return None
             dropped = self.limiter.take_notice(now)
             if dropped:
-                await self.on_throttled(dropped)
+                self.spawn(self.on_throttled(dropped))
             return None
         try:
-            return decode(bytes_data)
+            return decode(data)
         except ProtocolError as exc:
-            await self.close_with(exc.code, str(exc))
+            self.close_soon(exc.code, str(exc))
             return None
 
     async def on_throttled(self, dropped: int) -> None:
@@ -86,6 +96,17 @@ class ArenaSocket(DatabaseFreeDispatch):
         if self.closing:
             return
         self.closing = True
+        await self.closing_handshake(code, reason)
+
+    def close_soon(self, code: CloseCode, reason: str) -> None:
+        """``close_with`` from code that cannot wait: the socket counts as closing at once."""
+        if self.closing:
+            return
+        self.closing = True
+        self.spawn(self.closing_handshake(code, reason))
+
+    async def closing_handshake(self, code: CloseCode, reason: str) -> None:
+        """Send the close frame (called once, by ``close_with`` or ``close_soon``)."""
         # the client may already be gone (ASGI servers raise an OSError then): nothing to close
         with contextlib.suppress(OSError):
             await self.close(code=int(code), reason=reason[:120])

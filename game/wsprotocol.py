@@ -12,6 +12,12 @@ with 4015 when the client stays behind. The kernel's buffer can be fixed too
 (``ARENA_WS_SEND_BUFFER``), but by default Linux's autotuning is kept: a fixed small buffer
 made every write measurably dearer, and a client that stops reading stops the autotuning.
 
+Binary frames can skip the ASGI queue: an app that finds ``FRAME_SINK`` in the scope's
+extensions may register a function that the protocol then calls with each binary message as it
+is parsed. For a game socket that sends 20 inputs a second this saves, per input, a trip through
+the queue, a task switch, and the pause and resume of reading that uvicorn does around every
+queued message. Text frames, and everything else, still go through ASGI.
+
 It also lets such a close through at once: a close frame normally waits for the buffer to drain
 like any frame, which a client that stopped reading never does. Here the close frame is queued
 immediately, and if the client has not taken it within ``ABORT_AFTER`` seconds the connection is
@@ -23,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -31,10 +38,39 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 logger = logging.getLogger(__name__)
 
 ABORT_AFTER = 5.0  # seconds a closing socket may take to drain before it is cut
+FRAME_SINK = "arena.frame_sink"  # scope extension: register a callable for binary messages
+
+FrameSink = Callable[[bytes], None]
 
 
 class ArenaWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O WebSocket protocol with small write buffers and prompt closes."""
+
+    frame_sink: FrameSink | None = None
+
+    def handle_connect(self, event: Any) -> None:
+        """Offer the app the frame sink with the connection's scope."""
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:
+            scope.setdefault("extensions", {})[FRAME_SINK] = self._set_frame_sink
+
+    def _set_frame_sink(self, sink: FrameSink) -> None:
+        self.frame_sink = sink
+
+    def send_receive_event_to_app(self) -> None:
+        """Hand a complete binary message to the frame sink if there is one, else to ASGI."""
+        sink = self.frame_sink
+        if sink is None or self.curr_msg_data_type != "bytes" or self.close_sent:
+            super().send_receive_event_to_app()
+            return
+        frames = self.frames
+        self.frames = []
+        data = frames[0] if len(frames) == 1 else b"".join(frames)
+        try:
+            sink(data)
+        except Exception:
+            logger.exception("the frame sink failed on a %d-byte frame", len(data))
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Bound the process and kernel buffers of the new connection."""

@@ -128,6 +128,38 @@ async def test_snapshots_arrive_at_the_tick_rate_and_inputs_move_the_player(
             )
 
 
+@pytest.mark.parametrize(
+    ("bad", "code"),
+    [
+        ("a text frame", CloseCode.BINARY_ONLY),
+        (b"\xc1", CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([MessageType.INPUT, 0, 0, 0]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([MessageType.PING, 1, "x" * 70]), CloseCode.FRAME_TOO_LARGE),
+    ],
+    ids=["text", "not-msgpack", "seq-zero", "too-large"],
+)
+async def test_frames_taken_straight_from_the_web_server_are_checked_the_same(
+    stack: tuple[Stack, str], bad: bytes | str, code: CloseCode
+) -> None:
+    # under uvicorn with ArenaWebSocketProtocol, binary frames skip ASGI (the frame sink)
+    _, base = stack
+    match = create(base, {"mode": "duel"})
+    async with player(ws_url(base, match, "Ada")) as ada, player(ws_url(base, match, "Bo")) as bo:
+        me = (await next_of(ada, MessageType.WELCOME))[1]["player_id"]
+        await next_of(bo, MessageType.WELCOME)
+        async with draining(bo):
+            await ada.send(msgpack.packb([MessageType.PING, 77]))
+            assert (await next_of(ada, MessageType.PONG))[1] == 77
+            await ada.send(input_frame(3, Button.DOWN))
+            await next_of(ada, MessageType.SNAPSHOT, where=lambda s: player_entry(s, me)[6] == 3)
+            await ada.send(bad)
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    await next_frame(ada)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == code
+        await next_of(bo, MessageType.SNAPSHOT)  # the other player plays on
+
+
 async def test_a_quiet_player_stays_connected_past_six_seconds(stack: tuple[Stack, str]) -> None:
     """Nothing reaches the engine's inbox for 7 s; redis-py's 5 s socket timeout must not bite."""
     stack_, base = stack
