@@ -8,7 +8,8 @@ keeps running), encoded tick after tick by ``engine.snapshot.SnapshotEncoder`` w
 every second (``keyframe_interval = tick_rate``), as the engine worker does. Every bot joins
 before the first tick, so the player set never changes; every ~0.5 s (0.3 to 0.7 s at random)
 it picks a new direction (one of the 8, or none) and aim at random, and holds fire about half
-of the time, which keeps some ten bullets in flight with 8 players.
+of the time, which keeps some ten bullets in flight with 8 players. Like the browser client it
+sends an INPUT every tick (so every player's ``ack`` moves on every tick).
 
 Per tick it counts what ``game.stream.SnapshotStream`` sends a client that keeps up: the DELTA
 when the tick has one, else the KEYFRAME. A snapshot is shared by the match, so every player
@@ -19,7 +20,7 @@ payload bytes, 4 below 65536, else 10; server frames are not masked).
 The comparison is the same state sent naively, as "full keyed JSON every tick": one text frame
 per tick ``{"type": "snapshot", "tick", "time" (server ms), "phase", "phase_ms_left",
 "players": [{"id", "name", "x", "y", "aim", "health", "alive", "protected", "score",
-"deaths"}], "bullets": [{"id", "owner", "x", "y", "vx", "vy"}], "events": [{"type", …}]}``
+"deaths", "ack"}], "bullets": [{"id", "owner", "x", "y", "vx", "vy"}], "events": [{"type", …}]}``
 with ``json.dumps``' default separators and the simulation's own floats (not quantized; bullet
 velocities in units per second), plus its frame header. The report gives both means per tick
 and their ratio (the goal: at most 15 %), the KEYFRAME and DELTA sizes apart (mean, p50, p99,
@@ -76,19 +77,21 @@ class Bot:
     seq: int = 0
     next_change: int = 0  # tick
 
+    buttons: int = 0
+    aim_mrad: int = 0
+
     def decide(self, match: Match, rng: random.Random) -> None:
-        """Pick new buttons and aim when it is time to; the match gets them as an INPUT."""
-        if match.tick < self.next_change:
-            return
-        buttons = int(rng.choice(DIRECTIONS))
-        if rng.random() < FIRE_SHARE:
-            buttons |= int(Button.FIRE)
-        aim_mrad = rng.randint(-3142, 3142)  # as the client sends it
+        """Send this tick's INPUT, with new buttons and aim when it is time to pick them."""
+        if match.tick >= self.next_change:
+            self.buttons = int(rng.choice(DIRECTIONS))
+            if rng.random() < FIRE_SHARE:
+                self.buttons |= int(Button.FIRE)
+            self.aim_mrad = rng.randint(-3142, 3142)  # as the client sends it
+            low, high = CHANGE_EVERY_S
+            rate = match.rules.tick_rate
+            self.next_change = match.tick + max(1, round(rng.uniform(low, high) * rate))
         self.seq += 1
-        match.apply_input(self.player_id, self.seq, buttons, aim_mrad / 1000)
-        low, high = CHANGE_EVERY_S
-        rate = match.rules.tick_rate
-        self.next_change = match.tick + max(1, round(rng.uniform(low, high) * rate))
+        match.apply_input(self.player_id, self.seq, self.buttons, self.aim_mrad / 1000)
 
 
 def _event_json(event: Event) -> dict[str, Any]:
@@ -128,6 +131,7 @@ def naive_json(match: Match, events: list[Event], server_ms: int) -> str:
                     "protected": match.is_protected(p),
                     "score": p.score,
                     "deaths": p.deaths,
+                    "ack": p.last_seq,
                 }
                 for p in match.connected_players
             ],
