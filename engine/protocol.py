@@ -56,7 +56,7 @@ class CloseCode(IntEnum):
     """WebSocket close codes the server uses; the close reason carries a short text."""
 
     GOING_AWAY = 1001  # the match's engine worker is shutting down
-    MESSAGE_TOO_BIG = 1009  # sent by the web server for frames over 4 KiB
+    MESSAGE_TOO_BIG = 1009  # sent by the web server for frames over 512 bytes (--ws-max-size)
     SERVICE_RESTART = 1012  # sent by the web server when it shuts down
     PROTOCOL_ERROR = 4000  # frame is not a valid msgpack client message
     BINARY_ONLY = 4001  # a text frame was sent

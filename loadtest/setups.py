@@ -29,7 +29,7 @@ BASELINE_FLAGS = [
     "--ws-per-message-deflate",
     "false",
     "--ws-max-size",
-    "4096",
+    "512",
     "--lifespan",
     "on",
     *QUIET_FLAGS,

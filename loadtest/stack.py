@@ -23,7 +23,7 @@ UVICORN_FLAGS = [
     "--ws-per-message-deflate",
     "false",
     "--ws-max-size",
-    "4096",
+    "512",
     "--lifespan",
     "on",
     "--timeout-graceful-shutdown",

@@ -135,8 +135,9 @@ async def test_snapshots_arrive_at_the_tick_rate_and_inputs_move_the_player(
         (b"\xc1", CloseCode.PROTOCOL_ERROR),
         (msgpack.packb([MessageType.INPUT, 0, 0, 0]), CloseCode.PROTOCOL_ERROR),
         (msgpack.packb([MessageType.PING, 1, "x" * 70]), CloseCode.FRAME_TOO_LARGE),
+        (b"\x91" + bytes(600), CloseCode.MESSAGE_TOO_BIG),  # refused by uvicorn (--ws-max-size)
     ],
-    ids=["text", "not-msgpack", "seq-zero", "too-large"],
+    ids=["text", "not-msgpack", "seq-zero", "too-large", "over-ws-max-size"],
 )
 async def test_frames_taken_straight_from_the_web_server_are_checked_the_same(
     stack: tuple[Stack, str], bad: bytes | str, code: CloseCode
