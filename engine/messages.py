@@ -5,7 +5,7 @@ These never reach a WebSocket; the wire protocol is ``engine.protocol``.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 # consumer or match service -> engine worker channel
 CREATE = "engine.create"
@@ -13,18 +13,33 @@ JOIN = "engine.join"
 INPUTS = "engine.inputs"
 KEYFRAME_WANTED = "engine.keyframe"
 LEAVE = "engine.leave"
+WATCH = "engine.watch"
+UNWATCH = "engine.unwatch"
+CATCH_UP = "engine.catchup"
 # engine worker -> one consumer
 JOINED = "match.joined"
 REJECTED = "match.rejected"
-# engine worker -> match group
+WATCHING = "match.watching"
+CAUGHT_UP = "match.catchup"
+# engine worker -> match group (and the delayed group)
 SNAPSHOT = "match.snapshot"
 RESULT = "match.result"
 CLOSED = "match.closed"
+SPECTATORS = "match.spectators"
 
 
 def match_group(match_id: str) -> str:
-    """The channel-layer group every connection of a match belongs to."""
+    """The channel-layer group of a match's players (and of its spectators when live)."""
     return f"match.{match_id}"
+
+
+def delayed_group(match_id: str) -> str:
+    """The group of a match's spectators when the server delays their stream.
+
+    Messages sent to it carry ``delayed: True``, so that a web process that watches both groups
+    of a match tells them apart.
+    """
+    return f"match.{match_id}.delayed"
 
 
 class CreateMessage(TypedDict):
@@ -44,6 +59,30 @@ class JoinMessage(TypedDict):
     match_id: str
     name: str
     player_key: str
+    reply_to: str
+
+
+class WatchMessage(TypedDict):
+    """Ask to watch a match; the answer (WATCHING or REJECTED) goes to ``reply_to``."""
+
+    type: Literal["engine.watch"]
+    match_id: str
+    reply_to: str
+
+
+class UnwatchMessage(TypedDict):
+    """A spectator's connection closed; ``channel`` is the ``reply_to`` of its WATCH."""
+
+    type: Literal["engine.unwatch"]
+    match_id: str
+    channel: str
+
+
+class CatchUpMessage(TypedDict):
+    """A spectator of a delayed stream lost its chain: send ``reply_to`` a CAUGHT_UP."""
+
+    type: Literal["engine.catchup"]
+    match_id: str
     reply_to: str
 
 
@@ -85,6 +124,24 @@ class RejectedMessage(TypedDict):
     reason: str
 
 
+class WatchingMessage(TypedDict):
+    """The spectator is counted: ``spectating`` is its SPECTATING frame, ``snapshot`` (a KEYFRAME
+    of the tick its stream is at, or None if there is none yet) goes out right after it, and
+    ``delayed`` says which group carries its stream (``delayed_group`` or ``match_group``)."""
+
+    type: Literal["match.watching"]
+    spectating: bytes
+    snapshot: SnapshotMessage | None
+    delayed: bool
+
+
+class CaughtUpMessage(TypedDict):
+    """A KEYFRAME of the delayed stream's current tick, for one spectator (see CatchUpMessage)."""
+
+    type: Literal["match.catchup"]
+    snapshot: SnapshotMessage
+
+
 class SnapshotMessage(TypedDict):
     """One tick of the match: a DELTA from ``base_tick`` and/or a KEYFRAME (see EncodedSnapshot)."""
 
@@ -94,6 +151,7 @@ class SnapshotMessage(TypedDict):
     base_tick: int | None
     delta: bytes | None
     keyframe: bytes | None
+    delayed: NotRequired[bool]  # True on the copies sent to the delayed group
 
 
 class ResultMessage(TypedDict):
@@ -102,6 +160,16 @@ class ResultMessage(TypedDict):
     type: Literal["match.result"]
     match_id: str
     frame: bytes
+    delayed: NotRequired[bool]
+
+
+class SpectatorsMessage(TypedDict):
+    """The SPECTATORS frame of the match: its spectator count changed (at most once a second)."""
+
+    type: Literal["match.spectators"]
+    match_id: str
+    frame: bytes
+    delayed: NotRequired[bool]
 
 
 class ClosedMessage(TypedDict):
@@ -111,3 +179,4 @@ class ClosedMessage(TypedDict):
     match_id: str
     code: int
     reason: str
+    delayed: NotRequired[bool]

@@ -21,15 +21,17 @@ POSITION_SCALE = 10  # positions travel as integer tenths of a world unit
 AIM_SCALE = 1000  # aim angles travel as integer milliradians
 MAX_SEQ = 2**32 - 1
 MAX_NONCE = 2**32 - 1
+MAX_PLAYER_ID = 2**32 - 1  # FOLLOW takes any uint32; ids of real players are small
 
 
 class MessageType(IntEnum):
     """First element of every frame."""
 
-    # client -> server, match socket (PING also on the lobby socket)
+    # client -> server, match socket (PING also on the lobby socket; spectators: 2, 3 and 4)
     INPUT = 1
     PING = 2
     RESYNC = 3
+    FOLLOW = 4  # a spectator's camera follows a player
     # server -> client, match socket (PONG also on the lobby socket)
     WELCOME = 10
     SNAPSHOT = 11  # a KEYFRAME: the whole state of the match
@@ -37,6 +39,8 @@ class MessageType(IntEnum):
     RESULT = 13
     PONG = 14
     THROTTLED = 15  # client frames are being dropped by the rate limit
+    SPECTATORS = 16  # the number of spectators of the match changed
+    SPECTATING = 17  # first frame on a spectator socket
     # client -> server, lobby socket
     QUEUE = 20
     CANCEL = 21
@@ -73,6 +77,8 @@ class CloseCode(IntEnum):
     ENGINE_UNAVAILABLE = 4013  # the engine that owns the match did not answer
     NO_SESSION = 4014  # the lobby needs a session cookie (load the page or GET /api/session/)
     TOO_SLOW = 4015  # the client did not read its snapshots for several seconds
+    READ_ONLY = 4016  # a spectator sent something other than PING, RESYNC or FOLLOW
+    SPECTATORS_FULL = 4017  # the match has as many spectators as it takes
 
 
 class LobbyErrorCode(IntEnum):
@@ -152,6 +158,13 @@ class ResyncRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowRequest:
+    """FOLLOW: the spectator's camera follows ``player_id`` (the server only validates it)."""
+
+    player_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class QueueRequest:
     """QUEUE: look for a match of ``mode``."""
 
@@ -172,6 +185,7 @@ class ReadyAnswer:
 
 
 ClientMessage = InputMessage | PingMessage | ResyncRequest
+SpectatorMessage = FollowRequest | PingMessage | ResyncRequest
 LobbyMessage = QueueRequest | CancelRequest | ReadyAnswer | PingMessage
 MAX_MODE_LENGTH = 16
 MAX_PENDING_ID_LENGTH = 64
@@ -222,6 +236,12 @@ def _ping(frame: list[Any]) -> PingMessage:
     return PingMessage(nonce=_int_field(frame[1], "nonce", 0, MAX_NONCE))
 
 
+def _resync(frame: list[Any]) -> ResyncRequest:
+    if len(frame) != 1:
+        raise ProtocolError("RESYNC takes [3]")
+    return ResyncRequest()
+
+
 def decode_lobby_frame(data: bytes) -> LobbyMessage:
     """Validate and decode a binary frame from a lobby client."""
     kind, frame = _frame(data, MAX_LOBBY_FRAME_BYTES)
@@ -255,10 +275,26 @@ def decode_client_frame(data: bytes) -> ClientMessage:
     if kind == MessageType.PING:
         return _ping(frame)
     if kind == MessageType.RESYNC:
-        if len(frame) != 1:
-            raise ProtocolError("RESYNC takes [3]")
-        return ResyncRequest()
+        return _resync(frame)
     raise ProtocolError(f"unknown message type {kind!r}")
+
+
+def decode_spectator_frame(data: bytes) -> SpectatorMessage:
+    """Validate and decode a binary frame from a spectator: PING, RESYNC or FOLLOW.
+
+    Malformed frames raise as on the match socket; a well-formed frame of any other type (an
+    INPUT, or a type the server does not know) raises with READ_ONLY.
+    """
+    kind, frame = _frame(data)
+    if kind == MessageType.PING:
+        return _ping(frame)
+    if kind == MessageType.RESYNC:
+        return _resync(frame)
+    if kind == MessageType.FOLLOW:
+        if len(frame) != 2:
+            raise ProtocolError("FOLLOW takes [4, player_id]")
+        return FollowRequest(_int_field(frame[1], "player_id", 0, MAX_PLAYER_ID))
+    raise ProtocolError("spectators cannot send inputs", CloseCode.READ_ONLY)
 
 
 def quantize_position(value: float) -> int:
@@ -281,3 +317,8 @@ def encode_pong(nonce: int, server_time_ms: int) -> bytes:
 def encode_throttled(dropped: int, limit: int) -> bytes:
     """THROTTLED frame: ``dropped`` client frames were dropped; ``limit`` frames/s is the rate."""
     return pack([MessageType.THROTTLED, dropped, limit])
+
+
+def encode_spectators(count: int) -> bytes:
+    """SPECTATORS frame: the match now has ``count`` spectators."""
+    return pack([MessageType.SPECTATORS, count])

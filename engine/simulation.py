@@ -244,6 +244,11 @@ class Match:
         """Whether ``player`` is alive and still under spawn protection."""
         return player.alive and self.tick < player.protected_until
 
+    @property
+    def running_ms(self) -> int:
+        """Time spent in the running phase so far (0 before it starts)."""
+        return self._ticks_to_ms(self._running_ticks)
+
     def phase_ms_left(self) -> int:
         """Milliseconds until the current phase ends; 0 while waiting."""
         if self.phase is Phase.WAITING:

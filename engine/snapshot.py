@@ -158,19 +158,7 @@ class SnapshotEncoder:
             self._keyframe_tick = tick - self._stagger
             self._stagger = 0
         if delta is None or with_keyframe:
-            keyframe = pack(
-                [
-                    _KEYFRAME,
-                    tick,
-                    server_ms,
-                    int(match.phase),
-                    match.phase_ms_left(),
-                    [[pid, *wire] for pid, wire in players.items()],
-                    [[b.id, b.wx, b.wy, b.step_x, b.step_y, b.owner] for b in bullets],
-                    wire_events,
-                    roster,
-                ]
-            )
+            keyframe = pack(self._keyframe(match, tick, server_ms, players, wire_events, roster))
         self._tick = tick
         self._players = players
         self._bullet_ids = [b.id for b in bullets]
@@ -178,6 +166,41 @@ class SnapshotEncoder:
             self._next_bullet_id = max(self._next_bullet_id, bullets[-1].id + 1)
         self._roster_version = match.roster_version
         return EncodedSnapshot(tick, keyframe, delta, base if delta is not None else None)
+
+    def last_keyframe(self, match: Match, server_ms: int) -> tuple[int, bytes]:
+        """``(tick, KEYFRAME)`` of the tick encoded last, for a socket that starts between ticks.
+
+        Players are as they were encoded then: INPUTs applied since change aim and ack, and the
+        next DELTA carries those changes relative to the encoded tick, so it applies to this
+        KEYFRAME. (Players who joined or left since make the next frame a KEYFRAME anyway.) Before
+        the first encode, or after ``force_keyframe``, it is the match as it is.
+        """
+        if self._tick is None:
+            tick, players, roster = match.tick, _player_wire(match), _roster(match)
+        else:
+            tick, players, roster = self._tick, self._players, self._roster
+        return tick, pack(self._keyframe(match, tick, server_ms, players, [], roster))
+
+    @staticmethod
+    def _keyframe(
+        match: Match,
+        tick: int,
+        server_ms: int,
+        players: dict[int, PlayerWire],
+        wire_events: list[list[int]],
+        roster: list[list[Any]],
+    ) -> list[Any]:
+        return [
+            _KEYFRAME,
+            tick,
+            server_ms,
+            int(match.phase),
+            match.phase_ms_left(),
+            [[pid, *wire] for pid, wire in players.items()],
+            [[b.id, b.wx, b.wy, b.step_x, b.step_y, b.owner] for b in match.bullets],
+            wire_events,
+            roster,
+        ]
 
     def _delta(
         self,
@@ -227,23 +250,45 @@ def encode_keyframe(match: Match, events: Sequence[Event] = (), server_ms: int =
     return keyframe
 
 
-def encode_welcome(match: Match, match_id: str, player_id: int, mode: str) -> bytes:
-    """WELCOME frame for ``player_id`` who was just seated in ``match``."""
+def _match_info(match: Match, match_id: str, mode: str) -> dict[str, Any]:
+    """The keys WELCOME and SPECTATING share."""
     rules = match.rules
+    return {
+        "protocol": PROTOCOL_VERSION,
+        "match_id": match_id,
+        "mode": mode,
+        "max_players": match.max_players,
+        "tick_rate": rules.tick_rate,
+        "arena": rules.arena_to_wire(),
+        "rules": rules.to_wire(),
+    }
+
+
+def encode_welcome(
+    match: Match, match_id: str, player_id: int, mode: str, spectators: int = 0
+) -> bytes:
+    """WELCOME frame for ``player_id`` who was just seated in ``match``."""
     return pack(
         [
             int(MessageType.WELCOME),
             {
-                "protocol": PROTOCOL_VERSION,
-                "match_id": match_id,
+                **_match_info(match, match_id, mode),
                 "player_id": player_id,
                 "ack": match.players[player_id].last_seq,
-                "mode": mode,
-                "max_players": match.max_players,
-                "tick_rate": rules.tick_rate,
-                "arena": rules.arena_to_wire(),
-                "rules": rules.to_wire(),
+                "spectators": spectators,
             },
+        ]
+    )
+
+
+def encode_spectating(
+    match: Match, match_id: str, mode: str, delay_ms: int, spectators: int
+) -> bytes:
+    """SPECTATING frame for a spectator who was just counted (``spectators`` includes it)."""
+    return pack(
+        [
+            int(MessageType.SPECTATING),
+            {**_match_info(match, match_id, mode), "delay_ms": delay_ms, "spectators": spectators},
         ]
     )
 

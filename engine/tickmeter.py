@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_WINDOW = 200  # ticks: the last ten seconds at 20 Hz
+# upper bounds (seconds) of the cumulative tick-duration histogram: a 20 Hz tick has 50 ms
+DURATION_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +55,16 @@ class TickMeter:
 
     The duration is wall-clock time from the tick's start to its end; the CPU time is what the
     tick itself computed. They differ when the operating system runs other processes meanwhile.
+    Besides the window, every tick's duration is counted into ``DURATION_BUCKETS`` for good (a
+    Prometheus histogram: ``histogram``).
     """
 
     def __init__(self, window: int = DEFAULT_WINDOW) -> None:
         self._durations: deque[float] = deque(maxlen=window)
         self._cpu: deque[float] = deque(maxlen=window)
         self._lateness: deque[float] = deque(maxlen=window)
+        self._bucket_counts = [0] * (len(DURATION_BUCKETS) + 1)  # the last: above every bound
+        self.duration_sum = 0.0
         self.total_ticks = 0
 
     def record(self, lateness: float, duration: float, cpu: float | None = None) -> None:
@@ -64,7 +72,26 @@ class TickMeter:
         self._lateness.append(max(0.0, lateness))
         self._durations.append(duration)
         self._cpu.append(duration if cpu is None else cpu)
+        self._bucket_counts[bisect_left(DURATION_BUCKETS, duration)] += 1
+        self.duration_sum += duration
         self.total_ticks += 1
+
+    def histogram(self) -> dict[str, Any]:
+        """Every tick's duration since the start, JSON-ready: ``le`` (bucket bounds, s),
+        ``counts`` (cumulative; one more than ``le``, the last counting every tick), ``sum``
+        (s) and ``count``.
+        """
+        cumulative: list[int] = []
+        running = 0
+        for count in self._bucket_counts:
+            running += count
+            cumulative.append(running)
+        return {
+            "le": list(DURATION_BUCKETS),
+            "counts": cumulative,
+            "sum": round(self.duration_sum, 6),
+            "count": self.total_ticks,
+        }
 
     def report(self) -> TickReport:
         """Percentiles of the recorded window."""

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from engine import messages
-from engine.protocol import CloseCode
-from engine.registry import HEARTBEAT_INTERVAL, EngineRegistry
+from engine.delayed import DelayedStream
+from engine.protocol import CloseCode, encode_spectators
+from engine.registry import HEARTBEAT_INTERVAL, EngineRegistry, MatchSummary
 from engine.rules import Rules
 from engine.simulation import Match, MatchFull, MatchOver, MatchResult
-from engine.snapshot import SnapshotEncoder, encode_result, encode_welcome
+from engine.snapshot import SnapshotEncoder, encode_result, encode_spectating, encode_welcome
 from engine.ticker import FixedRateTicker
 from engine.tickmeter import TickMeter
 
@@ -26,6 +27,8 @@ STATS_LOG_INTERVAL = 60.0
 KEYFRAME_INTERVAL_SECONDS = 1.0  # a KEYFRAME at least this often, so every socket can resync
 PUBLISH_CHUNK = 25  # snapshots handed to the publisher at a time while the tick goes on
 MAX_UNPUBLISHED_CHUNKS = 40  # beyond this backlog a tick's snapshots are skipped, not queued
+DEFAULT_MAX_SPECTATORS = 2000  # per match
+SPECTATORS_INTERVAL = 1.0  # seconds between two SPECTATORS frames of one match, at least
 
 GroupMessages = Sequence[tuple[str, dict[str, Any]]]
 GroupSendMany = Callable[[GroupMessages], Awaitable[None]]
@@ -54,6 +57,18 @@ class LiveMatch:
     player_ids: dict[str, int] = field(default_factory=dict)  # player key -> player id
     result_published: bool = False
     keyframe_wanted: bool = False  # a web process asked for a KEYFRAME with the next tick
+    created_ms: int = 0  # Unix time the worker took the match
+    spectators: set[str] = field(default_factory=set)  # spectator consumer channels
+    delayed: DelayedStream | None = None  # the spectators' stream when they watch with a delay
+    spectators_told: int = 0  # the count the last SPECTATORS frame carried
+    spectators_told_at: float = float("-inf")  # when it was published (worker clock)
+    spectators_due: bool = False  # a SPECTATORS frame is scheduled
+    join_keyframe: messages.SnapshotMessage | None = None  # for spectators joining this tick
+
+    @property
+    def delayed_group(self) -> str:
+        """The group of the match's delayed stream."""
+        return messages.delayed_group(self.match_id)
 
 
 class EngineWorker:
@@ -68,7 +83,11 @@ class EngineWorker:
         worker_id: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         group_send_many: GroupSendMany | None = None,
+        spectator_delay: float = 0.0,
+        max_spectators: int = DEFAULT_MAX_SPECTATORS,
     ) -> None:
+        """``spectator_delay`` (seconds, 0 = live) delays the spectators' stream of every match;
+        ``max_spectators`` is the number of spectators a match takes."""
         self.layer = layer
         self.registry = registry
         self.rules = rules
@@ -84,6 +103,14 @@ class EngineWorker:
         self.skipped_publications = 0
         self._tick_cpu = 0.0
         self._keyframe_interval = max(1, round(rules.tick_rate * KEYFRAME_INTERVAL_SECONDS))
+        self.max_spectators = max_spectators
+        self._delay_ticks = round(spectator_delay * rules.tick_rate)
+        if spectator_delay > 0:
+            self._delay_ticks = max(1, self._delay_ticks)
+        self.spectator_delay_ms = round(self._delay_ticks * 1000 / rules.tick_rate)
+        self._steps = 0  # ticks stepped since the start: the delayed streams' clock
+        self._draining: dict[str, LiveMatch] = {}  # closed matches whose delayed stream goes on
+        self._stopped = False
         self._tasks: list[asyncio.Task[None]] = []
         self._background: set[asyncio.Task[None]] = set()
 
@@ -111,6 +138,7 @@ class EngineWorker:
 
     async def stop(self) -> None:
         """Stop ticking, close every match's sockets and withdraw from the registry."""
+        self._stopped = True
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -118,9 +146,10 @@ class EngineWorker:
                 await task
         self._tasks = []
         await self._flush_outbox()
-        for live in list(self.matches.values()):
+        for live in [*self.matches.values(), *self._draining.values()]:
             await self._close_group(live, CloseCode.GOING_AWAY, "server shutting down")
         self.matches.clear()
+        self._draining.clear()
         with contextlib.suppress(Exception):
             await self.registry.withdraw(self.worker_id)
         for task in list(self._background):
@@ -170,6 +199,12 @@ class EngineWorker:
                     live.sim.remove_player(player_id)
         elif kind == messages.CREATE:
             self._create(message)  # type: ignore[arg-type]
+        elif kind == messages.WATCH:
+            await self._watch(message)  # type: ignore[arg-type]
+        elif kind == messages.UNWATCH:
+            self._unwatch(message)  # type: ignore[arg-type]
+        elif kind == messages.CATCH_UP:
+            await self._send_catch_up(message)  # type: ignore[arg-type]
         else:
             logger.warning("engine worker %s ignored a message of type %r", self.worker_id, kind)
 
@@ -189,6 +224,8 @@ class EngineWorker:
             sim,
             messages.match_group(match_id),
             SnapshotEncoder(self._keyframe_interval, stagger=len(self.matches)),
+            created_ms=int(time.time() * 1000),
+            delayed=DelayedStream(self._delay_ticks) if self._delay_ticks else None,
         )
         logger.info("match %s created (%s, %d seats)", match_id, mode, sim.max_players)
 
@@ -206,7 +243,9 @@ class EngineWorker:
                 reply = _rejected(CloseCode.MATCH_OVER, "match is over")
             else:
                 live.seats[message["reply_to"]] = player_id
-                welcome = encode_welcome(live.sim, live.match_id, player_id, live.mode)
+                welcome = encode_welcome(
+                    live.sim, live.match_id, player_id, live.mode, len(live.spectators)
+                )
                 reply = {"type": messages.JOINED, "player_id": player_id, "welcome": welcome}
         await self.layer.send(message["reply_to"], reply)
 
@@ -227,6 +266,122 @@ class EngineWorker:
                 del live.seats[channel]
         live.sim.readmit_player(player_id)
         return player_id
+
+    # -- spectators ----------------------------------------------------------------------------
+
+    async def _watch(self, message: messages.WatchMessage) -> None:
+        """Count a spectator (the engine holds the count and the cap) and send what it starts
+        with: SPECTATING and a KEYFRAME of the tick its stream is at."""
+        reply_to = message["reply_to"]
+        live = self.matches.get(message["match_id"])
+        reply: dict[str, Any]
+        if live is None:
+            reply = _rejected(CloseCode.MATCH_NOT_FOUND, "match is not running")
+        elif live.sim.result is not None:
+            reply = _rejected(CloseCode.MATCH_OVER, "match is over")
+        elif reply_to not in live.spectators and len(live.spectators) >= self.max_spectators:
+            reply = _rejected(
+                CloseCode.SPECTATORS_FULL, "the match has all the spectators it takes"
+            )
+        else:
+            live.spectators.add(reply_to)
+            watching: messages.WatchingMessage = {
+                "type": "match.watching",
+                "spectating": encode_spectating(
+                    live.sim,
+                    live.match_id,
+                    live.mode,
+                    self.spectator_delay_ms,
+                    len(live.spectators),
+                ),
+                "snapshot": self._catch_up(live),
+                "delayed": live.delayed is not None,
+            }
+            reply = dict(watching)
+            self._spectators_changed(live)
+        await self.layer.send(reply_to, reply)
+
+    def _unwatch(self, message: messages.UnwatchMessage) -> None:
+        live = self.matches.get(message["match_id"]) or self._draining.get(message["match_id"])
+        if live is not None and message["channel"] in live.spectators:
+            live.spectators.discard(message["channel"])
+            self._spectators_changed(live)
+
+    async def _send_catch_up(self, message: messages.CatchUpMessage) -> None:
+        """A KEYFRAME of the delayed stream's tick, for a spectator that lost its chain."""
+        live = self.matches.get(message["match_id"]) or self._draining.get(message["match_id"])
+        if live is None or live.delayed is None or message["reply_to"] not in live.spectators:
+            return
+        snapshot = live.delayed.catch_up()
+        if snapshot is not None:
+            caught_up: messages.CaughtUpMessage = {"type": "match.catchup", "snapshot": snapshot}
+            await self.layer.send(message["reply_to"], dict(caught_up))
+
+    def _catch_up(self, live: LiveMatch) -> messages.SnapshotMessage | None:
+        """A KEYFRAME of the tick a new spectator's stream is at, so it goes out at once."""
+        delayed = live.delayed
+        if delayed is not None and (delayed.tick is not None or not delayed.idle):
+            return delayed.catch_up()
+        # live, or delayed but nothing was ever published (nobody has played): the current tick
+        cached = live.join_keyframe
+        if cached is None or cached["tick"] != live.sim.tick:
+            tick, keyframe = live.encoder.last_keyframe(live.sim, int(time.time() * 1000))
+            cached = live.join_keyframe = {
+                "type": "match.snapshot",
+                "match_id": live.match_id,
+                "tick": tick,
+                "base_tick": None,
+                "delta": None,
+                "keyframe": keyframe,
+            }
+        return cached
+
+    def _spectators_changed(self, live: LiveMatch) -> None:
+        """Tell the match its spectator count, at once or, within a second of the last time,
+        when that second is over."""
+        if live.spectators_due:
+            return
+        wait = live.spectators_told_at + SPECTATORS_INTERVAL - self.clock()
+        if wait <= 0:
+            self._tell_spectators(live)
+        else:
+            live.spectators_due = True
+            asyncio.get_running_loop().call_later(wait, self._tell_spectators, live)
+
+    def _tell_spectators(self, live: LiveMatch) -> None:
+        live.spectators_due = False
+        count = len(live.spectators)
+        running = self.matches.get(live.match_id) is live or live.match_id in self._draining
+        if count == live.spectators_told or not running or self._stopped:
+            return
+        live.spectators_told = count
+        live.spectators_told_at = self.clock()
+        message: messages.SpectatorsMessage = {
+            "type": "match.spectators",
+            "match_id": live.match_id,
+            "frame": encode_spectators(count),
+        }
+        told: list[tuple[str, dict[str, Any]]] = [(live.group, dict(message))]
+        if live.delayed is not None:
+            told.append((live.delayed_group, {**message, "delayed": True}))
+        self._publish(told, reliable=True)
+
+    def _release_delayed(self, live: LiveMatch, out: list[tuple[str, dict[str, Any]]]) -> None:
+        """Publish what the match's delayed stream releases now, if anyone watches it.
+
+        Snapshots join ``out`` (this tick's snapshots); RESULT and the close go at once, with
+        the snapshots released before them, in order.
+        """
+        assert live.delayed is not None
+        released = live.delayed.release(self._steps)
+        if not released or not live.spectators:
+            return
+        group = live.delayed_group
+        copies = [(group, {**message, "delayed": True}) for message in released]
+        if all(message["type"] == messages.SNAPSHOT for message in released):
+            out.extend(copies)
+        else:
+            self._publish(copies, reliable=True)
 
     # -- ticking -------------------------------------------------------------------------------
 
@@ -258,12 +413,14 @@ class EngineWorker:
         cpu_started = time.thread_time()
         snapshots: list[tuple[str, dict[str, Any]]] = []
         finished: list[LiveMatch] = []
+        self._steps += steps
         for live in list(self.matches.values()):
             sim = live.sim
             events = sim.step()
             for _ in range(steps - 1):
                 events = events + sim.step()
-            if live.seats:  # with nobody connected the timers run but nothing is published
+            # with nobody connected the timers run but nothing is published
+            if live.seats or live.spectators:
                 encoded = live.encoder.encode(
                     sim, events, int(time.time() * 1000), with_keyframe=live.keyframe_wanted
                 )
@@ -277,14 +434,18 @@ class EngineWorker:
                     "keyframe": encoded.keyframe,
                 }
                 snapshots.append((live.group, message))  # type: ignore[arg-type]
-                if len(snapshots) >= PUBLISH_CHUNK:  # web processes start fanning out sooner
-                    self._publish(snapshots)
-                    snapshots = []
-                    cpu += time.thread_time() - cpu_started
-                    await asyncio.sleep(0)  # the publisher sends the chunk while we go on
-                    cpu_started = time.thread_time()
+                if live.delayed is not None:
+                    live.delayed.push(self._steps, message)  # type: ignore[arg-type]
             else:
                 live.encoder.force_keyframe()
+            if live.delayed is not None:
+                self._release_delayed(live, snapshots)
+            if len(snapshots) >= PUBLISH_CHUNK:  # web processes start fanning out sooner
+                self._publish(snapshots)
+                snapshots = []
+                cpu += time.thread_time() - cpu_started
+                await asyncio.sleep(0)  # the publisher sends the chunk while we go on
+                cpu_started = time.thread_time()
             if sim.result is not None and not live.result_published:
                 finished.append(live)
         self._publish(snapshots)
@@ -298,8 +459,22 @@ class EngineWorker:
                 closed = _closed(live, CloseCode.MATCH_OVER, "match over")
                 self._publish([(live.group, closed)], reliable=True)
                 del self.matches[live.match_id]
+                if live.delayed is not None and live.spectators:
+                    live.delayed.push(self._steps, closed)  # its spectators see the end later
+                    self._draining[live.match_id] = live
                 logger.info("match %s closed", live.match_id)
+        if self._draining:
+            self._drain()
         self._tick_cpu = cpu + time.thread_time() - cpu_started
+
+    def _drain(self) -> None:
+        """Go on with the delayed streams of closed matches until their close is out."""
+        released: list[tuple[str, dict[str, Any]]] = []
+        for live in list(self._draining.values()):
+            self._release_delayed(live, released)
+            if live.delayed is None or live.delayed.idle or not live.spectators:
+                del self._draining[live.match_id]
+        self._publish(released)
 
     def _publish(self, group_messages: GroupMessages, reliable: bool = False) -> None:
         """Queue messages for the publisher, in order; snapshots are skipped when it lags."""
@@ -335,6 +510,8 @@ class EngineWorker:
             "frame": encode_result(result),
         }
         self._publish([(live.group, message)], reliable=True)  # type: ignore[list-item]
+        if live.delayed is not None:
+            live.delayed.push(self._steps, message)  # type: ignore[arg-type]
         logger.info("match %s ended: %s", live.match_id, result.reason)
         if self.store is not None:
             task = asyncio.create_task(
@@ -353,10 +530,15 @@ class EngineWorker:
             logger.exception("storing the result of match %s failed", match_id)
 
     async def _close_group(self, live: LiveMatch, code: CloseCode, reason: str) -> None:
-        try:
-            await self.layer.group_send(live.group, _closed(live, code, reason))
-        except Exception:
-            logger.exception("closing %s failed", live.group)
+        closed = _closed(live, code, reason)
+        sends = [(live.group, closed)]
+        if live.delayed is not None and live.spectators:
+            sends.append((live.delayed_group, {**closed, "delayed": True}))
+        for group, message in sends:
+            try:
+                await self.layer.group_send(group, message)
+            except Exception:
+                logger.exception("closing %s failed", group)
 
     async def _flush_outbox(self) -> None:
         pending: list[tuple[str, dict[str, Any]]] = []
@@ -393,10 +575,39 @@ class EngineWorker:
                     **self.meter.report().to_dict(),
                     "skipped_publications": self.skipped_publications,
                     "publish_errors": self.publish_errors,
+                    # for /metrics (game.metrics): seated players, spectators, unpublished
+                    # snapshot chunks, the process's CPU seconds and every tick's duration
+                    "players": sum(len(live.seats) for live in self.matches.values()),
+                    "spectators": sum(len(live.spectators) for live in self.matches.values()),
+                    "publish_backlog": self._outbox.qsize(),
+                    "cpu_seconds": round(time.process_time(), 3),
+                    "tick_histogram": self.meter.histogram(),
                 }
-                await self.registry.announce(self.worker_id, self.channel, self.load, stats)
+                await self.registry.announce(
+                    self.worker_id, self.channel, self.load, stats, self.live_summaries()
+                )
             except Exception:
                 logger.exception("engine worker %s could not announce itself", self.worker_id)
+
+    def live_summaries(self) -> list[MatchSummary]:
+        """A summary of every match not over, for the live list (``/api/matches/live``)."""
+        return [
+            {
+                "id": live.match_id,
+                "mode": live.mode,
+                "phase": int(live.sim.phase),
+                "elapsed_ms": live.sim.running_ms,
+                "players": [
+                    {"id": p.id, "name": p.name, "score": p.score, "deaths": p.deaths}
+                    for p in live.sim.connected_players
+                ],
+                "spectators": len(live.spectators),
+                "max_spectators": self.max_spectators,
+                "created_ms": live.created_ms,
+            }
+            for live in self.matches.values()
+            if live.sim.result is None
+        ]
 
 
 def _closed(live: LiveMatch, code: CloseCode, reason: str) -> dict[str, Any]:

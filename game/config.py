@@ -30,6 +30,9 @@ DEFAULT_WS_WRITE_BUFFER = 4096  # bytes buffered in the web process before a sen
 # SO_SNDBUF asked of the kernel per socket; 0 keeps Linux's autotuning. Measured: a fixed 8 KiB
 # buffer made every write dearer (web CPU 85% instead of 65% for 20,000 frames/s).
 DEFAULT_WS_SEND_BUFFER = 0
+DEFAULT_SPECTATOR_DELAY = 0.0  # seconds spectators see a match behind its players; 0 = live
+DEFAULT_MAX_SPECTATORS = 2000  # per match
+MAX_SPECTATOR_DELAY = 30.0
 ENGINE_MODES = ("embedded", "external")
 CHANNEL_LAYERS = ("pubsub", "core")
 INSECURE_DEV_SECRET = "arena-embedded-development-only-secret-key-do-not-deploy"
@@ -70,6 +73,8 @@ class Config:
     input_flush_interval: float
     ws_write_buffer: int
     ws_send_buffer: int
+    spectator_delay: float
+    max_spectators: int
     log_level: str
 
     @property
@@ -204,6 +209,10 @@ def load_config(env: Mapping[str, str]) -> Config:
         ws_send_buffer=_integer(
             env, "ARENA_WS_SEND_BUFFER", DEFAULT_WS_SEND_BUFFER, 0, 16 * 1024 * 1024
         ),
+        spectator_delay=_number(
+            env, "ARENA_SPECTATOR_DELAY", DEFAULT_SPECTATOR_DELAY, 0, MAX_SPECTATOR_DELAY
+        ),
+        max_spectators=_integer(env, "ARENA_MAX_SPECTATORS", DEFAULT_MAX_SPECTATORS, 0, 100_000),
         log_level=log_level,
     )
 

@@ -6,7 +6,7 @@ import asyncio
 import functools
 import weakref
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 from channels.layers import get_channel_layer
@@ -78,6 +78,12 @@ def game_rules() -> Rules:
     )
 
 
+def spectator_options() -> dict[str, Any]:
+    """The spectator settings of an engine worker (keyword arguments of EngineWorker)."""
+    arena = settings.ARENA
+    return {"spectator_delay": arena.spectator_delay, "max_spectators": arena.max_spectators}
+
+
 def build_worker(worker_id: str | None = None) -> EngineWorker:
     """An engine worker on the default channel layer, recording results in the database."""
     from game.fanout import group_send_many
@@ -90,4 +96,5 @@ def build_worker(worker_id: str | None = None) -> EngineWorker:
         store=DjangoMatchStore(),
         worker_id=worker_id,
         group_send_many=functools.partial(group_send_many, layer),
+        **spectator_options(),
     )

@@ -53,12 +53,14 @@ class DropOldestQueue(asyncio.Queue[Any]):
     """An asyncio queue that drops its oldest message instead of growing past ``maxsize``."""
 
     dropped = 0
+    dropped_in_process = 0  # by every queue of this class in the process (game.metrics)
 
     def put_nowait(self, item: Any) -> None:
         """Queue ``item``; when full, the oldest queued message is discarded first."""
         if self.maxsize and self.qsize() >= self.maxsize:
             self.get_nowait()
             self.dropped += 1
+            DropOldestQueue.dropped_in_process += 1
             if self.dropped in (1, 10, 100) or self.dropped % 1000 == 0:
                 logger.warning("a channel queue is full: %d messages dropped", self.dropped)
         super().put_nowait(item)

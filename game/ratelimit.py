@@ -24,7 +24,9 @@ class FrameRateLimiter:
     burst: int
     tokens: float = field(init=False)
     updated: float | None = field(default=None, init=False)
+    frames_total: int = field(default=0, init=False)  # every frame counted, dropped or not
     dropped_total: int = field(default=0, init=False)
+    notices_total: int = field(default=0, init=False)  # notices ``take_notice`` gave out
     dropped_unreported: int = field(default=0, init=False)
     last_notice: float | None = field(default=None, init=False)
     window_start: float = field(default=0.0, init=False)
@@ -41,6 +43,7 @@ class FrameRateLimiter:
         if self.updated is None:
             self.updated = now
             self.window_start = now
+        self.frames_total += 1
         self._count(now)
         elapsed = max(0.0, now - self.updated)
         self.updated = now
@@ -79,4 +82,5 @@ class FrameRateLimiter:
         dropped = self.dropped_unreported
         self.dropped_unreported = 0
         self.last_notice = now
+        self.notices_total += 1
         return dropped

@@ -5,6 +5,9 @@ joined the group with its own channel, each snapshot would cross the channel lay
 socket and wake each consumer's dispatch loop. Instead each web process has one relay channel
 that joins the group of every match with at least one local socket, and hands each message to
 those sockets directly: one layer message per match per process per tick.
+
+A match has a second group when spectators watch it with a delay (``messages.delayed_group``);
+its messages carry ``delayed: True``, and the relay keeps the members of each group apart.
 """
 
 from __future__ import annotations
@@ -25,19 +28,20 @@ BATCH_LIMIT = 5_000  # messages taken from the relay's channel at once
 
 
 def newest_snapshots_only(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The batch without snapshots that a later snapshot of the same match supersedes.
+    """The batch without snapshots that a later snapshot of the same stream supersedes.
 
-    Snapshots that carry a KEYFRAME stay: some socket may be waiting for one.
+    A match's live and delayed streams are apart. Snapshots that carry a KEYFRAME stay: some
+    socket may be waiting for one.
     """
-    last: dict[str, int] = {}
+    last: dict[tuple[str, bool], int] = {}
     for index, message in enumerate(batch):
         if message.get("type") == messages.SNAPSHOT:
-            last[message["match_id"]] = index
+            last[message["match_id"], message.get("delayed", False)] = index
     return [
         message
         for index, message in enumerate(batch)
         if message.get("type") != messages.SNAPSHOT
-        or last[message["match_id"]] == index
+        or last[message["match_id"], message.get("delayed", False)] == index
         or message.get("keyframe") is not None
     ]
 
@@ -51,6 +55,9 @@ class RelayMember(Protocol):
     def on_result(self, frame: bytes) -> None:
         """The match's RESULT frame (must not block)."""
 
+    def on_spectators(self, frame: bytes) -> None:
+        """The match's SPECTATORS frame: its spectator count changed (must not block)."""
+
     def on_closed(self, code: int, reason: str) -> None:
         """The match is gone; close the socket (must not block)."""
 
@@ -61,32 +68,37 @@ class MatchRelay:
     def __init__(self, layer: Any) -> None:
         self.layer = layer
         self.channel: str | None = None
-        self._members: dict[str, set[RelayMember]] = {}
-        self._subscribed: set[str] = set()
+        self._members: dict[str, set[RelayMember]] = {}  # match id -> members (live group)
+        self._delayed_members: dict[str, set[RelayMember]] = {}  # ... of the delayed group
+        self._subscribed: set[str] = set()  # groups
         self._membership = asyncio.Lock()  # group changes happen one at a time, in call order
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Lock()
         self.superseded = 0  # snapshots skipped because a newer one of the match was waiting
 
-    async def attach(self, match_id: str, member: RelayMember) -> None:
-        """Deliver ``match_id``'s messages to ``member`` from now on."""
+    async def attach(self, match_id: str, member: RelayMember, delayed: bool = False) -> None:
+        """Deliver ``match_id``'s messages (of its delayed group if ``delayed``) to ``member``."""
         await self._start()
-        self._members.setdefault(match_id, set()).add(member)
-        await self._reconcile(match_id)
+        self._table(delayed).setdefault(match_id, set()).add(member)
+        await self._reconcile(match_id, delayed)
 
-    async def detach(self, match_id: str, member: RelayMember) -> None:
-        """Stop delivering to ``member``; the last member's leaving unsubscribes the match."""
-        members = self._members.get(match_id)
+    async def detach(self, match_id: str, member: RelayMember, delayed: bool = False) -> None:
+        """Stop delivering to ``member``; the last member's leaving unsubscribes the group."""
+        table = self._table(delayed)
+        members = table.get(match_id)
         if members is None or member not in members:
             return
         members.discard(member)
         if not members:
-            del self._members[match_id]
-        await self._reconcile(match_id)
+            del table[match_id]
+        await self._reconcile(match_id, delayed)
 
-    def watching(self, match_id: str) -> int:
-        """How many local members watch ``match_id``."""
-        return len(self._members.get(match_id, ()))
+    def watching(self, match_id: str, delayed: bool = False) -> int:
+        """How many local members watch ``match_id`` (its delayed group if ``delayed``)."""
+        return len(self._table(delayed).get(match_id, ()))
+
+    def _table(self, delayed: bool) -> dict[str, set[RelayMember]]:
+        return self._delayed_members if delayed else self._members
 
     async def _start(self) -> None:
         async with self._ready:
@@ -96,16 +108,16 @@ class MatchRelay:
                 self.channel = await self.layer.new_channel()
                 self._task = asyncio.create_task(self._run(), name="match-relay")
 
-    async def _reconcile(self, match_id: str) -> None:
-        """Make the group membership match whether anyone local watches the match."""
+    async def _reconcile(self, match_id: str, delayed: bool) -> None:
+        """Make the group membership match whether anyone local watches the group."""
         async with self._membership:
-            wanted = match_id in self._members
-            group = messages.match_group(match_id)
-            if wanted and match_id not in self._subscribed:
+            wanted = match_id in self._table(delayed)
+            group = (messages.delayed_group if delayed else messages.match_group)(match_id)
+            if wanted and group not in self._subscribed:
                 await self.layer.group_add(group, self.channel)
-                self._subscribed.add(match_id)
-            elif not wanted and match_id in self._subscribed:
-                self._subscribed.discard(match_id)
+                self._subscribed.add(group)
+            elif not wanted and group in self._subscribed:
+                self._subscribed.discard(group)
                 with contextlib.suppress(Exception):
                     await self.layer.group_discard(group, self.channel)
 
@@ -127,8 +139,9 @@ class MatchRelay:
                 self.deliver(message)
 
     def deliver(self, message: dict[str, Any]) -> None:
-        """Hand one layer message to the local members of its match."""
-        members = self._members.get(message.get("match_id", ""))
+        """Hand one layer message to the local members of its match's group."""
+        table = self._delayed_members if message.get("delayed") else self._members
+        members = table.get(message.get("match_id", ""))
         if not members:
             return
         kind = message.get("type")
@@ -138,6 +151,8 @@ class MatchRelay:
                     member.on_snapshot(message)  # type: ignore[arg-type]
                 elif kind == messages.RESULT:
                     member.on_result(message["frame"])
+                elif kind == messages.SPECTATORS:
+                    member.on_spectators(message["frame"])
                 elif kind == messages.CLOSED:
                     member.on_closed(message["code"], message["reason"])
             except Exception:

@@ -74,6 +74,7 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/msgpack", BASE_DIR / "node_modules" / "@msgpack" / "msgpack" / "dist.esm"),
+    ("vendor/uplot", BASE_DIR / "node_modules" / "uplot" / "dist"),  # charts of /ops/
 ]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

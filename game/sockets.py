@@ -12,14 +12,19 @@ from django.conf import settings
 
 from engine.protocol import CloseCode, ProtocolError
 from game.dispatch import DatabaseFreeDispatch
+from game.metrics import CountedSocket
 from game.ratelimit import FrameRateLimiter
 from lobby.wiring import PRESENCE_REFRESH, PRESENCE_TTL, lobby_store
 
 Message = TypeVar("Message")
 
 
-class ArenaSocket(DatabaseFreeDispatch):
-    """A consumer speaking binary msgpack frames under the per-socket rate limit."""
+class ArenaSocket(CountedSocket, DatabaseFreeDispatch):
+    """A consumer speaking binary msgpack frames under the per-socket rate limit.
+
+    Counted in ``/metrics`` by kind (``game.metrics.CountedSocket``: ``MatchConsumer`` is
+    ``match``), with its limiter's and snapshot stream's counts.
+    """
 
     closing: bool = False
     presence_task: asyncio.Task[None] | None = None

@@ -59,6 +59,7 @@ class SnapshotStream:
         self._latest: SnapshotMessage | None = None
         self._reliable: deque[bytes] = deque()
         self._client_tick: int | None = None
+        self._sent_tick = -1  # the newest tick written, kept across resync
         self._writing: asyncio.Task[Any] | None = None
         self._behind_since: float | None = None
         self._stalled = False
@@ -83,9 +84,7 @@ class SnapshotStream:
 
     def offer(self, message: SnapshotMessage) -> None:
         """A new snapshot of the match: written now, or replacing the one waiting to be."""
-        if self._stopped or (
-            self._client_tick is not None and message["tick"] <= self._client_tick
-        ):
+        if self._stopped or message["tick"] <= self._sent_tick:
             return  # never back in time, whatever order the layer delivered in
         if self._writing is None and not self._reliable:
             frame = self._frame_for(message)
@@ -134,7 +133,7 @@ class SnapshotStream:
             self.stats.dropped += 1
             self._ask_for_keyframe()
             return None
-        self._client_tick = message["tick"]
+        self._client_tick = self._sent_tick = message["tick"]
         return frame
 
     def _ask_for_keyframe(self) -> None:

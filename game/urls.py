@@ -2,13 +2,16 @@
 
 from django.urls import path
 
-from game import views
+from game import ops, views
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("api/matches/", views.matches, name="matches"),
+    path("api/matches/live", views.live_matches, name="live-matches"),
     path("api/matches/<uuid:match_id>/", views.match_detail, name="match-detail"),
     path("api/matches/<uuid:match_id>/tickets/", views.tickets, name="match-tickets"),
     path("api/session/", views.session, name="session"),
     path("healthz", views.health, name="health"),
+    path("metrics", ops.metrics, name="metrics"),
+    path("ops/", ops.ops_page, name="ops"),
 ]

@@ -21,6 +21,8 @@ from lobby.tickets import issue_ticket
 
 INDEX_FILE = settings.BASE_DIR / "static" / "index.html"
 OPEN_MATCH_LIMIT = 50
+LIVE_MATCH_LIMIT = 50
+LIVE_MATCH_KEYS = ("id", "mode", "phase", "elapsed_ms", "players", "spectators", "max_spectators")
 
 
 def _error(status: int, message: str) -> JsonResponse:
@@ -133,6 +135,29 @@ async def match_detail(request: HttpRequest, match_id: uuid.UUID) -> JsonRespons
     if match is None:
         return _error(404, "no such match")
     return JsonResponse(match.to_api())
+
+
+async def live_matches(request: HttpRequest) -> JsonResponse:
+    """GET: the matches being played on live engines, to watch; most players first, then newest.
+
+    Each engine announces a summary of its matches with its heartbeat (once a second), so this
+    reads the registry and asks no engine: every web process answers the same.
+    """
+    if request.method != "GET":
+        return _error(405, "use GET")
+    summaries = await engine_registry().live_matches()
+    summaries.sort(key=lambda m: (-len(m["players"]), -m.get("created_ms", 0), m["id"]))
+    return JsonResponse(
+        {
+            "matches": [
+                {
+                    **{key: summary[key] for key in LIVE_MATCH_KEYS},
+                    "watch_path": f"/ws/spectate/{summary['id']}/",
+                }
+                for summary in summaries[:LIVE_MATCH_LIMIT]
+            ]
+        }
+    )
 
 
 async def health(request: HttpRequest) -> JsonResponse:

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from engine.registry import NoEngineAvailable
+from game import metrics
 from game.fanout import send_many
 from lobby import frames, messages
 from lobby.matchmaker import ModeSpec, RatingWindow, WaitEstimator, form_groups
@@ -55,6 +56,9 @@ class MatchmakingService:
         self.clock = clock
         self.estimator = WaitEstimator()
         self.holding = False
+        self.waiting: dict[str, list[QueueEntry]] = {}  # per mode, as of the last pass
+        self.ready_checks = 0  # in progress at the last pass
+        metrics.watch_matchmaker(self)
         self._last_status: dict[str, float] = {}
         self._told: dict[str, set[str]] = {}
         self._last_sweep = 0.0
@@ -75,6 +79,7 @@ class MatchmakingService:
                     logger.exception("matchmaking pass failed")
                 await asyncio.sleep(PASS_INTERVAL)
         finally:
+            self.holding = False
             with contextlib.suppress(Exception):
                 await asyncio.shield(self.store.release_lease(self.holder))
 
@@ -83,11 +88,15 @@ class MatchmakingService:
         now = self.clock()
         accepted: list[str] = []
         failed: list[str] = []
+        running = 0
         for pending in await self.store.pendings():
             if pending.all_accepted:
                 accepted.append(pending.pending_id)
             elif pending.declined or now >= pending.deadline:
                 failed.append(pending.pending_id)
+            else:
+                running += 1
+        self.ready_checks = running
         if accepted:
             await self._start(accepted, now)
         if failed:
@@ -104,6 +113,7 @@ class MatchmakingService:
             await send_many(self.layer, [m for p in formed for m in self._ready_checks(p, now)])
             claimed = {entry.player_key for pending in formed for entry in pending.entries}
             waiting = [entry for entry in entries if entry.player_key not in claimed]
+            self.waiting[spec.name] = waiting
             await self._send_status(spec.name, waiting, now)
         if now - self._last_sweep >= SWEEP_INTERVAL:
             self._last_sweep = now
@@ -154,12 +164,15 @@ class MatchmakingService:
                 }
                 found.append((entry.channel, message))
                 self.estimator.record(pending.mode, now - entry.joined_at)
+                metrics.MATCHMAKING_WAIT.labels(pending.mode).observe(now - entry.joined_at)
+        metrics.READY_CHECKS.labels("matched").inc(len(ready))
         await send_many(self.layer, found)
         logger.info("%d ready checks became matches", len(ready))
 
     async def _requeue_all(self, pending: Pending) -> None:
         entries = list(pending.entries)
         await self.store.requeue(entries, self.presence_ttl)
+        metrics.READY_CHECKS.labels("no_engine").inc()
         frame = frames.ready_failed(pending.pending_id, "no_engine", requeued=True)
         message = {"type": messages.SETTLED, "frame": frame, "pending_id": pending.pending_id}
         await self._send_each((e.channel for e in entries), message)
@@ -167,6 +180,7 @@ class MatchmakingService:
     async def _fail(self, pending: Pending, now: float) -> None:
         """Put those who accepted back at the front; the others leave the queue."""
         reason = "declined" if pending.declined else "timeout"
+        metrics.READY_CHECKS.labels(reason).inc()
         accepted = [e for e in pending.entries if e.player_key in pending.accepted]
         others = [e for e in pending.entries if e.player_key not in pending.accepted]
         if accepted:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import uuid
@@ -15,7 +16,7 @@ from channels.testing import WebsocketCommunicator
 
 from engine.rules import Rules
 from engine.worker import EngineWorker
-from game.engines import engine_registry
+from game.engines import engine_registry, spectator_options
 from game.routing import websocket_urlpatterns
 from game.store import DjangoMatchStore
 from lobby.tickets import issue_ticket
@@ -67,13 +68,29 @@ def rules() -> Rules:
     return FAST_RULES
 
 
+@contextlib.asynccontextmanager
+async def running_engine(rules: Rules) -> AsyncIterator[EngineWorker]:
+    """A real engine worker on the test's in-memory channel layer, with the spectator settings
+    of settings.ARENA as they are when it starts."""
+    worker = EngineWorker(
+        get_channel_layer(),
+        engine_registry(),
+        rules,
+        store=DjangoMatchStore(),
+        **spectator_options(),
+    )
+    await worker.start()
+    try:
+        yield worker
+    finally:
+        await worker.stop()
+
+
 @pytest.fixture
 async def engine(rules: Rules) -> AsyncIterator[EngineWorker]:
     """A real engine worker on the test's in-memory channel layer."""
-    worker = EngineWorker(get_channel_layer(), engine_registry(), rules, store=DjangoMatchStore())
-    await worker.start()
-    yield worker
-    await worker.stop()
+    async with running_engine(rules) as worker:
+        yield worker
 
 
 Connect = Callable[..., Awaitable[WebsocketCommunicator]]

@@ -102,3 +102,13 @@ export async function listMatches() {
 export function getMatch(matchId) {
   return request("GET", `/api/matches/${encodeURIComponent(matchId)}/`);
 }
+
+/**
+ * `GET /api/matches/live`; resolves to the live matches (most players first, then newest), each
+ * `{id, mode, phase, elapsed_ms, players: [{id, name, score, deaths}], spectators,
+ * max_spectators, watch_path}`.
+ */
+export async function liveMatches() {
+  const data = await request("GET", "/api/matches/live");
+  return Array.isArray(data?.matches) ? data.matches : [];
+}

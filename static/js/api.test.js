@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { ApiError, createTicket, errorText, getSession } from "./api.js";
+import { ApiError, createTicket, errorText, getSession, liveMatches } from "./api.js";
 
 test("errorText gives players a clear text for the statuses they can act on", () => {
   assert.match(errorText(403, "no session"), /Reload the page/);
@@ -61,4 +61,18 @@ test("getSession and an unreachable server", async (t) => {
     throw new TypeError("network down");
   });
   await assert.rejects(getSession(), (error) => error.status === 0);
+});
+
+test("liveMatches gets /api/matches/live and resolves to its list", async (t) => {
+  const match = { id: "m1", mode: "duel", phase: 2, elapsed_ms: 1200, players: [], spectators: 0 };
+  const calls = fakeFetch(t, [
+    [200, { matches: [match] }],
+    [200, {}],
+  ]);
+  assert.deepEqual(await liveMatches(), [match]);
+  assert.deepEqual(await liveMatches(), [], "a body without a list is no live match");
+  assert.deepEqual(calls.map((c) => `${c.method} ${c.path}`), [
+    "GET /api/matches/live",
+    "GET /api/matches/live",
+  ]);
 });

@@ -55,3 +55,31 @@ export function matchIdFromHash(hash) {
   const id = params.get("match");
   return id && /^[0-9a-fA-F-]{1,64}$/.test(id) ? id : null;
 }
+
+const MATCH_ID = /^[0-9a-fA-F-]{1,64}$/;
+
+/** Match id from a location hash like `#watch/<id>` (the spectator view), or null. */
+export function watchIdFromHash(hash) {
+  const found = /^#?watch\/([^/?#]+)\/?$/.exec(String(hash ?? ""));
+  return found && MATCH_ID.test(found[1]) ? found[1] : null;
+}
+
+/** The location hash of the spectator view of a match: `#watch/<id>`. */
+export function watchHash(matchId) {
+  return `#watch/${matchId}`;
+}
+
+/** A spectator count in words ("1 spectator", "3 spectators"); "" for none or unknown. */
+export function formatSpectators(count) {
+  const n = Number(count);
+  if (!Number.isInteger(n) || n <= 0) return "";
+  return n === 1 ? "1 spectator" : `${n} spectators`;
+}
+
+/** A stream delay in words ("delayed by 5 s", "delayed by 1.5 s"); "" for a live stream. */
+export function formatDelay(delayMs) {
+  const ms = Number(delayMs);
+  if (!Number.isFinite(ms) || ms <= 0) return "";
+  const seconds = Math.round(ms / 100) / 10;
+  return `delayed by ${seconds || 0.1} s`;
+}

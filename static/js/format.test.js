@@ -5,10 +5,14 @@ import { playerColor, playerHue } from "./colors.js";
 import {
   describeEndReason,
   formatClock,
+  formatDelay,
   formatElapsed,
+  formatSpectators,
   matchIdFromHash,
   rankRoster,
   timeAgo,
+  watchHash,
+  watchIdFromHash,
 } from "./format.js";
 
 test("formatClock shows mm:ss rounded up", () => {
@@ -74,4 +78,35 @@ test("player colours are stable and distinct for neighbouring ids", () => {
     const gap = Math.min(Math.abs(hue - next), 360 - Math.abs(hue - next));
     assert.ok(gap > 30, `ids ${id} and ${id + 1} differ by ${gap}°`);
   }
+});
+
+test("watchIdFromHash reads #watch/<id> and nothing else", () => {
+  const id = "5f0c2a1e-1111-4222-8333-944455556666";
+  assert.equal(watchIdFromHash(`#watch/${id}`), id);
+  assert.equal(watchIdFromHash(`#watch/${id}/`), id);
+  assert.equal(watchIdFromHash(watchHash(id)), id);
+  assert.equal(watchIdFromHash(`#match=${id}`), null, "an invitation is not a watch link");
+  assert.equal(matchIdFromHash(watchHash(id)), null, "and a watch link is not an invitation");
+  assert.equal(watchIdFromHash("#watch/"), null);
+  assert.equal(watchIdFromHash("#watch/<img src=x>"), null);
+  assert.equal(watchIdFromHash(`#watch/${id}/more`), null);
+  assert.equal(watchIdFromHash(""), null);
+  assert.equal(watchIdFromHash(undefined), null);
+});
+
+test("formatSpectators counts in words and hides zero", () => {
+  assert.equal(formatSpectators(1), "1 spectator");
+  assert.equal(formatSpectators(2), "2 spectators");
+  assert.equal(formatSpectators(0), "");
+  assert.equal(formatSpectators(null), "");
+  assert.equal(formatSpectators(-3), "");
+});
+
+test("formatDelay shows seconds and nothing for a live stream", () => {
+  assert.equal(formatDelay(5000), "delayed by 5 s");
+  assert.equal(formatDelay(1500), "delayed by 1.5 s");
+  assert.equal(formatDelay(30000), "delayed by 30 s");
+  assert.equal(formatDelay(20), "delayed by 0.1 s", "a delay never reads as 0 s");
+  assert.equal(formatDelay(0), "");
+  assert.equal(formatDelay(undefined), "");
 });

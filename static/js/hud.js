@@ -1,10 +1,17 @@
 /**
- * Heads-up display in the DOM: connection status, phase and timer, health, scoreboard,
- * kill feed, the disconnect notice and the results overlay.
+ * Heads-up display in the DOM: connection status, phase and timer, health, spectator count,
+ * scoreboard, kill feed, the disconnect notice and the results overlay; for a spectator also
+ * who the camera follows and the stream's delay.
  */
 
 import { playerColor } from "./colors.js";
-import { describeEndReason, formatClock, rankRoster } from "./format.js";
+import {
+  describeEndReason,
+  formatClock,
+  formatDelay,
+  formatSpectators,
+  rankRoster,
+} from "./format.js";
 import { PHASE_NAMES, Phase } from "./protocol.js";
 
 const KILL_FEED_MS = 6000;
@@ -20,6 +27,9 @@ export class Hud {
     this.health = $("health");
     this.healthFill = $("health-fill");
     this.healthText = $("health-text");
+    this.spectators = $("spectators");
+    this.following = $("following");
+    this.delay = $("delay");
     this.scoreboard = $("scoreboard");
     this.killFeed = $("killfeed");
     this.notice = $("notice");
@@ -38,6 +48,9 @@ export class Hud {
     this.setStatus("connecting…", "pending");
     setText(this.phase, "");
     this.setHealth(null, 100);
+    this.setSpectators(0);
+    this.setFollowing(null);
+    this.setDelay(0);
     this.scoreboard.replaceChildren();
     this.lastScoreboardKey = "";
     this.killFeed.replaceChildren();
@@ -73,7 +86,29 @@ export class Hud {
     if (this.health.dataset.level !== level) this.health.dataset.level = level;
   }
 
-  /** Render the roster (`[{id, name, score, deaths, connected}]`), highlighting `selfId`. */
+  /** How many watch the match ("1 spectator"); hidden for none. */
+  setSpectators(count) {
+    const text = formatSpectators(count);
+    setText(this.spectators, text);
+    this.spectators.hidden = text === "";
+  }
+
+  /** Who a spectator's camera follows (a name), or null for the whole arena. */
+  setFollowing(name) {
+    setText(this.following, name === null ? "Whole arena" : `Following ${name}`);
+  }
+
+  /** The delay of a spectator's stream ("delayed by 5 s"); hidden when live. */
+  setDelay(delayMs) {
+    const text = formatDelay(delayMs);
+    setText(this.delay, text);
+    this.delay.hidden = text === "";
+  }
+
+  /**
+   * Render the roster (`[{id, name, score, deaths, connected}]`), highlighting `selfId`; each row
+   * carries its player id in `data-player-id`.
+   */
   setScoreboard(roster, selfId) {
     const ranked = rankRoster(roster);
     const key = JSON.stringify([selfId, ranked]);
@@ -83,6 +118,7 @@ export class Hud {
     const rows = ranked.map((entry) => {
       const tr = row("tr", [["td", entry.name], ["td", String(entry.score)], ["td", String(entry.deaths)]]);
       tr.firstChild.prepend(swatch(entry.id));
+      tr.dataset.playerId = String(entry.id);
       if (entry.id === selfId) tr.classList.add("self");
       if (!entry.connected) {
         tr.classList.add("gone");
@@ -121,9 +157,10 @@ export class Hud {
     }
   }
 
-  /** Show the disconnect notice with a message, offering to rejoin if `canRejoin`. */
-  showNotice(text, canRejoin = false) {
+  /** Show the disconnect notice with a message, offering to rejoin (`label`) if `canRejoin`. */
+  showNotice(text, canRejoin = false, label = "Rejoin") {
     setText(this.noticeText, text);
+    setText(this.noticeRejoin, label);
     this.noticeRejoin.hidden = !canRejoin;
     this.notice.hidden = false;
   }
@@ -133,7 +170,7 @@ export class Hud {
     this.notice.hidden = true;
   }
 
-  /** Show the results overlay for a parsed RESULT. */
+  /** Show the results overlay for a parsed RESULT; `selfId` null for a spectator. */
   showResults(result, selfId) {
     const winner = result.standings.find((entry) => entry.id === result.winnerId);
     let title;
@@ -142,8 +179,9 @@ export class Hud {
     else if (result.winnerId === selfId) title = "You win!";
     else title = `${winner.name} wins`;
     setText(this.resultsTitle, title);
-    this.results.dataset.outcome =
-      result.winnerId === null ? "draw" : result.winnerId === selfId ? "win" : "loss";
+    let outcome = result.winnerId === null ? "draw" : result.winnerId === selfId ? "win" : "loss";
+    if (selfId === null && result.winnerId !== null) outcome = "watched";
+    this.results.dataset.outcome = outcome;
     const parts = [describeEndReason(result.reason)];
     if (result.durationMs > 0) parts.push(`played ${formatClock(result.durationMs)}`);
     setText(this.resultsDetail, parts.filter(Boolean).join(" · "));

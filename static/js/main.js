@@ -1,12 +1,13 @@
 /**
  * Arena client entry point: lobby → find a match (or create or join a private one) → play →
- * results → lobby. While playing, one INPUT goes out per client tick; the own ship is drawn
- * where prediction.js puts it, everything else where interpolation.js does.
+ * results → lobby, or lobby → watch a live match (spectate.js) → lobby. While playing, one INPUT
+ * goes out per client tick; the own ship is drawn where prediction.js puts it, everything else
+ * where interpolation.js does.
  */
 
 import { createMatch, createTicket, getSession } from "./api.js";
-import { playerColor } from "./colors.js";
-import { matchIdFromHash } from "./format.js";
+import { showEvents } from "./events.js";
+import { matchIdFromHash, watchHash, watchIdFromHash } from "./format.js";
 import { Hud } from "./hud.js";
 import { InputClock, InputDevice, aimAngle } from "./input.js";
 import { DEFAULT_RENDER_DELAY_MS, ServerClock, SnapshotBuffer } from "./interpolation.js";
@@ -24,6 +25,8 @@ import {
   wsPathForMatch,
 } from "./protocol.js";
 import { Renderer } from "./render.js";
+import { Spectator } from "./spectate.js";
+import { WatchList } from "./watch-list.js";
 
 const RETRYABLE_CLOSE_CODES = new Set([
   CloseCode.GOING_AWAY,
@@ -107,6 +110,14 @@ class App {
         if (valid !== null) this.matchmaking.setName(valid);
       },
     });
+    this.watchList = new WatchList(document, { onWatch: (match) => this.watch(match.id) });
+    this.spectator = new Spectator({
+      hud: this.hud,
+      renderer: this.renderer,
+      body: this.body,
+      canvas: this.canvas,
+      scoreboard: document.getElementById("scoreboard"),
+    });
     this.sessionReady = this.loadSession();
     this.matchmaking = new MatchmakingPanel(document, {
       location,
@@ -125,7 +136,9 @@ class App {
     document.getElementById("leave").addEventListener("click", () => this.backToLobby());
     document.getElementById("back-to-lobby").addEventListener("click", () => this.backToLobby());
     document.getElementById("notice-back").addEventListener("click", () => this.backToLobby());
-    document.getElementById("notice-rejoin").addEventListener("click", () => this.rejoin());
+    document.getElementById("notice-rejoin").addEventListener("click", () =>
+      this.spectator.active ? this.spectator.reconnect() : this.rejoin(),
+    );
     this.copyButton.addEventListener("click", () => this.copyLink());
     window.addEventListener("hashchange", () => this.handleHash());
 
@@ -140,10 +153,12 @@ class App {
     this.body.dataset.view = "lobby";
     this.input.setEnabled(false);
     this.lobby.start();
+    this.watchList.start();
   }
 
   showGame() {
     this.lobby.stop();
+    this.watchList.stop();
     this.lobbyView.hidden = true;
     this.gameView.hidden = false;
     this.body.dataset.view = "game";
@@ -263,8 +278,14 @@ class App {
    * when the seat ticket is refused.
    */
   handleHash() {
+    const watchId = watchIdFromHash(location.hash);
+    if (watchId !== null) {
+      if (this.spectator.matchId !== watchId) this.watch(watchId);
+      return;
+    }
     const matchId = matchIdFromHash(location.hash);
     if (matchId === null || this.session?.matchId === matchId) return;
+    this.spectator.stop();
     if (this.session) {
       this.leave();
       this.matchmaking.leaveMatch();
@@ -291,8 +312,25 @@ class App {
     if (this.invitedMatchId) this.joinPrivate(this.invitedMatchId);
   }
 
+  /** Watch the match `matchId` as a spectator (`#watch/<id>`), leaving a match being played. */
+  watch(matchId) {
+    if (this.session) {
+      this.leave();
+      this.matchmaking.leaveMatch();
+    }
+    this.request += 1;
+    this.lobby.setBusy(false);
+    this.dismissInvite();
+    history.replaceState(null, "", watchHash(matchId));
+    this.copyButton.hidden = true;
+    this.showGame();
+    this.body.dataset.view = "watch";
+    this.spectator.start(matchId);
+  }
+
   /** Connect to a match with a seat ticket and show the game. */
   startMatch(seat) {
+    this.spectator.stop();
     if (this.session) this.leave();
     this.request += 1;
     this.lobby.setBusy(false);
@@ -323,6 +361,7 @@ class App {
       onResult: (result) => this.onResult(session, result),
       onLatency: (rtt) => this.onLatency(session, rtt),
       onThrottled: (message, atMs) => this.onThrottled(session, message, atMs),
+      onSpectators: (count) => session === this.session && this.hud.setSpectators(count),
       onClose: (info) => this.onClose(session, info),
     });
   }
@@ -338,6 +377,7 @@ class App {
     session.phaseSince = atMs;
     this.body.dataset.playerId = String(welcome.playerId);
     this.renderer.configure(welcome.arena, welcome.rules);
+    this.hud.setSpectators(welcome.spectators);
     this.hud.setStatus("connected", "ok");
     this.input.setEnabled(true);
     this.pumpInput();
@@ -379,24 +419,18 @@ class App {
   }
 
   handleEvents(session, snapshot, atMs) {
-    const eventTime = session.buffer.tickTime(snapshot.tick);
+    const self = session.selfId;
+    showEvents(snapshot, {
+      hud: this.hud,
+      renderer: this.renderer,
+      nameOf: (id) => session.nameOf(id),
+      highlightId: self,
+      eventTime: session.buffer.tickTime(snapshot.tick),
+      atMs,
+    });
     for (const event of snapshot.events) {
-      if (event.kind === EventKind.KILL) {
-        const self = session.selfId;
-        this.hud.addKill(
-          { id: event.killerId, name: session.nameOf(event.killerId) },
-          { id: event.victimId, name: session.nameOf(event.victimId) },
-          atMs,
-          event.killerId === self || event.victimId === self,
-        );
-        const victim = snapshot.players.find((p) => p.id === event.victimId);
-        if (victim) this.renderer.addBurst(victim.x, victim.y, playerColor(victim.id, 70), eventTime);
-        if (event.victimId === self) session.killedBy = event.killerId;
-      } else if (event.kind === EventKind.HIT) {
-        this.renderer.addHitFlash(event.victimId, eventTime);
-      } else if (event.kind === EventKind.SPAWN && event.playerId === session.selfId) {
-        session.killedBy = null;
-      }
+      if (event.kind === EventKind.KILL && event.victimId === self) session.killedBy = event.killerId;
+      else if (event.kind === EventKind.SPAWN && event.playerId === self) session.killedBy = null;
     }
   }
 
@@ -476,6 +510,7 @@ class App {
 
   backToLobby() {
     const played = this.session !== null;
+    this.spectator.stop();
     this.leave();
     this.matchmaking.leaveMatch();
     if (played) this.loadSession();
@@ -551,6 +586,10 @@ class App {
 
   frame() {
     requestAnimationFrame(() => this.frame());
+    if (this.spectator.active) {
+      if (!this.gameView.hidden) this.spectator.frame(performance.now());
+      return;
+    }
     const session = this.session;
     if (!session || this.gameView.hidden) return;
     this.pumpInput();
@@ -687,8 +726,12 @@ function copyWithSelection(text) {
 }
 
 const app = new App();
-/** Debug hook (tests, the console): read-only views of the own ship; see `App.debugState`. */
+/**
+ * Debug hook (tests, the console): read-only views of the own ship (see `App.debugState`) and of
+ * the spectator view (see `Spectator.debugState`).
+ */
 window.arena = Object.freeze({
   state: () => app.debugState(),
   draws: () => app.ownDraws.map((draw) => ({ ...draw })),
+  watch: () => app.spectator.debugState(),
 });

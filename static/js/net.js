@@ -21,23 +21,30 @@ const CONNECTING = 0;
 const OPEN = 1;
 
 /**
- * One match connection. Handlers (all optional): `onOpen()`, `onWelcome(welcome, atMs)`,
+ * One match connection, of a player or a spectator. Handlers (all optional): `onOpen()`,
+ * `onWelcome(welcome, atMs)` (a player) or `onSpectating(info, atMs)` (a spectator),
  * `onSnapshot(snapshot, atMs)` for every KEYFRAME and every DELTA that applies (a whole
  * snapshot either way, see snapshot-state.js), `onResync()` when a RESYNC is sent,
  * `onResult(result)`, `onLatency(rttMs)`, `onThrottled({dropped, limit}, atMs)` when the server
- * dropped frames of this client, `onClose({code, reason, text, byClient})`. Times are
- * `now()` milliseconds (`performance.now()`); `createSocket(url)` and `now()` can be replaced
- * in tests.
+ * dropped frames of this client, `onSpectators(count, atMs)` when the number of spectators
+ * changed, `onClose({code, reason, text, byClient})`. Times are `now()` milliseconds
+ * (`performance.now()`); `createSocket(url)`, `now()` and `describe(code, reason)` (the close
+ * text) can be replaced.
  */
 export class GameSocket {
   /** Open a socket to `url` right away. */
   constructor(
     url,
     handlers = {},
-    { createSocket = (target) => new WebSocket(target), now = () => performance.now() } = {},
+    {
+      createSocket = (target) => new WebSocket(target),
+      now = () => performance.now(),
+      describe = describeClose,
+    } = {},
   ) {
     this.handlers = handlers;
     this.now = now;
+    this.describe = describe;
     this.welcomed = false;
     this.closed = false;
     this.closedByClient = false;
@@ -91,6 +98,15 @@ export class GameSocket {
         this.snapshots.tickRate = message.tickRate;
         this.handlers.onWelcome?.(message, atMs);
         this.startPinging();
+        break;
+      case MessageType.SPECTATING:
+        this.welcomed = true;
+        this.snapshots.tickRate = message.tickRate;
+        this.handlers.onSpectating?.(message, atMs);
+        this.startPinging();
+        break;
+      case MessageType.SPECTATORS:
+        this.handlers.onSpectators?.(message.spectators, atMs);
         break;
       case MessageType.SNAPSHOT:
       case MessageType.DELTA:
@@ -153,7 +169,7 @@ export class GameSocket {
     this.handlers.onClose?.({
       code: event.code,
       reason: event.reason,
-      text: describeClose(event.code, event.reason),
+      text: this.describe(event.code, event.reason),
       byClient: this.closedByClient,
     });
   }

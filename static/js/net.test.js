@@ -66,8 +66,8 @@ function delta(tick, base, dx = 0, dAck = 0) {
   return [12, tick, T0 + tick * 50, base, 2, 60000, players, [], [], [], null];
 }
 
-/** A GameSocket on a fake WebSocket, with a clock the test sets. */
-function harness() {
+/** A GameSocket on a fake WebSocket, with a clock the test sets; `extra` adds handlers/options. */
+function harness(extraHandlers = {}, extraOptions = {}) {
   const clock = { now: 1000 };
   const snapshots = [];
   const closes = [];
@@ -83,8 +83,10 @@ function harness() {
       },
       onClose: (info) => closes.push(info),
       onThrottled: (message, atMs) => throttles.push({ message, atMs }),
+      ...extraHandlers,
     },
     {
+      ...extraOptions,
       createSocket: (url) => {
         fake = new FakeSocket(url);
         return fake;
@@ -188,4 +190,49 @@ test("THROTTLED reaches onThrottled and leaves the socket open", (t) => {
   assert.deepEqual(throttles, [{ message: { dropped: 7, limit: 30 }, atMs: 1234 }]);
   assert.equal(socket.open, true);
   assert.deepEqual(closes, []);
+});
+
+const SPECTATING = [
+  17,
+  { protocol: 1, match_id: "m", mode: "duel", max_players: 2, tick_rate: 20, delay_ms: 0, spectators: 1 },
+];
+
+test("a spectator socket: SPECTATING, then the snapshot chain and SPECTATORS counts", (t) => {
+  const infos = [];
+  const counts = [];
+  const { socket, fake, clock, snapshots } = harness({
+    onSpectating: (info, atMs) => infos.push({ info, atMs }),
+    onSpectators: (count, atMs) => counts.push({ count, atMs }),
+  });
+  t.after(() => socket.close());
+  clock.now = 1500;
+  fake.serverSend(SPECTATING);
+  assert.equal(infos.length, 1);
+  assert.equal(infos[0].info.spectators, 1);
+  assert.equal(infos[0].atMs, 1500);
+  assert.equal(socket.welcomed, true);
+  assert.deepEqual(fake.sent.map((frame) => frame[0]), [MessageType.PING], "pings for the latency");
+  fake.serverSend(keyframe(1));
+  fake.serverSend(delta(2, 1, 60));
+  assert.deepEqual(snapshots.map(({ snapshot }) => snapshot.tick), [1, 2]);
+  clock.now = 1600;
+  fake.serverSend([MessageType.SPECTATORS, 2]);
+  assert.deepEqual(counts, [{ count: 2, atMs: 1600 }]);
+});
+
+test("players get SPECTATORS too", (t) => {
+  const counts = [];
+  const { socket, fake } = harness({ onSpectators: (count) => counts.push(count) });
+  t.after(() => socket.close());
+  fake.serverSend(WELCOME);
+  fake.serverSend([MessageType.SPECTATORS, 1]);
+  fake.serverSend([MessageType.SPECTATORS, 0]);
+  assert.deepEqual(counts, [1, 0]);
+});
+
+test("the close text can be worded for the socket's use", () => {
+  const { closes, fake } = harness({}, { describe: (code) => `watching closed ${code}` });
+  fake.serverClose(CloseCode.SPECTATORS_FULL, "spectators full");
+  assert.equal(closes[0].code, 4017);
+  assert.equal(closes[0].text, "watching closed 4017");
 });

@@ -22,11 +22,15 @@ export const MAX_MODE_LENGTH = 16;
 export const MAX_PENDING_ID_LENGTH = 64;
 /** WebSocket path of the lobby (protocol section 6). */
 export const LOBBY_WS_PATH = "/ws/lobby/";
+/** Largest player id a FOLLOW frame may carry (a uint32). */
+export const MAX_PLAYER_ID = 2 ** 32 - 1;
 
 export const MessageType = Object.freeze({
   INPUT: 1,
   PING: 2,
   RESYNC: 3,
+  /** A spectator's camera follows a player: `[4, player_id]`. */
+  FOLLOW: 4,
   WELCOME: 10,
   /** A KEYFRAME: the whole state of the match (protocol 5.2). */
   SNAPSHOT: 11,
@@ -36,6 +40,10 @@ export const MessageType = Object.freeze({
   PONG: 14,
   /** Client frames were dropped by the rate limit (protocol 4.4). */
   THROTTLED: 15,
+  /** The number of spectators of the match changed: `[16, spectators]`. */
+  SPECTATORS: 16,
+  /** First frame on a spectator socket, like WELCOME without a player. */
+  SPECTATING: 17,
   QUEUE: 20,
   CANCEL: 21,
   READY_ANSWER: 22,
@@ -68,6 +76,10 @@ export const CloseCode = Object.freeze({
   ENGINE_UNAVAILABLE: 4013,
   NO_SESSION: 4014,
   TOO_SLOW: 4015,
+  /** A spectator sent something other than PING, RESYNC or FOLLOW. */
+  READ_ONLY: 4016,
+  /** The match has as many spectators as it takes. */
+  SPECTATORS_FULL: 4017,
 });
 
 /** Codes of LOBBY_ERROR frames: a refused lobby request; the socket stays open. */
@@ -110,6 +122,16 @@ export const CLOSE_DESCRIPTIONS = Object.freeze({
   4013: "The game engine for this match is unavailable, so it cannot be played.",
   4014: "Your session is missing. Reload the page to get a new one.",
   4015: "Your connection could not keep up with the game, so the server disconnected it. Check your network and rejoin.",
+  4016: "Spectators can only watch: the server refused a message from this client.",
+  4017: "This match has as many spectators as it can take. Try again in a moment.",
+});
+
+/** Close texts that read differently for a spectator than for a player. */
+const SPECTATOR_CLOSE_DESCRIPTIONS = Object.freeze({
+  4004: "That match is not live: it does not exist or has already ended.",
+  4006: "The match is over.",
+  4013: "The game engine for this match is unavailable, so it cannot be watched.",
+  4015: "Your connection could not keep up with the match, so the server disconnected it. Check your network and watch again.",
 });
 
 export const Button = Object.freeze({
@@ -168,6 +190,11 @@ export function describeClose(code, reason = "") {
   return `The connection was closed (code ${code}).`;
 }
 
+/** Human text for a close code of a spectator socket (`describeClose` with a few worded for watching). */
+export function describeSpectatorClose(code, reason = "") {
+  return SPECTATOR_CLOSE_DESCRIPTIONS[code] ?? describeClose(code, reason);
+}
+
 /** Human text for a LOBBY_ERROR: the server's message, or the code's description without one. */
 export function describeLobbyError(code, message = "") {
   const text = typeof message === "string" ? message.trim() : "";
@@ -202,6 +229,14 @@ export function resyncFrame() {
   return [MessageType.RESYNC];
 }
 
+/** FOLLOW frame `[4, player_id]`: the spectator's camera follows that player. */
+export function followFrame(playerId) {
+  if (!Number.isInteger(playerId) || playerId < 0 || playerId > MAX_PLAYER_ID) {
+    throw new RangeError("a player id is an integer from 0 to 2**32 - 1");
+  }
+  return [MessageType.FOLLOW, playerId];
+}
+
 /** QUEUE frame `[20, mode]`. */
 export function queueFrame(mode) {
   const name = String(mode ?? "");
@@ -227,40 +262,36 @@ export function readyAnswerFrame(pendingId, accept) {
 
 /** Parse a decoded WELCOME `[10, {...}]` into an object with camelCase keys. */
 export function parseWelcome(frame) {
-  const body = expectFrame(frame, MessageType.WELCOME, 2)[1];
-  if (!body || typeof body !== "object") throw new ProtocolParseError("WELCOME body is not a map");
-  const arena = body.arena ?? {};
-  const rules = body.rules ?? {};
+  const body = frameBody(frame, MessageType.WELCOME, "WELCOME");
   return {
-    protocol: body.protocol,
-    matchId: body.match_id,
+    ...matchInfo(body),
     playerId: body.player_id,
     ack: body.ack ?? 0,
-    mode: body.mode,
-    maxPlayers: body.max_players,
-    tickRate: body.tick_rate || 20,
-    arena: {
-      width: arena.width,
-      height: arena.height,
-      walls: (arena.walls ?? []).map(([x, y, w, h]) => ({ x, y, w, h })),
-    },
-    rules: {
-      playerRadius: rules.player_radius,
-      bulletRadius: rules.bullet_radius,
-      maxHealth: rules.max_health,
-      maxSpeed: rules.max_speed,
-      acceleration: rules.acceleration,
-      friction: rules.friction,
-      bulletSpeed: rules.bullet_speed,
-      fireCooldownMs: rules.fire_cooldown_ms,
-      respawnDelayMs: rules.respawn_delay_ms,
-      spawnProtectionMs: rules.spawn_protection_ms,
-      minPlayers: rules.min_players,
-      countdownMs: rules.countdown_ms,
-      timeLimitMs: rules.time_limit_ms,
-      scoreLimit: rules.score_limit,
-    },
+    spectators: wireCount(body.spectators),
   };
+}
+
+/**
+ * Parse a decoded SPECTATING `[17, {...}]`, the first frame on a spectator socket: the keys of
+ * WELCOME without `playerId` and `ack`, plus `delayMs` (0 = live) and `spectators` (this one
+ * included).
+ */
+export function parseSpectating(frame) {
+  const body = frameBody(frame, MessageType.SPECTATING, "SPECTATING");
+  return {
+    ...matchInfo(body),
+    delayMs: wireCount(body.delay_ms),
+    spectators: wireCount(body.spectators),
+  };
+}
+
+/** Parse a decoded SPECTATORS `[16, spectators]`: how many watch the match now. */
+export function parseSpectators(frame) {
+  const [, spectators] = expectFrame(frame, MessageType.SPECTATORS, 2);
+  if (!Number.isInteger(spectators) || spectators < 0) {
+    throw new ProtocolParseError("SPECTATORS count is not a non-negative integer");
+  }
+  return { spectators };
 }
 
 /**
@@ -512,6 +543,8 @@ const PARSERS = {
   [MessageType.RESULT]: parseResult,
   [MessageType.PONG]: parsePong,
   [MessageType.THROTTLED]: parseThrottled,
+  [MessageType.SPECTATORS]: parseSpectators,
+  [MessageType.SPECTATING]: parseSpectating,
   [MessageType.LOBBY_WELCOME]: parseLobbyWelcome,
   [MessageType.QUEUE_STATUS]: parseQueueStatus,
   [MessageType.READY_CHECK]: parseReadyCheck,
@@ -562,12 +595,61 @@ export function wsPathForMatch(matchId) {
   return `/ws/match/${encodeURIComponent(matchId)}/`;
 }
 
+/** WebSocket path for watching a match, as the server's `watch_path` spells it. */
+export function spectatePathForMatch(matchId) {
+  return `/ws/spectate/${encodeURIComponent(matchId)}/`;
+}
+
+/** WebSocket URL for watching a match: no ticket, no query. */
+export function spectateSocketUrl(location, matchId) {
+  return socketUrl(location, spectatePathForMatch(matchId));
+}
+
 /** Thrown when a server frame does not have the documented shape. */
 export class ProtocolParseError extends Error {
   constructor(message) {
     super(message);
     this.name = "ProtocolParseError";
   }
+}
+
+/** What WELCOME and SPECTATING share: the match, its arena and its rules, in camelCase. */
+function matchInfo(body) {
+  const arena = body.arena ?? {};
+  const rules = body.rules ?? {};
+  return {
+    protocol: body.protocol,
+    matchId: body.match_id,
+    mode: body.mode,
+    maxPlayers: body.max_players,
+    tickRate: body.tick_rate || 20,
+    arena: {
+      width: arena.width,
+      height: arena.height,
+      walls: (arena.walls ?? []).map(([x, y, w, h]) => ({ x, y, w, h })),
+    },
+    rules: {
+      playerRadius: rules.player_radius,
+      bulletRadius: rules.bullet_radius,
+      maxHealth: rules.max_health,
+      maxSpeed: rules.max_speed,
+      acceleration: rules.acceleration,
+      friction: rules.friction,
+      bulletSpeed: rules.bullet_speed,
+      fireCooldownMs: rules.fire_cooldown_ms,
+      respawnDelayMs: rules.respawn_delay_ms,
+      spawnProtectionMs: rules.spawn_protection_ms,
+      minPlayers: rules.min_players,
+      countdownMs: rules.countdown_ms,
+      timeLimitMs: rules.time_limit_ms,
+      scoreLimit: rules.score_limit,
+    },
+  };
+}
+
+/** A count from the wire: a non-negative number, else 0. */
+function wireCount(value) {
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : 0;
 }
 
 function parseEvent(event) {

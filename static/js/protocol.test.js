@@ -24,6 +24,8 @@ import {
   cancelFrame,
   describeClose,
   describeLobbyError,
+  describeSpectatorClose,
+  followFrame,
   inputFrame,
   lobbySocketUrl,
   matchSocketUrl,
@@ -44,6 +46,8 @@ import {
   parseKeyframe,
   parseServerFrame,
   parseSnapshot,
+  parseSpectating,
+  parseSpectators,
   parseWelcome,
   pingFrame,
   playerFromWire,
@@ -52,6 +56,8 @@ import {
   readyAnswerFrame,
   resyncFrame,
   socketUrl,
+  spectatePathForMatch,
+  spectateSocketUrl,
   wsPathForMatch,
 } from "./protocol.js";
 
@@ -470,4 +476,90 @@ test("parseServerFrame knows every server message type", () => {
     [37, 4, "that ready check is over"],
   ];
   for (const frame of frames) assert.equal(parseServerFrame(frame).type, frame[0]);
+});
+
+// Spectators (protocol: SPECTATING, SPECTATORS, FOLLOW)
+
+/** A SPECTATING frame as the server sends it: WELCOME's keys without player_id and ack. */
+function spectatingFrame(extra = {}) {
+  const { player_id: _playerId, ...body } = WELCOME[1];
+  return [17, { ...body, delay_ms: 5000, spectators: 3, ...extra }];
+}
+
+test("spectator message types and close codes have their numbers", () => {
+  assert.equal(MessageType.FOLLOW, 4);
+  assert.equal(MessageType.SPECTATORS, 16);
+  assert.equal(MessageType.SPECTATING, 17);
+  assert.equal(CloseCode.READ_ONLY, 4016);
+  assert.equal(CloseCode.SPECTATORS_FULL, 4017);
+});
+
+test("parseSpectating reads WELCOME's keys plus the delay and the spectator count", () => {
+  const info = parseSpectating(spectatingFrame());
+  const welcome = parseWelcome(WELCOME);
+  for (const key of ["protocol", "matchId", "mode", "maxPlayers", "tickRate", "arena", "rules"]) {
+    assert.deepEqual(info[key], welcome[key], key);
+  }
+  assert.equal(info.delayMs, 5000);
+  assert.equal(info.spectators, 3);
+  assert.equal("playerId" in info, false, "a spectator has no player id");
+  assert.equal("ack" in info, false);
+});
+
+test("parseSpectating defaults a live stream and a missing count to 0", () => {
+  const info = parseSpectating(spectatingFrame({ delay_ms: undefined, spectators: undefined }));
+  assert.equal(info.delayMs, 0);
+  assert.equal(info.spectators, 0);
+  assert.equal(parseSpectating(spectatingFrame({ delay_ms: 0 })).delayMs, 0);
+  assert.throws(() => parseSpectating([17, [1, 2]]), ProtocolParseError);
+  assert.throws(() => parseSpectating(WELCOME), ProtocolParseError);
+});
+
+test("parseWelcome reads the spectator count, 0 without one", () => {
+  assert.equal(parseWelcome(WELCOME).spectators, 0);
+  assert.equal(parseWelcome([10, { ...WELCOME[1], spectators: 2 }]).spectators, 2);
+});
+
+test("parseSpectators reads [16, n]", () => {
+  assert.deepEqual(parseSpectators([16, 0]), { spectators: 0 });
+  assert.deepEqual(parseSpectators([16, 12]), { spectators: 12 });
+  assert.throws(() => parseSpectators([16]), ProtocolParseError);
+  assert.throws(() => parseSpectators([16, -1]), ProtocolParseError);
+  assert.throws(() => parseSpectators([16, "2"]), ProtocolParseError);
+});
+
+test("parseServerFrame dispatches SPECTATING and SPECTATORS, also from msgpack", () => {
+  const spectating = parseServerFrame(decode(encode(spectatingFrame())));
+  assert.equal(spectating.type, MessageType.SPECTATING);
+  assert.equal(spectating.message.delayMs, 5000);
+  assert.deepEqual(parseServerFrame(decode(encode([16, 4]))), {
+    type: MessageType.SPECTATORS,
+    message: { spectators: 4 },
+  });
+});
+
+test("followFrame builds [4, player_id] and fits a client frame", () => {
+  assert.deepEqual(followFrame(0), [4, 0]);
+  assert.deepEqual(followFrame(7), [4, 7]);
+  assert.ok(encode(followFrame(2 ** 32 - 1)).byteLength <= 64);
+  for (const bad of [-1, 1.5, 2 ** 32, "3", null, undefined]) {
+    assert.throws(() => followFrame(bad), RangeError, String(bad));
+  }
+});
+
+test("spectator sockets use /ws/spectate/<id>/ without a query", () => {
+  assert.equal(spectatePathForMatch("5f0c"), "/ws/spectate/5f0c/");
+  assert.equal(
+    spectateSocketUrl({ protocol: "https:", host: "arena.example" }, "5f0c"),
+    "wss://arena.example/ws/spectate/5f0c/",
+  );
+});
+
+test("spectator close texts say what happened to the view", () => {
+  assert.match(describeSpectatorClose(CloseCode.READ_ONLY), /only watch/);
+  assert.match(describeSpectatorClose(CloseCode.SPECTATORS_FULL), /as many spectators/);
+  assert.match(describeSpectatorClose(CloseCode.MATCH_NOT_FOUND), /not live/);
+  assert.equal(describeSpectatorClose(CloseCode.MATCH_OVER), "The match is over.");
+  assert.equal(describeSpectatorClose(1006), CLOSE_DESCRIPTIONS[1006]);
+  assert.match(describeSpectatorClose(4999, "odd"), /odd/);
 });

@@ -1,6 +1,7 @@
 /**
  * Canvas drawing of the arena: floor, walls, bullets, players, short-lived effects and the
- * centred overlay text. Draws in world units; the canvas keeps the arena's aspect ratio.
+ * centred overlay text. Draws in world units; the canvas keeps the arena's aspect ratio and shows
+ * the whole arena, or the part a camera (`{x, y, zoom}`, see follow.js) looks at.
  */
 
 import { healthColor, playerColor } from "./colors.js";
@@ -25,6 +26,7 @@ export class Renderer {
     this.scale = 1;
     this.dpr = 1;
     this.effects = [];
+    this.camera = null;
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(canvas.parentElement);
     this.resize();
@@ -60,9 +62,14 @@ export class Renderer {
     if (this.canvas.height !== pixelHeight) this.canvas.height = pixelHeight;
   }
 
-  /** Canvas CSS-pixel position of a world point. */
+  /** Canvas CSS-pixel position of a world point, as last drawn. */
   worldToScreen(x, y) {
-    return { x: x * this.scale, y: y * this.scale };
+    const camera = this.camera;
+    if (!camera) return { x: x * this.scale, y: y * this.scale };
+    const k = this.scale * camera.zoom;
+    const cssWidth = this.arena.width * this.scale;
+    const cssHeight = this.arena.height * this.scale;
+    return { x: cssWidth / 2 + (x - camera.x) * k, y: cssHeight / 2 + (y - camera.y) * k };
   }
 
   /** Queue a hit flash on a player, starting at server time `atMs`. */
@@ -76,16 +83,28 @@ export class Renderer {
   }
 
   /**
-   * Draw one frame. `scene`: `{world, selfId, names, renderTime, overlay}` where `world` is an
-   * interpolated snapshot (or null), `names` a Map id → name, `renderTime` the server time
-   * shown, and `overlay` null or `{title, subtitle}` (an empty title draws a small banner).
+   * Draw one frame. `scene`: `{world, selfId, names, renderTime, overlay, camera}` where `world`
+   * is an interpolated snapshot (or null), `selfId` the player drawn highlighted, `names` a Map
+   * id → name, `renderTime` the server time shown, `overlay` null or `{title, subtitle}` (an
+   * empty title draws a small banner) and `camera` null (the whole arena) or `{x, y, zoom}`.
    */
   draw(scene) {
     const { ctx } = this;
-    const { world, renderTime = 0 } = scene;
+    const { world, renderTime = 0, camera = null } = scene;
     this.effects = this.effects.filter((effect) => effect.end > renderTime - 1000);
     const k = this.dpr * this.scale;
-    ctx.setTransform(k, 0, 0, k, 0, 0);
+    this.camera = camera;
+    if (camera) {
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.fillStyle = "#07090e";
+      ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+      const kz = k * camera.zoom;
+      const dx = this.canvas.width / 2 - camera.x * kz;
+      const dy = this.canvas.height / 2 - camera.y * kz;
+      ctx.setTransform(kz, 0, 0, kz, dx, dy);
+    } else {
+      ctx.setTransform(k, 0, 0, k, 0, 0);
+    }
     this.drawFloor();
     this.drawWalls();
     if (world) {
@@ -93,7 +112,10 @@ export class Renderer {
       this.drawBullets(world.bullets);
       this.drawPlayers(world.players, scene.selfId, scene.names, renderTime);
     }
-    if (scene.overlay) this.drawOverlay(scene.overlay);
+    if (scene.overlay) {
+      ctx.setTransform(k, 0, 0, k, 0, 0);
+      this.drawOverlay(scene.overlay);
+    }
   }
 
   drawFloor() {

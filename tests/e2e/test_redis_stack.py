@@ -128,6 +128,64 @@ async def test_snapshots_arrive_at_the_tick_rate_and_inputs_move_the_player(
             )
 
 
+async def test_a_spectator_watches_a_player_from_the_live_list(
+    stack: tuple[Stack, str],
+) -> None:
+    stack_, base = stack
+    match = create(base, {"mode": "duel"})
+
+    def listed() -> dict[str, Any] | None:
+        found = http_json("GET", f"{base}/api/matches/live")[1]["matches"]
+        return next((m for m in found if m["id"] == match["id"] and m["players"]), None)
+
+    async with player(ws_url(base, match, "Ada")) as ada:
+        welcome = await next_of(ada, MessageType.WELCOME)
+        me = welcome[1]["player_id"]
+        assert welcome[1]["spectators"] == 0
+        # engines announce their matches with their heartbeat, once a second
+        await asyncio.to_thread(stack_.wait_until, lambda: listed() is not None, "a live match", 5)
+        live = listed()
+        assert live is not None and [p["name"] for p in live["players"]] == ["Ada"]
+        assert (live["spectators"], live["watch_path"]) == (0, f"/ws/spectate/{match['id']}/")
+        async with player(base.replace("http://", "ws://") + live["watch_path"]) as watcher:
+            spectating = await next_frame(watcher)
+            assert spectating[0] == MessageType.SPECTATING
+            assert spectating[1]["match_id"] == match["id"]
+            assert (spectating[1]["delay_ms"], spectating[1]["spectators"]) == (0, 1)
+            keyframe = await next_frame(watcher)
+            assert keyframe[0] == MessageType.SNAPSHOT, "a KEYFRAME at once"
+            start = player_entry(keyframe, me)
+            assert start is not None
+            assert await next_of(ada, MessageType.SPECTATORS) == [MessageType.SPECTATORS, 1]
+            await asyncio.to_thread(
+                stack_.wait_until, lambda: listed()["spectators"] == 1, "a spectator counted", 5
+            )
+            async with draining(ada):
+                await ada.send(input_frame(1, Button.RIGHT))
+                kinds = []
+                while len(kinds) < 10:
+                    frame = await next_frame(watcher)  # DELTAs must apply (ChainFollower)
+                    if is_snapshot(frame):
+                        kinds.append(frame[0])
+                # one periodic KEYFRAME a second at 20 Hz; the rest are DELTAs
+                assert kinds.count(MessageType.DELTA) >= 8, kinds
+                await next_of(
+                    watcher,
+                    MessageType.SNAPSHOT,
+                    where=lambda s: player_entry(s, me)[1] > start[1] + 100,
+                )
+                await watcher.send(msgpack.packb([MessageType.FOLLOW, me]))
+                await watcher.send(input_frame(2, Button.LEFT))
+                with pytest.raises(ConnectionClosed) as closed:
+                    while True:
+                        await next_frame(watcher)
+                assert closed.value.rcvd is not None
+                assert closed.value.rcvd.code == CloseCode.READ_ONLY
+        await asyncio.to_thread(
+            stack_.wait_until, lambda: listed()["spectators"] == 0, "the spectator uncounted", 5
+        )
+
+
 @pytest.mark.parametrize(
     ("bad", "code"),
     [

@@ -12,10 +12,13 @@ from hypothesis import strategies as st
 
 from engine.protocol import (
     CloseCode,
+    FollowRequest,
     InputMessage,
     PingMessage,
     ProtocolError,
+    ResyncRequest,
     decode_client_frame,
+    decode_spectator_frame,
     quantize_aim,
     quantize_position,
 )
@@ -67,6 +70,57 @@ def test_invalid_frames_are_rejected_with_their_code(data: bytes, code: CloseCod
 def test_arbitrary_bytes_never_raise_anything_but_protocol_error(data: bytes) -> None:
     with contextlib.suppress(ProtocolError):
         decode_client_frame(data)
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        ([2, 7], PingMessage(7)),
+        ([3], ResyncRequest()),
+        ([4, 0], FollowRequest(0)),
+        ([4, 2**32 - 1], FollowRequest(2**32 - 1)),
+    ],
+)
+def test_spectators_send_ping_resync_and_follow(frame: list[int], message: object) -> None:
+    assert decode_spectator_frame(msgpack.packb(frame)) == message
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (msgpack.packb([1, 1, 0, 0]), CloseCode.READ_ONLY),  # an INPUT, however well formed
+        (msgpack.packb([1]), CloseCode.READ_ONLY),
+        (msgpack.packb([99]), CloseCode.READ_ONLY),
+        (msgpack.packb([20, "duel"]), CloseCode.READ_ONLY),
+        (msgpack.packb([4]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([4, 1, 2]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([4, -1]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([4, 2**32]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([4, True]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([4, 1.0]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([3, 0]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb(["4", 1]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb({"type": 4}), CloseCode.PROTOCOL_ERROR),
+        (b"\xc1", CloseCode.PROTOCOL_ERROR),
+        (bytes(65), CloseCode.FRAME_TOO_LARGE),
+    ],
+)
+def test_spectator_frames_outside_the_control_set_are_refused(data: bytes, code: CloseCode) -> None:
+    with pytest.raises(ProtocolError) as error:
+        decode_spectator_frame(data)
+    assert error.value.code == code
+
+
+def test_players_cannot_follow() -> None:
+    with pytest.raises(ProtocolError) as error:
+        decode_client_frame(msgpack.packb([4, 0]))
+    assert error.value.code == CloseCode.PROTOCOL_ERROR
+
+
+@given(st.binary(max_size=80))
+def test_arbitrary_spectator_bytes_never_raise_anything_but_protocol_error(data: bytes) -> None:
+    with contextlib.suppress(ProtocolError):
+        decode_spectator_frame(data)
 
 
 @pytest.mark.parametrize(

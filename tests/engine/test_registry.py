@@ -62,6 +62,25 @@ async def test_silent_workers_expire(
     assert await registry.live_workers() == []
 
 
+async def test_match_summaries_are_those_of_live_workers(
+    registry: EngineRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ada = {"id": "m1", "players": [{"id": 0, "name": "Ada", "score": 1, "deaths": 0}]}
+    await registry.announce("w1", "chan-1", 1, {"ticks": 1}, [ada])
+    await registry.announce("w2", "chan-2", 2, {}, [{"id": "m2"}, {"id": "m3"}])
+    await registry.announce("w3", "chan-3", 0)
+    assert sorted(await registry.live_matches(), key=lambda m: m["id"]) == [
+        ada,
+        {"id": "m2"},
+        {"id": "m3"},
+    ]
+    await registry.announce("w2", "chan-2", 1, {}, [{"id": "m3"}])  # the newest summary wins
+    await registry.withdraw("w1")
+    assert await registry.live_matches() == [{"id": "m3"}]
+    monkeypatch.setattr(registry_module, "WORKER_TTL", -1.0)
+    assert await registry.live_matches() == []
+
+
 @pytest.mark.parametrize(
     ("loads", "chosen"),
     [({"a": 1, "b": 0}, "b"), ({"a": 2, "b": 2}, "a"), ({"z": 0}, "z")],

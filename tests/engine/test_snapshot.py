@@ -22,8 +22,10 @@ from engine.snapshot import (
     SnapshotEncoder,
     encode_keyframe,
     encode_result,
+    encode_spectating,
     encode_welcome,
 )
+from engine.snapshot_state import apply_frame
 
 UP, DOWN, LEFT, RIGHT, FIRE = (int(b) for b in Button)
 SERVER_MS = 1_700_000_000_000
@@ -245,7 +247,7 @@ def test_welcome() -> None:
     rules = make_rules()
     match = Match(rules, seed=1, max_players=6)
     pid = match.add_player("Ada")
-    frame = decode(encode_welcome(match, "5f0c-id", pid, "ffa"))
+    frame = decode(encode_welcome(match, "5f0c-id", pid, "ffa", spectators=3))
     assert frame[0] == 10
     body = frame[1]
     assert body == {
@@ -253,6 +255,7 @@ def test_welcome() -> None:
         "match_id": "5f0c-id",
         "player_id": pid,
         "ack": 0,
+        "spectators": 3,
         "mode": "ffa",
         "max_players": 6,
         "tick_rate": 20,
@@ -275,6 +278,45 @@ def test_welcome() -> None:
         "time_limit_ms",
         "score_limit",
     }
+
+
+def test_spectating_is_welcome_without_a_player_with_the_delay_and_the_count() -> None:
+    match = Match(make_rules(), seed=1, max_players=6)
+    pid = match.add_player("Ada")
+    welcome = decode(encode_welcome(match, "m", pid, "ffa"))[1]
+    frame = decode(encode_spectating(match, "m", "ffa", delay_ms=2000, spectators=7))
+    assert frame[0] == 17
+    shared = {k: v for k, v in welcome.items() if k not in ("player_id", "ack", "spectators")}
+    assert frame[1] == {**shared, "delay_ms": 2000, "spectators": 7}
+
+
+def test_the_last_keyframe_is_the_encoded_tick_whatever_inputs_came_since() -> None:
+    match = Match(make_rules(), seed=1, max_players=4)
+    ada = match.add_player("Ada")
+    encoder = SnapshotEncoder(20)
+    encoder.encode(match, match.step(), SERVER_MS)
+    match.apply_input(ada, 1, RIGHT, 0.5)
+    encoder.encode(match, match.step(), SERVER_MS + 50)
+    match.apply_input(ada, 2, LEFT, -1.0)  # between two ticks: not in tick 2
+    tick, frame = encoder.last_keyframe(match, SERVER_MS + 60)
+    joined = decode(frame)
+    assert tick == joined[1] == 2
+    player = next(p for p in joined[5] if p[0] == ada)
+    assert (player[3], player[6]) == (500, 1), "aim and ack as encoded at tick 2"
+    # the next DELTA applies to it and gives the match as it is at tick 3
+    delta = encoder.encode(match, match.step(), SERVER_MS + 100)
+    assert delta.delta is not None and delta.base_tick == 2
+    late = apply_frame(apply_frame(None, joined), decode(delta.delta)).to_keyframe()
+    assert late[5] == decode(encode_keyframe(match))[5]
+    assert next(p for p in late[5] if p[0] == ada)[3] == -1000
+
+
+def test_the_last_keyframe_before_any_encode_is_the_match_as_it_is() -> None:
+    match = Match(make_rules(), seed=1, max_players=4)
+    match.add_player("Ada")
+    match.step()
+    tick, frame = SnapshotEncoder(20).last_keyframe(match, SERVER_MS)
+    assert tick == 1 and decode(frame) == decode(encode_keyframe(match, (), SERVER_MS))
 
 
 @pytest.mark.parametrize(

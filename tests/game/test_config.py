@@ -14,6 +14,7 @@ def test_embedded_defaults_need_no_environment() -> None:
     assert config.redis_url is None
     assert config.embedded_engine
     assert config.tick_rate == 20
+    assert (config.spectator_delay, config.max_spectators) == (0.0, 2000)
     assert config.database_url.startswith("sqlite:")
     assert channel_layer_settings(config)["BACKEND"] == "game.layers.EmbeddedChannelLayer"
 
@@ -58,6 +59,11 @@ def test_core_layer_outlasts_bzpopmin() -> None:
         ({"ARENA_SCORE_LIMIT": "1.5"}, "whole number"),
         ({"ARENA_FFA_MIN_PLAYERS": "6", "ARENA_FFA_MAX_PLAYERS": "5"}, "is above"),
         ({"ARENA_ACCEPT_TIMEOUT": "0"}, "must be between 1 and 120"),
+        ({"ARENA_SPECTATOR_DELAY": "31"}, "must be between 0 and 30"),
+        ({"ARENA_SPECTATOR_DELAY": "-1"}, "must be between 0 and 30"),
+        ({"ARENA_SPECTATOR_DELAY": "soon"}, "is not a number"),
+        ({"ARENA_MAX_SPECTATORS": "10.5"}, "whole number"),
+        ({"ARENA_MAX_SPECTATORS": "-1"}, "must be between 0 and 100000"),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
@@ -69,3 +75,8 @@ def test_bad_values_fail_with_a_clear_message(env: dict[str, str], message: str)
 def test_allowed_hosts_are_split_and_trimmed() -> None:
     config = load_config({"ARENA_ALLOWED_HOSTS": " arena.example , .example.org ,"})
     assert config.allowed_hosts == ("arena.example", ".example.org")
+
+
+def test_spectator_settings_are_read() -> None:
+    config = load_config({"ARENA_SPECTATOR_DELAY": "2.5", "ARENA_MAX_SPECTATORS": "50"})
+    assert (config.spectator_delay, config.max_spectators) == (2.5, 50)

@@ -28,6 +28,9 @@ class Member:
     def on_result(self, frame: bytes) -> None:
         self._record("result", frame)
 
+    def on_spectators(self, frame: bytes) -> None:
+        self._record("spectators", frame)
+
     def on_closed(self, code: int, reason: str) -> None:
         self._record("closed", code)
 
@@ -79,6 +82,33 @@ async def test_result_and_close_reach_every_member() -> None:
     closed = {"type": messages.CLOSED, "match_id": "a", "code": 4006, "reason": "match over"}
     await layer.group_send(group, closed)
     assert await member.wait(2) == [("result", b"R"), ("closed", 4006)]
+
+
+async def test_the_live_and_the_delayed_group_of_a_match_have_their_own_members() -> None:
+    layer = get_channel_layer()
+    relay = MatchRelay(layer)
+    player, spectator = Member(), Member()
+    await relay.attach("a", player)
+    await relay.attach("a", spectator, delayed=True)
+    assert list(layer.groups[messages.delayed_group("a")]) == [relay.channel]
+    await layer.group_send(messages.match_group("a"), snapshot("a", 9))
+    await layer.group_send(messages.delayed_group("a"), {**snapshot("a", 3), "delayed": True})
+    count = {"type": messages.SPECTATORS, "match_id": "a", "frame": b"S"}
+    await layer.group_send(messages.match_group("a"), count)
+    await layer.group_send(messages.delayed_group("a"), {**count, "delayed": True})
+    assert await player.wait(2) == [("snapshot", 9), ("spectators", b"S")]
+    assert await spectator.wait(2) == [("snapshot", 3), ("spectators", b"S")]
+    assert (relay.watching("a"), relay.watching("a", delayed=True)) == (1, 1)
+    await relay.detach("a", spectator, delayed=True)
+    assert messages.delayed_group("a") not in layer.groups
+    assert messages.match_group("a") in layer.groups
+
+
+def test_live_and_delayed_snapshots_do_not_supersede_each_other() -> None:
+    live = {**snapshot("a", 9), "keyframe": None}
+    delayed = {**snapshot("a", 3), "keyframe": None, "delayed": True}
+    later = {**snapshot("a", 4), "keyframe": None, "delayed": True}
+    assert newest_snapshots_only([delayed, live, later]) == [live, later]
 
 
 async def test_the_last_member_leaving_unsubscribes_the_match() -> None:

@@ -179,6 +179,20 @@ async def test_a_snapshot_older_than_the_last_sent_is_ignored() -> None:
     await stream.stop()
 
 
+async def test_after_resync_a_keyframe_of_a_tick_already_sent_is_ignored() -> None:
+    socket = Socket()
+    stream, _ = make_stream(socket)
+    stream.offer(snapshot(1, None))
+    stream.offer(snapshot(2, 1))
+    await socket.wait_frames(2)
+    stream.resync()
+    stream.offer(snapshot(2, None))  # a catch-up KEYFRAME that raced the client's tick
+    stream.offer(snapshot(3, 2))
+    await socket.wait_frames(3)
+    assert socket.frames == [b"K1", b"D2/1", b"K3"], "ticks only grow"
+    await stream.stop()
+
+
 def delta_only(tick: int) -> dict[str, Any]:
     """A snapshot of a tick on which the engine encoded no KEYFRAME."""
     message = snapshot(tick, tick - 1)

@@ -229,3 +229,107 @@ def test_own_movement_is_immediate_at_100_ms_round_trip(slow_server: str, browse
         assert abs(end["predicted"][axis] - end["server"][axis]) < 1, end
         assert abs(end["drawn"][axis] - end["server"][axis]) < 1, end
     assert errors == []
+
+
+def watch_state(page: Page) -> dict:
+    """The spectator view through the client's debug hook (static/js/spectate.js `debugState`)."""
+    return page.evaluate("window.arena.watch()")
+
+
+def drawn_x(page: Page, player_id: int) -> float:
+    return next(p["x"] for p in watch_state(page)["drawn"] if p["id"] == player_id)
+
+
+def test_a_spectator_watches_from_the_lobby_and_the_player_sees_them(
+    server: str, browser: Browser
+) -> None:
+    errors: list[str] = []
+    ada = start_private_match(browser, errors, server, "ffa")
+    match_id = ada.evaluate("new URLSearchParams(location.hash.slice(1)).get('match')")
+    ada_id = ada.evaluate("window.arena.state().playerId")
+
+    viewer = open_page(browser, errors)  # a guest of its own: no name, no seat
+    viewer.goto(server)
+    row = viewer.locator(f'#live-list li[data-match-id="{match_id}"]')
+    expect(row).to_contain_text("Ada", timeout=10_000)
+    row.get_by_role("button", name="Watch").click()
+    expect(viewer.locator("#status")).to_contain_text("watching", timeout=10_000)
+    assert viewer.url.endswith(f"#watch/{match_id}"), "the view can be shared and reloaded"
+
+    # the camera follows the only player and the canvas draws her
+    viewer.wait_for_function(
+        f"""() => {{
+          const s = window.arena.watch();
+          return s && s.following === {ada_id} && s.followSent === {ada_id}
+            && s.drawn.some((p) => p.id === {ada_id});
+        }}""",
+        timeout=10_000,
+    )
+    expect(viewer.locator("#following")).to_have_text("Following Ada")
+
+    # both HUDs count the spectator
+    expect(ada.locator("#spectators")).to_have_text("1 spectator", timeout=5_000)
+    expect(viewer.locator("#spectators")).to_have_text("1 spectator")
+
+    # Ada moves; the spectator's canvas shows it
+    x0 = drawn_x(viewer, ada_id)
+    before = canvas_pixels(viewer)
+    key, sign = ("d", 1) if x0 < 800 else ("a", -1)
+    ada.keyboard.down(key)
+    viewer.wait_for_function(
+        f"""() => {{
+          const p = window.arena.watch().drawn.find((d) => d.id === {ada_id});
+          return p && (p.x - {x0}) * {sign} > 40;
+        }}""",
+        timeout=10_000,
+    )
+    ada.keyboard.up(key)
+    assert canvas_pixels(viewer) != before, "the canvas changes as the spectator's snapshots arrive"
+    ARTIFACTS.mkdir(exist_ok=True)
+    viewer.screenshot(path=str(ARTIFACTS / "browser-watch.png"))
+
+    viewer.click("#leave")
+    expect(viewer.locator("#lobby")).to_be_visible()
+    assert "#watch" not in viewer.url
+    expect(ada.locator("#spectators")).to_be_hidden(timeout=5_000)
+    assert errors == []
+
+
+def test_a_spectator_follows_a_duel_to_its_result(server: str, browser: Browser) -> None:
+    errors: list[str] = []
+    ada = start_private_match(browser, errors, server, "duel")
+    match_id = ada.evaluate("new URLSearchParams(location.hash.slice(1)).get('match')")
+
+    viewer = open_page(browser, errors)
+    viewer.goto(f"{server}/#watch/{match_id}")  # a shared watch link
+    expect(viewer.locator("#status")).to_contain_text("watching", timeout=10_000)
+
+    bo = open_page(browser, errors)
+    bo.goto(f"{server}/#match={match_id}")
+    bo.fill("#name", "Bo")
+    bo.click("#create")
+    expect(bo.locator("#status")).to_contain_text("connected", timeout=10_000)
+
+    viewer.wait_for_function("Number(document.body.dataset.phase) === 2", timeout=15_000)
+    viewer.wait_for_function("window.arena.watch().drawn.length === 2", timeout=5_000)
+    first = watch_state(viewer)["following"]
+    viewer.keyboard.press("Tab")  # the other player
+    viewer.wait_for_function(
+        f"""() => {{
+          const s = window.arena.watch();
+          return s.following !== null && s.following !== {first} && s.followSent === s.following;
+        }}""",
+        timeout=5_000,
+    )
+    viewer.keyboard.press("0")  # the whole arena
+    expect(viewer.locator("#following")).to_have_text("Whole arena")
+
+    expect(viewer.locator("#results")).to_be_visible(timeout=30_000)
+    expect(viewer.locator("#standings")).to_contain_text("Ada")
+    expect(viewer.locator("#standings")).to_contain_text("Bo")
+    expect(viewer.locator("#status")).to_contain_text("match finished", timeout=10_000)
+    expect(viewer.locator("#notice")).to_be_hidden()
+    viewer.click("#back-to-lobby")
+    expect(viewer.locator("#lobby")).to_be_visible()
+    assert "#watch" not in viewer.url
+    assert errors == []

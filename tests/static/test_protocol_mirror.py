@@ -27,6 +27,7 @@ CONSTANTS = [
     "AIM_SCALE",
     "MAX_SEQ",
     "MAX_NONCE",
+    "MAX_PLAYER_ID",
     "ALL_BUTTONS",
     "MAX_LOBBY_FRAME_BYTES",
     "MAX_MODE_LENGTH",

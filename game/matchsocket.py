@@ -1,0 +1,222 @@
+"""What a match's two kinds of socket share: the player's and the spectator's.
+
+Both find the match, watch it through this process's MatchRelay, ask its engine for a place
+(a seat or a spectator's place) and close if the engine does not answer in time, write the
+match's frames through a SnapshotStream, answer PING and RESYNC, and give the place back when
+they close. The player's socket adds tickets, presence and INPUTs (``game.consumers``), the
+spectator's socket its read-only control set (``game.spectators``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+
+from engine import messages
+from engine.protocol import (
+    CloseCode,
+    PingMessage,
+    ResyncRequest,
+    encode_pong,
+    encode_throttled,
+)
+from game.models import Match
+from game.relay import match_relay
+from game.sockets import ArenaSocket
+from game.stream import SnapshotStream
+from game.wsprotocol import FRAME_SINK
+
+logger = logging.getLogger(__name__)
+
+
+class MatchSocket(ArenaSocket):
+    """A socket that watches one match: the base of MatchConsumer and SpectatorConsumer."""
+
+    match_id: str = ""
+    engine_channel: str | None = None
+    join_timer: asyncio.Task[None] | None = None
+    stream: SnapshotStream | None = None
+    relayed: bool = False  # attached to the match relay
+    delayed: bool = False  # ... for the match's delayed group (spectators with a delay)
+    decode_frame: Callable[[bytes], Any]  # validates a client frame (raises ProtocolError)
+
+    # -- frames from the match relay -------------------------------------------------------
+
+    def on_snapshot(self, message: messages.SnapshotMessage) -> None:
+        """A snapshot of the match: the stream sends the newest one as DELTA or KEYFRAME."""
+        if self.stream is not None and not self.closing:
+            self.stream.offer(message)
+
+    def on_result(self, frame: bytes) -> None:
+        """The match's RESULT frame."""
+        if self.stream is not None and not self.closing:
+            self.stream.offer_reliable(frame)
+
+    def on_spectators(self, frame: bytes) -> None:
+        """The match's SPECTATORS frame (its spectator count changed)."""
+        if self.stream is not None and not self.closing:
+            self.stream.offer_reliable(frame)
+
+    def on_closed(self, code: int, reason: str) -> None:
+        """The match ended or its engine is shutting down."""
+        self.close_soon(CloseCode(code), reason)
+
+    def _on_stalled(self) -> None:
+        logger.info("closing a match socket that stopped taking snapshots (%s)", self.match_id)
+        self.close_soon(CloseCode.TOO_SLOW, "not reading snapshots fast enough")
+
+    def _ask_for_keyframe(self) -> None:
+        if self.engine_channel is None or self.closing:
+            return
+        self.spawn(self._send_quietly(self.engine_channel, self.keyframe_request()))
+
+    def keyframe_request(self) -> dict[str, Any]:
+        """The engine message that gets this socket's stream a KEYFRAME."""
+        wanted: messages.KeyframeWantedMessage = {
+            "type": "engine.keyframe",
+            "match_id": self.match_id,
+        }
+        return dict(wanted)
+
+    async def _send_quietly(self, channel: str, message: dict[str, Any]) -> None:
+        try:
+            await self.channel_layer.send(channel, message)
+        except Exception:
+            logger.warning("could not reach engine %s", channel, exc_info=True)
+
+    async def _send_frame(self, frame: bytes) -> None:
+        await self.base_send({"type": "websocket.send", "bytes": frame})
+
+    async def on_throttled(self, dropped: int) -> None:
+        """Tell the client its frames are being dropped, so it can slow down."""
+        await self.send(bytes_data=encode_throttled(dropped, int(self.limiter.rate)))
+
+    # -- joining ---------------------------------------------------------------------------
+
+    async def open_socket(self) -> None:
+        """Accept the socket, give it its rate limit and take its frames from the web server."""
+        await self.accept()
+        self.start_limits()
+        take_frames = self.scope.get("extensions", {}).get(FRAME_SINK)
+        if take_frames is not None:
+            take_frames(self.frame_received)
+
+    async def find_match(self) -> Match | None:
+        """The match the socket's path names; None for an unknown or malformed id."""
+        try:
+            match_id = uuid.UUID(self.scope["url_route"]["kwargs"]["match_id"])
+        except ValueError:
+            return None
+        return await Match.objects.filter(id=match_id).afirst()
+
+    async def watch_match(self, match: Match) -> None:
+        """Take the match's frames from the relay (before asking the engine for anything, so
+        that no frame or close after its answer is missed)."""
+        self.match_id = str(match.id)
+        self.engine_channel = match.engine_channel
+        self.relayed = True
+        await match_relay(self.channel_layer).attach(self.match_id, self, self.delayed)
+
+    async def rewatch(self, delayed: bool) -> None:
+        """Move to the match's other group (live or delayed)."""
+        relay = match_relay(self.channel_layer)
+        await relay.detach(self.match_id, self, self.delayed)
+        self.delayed = delayed
+        await relay.attach(self.match_id, self, self.delayed)
+
+    async def ask_engine(self, request: dict[str, Any]) -> None:
+        """Send the engine a request whose answer opens the stream; close if none comes."""
+        assert self.engine_channel is not None
+        await self.channel_layer.send(self.engine_channel, request)
+        self.join_timer = asyncio.create_task(self._expire_join(settings.ARENA.join_timeout))
+
+    async def _expire_join(self, timeout: float) -> None:
+        await asyncio.sleep(timeout)
+        if self.stream is None and not self.closing:
+            logger.warning(
+                "engine %s did not answer a join in %.1f s", self.engine_channel, timeout
+            )
+            await self.close_with(CloseCode.ENGINE_UNAVAILABLE, "the match's engine did not answer")
+
+    def _cancel_join_timer(self) -> None:
+        if self.join_timer is not None and self.join_timer is not asyncio.current_task():
+            self.join_timer.cancel()
+        self.join_timer = None
+
+    def start_stream(self) -> SnapshotStream:
+        """The socket's snapshot stream: frames flow from now on."""
+        self.stream = SnapshotStream(
+            self._send_frame,
+            self._on_stalled,
+            settings.ARENA.slow_client_timeout,
+            on_keyframe_needed=self._ask_for_keyframe,
+        )
+        return self.stream
+
+    async def match_rejected(self, message: messages.RejectedMessage) -> None:
+        """The engine refused."""
+        self._cancel_join_timer()
+        await self.close_with(CloseCode(message["code"]), message["reason"])
+
+    # -- frames from the client ------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """A client frame through ASGI (servers without the frame sink, and the tests)."""
+        if bytes_data is None:  # queued behind anything earlier frames started (a PONG)
+            self.close_soon(CloseCode.BINARY_ONLY, "frames must be binary msgpack")
+        else:
+            self.frame_received(bytes_data)
+
+    def frame_received(self, data: bytes) -> None:
+        """Validate one binary client frame and act on it, without waiting for anything.
+
+        Bad frames close the socket with a code. The web server calls this directly for every
+        frame once ``open_socket`` registered it (``FRAME_SINK``), so 20 inputs a second per
+        player cost no task switch and no trip through the ASGI queue. Frames that arrive
+        before the engine answered are validated but otherwise ignored.
+        """
+        frame = self.screen_frame(data, self.decode_frame)
+        if frame is None or self.stream is None:
+            return
+        if isinstance(frame, ResyncRequest):
+            self.stream.resync()
+        elif isinstance(frame, PingMessage):
+            pong = encode_pong(frame.nonce, int(time.time() * 1000))
+            self.spawn(self.send(bytes_data=pong))
+        else:
+            self.handle_frame(frame)
+
+    def handle_frame(self, frame: Any) -> None:
+        """A valid client frame other than PING and RESYNC (the engine has answered)."""
+
+    # -- leaving ---------------------------------------------------------------------------
+
+    async def closing_handshake(self, code: CloseCode, reason: str) -> None:
+        """Stop the snapshot stream, then close with ``code``."""
+        if self.stream is not None:
+            await self.stream.stop()
+        await super().closing_handshake(code, reason)
+
+    def leave_message(self) -> dict[str, Any]:
+        """The engine message that gives the socket's place back."""
+        raise NotImplementedError
+
+    async def disconnect(self, code: int) -> None:
+        """Leave the match's group and give the place back to the engine."""
+        self.closing = True
+        self._cancel_join_timer()
+        if self.relayed:
+            self.relayed = False
+            await match_relay(self.channel_layer).detach(self.match_id, self, self.delayed)
+        if self.stream is not None:
+            await self.stream.stop()
+        if self.engine_channel is not None:
+            with contextlib.suppress(Exception):
+                await self.channel_layer.send(self.engine_channel, self.leave_message())

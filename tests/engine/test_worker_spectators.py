@@ -1,0 +1,209 @@
+"""The engine worker's side of spectators, driven message by message and tick by tick."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgpack
+import pytest
+from channels.layers import InMemoryChannelLayer
+
+from engine import messages
+from engine.protocol import CloseCode, MessageType
+from engine.registry import MemoryEngineRegistry
+from engine.rules import Rules
+from engine.worker import EngineWorker
+
+pytestmark = pytest.mark.timeout(10)
+
+RULES = Rules(tick_rate=20, countdown=0.1, time_limit=0.5, ended_linger=0.2)
+
+
+def decode(frame: bytes) -> Any:
+    return msgpack.unpackb(frame, raw=False)
+
+
+class Published:
+    """What a worker hands its publisher: (group, message) pairs, in order."""
+
+    def __init__(self, worker: EngineWorker) -> None:
+        self.items: list[tuple[str, dict[str, Any]]] = []
+        original = worker._publish
+
+        def record(group_messages: Any, reliable: bool = False) -> None:
+            self.items.extend(group_messages)
+            original(group_messages, reliable)
+
+        worker._publish = record  # type: ignore[method-assign]
+
+    def take(self) -> list[tuple[str, dict[str, Any]]]:
+        items, self.items = self.items, []
+        return items
+
+
+async def make_worker(**options: Any) -> tuple[EngineWorker, InMemoryChannelLayer]:
+    layer = InMemoryChannelLayer()
+    worker = EngineWorker(layer, MemoryEngineRegistry(), RULES, **options)
+    worker.handle_create("m", "duel", 2, seed=1)
+    return worker, layer
+
+
+async def join(worker: EngineWorker, layer: InMemoryChannelLayer, name: str) -> str:
+    channel = await layer.new_channel()
+    await worker.handle(
+        {
+            "type": messages.JOIN,
+            "match_id": "m",
+            "name": name,
+            "player_key": name,
+            "reply_to": channel,
+        }
+    )
+    assert (await layer.receive(channel))["type"] == messages.JOINED
+    return channel
+
+
+async def watch(
+    worker: EngineWorker, layer: InMemoryChannelLayer, match_id: str = "m"
+) -> tuple[str, dict[str, Any]]:
+    channel = await layer.new_channel()
+    await worker.handle({"type": messages.WATCH, "match_id": match_id, "reply_to": channel})
+    return channel, await layer.receive(channel)
+
+
+async def test_watching_counts_the_spectator_and_answers_spectating_and_a_keyframe() -> None:
+    worker, layer = await make_worker(max_spectators=5)
+    await join(worker, layer, "Ada")
+    for _ in range(3):
+        await worker.tick()
+    channel, reply = await watch(worker, layer)
+    assert reply["type"] == messages.WATCHING and reply["delayed"] is False
+    spectating = decode(reply["spectating"])
+    assert spectating[0] == MessageType.SPECTATING
+    assert (spectating[1]["spectators"], spectating[1]["delay_ms"]) == (1, 0)
+    snapshot = reply["snapshot"]
+    assert snapshot["tick"] == worker.matches["m"].sim.tick == 3
+    assert decode(snapshot["keyframe"])[0] == MessageType.SNAPSHOT
+    assert worker.matches["m"].spectators == {channel}
+    await worker.handle({"type": messages.UNWATCH, "match_id": "m", "channel": channel})
+    assert worker.matches["m"].spectators == set()
+
+
+async def test_the_cap_and_the_refusals() -> None:
+    worker, layer = await make_worker(max_spectators=2)
+    first, _ = await watch(worker, layer)
+    await watch(worker, layer)
+    _, refused = await watch(worker, layer)
+    assert (refused["type"], refused["code"]) == (messages.REJECTED, CloseCode.SPECTATORS_FULL)
+    await worker.handle({"type": messages.WATCH, "match_id": "m", "reply_to": first})
+    assert (await layer.receive(first))["type"] == messages.WATCHING, "asking again is no new one"
+    assert len(worker.matches["m"].spectators) == 2
+    _, unknown = await watch(worker, layer, "nope")
+    assert unknown["code"] == CloseCode.MATCH_NOT_FOUND
+    worker.matches["m"].sim._end("abandoned", None)
+    await worker.handle({"type": messages.UNWATCH, "match_id": "m", "channel": first})
+    _, over = await watch(worker, layer)
+    assert over["code"] == CloseCode.MATCH_OVER
+
+
+async def test_a_tick_costs_the_same_with_one_spectator_or_a_hundred() -> None:
+    counts = []
+    for spectators in (1, 100):
+        worker, layer = await make_worker(spectator_delay=0.1)
+        published = Published(worker)
+        await join(worker, layer, "Ada")
+        for _ in range(spectators):
+            await watch(worker, layer)
+        for _ in range(10):
+            await worker.tick()
+        items = published.take()
+        snapshots = [(g, m) for g, m in items if m["type"] == messages.SNAPSHOT]
+        counts.append(
+            (
+                sum(g == messages.match_group("m") for g, _ in snapshots),
+                sum(g == messages.delayed_group("m") for g, _ in snapshots),
+            )
+        )
+    assert counts[0] == counts[1] == (10, 8), "10 live snapshots, 8 of them two ticks later"
+
+
+async def test_spectators_alone_make_a_match_publish() -> None:
+    worker, layer = await make_worker()
+    published = Published(worker)
+    await worker.tick()
+    assert published.take() == []
+    channel, _ = await watch(worker, layer)
+    await worker.tick()
+    assert [g for g, m in published.take() if m["type"] == messages.SNAPSHOT] == ["match.m"]
+    await worker.handle({"type": messages.UNWATCH, "match_id": "m", "channel": channel})
+    await worker.tick()
+    assert [m for _, m in published.take() if m["type"] == messages.SNAPSHOT] == []
+
+
+async def test_without_spectators_nothing_is_published_to_the_delayed_group() -> None:
+    worker, layer = await make_worker(spectator_delay=0.1)
+    published = Published(worker)
+    await join(worker, layer, "Ada")
+    for _ in range(10):
+        await worker.tick()
+    assert {g for g, _ in published.take()} == {messages.match_group("m")}
+    _, reply = await watch(worker, layer)
+    assert reply["delayed"] is True and decode(reply["spectating"])[1]["delay_ms"] == 100
+    assert reply["snapshot"]["tick"] == 8, "a KEYFRAME of the tick two ticks ago, at once"
+
+
+async def test_a_delayed_spectator_of_a_match_nobody_played_gets_a_keyframe_at_once() -> None:
+    worker, layer = await make_worker(spectator_delay=0.5)
+    for _ in range(30):
+        await worker.tick()  # nobody there: nothing published
+    _, reply = await watch(worker, layer)
+    assert reply["snapshot"]["tick"] == 30 and decode(reply["snapshot"]["keyframe"])[5] == []
+    published = Published(worker)
+    for _ in range(12):
+        await worker.tick()
+    delayed = [m for g, m in published.take() if g == messages.delayed_group("m")]
+    assert [m["tick"] for m in delayed] == [31, 32], "the delayed stream goes on from there"
+    assert delayed[0]["keyframe"] is not None
+
+
+async def test_delayed_spectators_get_the_end_after_the_players_in_order() -> None:
+    worker, layer = await make_worker(spectator_delay=0.5)  # longer than ended_linger
+    published = Published(worker)
+    await join(worker, layer, "Ada")
+    await join(worker, layer, "Bo")
+    await watch(worker, layer)
+    live: list[str] = []
+    delayed: list[str] = []
+    for _ in range(100):
+        await worker.tick()
+        for group, message in published.take():
+            kind = message["type"]
+            (delayed if group == messages.delayed_group("m") else live).append(kind)
+        if messages.CLOSED in delayed:
+            break
+    assert live[-2:] == [messages.SNAPSHOT, messages.CLOSED] and messages.RESULT in live
+    assert "m" not in worker.matches and not worker._draining
+    assert delayed[-1] == messages.CLOSED and delayed.count(messages.RESULT) == 1
+    after_result = delayed[delayed.index(messages.RESULT) + 1 : -1]
+    assert after_result and set(after_result) == {messages.SNAPSHOT}, "the ended match lingers"
+    assert delayed.count(messages.SNAPSHOT) == live.count(messages.SNAPSHOT)
+
+
+async def test_the_live_summaries_name_the_matches_not_over() -> None:
+    worker, layer = await make_worker(max_spectators=7)
+    worker.handle_create("over", "ffa", 8, seed=2)
+    worker.matches["over"].sim._end("abandoned", None)
+    await join(worker, layer, "Ada")
+    await watch(worker, layer)
+    [summary] = worker.live_summaries()
+    assert summary["created_ms"] > 0
+    del summary["created_ms"]
+    assert summary == {
+        "id": "m",
+        "mode": "duel",
+        "phase": 0,
+        "elapsed_ms": 0,
+        "players": [{"id": 0, "name": "Ada", "score": 0, "deaths": 0}],
+        "spectators": 1,
+        "max_spectators": 7,
+    }
