@@ -11,7 +11,7 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 # zlib state per socket and CPU per frame for little gain. Client frames are tiny, so cap them.
 UVICORN_FLAGS := --ws game.wsprotocol:ArenaWebSocketProtocol --ws-per-message-deflate false --ws-max-size 512 --lifespan on --timeout-graceful-shutdown 10
 
-.PHONY: run test install lint chromium redis migrate bench clean
+.PHONY: run test install lint chromium redis migrate bench loadtest clean
 
 run: install migrate
 	$(BIN)/uvicorn game.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_FLAGS)
@@ -56,6 +56,22 @@ redis:
 	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; \
 	  for i in 1 2 3 4 5 6 7 8 9 10; do redis-cli ping >/dev/null 2>&1 && break; sleep 0.5; done; \
 	  redis-cli ping; }
+
+# Headless locust load test of a running server (docs/performance.md, "Locust"): players who
+# queue, play and requeue, one user in ten a spectator. Writes locust's CSV and HTML reports and a
+# summary (locust_summary.json) into $(LOADTEST_OUT). More cores: LOCUST_ARGS="--processes 2".
+URL ?= http://$(HOST):$(PORT)
+USERS ?= 500
+RATE ?= 50
+TIME ?= 60s
+LOADTEST_OUT ?= loadtest-results
+LOCUST_ARGS ?=
+
+loadtest: $(VENV)/.installed
+	mkdir -p $(LOADTEST_OUT)
+	$(BIN)/locust -f loadtest/locustfile.py --headless -u $(USERS) -r $(RATE) -t $(TIME) \
+	  --host $(URL) --csv $(LOADTEST_OUT)/locust --html $(LOADTEST_OUT)/locust.html \
+	  --only-summary $(LOCUST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles artifacts .pytest_cache
