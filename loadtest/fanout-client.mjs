@@ -5,7 +5,10 @@
 //                                                 also stops it)
 //
 // The job is JSON:
-//   {"sockets": [{"url": "ws://…", "headers": {"Origin": "…"}}, …],
+//   {"sockets": [{"url": "ws://…", "headers": {"Origin": "…"}, "role": "player",
+//                 "watched": false}, …],
+//                             role "player" (the default) or "spectator"; watched: a player of
+//                             the match the spectators watch,
 //    "headers": {…}            headers for every socket (a socket's own win),
 //    "ramp": 200               sockets opened per second,
 //    "connect_timeout_s": 30,  how long to wait for the last socket to open,
@@ -17,7 +20,13 @@
 // It prints JSON lines on stdout: {"event": "connected", …} once every socket opened or failed,
 // {"event": "measuring"} after the warm-up, and finally {"event": "result", …} with the counts
 // of the measurement window. Per message it reads only the msgpack array header and elements
-// 0..2 ([type, tick, server_ms]); latency is the receive time minus server_ms.
+// 0..2 ([type, tick, server_ms]); latency is the receive time minus server_ms (for a spectator,
+// minus the stream's delay_ms too, read from its SPECTATING: the time the server took).
+//
+// The result's top-level figures are the players' (every socket when there are no spectators);
+// "spectators" holds the same figures for the spectator sockets and "watched_players" for the
+// players of the watched match (SocketGroup in fanout-frames.mjs), each present when the job
+// has such sockets. Spectators send nothing.
 //
 // With inputs, each socket sends [1, seq, buttons, aim_mrad] every 1/input_rate s (seq 1, 2, …;
 // the sockets' first sends spread at random over one period, then a 20 ms timer sends what is
@@ -32,9 +41,10 @@ import { decode } from '@msgpack/msgpack';
 import WebSocket from 'ws';
 import {
   DELTA,
-  Histogram,
   InputAcks,
   KEYFRAME,
+  SPECTATING,
+  SocketGroup,
   THROTTLED,
   WELCOME,
   encodeInput,
@@ -90,44 +100,37 @@ let job;
 let n = 0;
 let sockets = [];
 let stopping = false;
-let opened = 0;
+let opened = 0; // all sockets, for the events; the result counts per group
 let failed = 0;
-let dropped = 0;
 let settled = 0; // opened or failed
 let openNow = 0;
-const closeCodes = new Map();
-const failures = new Map();
+const players = new SocketGroup('players');
+const spectators = new SocketGroup('spectators');
+const watched = new SocketGroup('watched_players');
+let groupsOf; // per socket: the SocketGroups it belongs to
+let isSpectator; // Uint8Array per socket
+let delayMs; // Float64Array per socket: a spectator's stream delay (SPECTATING)
 let lastArrival; // Float64Array per socket: last snapshot receive time
 let perSocketFrames; // Uint32Array per socket, reset after the warm-up
 let welcomed; // Uint8Array per socket
 let nextInput; // Float64Array per socket
 let acks; // InputAcks: seqs, send times and acks per socket (fanout-frames.mjs)
 let inputsPerSocket; // Uint32Array per socket, reset after the warm-up
-const latency = new Histogram();
-const gaps = new Histogram();
-let frames = 0;
-let frameBytes = 0;
-let otherFrames = 0;
-let otherBytes = 0;
-let noTimestamp = 0;
 let inputsSent = 0;
 let throttled = 0; // THROTTLED frames
 let throttledDropped = 0; // the client frames they say the server dropped
-const otherTypes = new Map();
 let windowStart = 0;
 let cpuStart = process.cpuUsage();
 let phase = 'connecting';
 let stopTimer = null;
 
 function resetStats() {
-  latency.reset();
-  gaps.reset();
+  for (const group of [players, spectators, watched]) group.resetStats();
   perSocketFrames.fill(0);
   inputsPerSocket.fill(0);
   acks.reset();
-  frames = frameBytes = otherFrames = otherBytes = noTimestamp = inputsSent = 0;
+  inputsSent = 0;
   throttled = throttledDropped = 0;
-  otherTypes.clear();
   windowStart = now();
   cpuStart = process.cpuUsage();
 }
@@ -136,21 +139,18 @@ function onMessage(i, data) {
   const t = now();
   readHead(data);
   const type = headType;
+  const groups = groupsOf[i];
   if (type === KEYFRAME || type === DELTA) {
-    frames++;
-    frameBytes += data.length;
     perSocketFrames[i]++;
-    if (headMs >= MIN_UNIX_MS) latency.add(t - headMs);
-    else noTimestamp++;
+    const latency = headMs >= MIN_UNIX_MS ? t - headMs - delayMs[i] : NaN;
     const last = lastArrival[i];
-    if (last > 0) gaps.add(t - last);
+    const gap = last > 0 ? t - last : NaN;
+    for (const group of groups) group.snapshot(data.length, latency, gap);
     lastArrival[i] = t;
     acks.snapshot(i, data, t); // reads on to the own player's ack, once WELCOME named it
     return;
   }
-  otherFrames++;
-  otherBytes += data.length;
-  otherTypes.set(type, (otherTypes.get(type) ?? 0) + 1);
+  for (const group of groups) group.other(type, data.length);
   if (type === THROTTLED) {
     throttled++;
     if (headTick > 0) throttledDropped += headTick; // [15, dropped, limit]
@@ -160,6 +160,18 @@ function onMessage(i, data) {
       acks.welcome(i, welcomePlayerId(data)); // the one full decode of a socket
       nextInput[i] = t + Math.random() * (1000 / job.input_rate);
     }
+  } else if (type === SPECTATING && isSpectator[i]) {
+    delayMs[i] = spectatingDelay(data);
+  }
+}
+
+/** The delay_ms of a SPECTATING frame ([17, {delay_ms, …}]), or 0. */
+function spectatingDelay(data) {
+  try {
+    const delay = decode(data)?.[1]?.delay_ms;
+    return Number.isFinite(delay) && delay > 0 ? delay : 0;
+  } catch {
+    return 0;
   }
 }
 
@@ -184,11 +196,16 @@ function open(i) {
   spec.ws = ws;
   let wasOpen = false;
   let failure = null;
+  const groups = groupsOf[i];
   ws.on('open', () => {
     wasOpen = true;
     opened++;
     openNow++;
     settled++;
+    for (const group of groups) {
+      group.opened++;
+      group.openNow++;
+    }
   });
   ws.on('message', (data) => onMessage(i, data));
   ws.on('unexpected-response', (_req, res) => {
@@ -202,12 +219,18 @@ function open(i) {
   ws.on('close', (code) => {
     if (wasOpen) {
       openNow--;
-      countTo(closeCodes, code);
-      if (!stopping && code !== MATCH_OVER) dropped++;
+      for (const group of groups) {
+        group.openNow--;
+        countTo(group.closeCodes, code);
+        if (!stopping && code !== MATCH_OVER) group.dropped++;
+      }
     } else {
       failed++;
       settled++;
-      countTo(failures, failure ?? `closed ${code}`);
+      for (const group of groups) {
+        group.failed++;
+        countTo(group.failures, failure ?? `closed ${code}`);
+      }
     }
   });
 }
@@ -223,7 +246,7 @@ function sendInputs() {
   const t = now();
   const period = 1000 / job.input_rate;
   for (let i = 0; i < n; i++) {
-    if (!welcomed[i] || nextInput[i] > t) continue;
+    if (!welcomed[i] || isSpectator[i] || nextInput[i] > t) continue;
     const ws = sockets[i].ws;
     nextInput[i] = Math.max(nextInput[i] + period, t);
     if (!ws || ws.readyState !== WebSocket.OPEN) continue;
@@ -238,67 +261,35 @@ function sendInputs() {
 function result(reason) {
   const elapsed = Math.max(1e-9, (now() - windowStart) / 1000);
   const cpu = process.cpuUsage(cpuStart);
-  const counts = [];
-  const starvedIndices = [];
   const inputsByHost = {};
   for (let i = 0; i < n; i++) {
     if (inputsPerSocket[i]) {
       const host = sockets[i].host;
       inputsByHost[host] = (inputsByHost[host] ?? 0) + inputsPerSocket[i];
     }
-    const ws = sockets[i].ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) continue;
-    counts.push(perSocketFrames[i]);
-    if (perSocketFrames[i] === 0 && starvedIndices.length < 64) starvedIndices.push(i);
   }
-  counts.sort((a, b) => a - b);
-  const socketRate = (q) =>
-    counts.length ? Math.round((counts[Math.floor(q * (counts.length - 1))] / elapsed) * 10) / 10 : null;
-  const starved = counts.length ? counts.findIndex((c) => c > 0) : 0;
   const tick = job.tick_ms ?? 50;
-  const expected = n * (1000 / tick);
   const isOpen = (i) => sockets[i].ws?.readyState === WebSocket.OPEN;
   const { latency_ms: inputAckMs, ...inputAckCounts } = acks.summary(isOpen);
-  return {
+  const out = {
     event: 'result',
     reason,
     phase,
-    clients: n,
-    opened,
-    failed,
-    open_now: openNow,
-    dropped,
-    close_codes: Object.fromEntries(closeCodes),
-    failures: Object.fromEntries(failures),
-    window_s: Math.round(elapsed * 1000) / 1000,
-    frames,
-    frames_per_s: Math.round(frames / elapsed),
-    expected_frames_per_s: expected,
-    delivered_fraction: Math.round((frames / elapsed / expected) * 10000) / 10000,
-    min_socket_frames_per_s: socketRate(0),
-    p1_socket_frames_per_s: socketRate(0.01),
-    p50_socket_frames_per_s: socketRate(0.5),
-    starved_sockets: starved < 0 ? counts.length : starved, // open, but no snapshot in the window
-    starved_indices: starvedIndices, // the first of them, by position in the job's list
-    frame_bytes: frameBytes,
-    mean_frame_bytes: frames ? Math.round((frameBytes / frames) * 10) / 10 : null,
-    bytes_per_client_per_s: Math.round((frameBytes + otherBytes) / elapsed / Math.max(1, n)),
-    other_frames: Object.fromEntries(otherTypes),
-    frames_without_server_ms: noTimestamp,
+    ...players.summary(perSocketFrames, isOpen, elapsed, tick),
     inputs_sent: inputsSent,
     inputs_by_host: inputsByHost, // host:port of the socket's URL -> inputs sent there
     input_ack_ms: inputAckMs, // INPUT sent -> first snapshot acking it (or a newer one)
     input_acks: inputAckCounts, // the ack bookkeeping's counters (InputAcks.summary)
     throttled_frames: throttled,
     throttled_dropped: throttledDropped,
-    latency_ms: latency.summary(),
-    gap_ms: gaps.summary(),
-    jitter_ms: gaps.folded(tick).summary(),
     cpu_user_s: Math.round(cpu.user / 1000) / 1000,
     cpu_system_s: Math.round(cpu.system / 1000) / 1000,
     cpu_percent: Math.round(((cpu.user + cpu.system) / 1e6 / elapsed) * 1000) / 10,
     rss_bytes: process.memoryUsage.rss(),
   };
+  if (spectators.size) out.spectators = spectators.summary(perSocketFrames, isOpen, elapsed, tick);
+  if (watched.size) out.watched_players = watched.summary(perSocketFrames, isOpen, elapsed, tick);
+  return out;
 }
 
 function stop(reason) {
@@ -341,6 +332,17 @@ async function main() {
   sockets = job.sockets.map((s) => (typeof s === 'string' ? { url: s } : { ...s }));
   for (const spec of sockets) spec.host = new URL(spec.url).host;
   n = sockets.length;
+  groupsOf = new Array(n);
+  isSpectator = new Uint8Array(n);
+  delayMs = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const spec = sockets[i];
+    isSpectator[i] = spec.role === 'spectator' ? 1 : 0;
+    const groups = [isSpectator[i] ? spectators : players];
+    if (spec.watched && !isSpectator[i]) groups.push(watched);
+    for (const group of groups) group.members.push(i);
+    groupsOf[i] = groups;
+  }
   lastArrival = new Float64Array(n);
   perSocketFrames = new Uint32Array(n);
   welcomed = new Uint8Array(n);

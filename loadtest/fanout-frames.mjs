@@ -1,18 +1,20 @@
 // The fan-out load client's per-message work, apart from its sockets so that tests can drive it:
-// a fixed-bucket histogram, a minimal msgpack reader for server frames, the INPUT encoder and
-// the input-to-applied bookkeeping (InputAcks).
+// a fixed-bucket histogram, the statistics of a group of sockets (SocketGroup: players,
+// spectators, the watched match's players), a minimal msgpack reader for server frames, the
+// INPUT encoder and the input-to-applied bookkeeping (InputAcks).
 //
 // Nothing here decodes a whole frame. Every message is read as far as its head
 // ([type, tick, server_ms], readHead); a snapshot of a socket that knows its player id is read
 // on up to its own player's entry (readOwnAck), skipping the other players' entries and leaving
 // bullets, events and roster unread. WELCOME, once per socket, is the only full decode (done by
-// the client with @msgpack/msgpack).
+// the client with @msgpack/msgpack), and so is SPECTATING, once per spectator socket.
 
 export const INPUT = 1;
 export const WELCOME = 10;
 export const KEYFRAME = 11;
 export const DELTA = 12;
 export const THROTTLED = 15;
+export const SPECTATING = 17;
 export const ACK_CHANGED = 32; // DELTA player mask bit of the ack difference
 const FIELD_BITS_BELOW_ACK = 31; // x, y, aim, health, flags: one value each, before the ack
 
@@ -84,6 +86,112 @@ export class Histogram {
       p90: r(this.quantile(0.9)),
       p99: r(this.quantile(0.99)),
       max: r(this.n ? this.max : null),
+    };
+  }
+}
+
+// ---- a group of sockets ----------------------------------------------------------------------
+
+/**
+ * The delivery statistics of one set of sockets: the players, the spectators, or the watched
+ * match's players (a socket may be in more than one group). The client tells it of every
+ * connection, close and message of its members; ``summary`` gives the result's figures.
+ */
+export class SocketGroup {
+  constructor(name) {
+    this.name = name;
+    this.members = []; // socket indices, in the job's order
+    this.latency = new Histogram();
+    this.gaps = new Histogram();
+    this.opened = 0;
+    this.failed = 0;
+    this.dropped = 0;
+    this.openNow = 0;
+    this.closeCodes = new Map();
+    this.failures = new Map();
+    this.resetStats();
+  }
+
+  get size() {
+    return this.members.length;
+  }
+
+  /** The measurement window starts: message statistics restart (connection counts do not). */
+  resetStats() {
+    this.latency.reset();
+    this.gaps.reset();
+    this.frames = 0;
+    this.frameBytes = 0;
+    this.otherFrames = 0;
+    this.otherBytes = 0;
+    this.noTimestamp = 0;
+    this.otherTypes = new Map();
+  }
+
+  /** A snapshot of ``bytes``; latency and gap in ms, NaN when unknown (no server_ms, first). */
+  snapshot(bytes, latencyMs, gapMs) {
+    this.frames++;
+    this.frameBytes += bytes;
+    if (Number.isNaN(latencyMs)) this.noTimestamp++;
+    else this.latency.add(latencyMs);
+    if (!Number.isNaN(gapMs)) this.gaps.add(gapMs);
+  }
+
+  /** Any other message. */
+  other(type, bytes) {
+    this.otherFrames++;
+    this.otherBytes += bytes;
+    this.otherTypes.set(type, (this.otherTypes.get(type) ?? 0) + 1);
+  }
+
+  /**
+   * The group's figures over ``elapsed`` seconds: ``frameCounts[i]`` is socket i's snapshots
+   * in the window, ``isOpen(i)`` whether it is open now; ``tickMs`` the expected interval.
+   */
+  summary(frameCounts, isOpen, elapsed, tickMs) {
+    const counts = [];
+    const starvedIndices = [];
+    for (const i of this.members) {
+      if (!isOpen(i)) continue;
+      counts.push(frameCounts[i]);
+      if (frameCounts[i] === 0 && starvedIndices.length < 64) starvedIndices.push(i);
+    }
+    counts.sort((a, b) => a - b);
+    const socketRate = (q) =>
+      counts.length
+        ? Math.round((counts[Math.floor(q * (counts.length - 1))] / elapsed) * 10) / 10
+        : null;
+    const starved = counts.length ? counts.findIndex((c) => c > 0) : 0;
+    const expected = this.size * (1000 / tickMs);
+    const frames = this.frames;
+    return {
+      clients: this.size,
+      opened: this.opened,
+      failed: this.failed,
+      open_now: this.openNow,
+      dropped: this.dropped,
+      close_codes: Object.fromEntries(this.closeCodes),
+      failures: Object.fromEntries(this.failures),
+      window_s: Math.round(elapsed * 1000) / 1000,
+      frames,
+      frames_per_s: Math.round(frames / elapsed),
+      expected_frames_per_s: expected,
+      delivered_fraction: expected ? Math.round((frames / elapsed / expected) * 10000) / 10000 : null,
+      min_socket_frames_per_s: socketRate(0),
+      p1_socket_frames_per_s: socketRate(0.01),
+      p50_socket_frames_per_s: socketRate(0.5),
+      starved_sockets: starved < 0 ? counts.length : starved, // open, but no snapshot in the window
+      starved_indices: starvedIndices, // the first of them, by position in the job's list
+      frame_bytes: this.frameBytes,
+      mean_frame_bytes: frames ? Math.round((this.frameBytes / frames) * 10) / 10 : null,
+      bytes_per_client_per_s: Math.round(
+        (this.frameBytes + this.otherBytes) / elapsed / Math.max(1, this.size),
+      ),
+      other_frames: Object.fromEntries(this.otherTypes),
+      frames_without_server_ms: this.noTimestamp,
+      latency_ms: this.latency.summary(),
+      gap_ms: this.gaps.summary(),
+      jitter_ms: this.gaps.folded(tickMs).summary(),
     };
   }
 }

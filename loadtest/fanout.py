@@ -3,7 +3,7 @@
     python -m loadtest.bench fanout --clients 1000 [--webs 1] [--only real,ceiling,floor]
         [--warmup 5] [--duration 20] [--ramp 200] [--frame-bytes 100] [--input-rate 2]
         [--tick-rate 20] [--channel-layer pubsub|core] [--server-env KEY=VALUE ...]
-        [--json PATH] [--keep-logs]
+        [--spectators N [--compare]] [--json PATH] [--keep-logs]
 
 One invocation runs up to three setups one after another, each driven by the same load client
 (loadtest/fanout-client.mjs: Node and the npm ``ws`` package, ``npm ci``):
@@ -18,6 +18,12 @@ One invocation runs up to three setups one after another, each driven by the sam
     ``--server-env ARENA_WS_SEND_BUFFER=0 --server-env ARENA_INPUT_FLUSH_INTERVAL=0.05``, so an
     experiment needs no code edit; the settings the bench owns (tick rate, channel layer, Redis,
     database, key prefix, secret) have their own options or are refused.
+    ``--spectators N`` adds N spectator sockets (``/ws/spectate/<id>/``, no ticket), all
+    watching the first match, spread over the web processes as the players are and opened after
+    them (at the same ``--ramp``); they send nothing. More than the server's default cap
+    (ARENA_MAX_SPECTATORS, 2000) raise the cap. ``--compare`` (with ``--spectators``) runs the
+    real setup twice, first without spectators (column ``real-no-spectators``), then with them
+    (``real``), and compares the players' latency p99 of the two runs (below).
 ``ceiling``
     loadtest/ceiling.py: bare uvicorn, one asyncio loop sending each group of 8 sockets its own
     frame every tick. Nothing the project does can deliver faster.
@@ -28,6 +34,23 @@ One invocation runs up to three setups one after another, each driven by the sam
 
 The baselines send ``[12, tick, server_ms, padding]`` frames of ``--frame-bytes`` bytes, laid out
 like the real DELTA snapshot, so the client times every setup the same way.
+
+With spectators the setup-wide rows are the players' (the ``--clients`` sockets); the spectators
+get rows of their own (``spectators …``: connected, delivery, per-socket rates, latency — minus
+the stream's ``delay_ms`` if ``--server-env ARENA_SPECTATOR_DELAY`` is set —, jitter, gaps,
+dropped, bytes), and so do the players of the watched match (``watched match players …``:
+latency, delivery, dropped; in the JSON for every real run, as ``watched_players``). Spectators
+add to a web process's sockets (memory per socket). ``--compare`` prints, below the table, the
+players' latency p99 without and with spectators and the change (the goal: within 10%), the
+same for the watched match's players (8 sockets, so a noisier figure), and the spectators'
+delivery, p99 and drops. The same comparison by hand is the pair of commands
+
+    python -m loadtest.bench fanout --only real --webs 2 --clients 1000 --duration 20 --warmup 5
+    python -m loadtest.bench fanout --only real --webs 2 --clients 1000 --duration 20 --warmup 5 \
+        --spectators 1000
+
+(and their "latency ms p50/p99/max" rows). Only the real setup has spectators; the baselines
+ignore ``--spectators``.
 
 Phases per setup: start the processes, connect every client (``--ramp`` a second), warm up
 (``--warmup`` s, then the client resets its statistics), measure (``--duration`` s), stop
@@ -80,6 +103,7 @@ import argparse
 import contextlib
 import json
 import logging
+import multiprocessing
 import os
 import re
 import resource
@@ -89,7 +113,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -98,11 +122,13 @@ from loadtest.loadclient import LoadClient, LoadJob
 from loadtest.procstats import MIB, UsageSampler, rss
 from loadtest.setups import SETUPS, STACKS, STARTERS, FanoutOptions, Target, clean_up
 from loadtest.stack import Stack
-from loadtest.table import format_header, format_table
+from loadtest.table import format_comparison, format_header, format_table
 
 logger = logging.getLogger(__name__)
 
 SETTLE_SECONDS = 1.0  # after the servers start and between setups
+CHILD_STOP_SECONDS = 60.0  # for a --compare run's process to stop its stack when interrupted
+LOG_FORMAT = "%(asctime)s %(name)s: %(message)s"
 EVENT_MARGIN = 30.0  # seconds beyond a phase's own length before giving up on the client
 SERVER_ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Settings the bench sets itself: an option of its own, or what it needs to drive the stack.
@@ -154,7 +180,7 @@ def measure(target: Target, options: FanoutOptions, workdir: Path) -> dict[str, 
     health: HealthSampler | None = None
     try:
         client.start()
-        ramp_time = options.clients / options.ramp
+        ramp_time = len(target.sockets) / options.ramp
         event = client.wait_for("connected", ramp_time + options.connect_timeout + EVENT_MARGIN)
         logger.info("connected: %s", event)
         if event["event"] != "result":
@@ -188,9 +214,15 @@ def summarize(
     options: FanoutOptions,
     health: list[HealthSample] | None = None,
 ) -> dict[str, Any]:
-    """One setup's report from the client's result, the process samples and ``/healthz``."""
+    """One setup's report from the client's result, the process samples and ``/healthz``.
+
+    The top level is the players' (every socket of a baseline); ``spectators`` and
+    ``watched_players`` are those groups' own figures when the run had them.
+    """
     open_now = int(result.get("open_now", 0))
-    share = open_now / max(1, options.clients)
+    spectators = result.get("spectators")
+    open_all = open_now + (int(spectators.get("open_now", 0)) if spectators else 0)
+    share = open_all / max(1, len(target.sockets) or options.clients)
     processes: dict[str, dict[str, Any]] = {}
     for name, use in usage.items():
         entry = asdict(use)
@@ -203,40 +235,16 @@ def summarize(
             if rss_before and rss_with and sockets:
                 entry["kib_per_socket"] = round((rss_with - rss_before) / 1024 / sockets, 1)
         processes[name] = entry
-    keys = (
-        "frames_per_s",
-        "expected_frames_per_s",
-        "delivered_fraction",
-        "min_socket_frames_per_s",
-        "p1_socket_frames_per_s",
-        "p50_socket_frames_per_s",
-        "starved_sockets",
-        "starved_indices",
-        "latency_ms",
-        "jitter_ms",
-        "gap_ms",
-        "bytes_per_client_per_s",
-        "mean_frame_bytes",
-        "frames_without_server_ms",
-        "other_frames",
-        "inputs_sent",
-        "input_ack_ms",
-        "input_acks",
-        "throttled_frames",
-        "throttled_dropped",
-        "close_codes",
-        "failures",
-        "window_s",
-    )
     report: dict[str, Any] = {
-        "clients": options.clients,
-        "connected": open_now,
-        "dropped": int(result.get("dropped", 0)) + int(result.get("failed", 0)),
-        **{key: result.get(key) for key in keys},
+        **summarize_group(result, options.clients),
+        **{key: result.get(key) for key in INPUT_KEYS},
         "client_self_cpu_percent": result.get("cpu_percent"),
         "processes": processes,
         "notes": target.notes,
     }
+    for group in ("spectators", "watched_players"):
+        if result.get(group):
+            report[group] = summarize_group(result[group], result[group].get("clients"))
     report.update(input_rates(target, result))
     for name, rate in (report.get("inputs_per_s_by_web") or {}).items():
         if name in processes:
@@ -249,6 +257,45 @@ def summarize(
     if result.get("phase") != "measuring":
         report["error"] = f"the load client stopped during {result.get('phase')}"
     return report
+
+
+GROUP_KEYS = (
+    "frames_per_s",
+    "expected_frames_per_s",
+    "delivered_fraction",
+    "min_socket_frames_per_s",
+    "p1_socket_frames_per_s",
+    "p50_socket_frames_per_s",
+    "starved_sockets",
+    "starved_indices",
+    "latency_ms",
+    "jitter_ms",
+    "gap_ms",
+    "bytes_per_client_per_s",
+    "mean_frame_bytes",
+    "frames_without_server_ms",
+    "other_frames",
+    "close_codes",
+    "failures",
+    "window_s",
+)
+INPUT_KEYS = (
+    "inputs_sent",
+    "input_ack_ms",
+    "input_acks",
+    "throttled_frames",
+    "throttled_dropped",
+)
+
+
+def summarize_group(result: dict[str, Any], clients: int | None) -> dict[str, Any]:
+    """A group of sockets' figures (players, spectators, …) from the client's result."""
+    return {
+        "clients": clients,
+        "connected": int(result.get("open_now", 0)),
+        "dropped": int(result.get("dropped", 0)) + int(result.get("failed", 0)),
+        **{key: result.get(key) for key in GROUP_KEYS},
+    }
 
 
 def input_rates(target: Target, result: dict[str, Any]) -> dict[str, Any]:
@@ -282,19 +329,126 @@ def run_setup(name: str, options: FanoutOptions, workdir: Path) -> dict[str, Any
         clean_up(stack, options)
 
 
+def _run_in_child(name: str, options: FanoutOptions, workdir: Path, conn: Any) -> None:
+    """The body of ``run_setup_isolated``'s process: the report (or the error) down ``conn``."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    logging.getLogger("loadtest").setLevel(logging.INFO)
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    outcome: tuple[str, Any]
+    try:
+        outcome = ("report", run_setup(name, options, workdir))
+    except BaseException as exc:  # the parent records it; run_setup stopped the stack
+        outcome = ("error", f"{type(exc).__name__}: {exc}"[-4000:])
+    conn.send(outcome)
+    conn.close()
+
+
+def run_setup_isolated(name: str, options: FanoutOptions, workdir: Path) -> dict[str, Any]:
+    """``run_setup`` in a fresh (spawned) process.
+
+    The real setup sets this process's Django up for its own stack (key prefix, database), which
+    can be done once per process, so ``--compare``'s two real runs each get a process of their
+    own. Interrupting this one (SIGTERM, Ctrl-C) stops the child's stack before it returns.
+    """
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_run_in_child, args=(name, options, workdir, sender), name=f"fanout-{name}"
+    )
+    child.start()
+    sender.close()
+    try:
+        kind, value = receiver.recv()
+    except EOFError:
+        child.join(CHILD_STOP_SECONDS)
+        raise RuntimeError(f"the {name} run's process exited with {child.exitcode}") from None
+    except KeyboardInterrupt:
+        child.terminate()  # SIGTERM: the child stops its stack and exits
+        child.join(CHILD_STOP_SECONDS)
+        raise
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.join(CHILD_STOP_SECONDS)
+        if child.is_alive():
+            child.kill()
+            child.join()
+    if kind == "error":
+        raise RuntimeError(value)
+    return value
+
+
+WITHOUT_SPECTATORS = "real-no-spectators"  # --compare's first run
+P99_GOAL_PERCENT = 10.0  # players' p99 with spectators within this of the p99 without
+
+
+def planned_runs(options: FanoutOptions) -> list[tuple[str, str, FanoutOptions]]:
+    """(column, setup, options) of each run: ``--compare`` adds the real setup without
+    spectators before the real setup with them."""
+    runs = []
+    for name in options.only:
+        if name == "real" and options.compare and options.spectators:
+            runs.append((WITHOUT_SPECTATORS, name, replace(options, spectators=0)))
+        runs.append((name, name, options))
+    return runs
+
+
 def run_fanout(options: FanoutOptions, workdir: Path) -> dict[str, Any]:
     """Run every setup of ``options.only`` in turn; the whole report."""
     raise_open_file_limit()
     setups: dict[str, dict[str, Any]] = {}
-    for index, name in enumerate(options.only):
+    runs = planned_runs(options)
+    isolate = sum(1 for _, name, _ in runs if name == "real") > 1
+    for index, (column, name, run_options) in enumerate(runs):
         if index:
             time.sleep(SETTLE_SECONDS)
+        run = run_setup_isolated if isolate and name == "real" else run_setup
         try:
-            setups[name] = run_setup(name, options, workdir / name)
+            setups[column] = run(name, run_options, workdir / column)
         except Exception as exc:  # one setup failing must not cost the others
-            logger.exception("%s failed", name)
-            setups[name] = {"error": f"{type(exc).__name__}: {exc}"[-4000:]}
-    return {"options": asdict(options), "cpus": os.cpu_count(), "setups": setups}
+            logger.exception("%s failed", column)
+            setups[column] = {"error": f"{type(exc).__name__}: {exc}"[-4000:]}
+    report = {"options": asdict(options), "cpus": os.cpu_count(), "setups": setups}
+    if options.compare and WITHOUT_SPECTATORS in setups:
+        report["comparison"] = compare_spectators(setups[WITHOUT_SPECTATORS], setups.get("real"))
+    return report
+
+
+def _p99_change(without: dict[str, Any] | None, with_: dict[str, Any] | None) -> dict[str, Any]:
+    """Latency p99 of a group in the two runs and the change in percent."""
+    before = ((without or {}).get("latency_ms") or {}).get("p99")
+    after = ((with_ or {}).get("latency_ms") or {}).get("p99")
+    change = None
+    if before and after is not None:
+        change = round(100.0 * (after - before) / before, 1)
+    return {
+        "without_ms": before,
+        "with_ms": after,
+        "change_percent": change,
+        "within_goal": None if change is None else change <= P99_GOAL_PERCENT,
+    }
+
+
+def compare_spectators(without: dict[str, Any], with_: dict[str, Any] | None) -> dict[str, Any]:
+    """``--compare``: the players' latency p99 without and with spectators (all players and
+    the watched match's), and the spectators' own delivery, p99 and drops."""
+    if "error" in without or with_ is None or "error" in with_:
+        return {"error": "a run failed"}
+    spectators = with_.get("spectators") or {}
+    return {
+        "goal_percent": P99_GOAL_PERCENT,
+        "players_p99": _p99_change(without, with_),
+        "watched_players_p99": _p99_change(
+            without.get("watched_players"), with_.get("watched_players")
+        ),
+        "spectators": {
+            "clients": spectators.get("clients"),
+            "connected": spectators.get("connected"),
+            "delivered_fraction": spectators.get("delivered_fraction"),
+            "latency_ms": spectators.get("latency_ms"),
+            "dropped": spectators.get("dropped"),
+        },
+    }
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -327,6 +481,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="real: a setting for every server process (repeatable), e.g. ARENA_WS_SEND_BUFFER=0",
     )
+    parser.add_argument(
+        "--spectators",
+        type=int,
+        default=defaults.spectators,
+        help="real: spectator sockets, all watching the first match",
+    )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="real with --spectators: run it first without spectators and compare players' p99",
+    )
     parser.add_argument("--json", type=Path, help="also write the whole report here")
     parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
 
@@ -352,6 +517,12 @@ def options_from(args: argparse.Namespace) -> FanoutOptions:
         raise SystemExit(f"--only takes a comma list of {', '.join(SETUPS)}; got {args.only!r}")
     if args.clients < 1 or args.webs < 1 or args.tick_rate < 1 or args.ramp <= 0:
         raise SystemExit("--clients, --webs, --tick-rate and --ramp must be positive")
+    if args.spectators < 0:
+        raise SystemExit("--spectators must not be negative")
+    if args.spectators and "real" not in only:
+        raise SystemExit("--spectators needs the real setup (--only real)")
+    if args.compare and not args.spectators:
+        raise SystemExit("--compare compares runs without and with --spectators N")
     return FanoutOptions(
         clients=args.clients,
         webs=args.webs,
@@ -366,6 +537,8 @@ def options_from(args: argparse.Namespace) -> FanoutOptions:
         channel_layer=args.channel_layer,
         connect_timeout=args.connect_timeout,
         server_env=parse_server_env(args.server_env),
+        spectators=args.spectators,
+        compare=args.compare,
     )
 
 
@@ -375,7 +548,7 @@ def _terminate_as_interrupt(signum: int, frame: object) -> None:
 
 def command(args: argparse.Namespace) -> int:
     """Run the fan-out bench from parsed arguments; an exit status."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     # the real setup's django.setup() lowers the root logger to the stack's WARNING
     logging.getLogger("loadtest").setLevel(logging.INFO)
     options = options_from(args)
@@ -401,6 +574,8 @@ def command(args: argparse.Namespace) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
     print(format_header(report))
     print(format_table(report["setups"]))
+    if "comparison" in report:
+        print(format_comparison(report["comparison"]))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
     return 1 if failed else 0

@@ -25,12 +25,21 @@ class LoadClientError(RuntimeError):
     """The load client exited, or did not report in time."""
 
 
+PLAYER, SPECTATOR = "player", "spectator"
+
+
 @dataclass
 class SocketSpec:
-    """One client socket: its URL (query string included) and its own headers."""
+    """One client socket: its URL (query string included), its own headers, and what it is.
+
+    ``role`` is ``"player"`` or ``"spectator"`` (a spectator sends nothing and is reported
+    apart); ``watched`` marks a player of the match the spectators watch (reported apart too).
+    """
 
     url: str
     headers: dict[str, str] = field(default_factory=dict)
+    role: str = PLAYER
+    watched: bool = False
 
 
 @dataclass

@@ -2,7 +2,9 @@
 
 Matches are created from the bench process through Django (``game.services.create_matches``,
 the lobby's code path), with the stack's environment, and every player gets a signed ticket
-(``lobby.tickets``), so the load client connects exactly as browsers do.
+(``lobby.tickets``), so the load client connects exactly as browsers do. Spectators, if any,
+all watch the first match (``/ws/spectate/<id>/``, no ticket), spread over the web processes as
+the players are; that match's players are marked ``watched`` so they are reported apart too.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from urllib.parse import quote
 
 import redis
 
-from loadtest.loadclient import SocketSpec
+from loadtest.loadclient import SPECTATOR, SocketSpec
 from loadtest.stack import QUIET_FLAGS, Stack, base_env
 
 logger = logging.getLogger(__name__)
@@ -41,9 +43,10 @@ class RealStack:
     """A started real stack: its web URLs and where each player connects."""
 
     webs: dict[str, str]  # process name -> base URL
-    sockets: list[SocketSpec]
-    sockets_per_web: dict[str, int]
+    sockets: list[SocketSpec]  # the players', then the spectators'
+    sockets_per_web: dict[str, int]  # players and spectators
     matches: int
+    watched_match: str | None = None  # the match the spectators watch (the first)
 
 
 def stack_env(workdir: Path, redis_url: str, tick_rate: int, channel_layer: str) -> dict[str, str]:
@@ -103,14 +106,35 @@ def player_sockets(
         ticket = issue_ticket(match_id, f"guest:{run}-{index}", f"bot{index}")
         base = webs[index % len(webs)]
         url = f"{base.replace('http://', 'ws://')}/ws/match/{match_id}/?ticket={quote(ticket)}"
-        sockets.append(SocketSpec(url, {"Origin": base}))
+        watched = match_id == match_ids[0]
+        sockets.append(SocketSpec(url, {"Origin": base}, watched=watched))
     return sockets
 
 
-def start_real_stack(stack: Stack, clients: int, webs: int) -> RealStack:
+def spectator_sockets(match_id: str, spectators: int, webs: list[str]) -> list[SocketSpec]:
+    """``spectators`` sockets watching one match, alternating web processes."""
+    sockets = []
+    for index in range(spectators):
+        base = webs[index % len(webs)]
+        url = f"{base.replace('http://', 'ws://')}/ws/spectate/{match_id}/"
+        sockets.append(SocketSpec(url, {"Origin": base}, role=SPECTATOR))
+    return sockets
+
+
+def sockets_per_web(names: list[str], players: int, spectators: int) -> dict[str, int]:
+    """How many of the players' and the spectators' sockets each web process holds."""
+    count = len(names)
+    return {
+        name: len(range(i, players, count)) + len(range(i, spectators, count))
+        for i, name in enumerate(names)
+    }
+
+
+def start_real_stack(stack: Stack, clients: int, webs: int, spectators: int = 0) -> RealStack:
     """Migrate, start the engine and the web processes, create the matches, mint the tickets.
 
-    ``stack`` carries the environment from ``stack_env``; the caller stops it.
+    ``spectators`` sockets watch the first match. ``stack`` carries the environment from
+    ``stack_env``; the caller stops it.
     """
     env = stack.env
     stack.migrate()
@@ -121,9 +145,16 @@ def start_real_stack(stack: Stack, clients: int, webs: int) -> RealStack:
     match_ids = create_ffa_matches(math.ceil(clients / PLAYERS_PER_MATCH))
     base_list = list(bases.values())
     sockets = player_sockets(match_ids, clients, base_list, env["ARENA_REDIS_PREFIX"])
-    per_web = {name: len(range(i, clients, len(base_list))) for i, name in enumerate(bases)}
-    logger.info("real stack: %d matches on %d web process(es)", len(match_ids), webs)
-    return RealStack(bases, sockets, per_web, len(match_ids))
+    sockets += spectator_sockets(match_ids[0], spectators, base_list)
+    per_web = sockets_per_web(list(bases), clients, spectators)
+    logger.info(
+        "real stack: %d matches on %d web process(es), %d spectators of match %s",
+        len(match_ids),
+        webs,
+        spectators,
+        match_ids[0],
+    )
+    return RealStack(bases, sockets, per_web, len(match_ids), match_ids[0])
 
 
 def delete_keys(redis_url: str, prefix: str) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from game.config import DEFAULT_MAX_SPECTATORS
 from loadtest.broadcast import BroadcastSettings
 from loadtest.loadclient import SocketSpec
 from loadtest.procstats import redis_server_pid
@@ -53,6 +54,8 @@ class FanoutOptions:
     channel_layer: str = "pubsub"
     connect_timeout: float = 30.0
     server_env: dict[str, str] = field(default_factory=dict)  # real: extra server settings
+    spectators: int = 0  # real: spectator sockets, all watching the first match
+    compare: bool = False  # real with spectators: also run it without them, first
 
 
 @dataclass
@@ -118,16 +121,20 @@ def start_floor(stack: Stack, options: FanoutOptions) -> Target:
 def real_stack(workdir: Path, options: FanoutOptions) -> Stack:
     """The (not yet started) processes of the real setup, with a fresh Redis key prefix.
 
-    ``options.server_env`` (``--server-env``) goes on top of the stack's own settings.
+    ``options.server_env`` (``--server-env``) goes on top of the stack's own settings. More
+    spectators than the server's default cap raise the cap (ARENA_MAX_SPECTATORS), unless
+    ``--server-env`` sets it.
     """
     env = stack_env(workdir, options.redis_url, options.tick_rate, options.channel_layer)
+    if options.spectators > DEFAULT_MAX_SPECTATORS:
+        env["ARENA_MAX_SPECTATORS"] = str(options.spectators)
     env.update(options.server_env)
     return Stack(env, workdir)
 
 
 def start_real(stack: Stack, options: FanoutOptions) -> Target:
     """Start the project's stack and create its matches."""
-    real = start_real_stack(stack, options.clients, options.webs)
+    real = start_real_stack(stack, options.clients, options.webs, options.spectators)
     others = {"engine": stack.pid("engine")}
     redis_pid = redis_server_pid(options.redis_url)
     if redis_pid is not None:
@@ -145,6 +152,8 @@ def start_real(stack: Stack, options: FanoutOptions) -> Target:
             "channel_layer": options.channel_layer,
             "input_rate": options.input_rate,
             "server_env": dict(options.server_env),
+            "spectators": options.spectators,
+            "watched_match": real.watched_match,
         },
     )
 

@@ -39,6 +39,14 @@ def _delivered(report: dict[str, Any]) -> str:
     return f"{fps:,} ({100 * (fraction or 0):.1f}%)"
 
 
+def _connected(report: dict[str, Any]) -> str:
+    return f"{_num(report.get('connected'))}/{_num(report.get('clients'))}"
+
+
+def _socket_rates(report: dict[str, Any]) -> str:
+    return " / ".join(_num(report.get(f"{q}_socket_frames_per_s")) for q in ("min", "p1", "p50"))
+
+
 def _with_inputs(cell: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], str]:
     """A cell shown only for a setup that sent inputs (the real stack); "-" for the others."""
     return lambda r: "-" if r.get("inputs_per_s") is None else str(cell(r))
@@ -49,12 +57,9 @@ def _throttled(report: dict[str, Any]) -> str:
 
 
 COMMON_ROWS: list[Row] = [
-    ("clients connected", lambda r: f"{_num(r.get('connected'))}/{_num(r.get('clients'))}"),
+    ("clients connected", _connected),
     ("frames/s delivered (of N×rate)", _delivered),
-    (
-        "socket frames/s min/p1/p50",
-        lambda r: " / ".join(_num(r.get(f"{q}_socket_frames_per_s")) for q in ("min", "p1", "p50")),
-    ),
+    ("socket frames/s min/p1/p50", _socket_rates),
     ("open sockets with no frame", lambda r: _num(r.get("starved_sockets"))),
     ("latency ms p50/p99/max", lambda r: _triple(r, "latency_ms")),
     ("jitter ms p99 (|gap−tick|)", lambda r: _num(_get(r, "jitter_ms", "p99"))),
@@ -72,6 +77,51 @@ COMMON_ROWS: list[Row] = [
         lambda r: _num(_get(r, "server_ticks", "web-1", "skipped")),
     ),
 ]
+
+
+def _in_group(group: str, cell: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], str]:
+    """A cell of one group of sockets (``spectators``, ``watched_players``); "-" without it."""
+
+    def show(report: dict[str, Any]) -> str:
+        figures = report.get(group)
+        return "-" if not figures else str(cell(figures))
+
+    return show
+
+
+# With --spectators: the spectators' own figures (the common rows are then the players').
+SPECTATOR_ROWS: list[Row] = [
+    (f"spectators {label}", _in_group("spectators", cell))
+    for label, cell in [
+        ("connected", _connected),
+        ("frames/s delivered (of N×rate)", _delivered),
+        ("socket frames/s min/p1/p50", _socket_rates),
+        ("open with no frame", lambda r: _num(r.get("starved_sockets"))),
+        ("latency ms p50/p99/max", lambda r: _triple(r, "latency_ms")),
+        ("jitter ms p99 (|gap−tick|)", lambda r: _num(_get(r, "jitter_ms", "p99"))),
+        ("gap ms max", lambda r: _num(_get(r, "gap_ms", "max"))),
+        ("dropped sockets", lambda r: _num(r.get("dropped"))),
+        ("bytes/client/s", lambda r: _num(r.get("bytes_per_client_per_s"))),
+    ]
+]
+# The players of the match the spectators watch (the first match; reported in every real run).
+WATCHED_ROWS: list[Row] = [
+    (f"watched match players {label}", _in_group("watched_players", cell))
+    for label, cell in [
+        ("connected", _connected),
+        ("frames/s delivered", _delivered),
+        ("latency ms p50/p99/max", lambda r: _triple(r, "latency_ms")),
+        ("jitter ms p99", lambda r: _num(_get(r, "jitter_ms", "p99"))),
+        ("dropped sockets", lambda r: _num(r.get("dropped"))),
+    ]
+]
+
+
+def _group_rows(reports: list[dict[str, Any]]) -> list[Row]:
+    """The spectators' and the watched match's rows, when a run had spectators."""
+    if not any(report.get("spectators") for report in reports):
+        return []
+    return SPECTATOR_ROWS + WATCHED_ROWS
 
 
 def _engine(report: dict[str, Any], engine_id: str) -> dict[str, Any]:
@@ -168,7 +218,7 @@ def format_table(setups: dict[str, dict[str, Any]]) -> str:
     """A plain-text table: a row per measure, a column per setup."""
     names = list(setups)
     reports = [setups[n] for n in names]
-    rows = COMMON_ROWS + _engine_rows(reports) + _process_rows(reports)
+    rows = COMMON_ROWS + _group_rows(reports) + _engine_rows(reports) + _process_rows(reports)
     cells = [["", *names]]
     for label, cell in rows:
         cells.append([label, *("error" if "error" in r else str(cell(r)) for r in reports)])
@@ -195,6 +245,42 @@ def format_header(report: dict[str, Any]) -> str:
         f"measured {_num(o.get('duration'))} s, {_num(o.get('input_rate'))} inputs/s per player, "
         f"channel layer {o.get('channel_layer')}, {report.get('cpus')} CPUs"
     )
+    if o.get("spectators"):
+        line += f"; real: {_num(o.get('spectators'))} spectators of one match"
+        if o.get("compare"):
+            line += " (compared with a run without)"
     env = o.get("server_env") or {}
     settings = " ".join(f"{k}={v}" for k, v in env.items()) if env else "(defaults)"
     return f"{line}\nreal stack settings: {settings}"
+
+
+def _change(entry: dict[str, Any], goal: float) -> str:
+    before, after, change = (entry.get(k) for k in ("without_ms", "with_ms", "change_percent"))
+    if change is None:
+        return f"{_num(before)} ms without, {_num(after)} ms with spectators"
+    verdict = "ok" if entry.get("within_goal") else "NOT within the goal"
+    return (
+        f"{_num(before)} ms without, {_num(after)} ms with spectators: {change:+.1f}% "
+        f"(goal: at most +{goal:.0f}%) {verdict}"
+    )
+
+
+def format_comparison(comparison: dict[str, Any]) -> str:
+    """``--compare``'s lines: the players' latency p99 without and with spectators."""
+    if "error" in comparison:
+        return f"comparison: {comparison['error']}"
+    goal = comparison.get("goal_percent", 10.0)
+    spectators = comparison.get("spectators") or {}
+    fraction = spectators.get("delivered_fraction")
+    delivered = "-" if fraction is None else f"{100 * fraction:.1f}%"
+    return "\n".join(
+        [
+            "players' latency p99: " + _change(comparison.get("players_p99") or {}, goal),
+            "watched match players' latency p99: "
+            + _change(comparison.get("watched_players_p99") or {}, goal),
+            f"spectators: {_num(spectators.get('connected'))}/{_num(spectators.get('clients'))} "
+            f"connected, {delivered} of frames delivered, latency p99 "
+            f"{_num(_get(spectators, 'latency_ms', 'p99'))} ms, "
+            f"{_num(spectators.get('dropped'))} dropped",
+        ]
+    )
