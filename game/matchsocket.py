@@ -46,6 +46,7 @@ class MatchSocket(ArenaSocket):
     relayed: bool = False  # attached to the match relay
     delayed: bool = False  # ... for the match's delayed group (spectators with a delay)
     decode_frame: Callable[[bytes], Any]  # validates a client frame (raises ProtocolError)
+    spectating: bool = False  # the relay serves players before spectators
 
     # -- frames from the match relay -------------------------------------------------------
 

@@ -47,7 +47,9 @@ def newest_snapshots_only(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 class RelayMember(Protocol):
-    """A local socket watching a match."""
+    """A local socket watching a match; spectators are served after the players."""
+
+    spectating: bool
 
     def on_snapshot(self, message: messages.SnapshotMessage) -> None:
         """A snapshot of the match (must not block)."""
@@ -135,28 +137,42 @@ class MatchRelay:
                 wanted = newest_snapshots_only(batch)
                 self.superseded += len(batch) - len(wanted)
                 batch = wanted
-            for message in batch:
-                self.deliver(message)
+            self.deliver_batch(batch)
+
+    def deliver_batch(self, batch: list[dict[str, Any]]) -> None:
+        """Hand messages to the local members of their matches: every player of the batch
+        first, then the spectators, so that a crowd watching one match does not hold up the
+        players of the matches after it."""
+        spectators: list[tuple[RelayMember, dict[str, Any]]] = []
+        for message in batch:
+            table = self._delayed_members if message.get("delayed") else self._members
+            for member in list(table.get(message.get("match_id", ""), ())):
+                if member.spectating:
+                    spectators.append((member, message))
+                else:
+                    _hand(member, message)
+        for member, message in spectators:
+            _hand(member, message)
 
     def deliver(self, message: dict[str, Any]) -> None:
         """Hand one layer message to the local members of its match's group."""
-        table = self._delayed_members if message.get("delayed") else self._members
-        members = table.get(message.get("match_id", ""))
-        if not members:
-            return
-        kind = message.get("type")
-        for member in list(members):
-            try:
-                if kind == messages.SNAPSHOT:
-                    member.on_snapshot(message)  # type: ignore[arg-type]
-                elif kind == messages.RESULT:
-                    member.on_result(message["frame"])
-                elif kind == messages.SPECTATORS:
-                    member.on_spectators(message["frame"])
-                elif kind == messages.CLOSED:
-                    member.on_closed(message["code"], message["reason"])
-            except Exception:
-                logger.exception("a relay member failed on a %s message", kind)
+        self.deliver_batch([message])
+
+
+def _hand(member: RelayMember, message: dict[str, Any]) -> None:
+    """One message to one member; a member's failure is logged and stops nobody else."""
+    kind = message.get("type")
+    try:
+        if kind == messages.SNAPSHOT:
+            member.on_snapshot(message)  # type: ignore[arg-type]
+        elif kind == messages.RESULT:
+            member.on_result(message["frame"])
+        elif kind == messages.SPECTATORS:
+            member.on_spectators(message["frame"])
+        elif kind == messages.CLOSED:
+            member.on_closed(message["code"], message["reason"])
+    except Exception:
+        logger.exception("a relay member failed on a %s message", kind)
 
 
 _relays: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, MatchRelay] = (

@@ -25,6 +25,7 @@ class SpectatorConsumer(MatchSocket):
     """One spectator's connection to one match."""
 
     following: int | None = None  # the player the spectator's camera follows (FOLLOW)
+    spectating = True
     decode_frame = staticmethod(decode_spectator_frame)
 
     async def connect(self) -> None:

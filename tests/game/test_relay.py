@@ -18,7 +18,9 @@ pytestmark = pytest.mark.timeout(10)
 class Member:
     """A socket stand-in that records what the relay hands it."""
 
-    def __init__(self) -> None:
+    def __init__(self, spectating: bool = False, log: list[Any] | None = None) -> None:
+        self.spectating = spectating
+        self.log = log  # shared by several members: who was handed what, in order
         self.got: list[tuple[str, Any]] = []
         self.arrived = asyncio.Event()
 
@@ -36,6 +38,8 @@ class Member:
 
     def _record(self, kind: str, value: Any) -> None:
         self.got.append((kind, value))
+        if self.log is not None:
+            self.log.append((self, value))
         self.arrived.set()
 
     async def wait(self, count: int) -> list[tuple[str, Any]]:
@@ -182,3 +186,18 @@ async def test_a_backlog_is_delivered_as_the_newest_snapshots() -> None:
         await layer.send(relay.channel, {**snapshot("a", tick), "keyframe": None})
     assert await member.wait(1) == [("snapshot", 5)]
     assert relay.superseded == 4
+
+
+async def test_players_of_a_batch_are_served_before_its_spectators() -> None:
+    relay = MatchRelay(get_channel_layer())
+    log: list[Any] = []
+    crowd = [Member(spectating=True, log=log) for _ in range(3)]
+    ada, bo = Member(log=log), Member(log=log)
+    for member in crowd:
+        await relay.attach("watched", member)
+    await relay.attach("watched", ada)
+    await relay.attach("other", bo)
+    relay.deliver_batch([snapshot("watched", 5), snapshot("other", 5)])
+    order = [member for member, _ in log]
+    assert set(order[:2]) == {ada, bo}, "both matches' players before the watched match's crowd"
+    assert set(order[2:]) == set(crowd) and len(order) == 5
