@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
+
+import dj_database_url
 
 DEFAULT_TICK_RATE = 20
 DEFAULT_INPUT_RATE = 30.0
 DEFAULT_INPUT_BURST = 10
 DEFAULT_DATABASE_URL = "sqlite:///db.sqlite3"
+DEFAULT_DATABASE_POOL_SIZE = 10  # PostgreSQL connections one process may hold at most
 DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 DEFAULT_REDIS_PREFIX = "arena"
 DEFAULT_JOIN_TIMEOUT = 3.0
@@ -50,6 +55,7 @@ class Config:
     secret_key: str
     allowed_hosts: tuple[str, ...]
     database_url: str
+    database_pool_size: int
     redis_url: str | None
     redis_prefix: str
     channel_layer: str
@@ -176,6 +182,9 @@ def load_config(env: Mapping[str, str]) -> Config:
         secret_key=secret_key,
         allowed_hosts=allowed_hosts or DEFAULT_ALLOWED_HOSTS,
         database_url=_database_url(env),
+        database_pool_size=_integer(
+            env, "ARENA_DATABASE_POOL_SIZE", DEFAULT_DATABASE_POOL_SIZE, 1, 1000
+        ),
         redis_url=redis_url,
         redis_prefix=prefix,
         channel_layer=_choice(env, "ARENA_CHANNEL_LAYER", "pubsub", CHANNEL_LAYERS),
@@ -215,6 +224,26 @@ def load_config(env: Mapping[str, str]) -> Config:
         max_spectators=_integer(env, "ARENA_MAX_SPECTATORS", DEFAULT_MAX_SPECTATORS, 0, 100_000),
         log_level=log_level,
     )
+
+
+def database_settings(config: Config, base_dir: Path) -> dict[str, Any]:
+    """The DATABASES["default"] entry for this configuration.
+
+    Under ASGI, Django runs database code in threads that come and go, and a persistent
+    connection per thread (CONN_MAX_AGE) piles up connections until PostgreSQL refuses more
+    ("too many clients", measured with a few hundred players arriving at once). So connections
+    are not kept per thread, and PostgreSQL gets a bounded pool per process instead.
+    """
+    database: dict[str, Any] = dict(dj_database_url.parse(config.database_url, conn_max_age=0))
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": config.database_pool_size,
+            "timeout": 10,
+        }
+    elif not Path(database["NAME"]).is_absolute():  # sqlite, relative to the project
+        database["NAME"] = str(base_dir / database["NAME"])
+    return database
 
 
 def channel_layer_settings(config: Config) -> dict[str, object]:

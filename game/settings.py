@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from game.config import ConfigError, channel_layer_settings, load_config
+from game.config import ConfigError, channel_layer_settings, database_settings, load_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -57,13 +56,7 @@ TEMPLATES = [
     }
 ]
 
-_database = dj_database_url.parse(ARENA.database_url, conn_max_age=60, conn_health_checks=True)
-if (
-    _database["ENGINE"] == "django.db.backends.sqlite3"
-    and not Path(_database["NAME"]).is_absolute()
-):
-    _database["NAME"] = str(BASE_DIR / _database["NAME"])
-DATABASES = {"default": _database}
+DATABASES = {"default": database_settings(ARENA, BASE_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CHANNEL_LAYERS = {"default": channel_layer_settings(ARENA)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -17,6 +18,17 @@ from game.ratelimit import FrameRateLimiter
 from lobby.wiring import PRESENCE_REFRESH, PRESENCE_TTL, lobby_store
 
 Message = TypeVar("Message")
+logger = logging.getLogger(__name__)
+
+
+async def _quietly(work: Coroutine[Any, Any, Any]) -> None:
+    """Await ``work``; a client that is gone (OSError) is no error, anything else is logged."""
+    try:
+        await work
+    except OSError:
+        pass  # the client disconnected: there is nobody to send to
+    except Exception:
+        logger.exception("a socket's background work failed")
 
 
 class ArenaSocket(CountedSocket, DatabaseFreeDispatch):
@@ -34,7 +46,7 @@ class ArenaSocket(CountedSocket, DatabaseFreeDispatch):
         """Run ``work`` in the background, keeping a reference until it is done."""
         if self.background is None:
             self.background = set()
-        task = asyncio.create_task(work)
+        task = asyncio.create_task(_quietly(work))
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 

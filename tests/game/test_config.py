@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from game.config import ConfigError, channel_layer_settings, load_config
+from game.config import ConfigError, channel_layer_settings, database_settings, load_config
 
 GOOD_SECRET = "s" * 40
 
@@ -80,3 +82,19 @@ def test_allowed_hosts_are_split_and_trimmed() -> None:
 def test_spectator_settings_are_read() -> None:
     config = load_config({"ARENA_SPECTATOR_DELAY": "2.5", "ARENA_MAX_SPECTATORS": "50"})
     assert (config.spectator_delay, config.max_spectators) == (2.5, 50)
+
+
+def test_postgres_gets_a_bounded_pool_and_no_connection_per_thread() -> None:
+    config = load_config(
+        {"DATABASE_URL": "postgres://arena@db:5432/arena", "ARENA_DATABASE_POOL_SIZE": "7"}
+    )
+    database = database_settings(config, Path("/srv/arena"))
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["CONN_MAX_AGE"] == 0
+    assert database["OPTIONS"]["pool"]["max_size"] == 7
+
+
+def test_sqlite_paths_are_relative_to_the_project() -> None:
+    database = database_settings(load_config({}), Path("/srv/arena"))
+    assert database["NAME"] == "/srv/arena/db.sqlite3" and database["CONN_MAX_AGE"] == 0
+    assert "pool" not in database.get("OPTIONS", {})
