@@ -10,8 +10,9 @@ import { showEvents } from "./events.js";
 import { matchIdFromHash, watchHash, watchIdFromHash } from "./format.js";
 import { Hud } from "./hud.js";
 import { InputClock, InputDevice, aimAngle } from "./input.js";
-import { DEFAULT_RENDER_DELAY_MS, ServerClock, SnapshotBuffer } from "./interpolation.js";
+import { DEFAULT_RENDER_DELAY_MS } from "./interpolation.js";
 import { Lobby } from "./lobby.js";
+import { MatchView } from "./match-view.js";
 import { LobbyState } from "./matchmaking.js";
 import { MatchmakingPanel } from "./matchmaking-ui.js";
 import { GameSocket } from "./net.js";
@@ -50,35 +51,19 @@ const DRAW_TRACE_LENGTH = 120;
  * One game session: the socket and everything received on it. `seat` says how it was joined:
  * `{matchId, wsPath, ticket, ticketAt, name, source}` with `source` "lobby" or "private".
  */
-class Session {
+class Session extends MatchView {
   constructor(seat) {
+    super(seat.matchId);
     this.seat = seat;
-    this.matchId = seat.matchId;
-    this.socket = null;
     this.welcome = null;
-    this.buffer = null;
-    this.clock = null;
     this.inputClock = null;
     this.predictor = null;
-    this.latest = null;
-    this.latestAt = 0;
-    this.names = new Map();
-    this.roster = [];
-    this.result = null;
-    this.phase = null;
-    this.previousPhase = null;
-    this.phaseSince = 0;
     this.killedBy = null;
-    this.closed = false;
     this.throttledWarnedAt = -Infinity;
   }
 
   get selfId() {
     return this.welcome ? this.welcome.playerId : null;
-  }
-
-  nameOf(id) {
-    return this.names.get(id) ?? `Player ${id}`;
   }
 }
 
@@ -369,12 +354,10 @@ class App {
   onWelcome(session, welcome, atMs) {
     if (session !== this.session) return;
     session.welcome = welcome;
-    session.buffer = new SnapshotBuffer(welcome.tickRate);
-    session.clock = new ServerClock(1000 / welcome.tickRate);
+    session.begin(welcome.tickRate, atMs);
     session.inputClock = new InputClock(welcome.tickRate);
     session.inputClock.continueAfter(welcome.ack); // a returning player's INPUTs go on from here
     session.predictor = new Predictor(movementRules(welcome));
-    session.phaseSince = atMs;
     this.body.dataset.playerId = String(welcome.playerId);
     this.renderer.configure(welcome.arena, welcome.rules);
     this.hud.setSpectators(welcome.spectators);
@@ -385,24 +368,12 @@ class App {
 
   onSnapshot(session, snapshot, atMs) {
     if (session !== this.session || !session.welcome) return;
-    session.buffer.push(snapshot);
-    session.clock.observe(snapshot.tick, atMs);
-    if (session.latest && snapshot.tick < session.latest.tick) return;
-    session.latest = snapshot;
-    session.latestAt = atMs;
+    const { fresh, phaseChanged } = session.takeSnapshot(snapshot, atMs);
+    if (!fresh) return;
     this.reconcile(session, snapshot, atMs);
     this.body.dataset.tick = String(snapshot.tick);
-    if (session.phase !== snapshot.phase) {
-      session.previousPhase = session.phase;
-      session.phase = snapshot.phase;
-      session.phaseSince = atMs;
-      this.body.dataset.phase = String(snapshot.phase);
-    }
-    if (snapshot.roster) {
-      session.roster = snapshot.roster;
-      for (const entry of snapshot.roster) session.names.set(entry.id, entry.name);
-      this.hud.setScoreboard(snapshot.roster, session.selfId);
-    }
+    if (phaseChanged) this.body.dataset.phase = String(snapshot.phase);
+    if (snapshot.roster) this.hud.setScoreboard(snapshot.roster, session.selfId);
     this.handleEvents(session, snapshot, atMs);
   }
 
@@ -436,8 +407,7 @@ class App {
 
   onResult(session, result) {
     if (session !== this.session) return;
-    session.result = result;
-    for (const entry of result.standings) session.names.set(entry.id, entry.name);
+    session.takeResult(result);
     this.hud.showResults(result, session.selfId);
     this.input.setEnabled(false);
   }

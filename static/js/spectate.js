@@ -18,7 +18,8 @@ import {
   playerAtRow,
   playerNear,
 } from "./follow.js";
-import { DEFAULT_RENDER_DELAY_MS, ServerClock, SnapshotBuffer } from "./interpolation.js";
+import { DEFAULT_RENDER_DELAY_MS } from "./interpolation.js";
+import { MatchView } from "./match-view.js";
 import { GameSocket } from "./net.js";
 import {
   CloseCode,
@@ -43,21 +44,10 @@ const EDITABLE = new Set(["INPUT", "TEXTAREA", "SELECT"]);
 const CLICK_REACH_RADII = 1.8;
 
 /** One spectator connection to a match and everything received on it. */
-class WatchSession {
+class WatchSession extends MatchView {
   constructor(matchId) {
-    this.matchId = matchId;
-    this.socket = null;
+    super(matchId);
     this.info = null;
-    this.buffer = null;
-    this.clock = null;
-    this.latest = null;
-    this.latestAt = 0;
-    this.names = new Map();
-    this.roster = [];
-    this.result = null;
-    this.phase = null;
-    this.previousPhase = null;
-    this.phaseSince = 0;
     this.spectators = 0;
     this.followId = null;
     this.followSent = null;
@@ -66,11 +56,6 @@ class WatchSession {
     this.cameraAt = 0;
     this.drawn = [];
     this.frames = 0;
-    this.closed = false;
-  }
-
-  nameOf(id) {
-    return this.names.get(id) ?? `Player ${id}`;
   }
 }
 
@@ -150,9 +135,7 @@ export class Spectator {
   onSpectating(session, info, atMs) {
     if (!this.current(session)) return;
     session.info = info;
-    session.buffer = new SnapshotBuffer(info.tickRate);
-    session.clock = new ServerClock(1000 / info.tickRate);
-    session.phaseSince = atMs;
+    session.begin(info.tickRate, atMs);
     session.spectators = info.spectators;
     this.renderer.configure(info.arena, info.rules);
     session.camera = null;
@@ -164,21 +147,11 @@ export class Spectator {
 
   onSnapshot(session, snapshot, atMs) {
     if (!this.current(session) || !session.info) return;
-    session.buffer.push(snapshot);
-    session.clock.observe(snapshot.tick, atMs);
-    if (session.latest && snapshot.tick < session.latest.tick) return;
-    session.latest = snapshot;
-    session.latestAt = atMs;
+    const { fresh, phaseChanged } = session.takeSnapshot(snapshot, atMs);
+    if (!fresh) return;
     this.body.dataset.tick = String(snapshot.tick);
-    if (session.phase !== snapshot.phase) {
-      session.previousPhase = session.phase;
-      session.phase = snapshot.phase;
-      session.phaseSince = atMs;
-      this.body.dataset.phase = String(snapshot.phase);
-    }
+    if (phaseChanged) this.body.dataset.phase = String(snapshot.phase);
     if (snapshot.roster) {
-      session.roster = snapshot.roster;
-      for (const entry of snapshot.roster) session.names.set(entry.id, entry.name);
       const keep = session.overview ? null : keepFollowing(session.roster, session.followId);
       if (keep !== session.followId) this.setFollow(session, keep);
       else this.showFollow(session);
@@ -195,8 +168,7 @@ export class Spectator {
 
   onResult(session, result) {
     if (!this.current(session)) return;
-    session.result = result;
-    for (const entry of result.standings) session.names.set(entry.id, entry.name);
+    session.takeResult(result);
     this.hud.showResults(result, null);
   }
 
