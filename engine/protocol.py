@@ -79,6 +79,7 @@ class CloseCode(IntEnum):
     TOO_SLOW = 4015  # the client did not read its snapshots for several seconds
     READ_ONLY = 4016  # a spectator sent something other than PING, RESYNC or FOLLOW
     SPECTATORS_FULL = 4017  # the match has as many spectators as it takes
+    SEAT_RELEASED = 4018  # the player was away longer than the reconnect grace period
 
 
 class LobbyErrorCode(IntEnum):
@@ -125,7 +126,7 @@ class PlayerFlag(IntEnum):
 
     ALIVE = 1
     PROTECTED = 2  # spawn protection: cannot be damaged
-    YOU = 4  # reserved; snapshots are shared by the group, so the server never sets it
+    RECONNECTING = 4  # the player's connection dropped; its ship waits for it (grace period)
 
 
 class ProtocolError(ValueError):

@@ -55,7 +55,13 @@ DEFAULT_SPAWN_POINTS: tuple[tuple[float, float], ...] = (
 )
 
 _INT_FIELDS = ("tick_rate", "max_health", "bullet_damage", "min_players", "score_limit")
-_NON_NEGATIVE = ("respawn_delay", "spawn_protection", "countdown", "ended_linger")
+_NON_NEGATIVE = (
+    "respawn_delay",
+    "spawn_protection",
+    "countdown",
+    "ended_linger",
+    "reconnect_grace",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,7 @@ class Rules:
     score_limit: int = 10
     empty_timeout: float = 30.0
     ended_linger: float = 5.0
+    reconnect_grace: float = 20.0  # seconds a dropped player's ship waits for it (0: none)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "walls", tuple(self.walls))
@@ -133,6 +140,7 @@ class Rules:
             "countdown_ms": _ms(self.countdown),
             "time_limit_ms": _ms(self.time_limit),
             "score_limit": self.score_limit,
+            "reconnect_grace_ms": _ms(self.reconnect_grace),
         }
 
     def arena_to_wire(self) -> dict[str, Any]:

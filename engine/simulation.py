@@ -46,6 +46,10 @@ class MatchOver(SeatRefused):
     """The match has ended and accepts no more players."""
 
 
+class SeatReleased(SeatRefused):
+    """The player was away longer than the reconnect grace period and lost the seat."""
+
+
 @dataclass(frozen=True, slots=True)
 class KillEvent:
     """``victim_id`` died from a bullet of ``killer_id``."""
@@ -101,6 +105,8 @@ class Player:
     health: int = 0
     alive: bool = False
     connected: bool = True
+    away: bool = False  # the connection dropped; the ship waits, idle, for the grace period
+    released: bool = False  # it did not come back in time: the seat was given up
     score: int = 0
     deaths: int = 0
     respawn_tick: int = 0
@@ -221,6 +227,8 @@ class Match:
         self._countdown_ticks = rules.ticks(rules.countdown)
         self._time_limit_ticks = max(1, rules.ticks(rules.time_limit))
         self._empty_limit_ticks = max(1, rules.ticks(rules.empty_timeout))
+        self._grace_ticks = rules.ticks(rules.reconnect_grace)
+        self._away: dict[int, int] = {}  # player id -> tick its seat is released on
         self._linger_ticks = rules.ticks(rules.ended_linger)
 
     # -- queries ---------------------------------------------------------------------------
@@ -267,10 +275,20 @@ class Match:
         return player.id
 
     def readmit_player(self, player_id: int) -> None:
-        """Seat a player who left again: same id, score and input sequence; it respawns."""
+        """Seat a player who left again: same id, score and input sequence.
+
+        A player back within the grace period finds its ship where it waited; one that had left
+        for good respawns, unless its seat was released (``SeatReleased``).
+        """
         player = self.players[player_id]
+        if player.away:
+            player.away = False
+            del self._away[player_id]
+            return
         if player.connected:
             return
+        if player.released:
+            raise SeatReleased("away longer than the reconnect grace period")
         self._check_seat_free()
         player.connected = True
         self._seat(player)
@@ -288,6 +306,19 @@ class Match:
         self._pending.append(SpawnEvent(player.id))
         self.roster_version += 1
 
+    def player_away(self, player_id: int) -> None:
+        """A player's connection dropped: its ship stays, idle, for the reconnect grace period
+        (then it leaves as by ``remove_player``); with no grace period it leaves at once."""
+        player = self.players.get(player_id)
+        if player is None or not player.connected or player.away:
+            return
+        if self._grace_ticks == 0 or self.phase is Phase.ENDED:
+            self.remove_player(player_id)
+            return
+        player.away = True
+        player.buttons = 0
+        self._away[player_id] = self.tick + self._grace_ticks
+
     def remove_player(self, player_id: int) -> None:
         """Disconnect a player: it leaves the simulation but stays in the roster."""
         player = self.players.get(player_id)
@@ -296,6 +327,9 @@ class Match:
         player.connected = False
         player.alive = False
         player.buttons = 0
+        if player.away:
+            player.away = False
+            del self._away[player_id]
         player.vx = player.vy = 0.0
         self._connected.remove(player)
         self.bullets = [b for b in self.bullets if b.owner != player_id]
@@ -322,11 +356,20 @@ class Match:
         self.last_events = events
         if self.phase is Phase.ENDED or not self._update_phase(tick, events):
             return events
+        if self._away:
+            self._release_overdue(tick)
         self._respawn(tick, events)
         self._move_players()
         self._fire(tick)
         self._move_bullets(tick, events)
         return events
+
+    def _release_overdue(self, tick: int) -> None:
+        """Players away past the grace period leave; their seats are released for good."""
+        for player_id, release_tick in list(self._away.items()):
+            if tick >= release_tick:
+                self.remove_player(player_id)
+                self.players[player_id].released = True
 
     # -- phases ----------------------------------------------------------------------------
 

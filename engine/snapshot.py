@@ -20,6 +20,7 @@ _KEYFRAME = int(MessageType.SNAPSHOT)
 _DELTA = int(MessageType.DELTA)
 _ALIVE = int(PlayerFlag.ALIVE)
 _PROTECTED = int(PlayerFlag.PROTECTED)
+_RECONNECTING = int(PlayerFlag.RECONNECTING)
 # DELTA player masks: which fields follow, lowest bit first
 X_CHANGED, Y_CHANGED, AIM_CHANGED, HEALTH_CHANGED, FLAGS_CHANGED, ACK_CHANGED = 1, 2, 4, 8, 16, 32
 PLAYER_FIELD_BITS = (X_CHANGED, Y_CHANGED, AIM_CHANGED, HEALTH_CHANGED, FLAGS_CHANGED, ACK_CHANGED)
@@ -51,6 +52,8 @@ def _player_wire(match: Match) -> dict[int, PlayerWire]:
         flags = 0
         if p.alive:
             flags = _ALIVE | _PROTECTED if match.is_protected(p) else _ALIVE
+        if p.away:
+            flags |= _RECONNECTING
         players[p.id] = (
             round(p.x * scale),
             round(p.y * scale),

@@ -16,7 +16,7 @@ from engine.delayed import DelayedStream
 from engine.protocol import CloseCode, encode_spectators
 from engine.registry import HEARTBEAT_INTERVAL, EngineRegistry, MatchSummary
 from engine.rules import Rules
-from engine.simulation import Match, MatchFull, MatchOver, MatchResult
+from engine.simulation import Match, MatchFull, MatchOver, MatchResult, SeatReleased
 from engine.snapshot import SnapshotEncoder, encode_result, encode_spectating, encode_welcome
 from engine.ticker import FixedRateTicker
 from engine.tickmeter import TickMeter
@@ -196,7 +196,7 @@ class EngineWorker:
             if live is not None:
                 player_id = live.seats.pop(message["channel"], None)
                 if player_id is not None:
-                    live.sim.remove_player(player_id)
+                    live.sim.player_away(player_id)  # the ship waits for the grace period
         elif kind == messages.CREATE:
             self._create(message)  # type: ignore[arg-type]
         elif kind == messages.WATCH:
@@ -241,6 +241,9 @@ class EngineWorker:
                 reply = _rejected(CloseCode.MATCH_FULL, "match is full")
             except MatchOver:
                 reply = _rejected(CloseCode.MATCH_OVER, "match is over")
+            except SeatReleased:
+                grace = f"{self.rules.reconnect_grace:g} s"
+                reply = _rejected(CloseCode.SEAT_RELEASED, f"you were away over {grace}")
             else:
                 live.seats[message["reply_to"]] = player_id
                 welcome = encode_welcome(

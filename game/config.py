@@ -14,6 +14,7 @@ DEFAULT_TICK_RATE = 20
 DEFAULT_INPUT_RATE = 30.0
 DEFAULT_INPUT_BURST = 10
 DEFAULT_DATABASE_URL = "sqlite:///db.sqlite3"
+DEFAULT_RECONNECT_GRACE = 20.0  # seconds a dropped player's ship waits for it
 DEFAULT_DATABASE_POOL_SIZE = 10  # PostgreSQL connections one process may hold at most
 DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 DEFAULT_REDIS_PREFIX = "arena"
@@ -80,6 +81,7 @@ class Config:
     ws_write_buffer: int
     ws_send_buffer: int
     spectator_delay: float
+    reconnect_grace: float
     max_spectators: int
     log_level: str
 
@@ -218,6 +220,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         ws_send_buffer=_integer(
             env, "ARENA_WS_SEND_BUFFER", DEFAULT_WS_SEND_BUFFER, 0, 16 * 1024 * 1024
         ),
+        reconnect_grace=_number(env, "ARENA_RECONNECT_GRACE", DEFAULT_RECONNECT_GRACE, 0, 600),
         spectator_delay=_number(
             env, "ARENA_SPECTATOR_DELAY", DEFAULT_SPECTATOR_DELAY, 0, MAX_SPECTATOR_DELAY
         ),

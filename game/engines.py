@@ -75,6 +75,7 @@ def game_rules() -> Rules:
         time_limit=arena.time_limit,
         score_limit=arena.score_limit,
         countdown=arena.countdown,
+        reconnect_grace=arena.reconnect_grace,
     )
 
 

@@ -117,6 +117,7 @@ def test_rules_to_wire() -> None:
         "countdown_ms": 3000,
         "time_limit_ms": 180000,
         "score_limit": 10,
+        "reconnect_grace_ms": 20000,
     }
 
 

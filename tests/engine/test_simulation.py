@@ -22,6 +22,7 @@ from engine.simulation import (
     MatchFull,
     MatchOver,
     SeatRefused,
+    SeatReleased,
     SpawnEvent,
 )
 from engine.snapshot import encode_keyframe
@@ -904,3 +905,41 @@ def test_readmission_needs_a_free_seat_and_a_live_match() -> None:
     match._end("abandoned", None)
     with pytest.raises(MatchOver):
         match.readmit_player(1)
+
+
+def test_an_away_player_waits_idle_for_the_grace_period_then_its_seat_is_released() -> None:
+    rules = make_rules(reconnect_grace=0.5)  # 10 ticks at 20 Hz
+    match = make_match(rules, 2)
+    assert match.apply_input(1, 1, RIGHT | FIRE, 0.0)
+    match.player_away(1)
+    away = match.players[1]
+    assert away.away and away.connected and away.buttons == 0
+    spot = (away.x, away.y)
+    for _ in range(9):
+        match.step()
+    assert away.connected and (away.x, away.y) == spot, "the ship waits where it was"
+    match.step()
+    assert not away.connected and away.released and not away.away
+    with pytest.raises(SeatReleased):
+        match.readmit_player(1)
+
+
+def test_a_player_back_within_the_grace_period_keeps_its_ship() -> None:
+    match = make_match(make_rules(reconnect_grace=0.5), 2)
+    match.player_away(1)
+    match.step()
+    spot = (match.players[1].x, match.players[1].y)
+    match.readmit_player(1)
+    events = match.step()
+    player = match.players[1]
+    assert not player.away and player.connected and (player.x, player.y) == spot
+    assert SpawnEvent(1) not in events, "no respawn: the same ship goes on"
+    for _ in range(20):
+        match.step()
+    assert player.connected and not player.released
+
+
+def test_without_a_grace_period_an_away_player_leaves_at_once() -> None:
+    match = make_match(make_rules(reconnect_grace=0.0), 2)
+    match.player_away(1)
+    assert not match.players[1].connected and not match.players[1].released

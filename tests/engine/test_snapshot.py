@@ -277,6 +277,7 @@ def test_welcome() -> None:
         "countdown_ms",
         "time_limit_ms",
         "score_limit",
+        "reconnect_grace_ms",
     }
 
 

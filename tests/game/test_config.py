@@ -17,6 +17,7 @@ def test_embedded_defaults_need_no_environment() -> None:
     assert config.embedded_engine
     assert config.tick_rate == 20
     assert (config.spectator_delay, config.max_spectators) == (0.0, 2000)
+    assert config.reconnect_grace == 20.0
     assert config.database_url.startswith("sqlite:")
     assert channel_layer_settings(config)["BACKEND"] == "game.layers.EmbeddedChannelLayer"
 

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 
 from engine.protocol import Button, CloseCode, MessageType, Phase, PlayerFlag
+from engine.rules import Rules
 from engine.worker import EngineWorker
 from game.models import Match
 from game.services import create_match, validate_match_request
@@ -26,6 +27,7 @@ from tests.helpers import (
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(20)]
+RECONNECTING = PlayerFlag.RECONNECTING
 
 
 def input_frame(seq: int, buttons: int, aim_mrad: int = 0) -> bytes:
@@ -86,6 +88,12 @@ async def test_snapshots_acknowledge_the_last_input_applied(
     assert player_entry(acked, 0)[6] == 8
 
 
+@pytest.fixture
+def rules() -> Rules:
+    """Fast ticks and a short reconnect grace period, so that leaving is quick to see."""
+    return Rules(tick_rate=50, reconnect_grace=0.4)
+
+
 async def test_players_see_each_other_and_a_leaver_disappears(
     engine: EngineWorker, connect: Connect
 ) -> None:
@@ -100,6 +108,10 @@ async def test_players_see_each_other_and_a_leaver_disappears(
     assert both[3] in (Phase.WAITING, Phase.COUNTDOWN)
 
     await bo.disconnect()
+    waiting = await wait_for(
+        ada, MessageType.SNAPSHOT, where=lambda s: player_entry(s, bo_id)[5] & RECONNECTING
+    )
+    assert player_entry(waiting, bo_id)[5] & PlayerFlag.ALIVE, "the ship waits in the match"
     alone = await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: len(s[5]) == 1)
     roster = {entry[0]: entry for entry in alone[8]}
     assert roster[bo_id][1] == "Bo" and roster[bo_id][4] is False
@@ -119,7 +131,7 @@ async def test_a_returning_player_gets_the_same_seat_back(
     sim = engine.matches[match_id].sim
     for _ in range(3):  # leave and come back, again and again
         await first.disconnect()
-        await until(engine, lambda: not sim.players[0].connected)
+        await until(engine, lambda: sim.players[0].away)
         first = await connect(match_id, "Ada", player_key="guest:ada")
         again = (await wait_for(first, MessageType.WELCOME))[1]
         assert (again["player_id"], again["ack"]) == (0, 5)
@@ -130,12 +142,50 @@ async def test_a_returning_player_gets_the_same_seat_back(
     await wait_for(first, MessageType.SNAPSHOT, where=lambda s: player_entry(s, 0)[6] == 6)
 
 
+async def test_a_player_back_within_the_grace_period_finds_its_ship_where_it_waited(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    match_id = await new_match()
+    ada = await connect(match_id, "Ada", player_key="guest:ada")
+    await wait_for(ada, MessageType.WELCOME)
+    await ada.send_to(bytes_data=input_frame(1, Button.RIGHT))
+    await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: player_entry(s, 0)[6] == 1)
+    await ada.disconnect()
+    sim = engine.matches[match_id].sim
+    await until(engine, lambda: sim.players[0].away)
+    waited = (sim.players[0].x, sim.players[0].y)
+    assert sim.players[0].buttons == 0, "an away ship is idle"
+    ada = await connect(match_id, "Ada", player_key="guest:ada")
+    welcome = (await wait_for(ada, MessageType.WELCOME))[1]
+    assert (welcome["player_id"], welcome["ack"]) == (0, 1)
+    back = await wait_for(ada, MessageType.SNAPSHOT)
+    entry = player_entry(back, 0)
+    assert not entry[5] & RECONNECTING
+    assert abs(entry[1] / 10 - waited[0]) < 30 and abs(entry[2] / 10 - waited[1]) < 30
+    assert [row[0] for row in back[8]] == [0]
+
+
+async def test_after_the_grace_period_the_seat_is_released_and_the_player_told(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    match_id = await new_match()
+    ada = await connect(match_id, "Ada", player_key="guest:ada")
+    await wait_for(ada, MessageType.WELCOME)
+    await ada.disconnect()
+    sim = engine.matches[match_id].sim
+    await until(engine, lambda: sim.players[0].released)
+    again = await connect(match_id, "Ada", player_key="guest:ada")
+    assert await wait_for_close(again) == CloseCode.SEAT_RELEASED
+
+
 async def test_a_socket_closed_before_its_seat_reply_still_frees_the_seat(
     engine: EngineWorker, connect: Connect
 ) -> None:
     match_id = await new_match("duel")
     first = await connect(match_id, "Ada")
     await first.disconnect()  # may beat the engine's JOINED reply
+    sim = engine.matches[match_id].sim
+    await until(engine, lambda: sim.players and not sim.connected_players)  # after the grace
     ada = await connect(match_id, "Ada")
     bo = await connect(match_id, "Bo")
     await wait_for(ada, MessageType.WELCOME)

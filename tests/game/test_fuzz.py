@@ -57,12 +57,21 @@ from engine.protocol import (
     ProtocolError,
     decode_client_frame,
 )
+from engine.rules import Rules
 from engine.worker import EngineWorker
 from game.services import create_match, validate_match_request
 from tests.conftest import Connect
 from tests.helpers import ChainFollower, decode, follower, next_frame
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]
+
+
+@pytest.fixture
+def rules() -> Rules:
+    """No reconnect grace: thousands of hostile sockets come and go, each a new player whose
+    seat would otherwise be held for a while."""
+    return Rules(tick_rate=50, reconnect_grace=0)
+
 
 EXAMPLES = 300  # about 2,500 frames in 1,800 sockets; 15-30 s
 MAX_SOCKETS_PER_EXAMPLE = 3

@@ -333,3 +333,71 @@ def test_a_spectator_follows_a_duel_to_its_result(server: str, browser: Browser)
     expect(viewer.locator("#lobby")).to_be_visible()
     assert "#watch" not in viewer.url
     assert errors == []
+
+
+def test_a_dropped_player_reconnects_by_itself_to_the_same_seat(
+    server: str, browser: Browser
+) -> None:
+    errors: list[str] = []
+    ada = start_private_match(browser, errors, server, "ffa")
+    match_id = ada.evaluate("new URLSearchParams(location.hash.slice(1)).get('match')")
+    bo = open_page(browser, errors)
+    bo.goto(f"{server}/#match={match_id}")
+    bo.fill("#name", "Bo")
+    bo.click("#create")
+    expect(bo.locator("#status")).to_contain_text("connected", timeout=10_000)
+    ada.wait_for_function("Number(document.body.dataset.tick) > 0", timeout=10_000)
+    ada_id = ada.evaluate("window.arena.state().playerId")
+    bo.wait_for_function(
+        f"document.querySelector('#scoreboard tr[data-player-id=\"{ada_id}\"]') !== null",
+        timeout=10_000,
+    )
+    # Bo's scoreboard marks Ada while her ship waits for her (protocol flag RECONNECTING)
+    bo.evaluate(
+        """() => {
+          window.sawReconnecting = false;
+          const board = document.getElementById("scoreboard");
+          new MutationObserver(() => {
+            if (board.querySelector("tr.reconnecting")) window.sawReconnecting = true;
+          }).observe(board, { childList: true, subtree: true });
+        }"""
+    )
+    seq_before = ada.evaluate("window.arena.state().seq")
+    tick_before = int(ada.evaluate("document.body.dataset.tick"))
+
+    ada.evaluate("window.arena.drop()")  # as if the network dropped the socket
+    expect(ada.locator("#status")).to_contain_text("reconnecting… (attempt 1)")
+    expect(ada.locator("#status")).to_contain_text("connected", timeout=10_000)
+    state = own_state(ada)
+    assert state["playerId"] == ada_id, "the same seat"
+    assert state["reconnecting"] is None
+    assert state["seq"] >= seq_before, "INPUTs go on from the acknowledged sequence"
+    ada.wait_for_function(f"Number(document.body.dataset.tick) > {tick_before}", timeout=5_000)
+    ada.wait_for_function("window.arena.state().server !== null", timeout=5_000)
+    assert ada.evaluate("document.body.dataset.playerId") == str(ada_id)
+    expect(ada.locator("#notice")).to_be_hidden()
+    bo.wait_for_function("window.sawReconnecting === true", timeout=5_000)
+    expect(bo.locator("#scoreboard tr.reconnecting")).to_have_count(0, timeout=5_000)
+    assert errors == []
+
+
+def test_a_player_whose_network_goes_away_reconnects_when_it_is_back(
+    server: str, browser: Browser
+) -> None:
+    errors: list[str] = []
+    ada = start_private_match(browser, errors, server, "ffa")
+    ada.wait_for_function("Number(document.body.dataset.tick) > 0", timeout=10_000)
+    ada_id = ada.evaluate("window.arena.state().playerId")
+
+    # offline, Chromium leaves the socket open but silent: the client gives it up after ~10 s
+    ada.context.set_offline(True)
+    expect(ada.locator("#status")).to_contain_text("reconnecting…", timeout=15_000)
+    expect(ada.locator("#status")).to_contain_text("(attempt 3)", timeout=5_000)  # they fail
+    ada.context.set_offline(False)
+    expect(ada.locator("#status")).to_contain_text("connected", timeout=5_000)
+    assert own_state(ada)["playerId"] == ada_id
+    tick = int(ada.evaluate("document.body.dataset.tick"))
+    ada.wait_for_function(f"Number(document.body.dataset.tick) > {tick}", timeout=5_000)
+    expect(ada.locator("#notice")).to_be_hidden()
+    unexpected = [e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e]  # failed attempts
+    assert unexpected == []
