@@ -16,6 +16,7 @@ import { PHASE_NAMES, Phase } from "./protocol.js";
 
 const KILL_FEED_MS = 6000;
 const KILL_FEED_MAX = 5;
+const EMPTY = new Set();
 
 /** Owns the HUD elements of the game view. */
 export class Hud {
@@ -106,12 +107,14 @@ export class Hud {
   }
 
   /**
-   * Render the roster (`[{id, name, score, deaths, connected}]`), highlighting `selfId`; each row
-   * carries its player id in `data-player-id`.
+   * Render the roster (`[{id, name, score, deaths, connected}]`), highlighting `selfId` and
+   * marking the players in `reconnecting` (ids: their connection dropped and their ship waits);
+   * each row carries its player id in `data-player-id`.
    */
-  setScoreboard(roster, selfId) {
+  setScoreboard(roster, selfId, reconnecting = EMPTY) {
     const ranked = rankRoster(roster);
-    const key = JSON.stringify([selfId, ranked]);
+    const waiting = ranked.filter((e) => e.connected && reconnecting.has(e.id)).map((e) => e.id);
+    const key = JSON.stringify([selfId, ranked, waiting]);
     if (key === this.lastScoreboardKey) return;
     this.lastScoreboardKey = key;
     const header = row("tr", [["th", "Player"], ["th", "K"], ["th", "D"]]);
@@ -123,6 +126,13 @@ export class Hud {
       if (!entry.connected) {
         tr.classList.add("gone");
         tr.title = "disconnected";
+      } else if (waiting.includes(entry.id)) {
+        tr.classList.add("reconnecting");
+        tr.title = "reconnecting…";
+        const tag = document.createElement("span");
+        tag.className = "tag";
+        tag.textContent = "reconnecting…";
+        tr.firstChild.append(tag);
       }
       return tr;
     });

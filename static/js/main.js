@@ -2,7 +2,8 @@
  * Arena client entry point: lobby → find a match (or create or join a private one) → play →
  * results → lobby, or lobby → watch a live match (spectate.js) → lobby. While playing, one INPUT
  * goes out per client tick; the own ship is drawn where prediction.js puts it, everything else
- * where interpolation.js does.
+ * where interpolation.js does. A dropped connection reconnects by itself (reconnect.js) and
+ * resumes from the KEYFRAME the server sends first.
  */
 
 import { createMatch, createTicket, getSession } from "./api.js";
@@ -25,22 +26,14 @@ import {
   normalizeName,
   wsPathForMatch,
 } from "./protocol.js";
+import { ReconnectPlan, needsNewTicket, reconnectBudgetMs, shouldReconnect } from "./reconnect.js";
 import { Renderer } from "./render.js";
 import { Spectator } from "./spectate.js";
 import { WatchList } from "./watch-list.js";
 
-const RETRYABLE_CLOSE_CODES = new Set([
-  CloseCode.GOING_AWAY,
-  CloseCode.TICKET_EXPIRED,
-  CloseCode.TOO_SLOW,
-  1006,
-  1011,
-  1012,
-  1013,
-]);
 const NAME_HINT = "Enter a display name: 1–16 letters, digits, spaces, _ - or .";
 const BUSY_HINT = "Cancel the search first to play a private match.";
-/** A lobby ticket younger than this is reused to rejoin; older ones are replaced over HTTP. */
+/** A ticket younger than this is reused to reconnect; older ones are replaced over HTTP. */
 const TICKET_REUSE_MS = 45000;
 /** Shortest time between two warnings about THROTTLED. */
 const THROTTLED_WARNING_MS = 1000;
@@ -48,8 +41,9 @@ const THROTTLED_WARNING_MS = 1000;
 const DRAW_TRACE_LENGTH = 120;
 
 /**
- * One game session: the socket and everything received on it. `seat` says how it was joined:
- * `{matchId, wsPath, ticket, ticketAt, name, source}` with `source` "lobby" or "private".
+ * One game session: the socket and everything received on it, across reconnects. `seat` says
+ * how it was joined: `{matchId, wsPath, ticket, ticketAt, name, source}` with `source` "lobby" or
+ * "private". `retry` is set while it reconnects: `{plan, attempt, timer}`.
  */
 class Session extends MatchView {
   constructor(seat) {
@@ -60,6 +54,7 @@ class Session extends MatchView {
     this.predictor = null;
     this.killedBy = null;
     this.throttledWarnedAt = -Infinity;
+    this.retry = null;
   }
 
   get selfId() {
@@ -126,6 +121,7 @@ class App {
     );
     this.copyButton.addEventListener("click", () => this.copyLink());
     window.addEventListener("hashchange", () => this.handleHash());
+    window.addEventListener("online", () => this.reconnectNow());
 
     this.showLobby();
     this.handleHash();
@@ -338,43 +334,65 @@ class App {
     this.selfScreen = null;
     this.ownDraws = [];
     this.showGame();
+    this.connect(session);
+  }
+
+  /** Open a socket for `session` with its seat's ticket; its events count while it is current. */
+  connect(session) {
+    const { seat } = session;
     const wsPath = seat.wsPath || wsPathForMatch(seat.matchId);
-    session.socket = new GameSocket(matchSocketUrl(location, wsPath, seat.ticket), {
-      onOpen: () => this.hud.setStatus("joining…", "pending"),
-      onWelcome: (welcome, atMs) => this.onWelcome(session, welcome, atMs),
-      onSnapshot: (snapshot, atMs) => this.onSnapshot(session, snapshot, atMs),
-      onResult: (result) => this.onResult(session, result),
-      onLatency: (rtt) => this.onLatency(session, rtt),
-      onThrottled: (message, atMs) => this.onThrottled(session, message, atMs),
-      onSpectators: (count) => session === this.session && this.hud.setSpectators(count),
-      onClose: (info) => this.onClose(session, info),
+    let socket = null;
+    const current = () => session === this.session && session.socket === socket;
+    socket = new GameSocket(matchSocketUrl(location, wsPath, seat.ticket), {
+      onOpen: () => current() && !session.retry && this.hud.setStatus("joining…", "pending"),
+      onWelcome: (welcome, atMs) => current() && this.onWelcome(session, welcome, atMs),
+      onSnapshot: (snapshot, atMs) => current() && this.onSnapshot(session, snapshot, atMs),
+      onResult: (result) => current() && this.onResult(session, result),
+      onLatency: (rtt) => current() && this.onLatency(session, rtt),
+      onThrottled: (message, atMs) => current() && this.onThrottled(session, message, atMs),
+      onSpectators: (count) => current() && this.hud.setSpectators(count),
+      onClose: (info) => current() && this.onClose(session, info),
     });
+    session.socket = socket;
   }
 
   onWelcome(session, welcome, atMs) {
-    if (session !== this.session) return;
+    const resumed = session.welcome !== null;
     session.welcome = welcome;
-    session.begin(welcome.tickRate, atMs);
+    session.closed = false;
+    session.begin(welcome.tickRate, atMs); // a new socket's snapshots start from a KEYFRAME
     session.inputClock = new InputClock(welcome.tickRate);
     session.inputClock.continueAfter(welcome.ack); // a returning player's INPUTs go on from here
     session.predictor = new Predictor(movementRules(welcome));
+    if (session.retry) {
+      this.endReconnect(session);
+      console.info(`Reconnected to match ${session.matchId} as player ${welcome.playerId}.`);
+    }
     this.body.dataset.playerId = String(welcome.playerId);
     this.renderer.configure(welcome.arena, welcome.rules);
     this.hud.setSpectators(welcome.spectators);
-    this.hud.setStatus("connected", "ok");
+    this.hud.setStatus(resumed ? "connected · reconnected" : "connected", "ok");
     this.input.setEnabled(true);
     this.pumpInput();
   }
 
   onSnapshot(session, snapshot, atMs) {
-    if (session !== this.session || !session.welcome) return;
-    const { fresh, phaseChanged } = session.takeSnapshot(snapshot, atMs);
+    if (!session.welcome) return;
+    const { fresh, phaseChanged, reconnectingChanged } = session.takeSnapshot(snapshot, atMs);
     if (!fresh) return;
     this.reconcile(session, snapshot, atMs);
     this.body.dataset.tick = String(snapshot.tick);
     if (phaseChanged) this.body.dataset.phase = String(snapshot.phase);
-    if (snapshot.roster) this.hud.setScoreboard(snapshot.roster, session.selfId);
+    if (snapshot.roster || reconnectingChanged) this.showScoreboard(session);
     this.handleEvents(session, snapshot, atMs);
+  }
+
+  /** The scoreboard: the players the server marks reconnecting, and this one while it does. */
+  showScoreboard(session) {
+    if (!session.welcome) return;
+    const reconnecting = new Set(session.reconnecting);
+    if (session.retry && session.selfId !== null) reconnecting.add(session.selfId);
+    this.hud.setScoreboard(session.roster, session.selfId, reconnecting);
   }
 
   /** Correct the own ship's prediction with the newest snapshot. */
@@ -406,20 +424,19 @@ class App {
   }
 
   onResult(session, result) {
-    if (session !== this.session) return;
     session.takeResult(result);
     this.hud.showResults(result, session.selfId);
     this.input.setEnabled(false);
   }
 
   onLatency(session, rttMs) {
-    if (session !== this.session || session.closed) return;
+    if (session.closed) return;
     this.hud.setStatus(`connected · ${Math.round(rttMs)} ms`, rttMs > 150 ? "pending" : "ok");
   }
 
   /** The server dropped frames of this client: send no extra INPUTs, and say so now and then. */
   onThrottled(session, { dropped, limit }, atMs) {
-    if (session !== this.session || session.closed) return;
+    if (session.closed) return;
     session.inputClock?.slowDown();
     if (atMs - session.throttledWarnedAt < THROTTLED_WARNING_MS) return;
     session.throttledWarnedAt = atMs;
@@ -427,8 +444,12 @@ class App {
     this.hud.setStatus("connected · slowing down", "pending");
   }
 
+  /**
+   * The socket closed: reconnect by itself after a drop (see reconnect.js) until that succeeds,
+   * a code that another try cannot change arrives or the time is up; then say why, offering
+   * the Rejoin button when trying again later may help.
+   */
   onClose(session, info) {
-    if (session !== this.session) return;
     session.closed = true;
     this.stopInputTimer();
     this.input.setEnabled(false);
@@ -437,38 +458,99 @@ class App {
       this.hud.setStatus("match finished", "pending");
       return;
     }
-    this.hud.setStatus(`offline (${info.code})`, "error");
-    this.hud.showNotice(info.text, RETRYABLE_CLOSE_CODES.has(info.code));
+    const retryable = shouldReconnect(info.code, { seated: session.welcome !== null });
+    if (retryable && !session.result) {
+      if (needsNewTicket(info.code)) session.seat = { ...session.seat, ticketAt: -Infinity };
+      if (this.scheduleReconnect(session)) return;
+    }
+    this.giveUp(session, `offline (${info.code})`, info.text, retryable);
   }
 
-  /** Connect again after a retryable close, with the same ticket while it is fresh. */
-  async rejoin() {
-    const session = this.session;
-    if (!session) return;
-    this.hud.hideNotice();
+  /**
+   * Plan the next reconnect attempt of `session` (starting a plan on the first), show it in the
+   * HUD, and return true; false once the plan has given up.
+   */
+  scheduleReconnect(session) {
+    const now = performance.now();
+    if (!session.retry) {
+      const budgetMs = reconnectBudgetMs(session.welcome?.rules.reconnectGraceMs);
+      session.retry = { plan: new ReconnectPlan(now, { budgetMs }), attempt: 0, timer: null };
+    }
+    const retry = session.retry;
+    const next = retry.plan.next(now);
+    if (!next) return false;
+    retry.attempt = next.attempt;
+    retry.timer = setTimeout(() => this.reconnect(session), next.delayMs);
+    this.body.dataset.reconnecting = String(next.attempt);
+    this.hud.setStatus(`reconnecting… (attempt ${next.attempt})`, "pending");
+    this.showScoreboard(session);
+    return true;
+  }
+
+  /**
+   * One reconnect attempt: the same ticket while it is fresh (a ticket may be used again within
+   * its lifetime), else a new one over HTTP; then a new socket on the same session.
+   */
+  async reconnect(session) {
+    if (session !== this.session || !session.retry) return;
+    session.retry.timer = null;
     const seat = session.seat;
-    const fresh = performance.now() - seat.ticketAt < TICKET_REUSE_MS;
-    if (seat.source === "lobby" && fresh) {
-      this.startMatch({ ...seat });
-      return;
+    if (performance.now() - seat.ticketAt >= TICKET_REUSE_MS) {
+      try {
+        await this.sessionReady;
+        const ticket = await createTicket(seat.matchId, seat.name);
+        if (session !== this.session || !session.retry) return;
+        session.seat = { ...ticketSeat(seat.matchId, ticket, seat.name), source: seat.source };
+      } catch (error) {
+        if (session !== this.session || !session.retry) return;
+        const transient = error.status === 0 || error.status >= 500;
+        if (transient && this.scheduleReconnect(session)) return;
+        this.giveUp(session, "offline", error.message, transient);
+        return;
+      }
     }
-    this.hud.setStatus("joining…", "pending");
-    try {
-      await this.sessionReady;
-      const ticket = await createTicket(seat.matchId, seat.name);
-      if (this.session !== session) return;
-      this.startMatch(ticketSeat(seat.matchId, ticket, seat.name, seat.source));
-    } catch (error) {
-      if (this.session !== session) return;
-      this.hud.setStatus("offline", "error");
-      this.hud.showNotice(error.message, error.status === 0 || error.status >= 500);
+    this.connect(session);
+  }
+
+  /** The network is back: make the attempt that waits for its turn now. */
+  reconnectNow() {
+    const session = this.session;
+    if (session?.retry?.timer == null) return;
+    clearTimeout(session.retry.timer);
+    this.reconnect(session);
+  }
+
+  /** Stop reconnecting `session` (it is back, or it gave up). */
+  endReconnect(session) {
+    if (session.retry?.timer != null) clearTimeout(session.retry.timer);
+    session.retry = null;
+    if (session === this.session) {
+      delete this.body.dataset.reconnecting;
+      this.hud.hideNotice();
     }
+  }
+
+  /** Reconnecting failed or cannot help: say so, with the Rejoin button if `canRejoin`. */
+  giveUp(session, status, text, canRejoin) {
+    this.endReconnect(session);
+    this.showScoreboard(session);
+    this.hud.setStatus(status, "error");
+    this.hud.showNotice(text, canRejoin);
+  }
+
+  /** The Rejoin button: start reconnecting again, with a fresh time budget. */
+  rejoin() {
+    const session = this.session;
+    if (!session || session.retry || !session.closed) return;
+    this.hud.hideNotice();
+    this.scheduleReconnect(session); // a new plan: its first attempt is always due
   }
 
   /** Close the current session without changing views. */
   leave() {
     const session = this.session;
     if (!session) return;
+    this.endReconnect(session);
     this.session = null;
     session.socket?.close(1000, "leaving");
     this.input.setEnabled(false);
@@ -476,6 +558,7 @@ class App {
     delete this.body.dataset.tick;
     delete this.body.dataset.playerId;
     delete this.body.dataset.phase;
+    delete this.body.dataset.reconnecting;
   }
 
   backToLobby() {
@@ -578,6 +661,7 @@ class App {
     }
     this.selfScreen = self ? this.renderer.worldToScreen(self.x, self.y) : null;
     if (self && self.alive && this.input.enabled) self.aim = this.aim;
+    if (self && session.retry) self.reconnecting = true; // as the others see it
     if (self) this.traceOwn(now, self, predicted !== null);
 
     this.renderer.draw({
@@ -607,9 +691,10 @@ class App {
     const me = session.latest?.players.find((p) => p.id === session.selfId) ?? null;
     return {
       playerId: session.selfId,
+      reconnecting: session.retry?.attempt ?? null,
       tick: session.latest?.tick ?? null,
       phase: session.phase,
-      seq: session.inputClock.seq,
+      seq: session.inputClock?.seq ?? null,
       pending: predictor.pending.length,
       drawn: this.ownDraws.at(-1) ?? null,
       predicted: predictor.predicting ? { ...predictor.state } : null,
@@ -619,7 +704,7 @@ class App {
 
   updateHud(session, now) {
     const latest = session.latest;
-    if (latest && !session.closed) {
+    if (latest && (!session.closed || session.retry)) {
       this.hud.setPhase(latest.phase, latest.phaseMsLeft - (now - session.latestAt));
       const me = latest.players.find((p) => p.id === session.selfId);
       this.hud.setHealth(me ? me.health : null, session.welcome.rules.maxHealth);
@@ -628,6 +713,10 @@ class App {
   }
 
   overlay(session, now) {
+    if (session.retry && !session.result) {
+      const subtitle = `Connection lost · attempt ${session.retry.attempt}`;
+      return { title: "Reconnecting…", subtitle };
+    }
     if (!session.welcome) {
       return session.closed ? null : { title: "Connecting…", subtitle: "" };
     }
@@ -698,10 +787,12 @@ function copyWithSelection(text) {
 const app = new App();
 /**
  * Debug hook (tests, the console): read-only views of the own ship (see `App.debugState`) and of
- * the spectator view (see `Spectator.debugState`).
+ * the spectator view (see `Spectator.debugState`), and a simulated network drop.
  */
 window.arena = Object.freeze({
   state: () => app.debugState(),
   draws: () => app.ownDraws.map((draw) => ({ ...draw })),
   watch: () => app.spectator.debugState(),
+  /** Simulate a dropped connection of the match being played (tests): it reconnects by itself. */
+  drop: () => app.session?.socket?.drop("dropped by the debug hook"),
 });

@@ -1,6 +1,7 @@
 /**
  * What a player's session and a spectator's session both keep of a match: the snapshots (for
- * interpolation), the server clock, the newest snapshot, the phase, the roster and the names.
+ * interpolation), the server clock, the newest snapshot, the phase, the roster, the names and
+ * which players are reconnecting.
  * Pure: no sockets, no DOM; times are passed in by the caller.
  */
 
@@ -17,6 +18,8 @@ export class MatchView {
     this.latestAt = 0;
     this.names = new Map();
     this.roster = [];
+    /** Ids of the players whose ship waits for their dropped connection (flag RECONNECTING). */
+    this.reconnecting = new Set();
     this.result = null;
     this.phase = null;
     this.previousPhase = null;
@@ -24,21 +27,30 @@ export class MatchView {
     this.closed = false;
   }
 
-  /** Start taking snapshots at `tickRate` (on WELCOME or SPECTATING, at `atMs`). */
+  /**
+   * Start taking snapshots at `tickRate` (on WELCOME or SPECTATING, at `atMs`). After a
+   * reconnect the new socket's chain starts again from a KEYFRAME: the snapshots of the old one
+   * are forgotten (the phase, roster and names stay until the KEYFRAME replaces them).
+   */
   begin(tickRate, atMs) {
     this.buffer = new SnapshotBuffer(tickRate);
     this.clock = new ServerClock(1000 / tickRate);
+    this.latest = null;
+    this.latestAt = 0;
     this.phaseSince = atMs;
   }
 
   /**
-   * Take one snapshot: `{fresh, phaseChanged}`. A snapshot older than the newest one still feeds
-   * interpolation but is not `fresh`; the roster and names follow every fresh snapshot.
+   * Take one snapshot: `{fresh, phaseChanged, reconnectingChanged}`. A snapshot older than the
+   * newest one still feeds interpolation but is not `fresh`; the roster, the names and the
+   * reconnecting players follow every fresh snapshot.
    */
   takeSnapshot(snapshot, atMs) {
     this.buffer.push(snapshot);
     this.clock.observe(snapshot.tick, atMs);
-    if (this.latest && snapshot.tick < this.latest.tick) return { fresh: false, phaseChanged: false };
+    if (this.latest && snapshot.tick < this.latest.tick) {
+      return { fresh: false, phaseChanged: false, reconnectingChanged: false };
+    }
     this.latest = snapshot;
     this.latestAt = atMs;
     const phaseChanged = this.phase !== snapshot.phase;
@@ -51,8 +63,12 @@ export class MatchView {
       this.roster = snapshot.roster;
       for (const entry of snapshot.roster) this.names.set(entry.id, entry.name);
     }
-    return { fresh: true, phaseChanged };
+    const reconnecting = new Set(snapshot.players.filter((p) => p.reconnecting).map((p) => p.id));
+    const reconnectingChanged = !sameSet(reconnecting, this.reconnecting);
+    if (reconnectingChanged) this.reconnecting = reconnecting;
+    return { fresh: true, phaseChanged, reconnectingChanged };
   }
+
 
   /** Keep the match's RESULT and the names it carries. */
   takeResult(result) {
@@ -64,4 +80,10 @@ export class MatchView {
   nameOf(id) {
     return this.names.get(id) ?? `Player ${id}`;
   }
+}
+
+function sameSet(a, b) {
+  if (a.size !== b.size) return false;
+  for (const item of a) if (!b.has(item)) return false;
+  return true;
 }

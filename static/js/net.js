@@ -2,7 +2,8 @@
  * WebSocket connection to a match: binary msgpack frames in both directions, dispatch of
  * server messages by type, the snapshot chain (KEYFRAME and DELTA frames rebuilt into whole
  * snapshots, RESYNC when the chain breaks), PING every two seconds for the latency display,
- * THROTTLED notices, close handling.
+ * THROTTLED notices, close handling, and noticing a connection that went silent (a drop the
+ * browser has not reported yet).
  */
 
 import { decode, encode } from "@msgpack/msgpack";
@@ -16,7 +17,15 @@ import {
 import { SnapshotChain } from "./snapshot-state.js";
 
 export const PING_INTERVAL_MS = 2000;
+/** An open socket that received nothing this long (PONGs included) counts as dropped. */
+export const SILENCE_TIMEOUT_MS = 8000;
+/** A socket without WELCOME (or SPECTATING) this long after it was created counts as dropped. */
+export const WELCOME_TIMEOUT_MS = 10000;
+/** The close code reported for a dropped connection, as browsers report one. */
+export const DROPPED = 1006;
 const PING_TIMEOUT_MS = 10000;
+/** The code this client closes a socket with when it gives up on it (IANA's "timeout"). */
+const GIVE_UP_CODE = 3008;
 const CONNECTING = 0;
 const OPEN = 1;
 
@@ -27,9 +36,10 @@ const OPEN = 1;
  * snapshot either way, see snapshot-state.js), `onResync()` when a RESYNC is sent,
  * `onResult(result)`, `onLatency(rttMs)`, `onThrottled({dropped, limit}, atMs)` when the server
  * dropped frames of this client, `onSpectators(count, atMs)` when the number of spectators
- * changed, `onClose({code, reason, text, byClient})`. Times are `now()` milliseconds
- * (`performance.now()`); `createSocket(url)`, `now()` and `describe(code, reason)` (the close
- * text) can be replaced.
+ * changed, `onClose({code, reason, text, byClient})`. A socket that gets no WELCOME within
+ * `welcomeTimeoutMs`, or nothing at all for `silenceMs` once welcomed, is given up as dropped:
+ * it closes with code 1006, not `byClient`. Times are `now()` milliseconds (`performance.now()`);
+ * `createSocket(url)`, `now()` and `describe(code, reason)` (the close text) can be replaced.
  */
 export class GameSocket {
   /** Open a socket to `url` right away. */
@@ -40,11 +50,15 @@ export class GameSocket {
       createSocket = (target) => new WebSocket(target),
       now = () => performance.now(),
       describe = describeClose,
+      silenceMs = SILENCE_TIMEOUT_MS,
+      welcomeTimeoutMs = WELCOME_TIMEOUT_MS,
     } = {},
   ) {
     this.handlers = handlers;
     this.now = now;
     this.describe = describe;
+    this.silenceMs = silenceMs;
+    this.lastFrameAt = now();
     this.welcomed = false;
     this.closed = false;
     this.closedByClient = false;
@@ -58,6 +72,9 @@ export class GameSocket {
     this.ws.addEventListener("open", () => this.handlers.onOpen?.());
     this.ws.addEventListener("message", (event) => this.handleMessage(event));
     this.ws.addEventListener("close", (event) => this.handleClose(event));
+    this.welcomeTimer = setTimeout(() => {
+      if (!this.welcomed) this.drop("no answer from the server");
+    }, welcomeTimeoutMs);
   }
 
   /** True while the socket is open. */
@@ -75,14 +92,41 @@ export class GameSocket {
   /** Close the socket from the client side. */
   close(code = 1000, reason = "leaving") {
     this.closedByClient = true;
-    this.stopPinging();
+    this.stopTimers();
+    this.closeSocket(code, reason);
+  }
+
+  /**
+   * Give the connection up as dropped (it went silent; also the debug hook's way to simulate a
+   * network drop): close it and report the close at once as code 1006, not `byClient`, without
+   * waiting for a closing handshake that a dead network never completes.
+   */
+  drop(reason = "connection lost") {
+    if (this.closed) return;
+    this.stopTimers();
+    this.closeSocket(GIVE_UP_CODE, reason);
+    this.handleClose({ code: DROPPED, reason });
+  }
+
+  closeSocket(code, reason) {
     if (this.ws.readyState === CONNECTING || this.ws.readyState === OPEN) {
       this.ws.close(code, reason);
     }
   }
 
+  stopTimers() {
+    this.stopPinging();
+    this.clearWelcomeTimer();
+  }
+
+  clearWelcomeTimer() {
+    if (this.welcomeTimer !== null) clearTimeout(this.welcomeTimer);
+    this.welcomeTimer = null;
+  }
+
   handleMessage(event) {
     const atMs = this.now();
+    this.lastFrameAt = atMs;
     if (!(event.data instanceof ArrayBuffer)) return;
     let parsed;
     try {
@@ -95,12 +139,14 @@ export class GameSocket {
     switch (type) {
       case MessageType.WELCOME:
         this.welcomed = true;
+        this.clearWelcomeTimer();
         this.snapshots.tickRate = message.tickRate;
         this.handlers.onWelcome?.(message, atMs);
         this.startPinging();
         break;
       case MessageType.SPECTATING:
         this.welcomed = true;
+        this.clearWelcomeTimer();
         this.snapshots.tickRate = message.tickRate;
         this.handlers.onSpectating?.(message, atMs);
         this.startPinging();
@@ -152,8 +198,13 @@ export class GameSocket {
     this.pingTimer = null;
   }
 
+  /** Send a PING; give the connection up if nothing came for `silenceMs`. */
   ping() {
     const now = this.now();
+    if (now - this.lastFrameAt > this.silenceMs) {
+      this.drop("no data from the server");
+      return;
+    }
     for (const [nonce, sentAt] of this.pendingPings) {
       if (now - sentAt > PING_TIMEOUT_MS) this.pendingPings.delete(nonce);
     }
@@ -165,7 +216,7 @@ export class GameSocket {
   handleClose(event) {
     if (this.closed) return;
     this.closed = true;
-    this.stopPinging();
+    this.stopTimers();
     this.handlers.onClose?.({
       code: event.code,
       reason: event.reason,

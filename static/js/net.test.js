@@ -3,7 +3,7 @@ import test from "node:test";
 
 import { decode, encode } from "@msgpack/msgpack";
 
-import { GameSocket } from "./net.js";
+import { DROPPED, GameSocket, PING_INTERVAL_MS, SILENCE_TIMEOUT_MS } from "./net.js";
 import { CLOSE_DESCRIPTIONS, CloseCode, MessageType, PlayerChange } from "./protocol.js";
 import { RESYNC_INTERVAL_MS } from "./snapshot-state.js";
 
@@ -235,4 +235,56 @@ test("the close text can be worded for the socket's use", () => {
   fake.serverClose(CloseCode.SPECTATORS_FULL, "spectators full");
   assert.equal(closes[0].code, 4017);
   assert.equal(closes[0].text, "watching closed 4017");
+});
+
+test("drop() closes the socket and reports a dropped connection at once, not by the client", () => {
+  const { socket, fake, closes } = harness();
+  fake.serverSend(WELCOME);
+  socket.drop("simulated");
+  assert.equal(fake.closedWith.code, 3008, "the server is told the client gave up");
+  assert.equal(closes.length, 1, "reported without waiting for the closing handshake");
+  assert.equal(closes[0].code, DROPPED);
+  assert.equal(closes[0].code, 1006);
+  assert.equal(closes[0].byClient, false);
+  assert.equal(closes[0].text, CLOSE_DESCRIPTIONS[1006]);
+  fake.serverClose(1000);
+  socket.drop();
+  assert.equal(closes.length, 1, "one close only");
+});
+
+test("a socket that hears nothing for a while counts as dropped", (t) => {
+  const { socket, fake, clock, closes } = harness();
+  t.after(() => socket.close());
+  fake.serverSend(WELCOME);
+  clock.now += PING_INTERVAL_MS;
+  socket.ping();
+  fake.serverSend([MessageType.PONG, 2, T0]); // any frame counts
+  clock.now += SILENCE_TIMEOUT_MS;
+  socket.ping();
+  assert.deepEqual(closes, [], "silent for exactly the limit: still fine");
+  clock.now += 1;
+  socket.ping();
+  assert.equal(closes.length, 1);
+  assert.equal(closes[0].code, 1006);
+  assert.equal(closes[0].byClient, false);
+  assert.equal(fake.closedWith.code, 3008);
+});
+
+test("a socket without WELCOME in time counts as dropped", async () => {
+  const { socket, closes } = harness({}, { welcomeTimeoutMs: 5 });
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.equal(closes.length, 1);
+  assert.equal(closes[0].code, 1006);
+  assert.equal(socket.closed, true);
+});
+
+test("WELCOME in time keeps the socket; closing by the client is reported as such", async () => {
+  const { socket, fake, closes } = harness({}, { welcomeTimeoutMs: 5 });
+  fake.serverSend(WELCOME);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.deepEqual(closes, []);
+  socket.close();
+  fake.serverClose(1000);
+  assert.equal(closes.length, 1);
+  assert.equal(closes[0].byClient, true);
 });

@@ -80,6 +80,8 @@ export const CloseCode = Object.freeze({
   READ_ONLY: 4016,
   /** The match has as many spectators as it takes. */
   SPECTATORS_FULL: 4017,
+  /** The player was away longer than the reconnect grace period: the seat was given up. */
+  SEAT_RELEASED: 4018,
 });
 
 /** Codes of LOBBY_ERROR frames: a refused lobby request; the socket stays open. */
@@ -124,6 +126,7 @@ export const CLOSE_DESCRIPTIONS = Object.freeze({
   4015: "Your connection could not keep up with the game, so the server disconnected it. Check your network and rejoin.",
   4016: "Spectators can only watch: the server refused a message from this client.",
   4017: "This match has as many spectators as it can take. Try again in a moment.",
+  4018: "You were away longer than the reconnect grace period, so your seat in this match was given up.",
 });
 
 /** Close texts that read differently for a spectator than for a player. */
@@ -166,7 +169,8 @@ export const EventKind = Object.freeze({
 export const PlayerFlag = Object.freeze({
   ALIVE: 1,
   PROTECTED: 2,
-  YOU: 4,
+  /** The player's connection dropped; its ship waits, idle, for it to come back (grace period). */
+  RECONNECTING: 4,
 });
 
 /** Bits of a DELTA player change's mask; one value follows per set bit, lowest bit first. */
@@ -369,7 +373,8 @@ export function parseSnapshot(frame, tickRate = 20) {
 
 /**
  * A player `[id, x, y, aim_mrad, health, flags, ack]` of wire integers in world units; `ack` is
- * the `seq` of the last INPUT the engine applied for that player (0 before any).
+ * the `seq` of the last INPUT the engine applied for that player (0 before any); `alive`,
+ * `protected` and `reconnecting` are the bits of `flags`.
  */
 export function playerFromWire([id, x, y, aimMrad, health, flags, ack]) {
   return {
@@ -381,6 +386,7 @@ export function playerFromWire([id, x, y, aimMrad, health, flags, ack]) {
     flags,
     alive: (flags & PlayerFlag.ALIVE) !== 0,
     protected: (flags & PlayerFlag.PROTECTED) !== 0,
+    reconnecting: (flags & PlayerFlag.RECONNECTING) !== 0,
     ack,
   };
 }
@@ -643,6 +649,8 @@ function matchInfo(body) {
       countdownMs: rules.countdown_ms,
       timeLimitMs: rules.time_limit_ms,
       scoreLimit: rules.score_limit,
+      /** How long the server keeps a dropped player's ship waiting (undefined if not said). */
+      reconnectGraceMs: rules.reconnect_grace_ms,
     },
   };
 }

@@ -129,6 +129,9 @@ test("parseWelcome converts keys and walls", () => {
   assert.equal(welcome.rules.minPlayers, 2);
   assert.equal(welcome.rules.scoreLimit, 10);
   assert.equal(welcome.rules.fireCooldownMs, 250);
+  assert.equal(welcome.rules.reconnectGraceMs, undefined, "absent when the server does not say");
+  const graced = parseWelcome([10, { ...WELCOME[1], rules: { ...WELCOME[1].rules, reconnect_grace_ms: 20000 } }]);
+  assert.equal(graced.rules.reconnectGraceMs, 20000);
 });
 
 test("parseSnapshot converts a KEYFRAME to world units", () => {
@@ -145,7 +148,7 @@ test("parseSnapshot converts a KEYFRAME to world units", () => {
   assert.equal(snapshot.phaseMsLeft, 2500);
   assert.deepEqual(snapshot.players[0], {
     id: 0, x: 201.2, y: 448.8, aim: -0.785, health: 100, flags: 3, alive: true, protected: true,
-    ack: 57,
+    reconnecting: false, ack: 57,
   });
   assert.equal(snapshot.players[1].alive, false);
   assert.equal(snapshot.players[1].protected, false);
@@ -168,8 +171,27 @@ test("bullet velocity follows the tick rate", () => {
   });
   assert.deepEqual(playerFromWire([4, 15000, 1000, 0, 100, 1, 4294967295]), {
     id: 4, x: 1500, y: 100, aim: 0, health: 100, flags: 1, alive: true, protected: false,
-    ack: 4294967295,
+    reconnecting: false, ack: 4294967295,
   });
+});
+
+test("flag 4 marks a player whose connection dropped and whose ship waits for it", () => {
+  assert.equal(PlayerFlag.RECONNECTING, 4);
+  const waiting = playerFromWire([2, 100, 200, 0, 80, PlayerFlag.ALIVE | PlayerFlag.RECONNECTING, 9]);
+  assert.equal(waiting.reconnecting, true);
+  assert.equal(waiting.alive, true);
+  assert.equal(waiting.protected, false);
+  assert.equal(waiting.flags, 5);
+  const deadAndAway = playerFromWire([3, 0, 0, 0, 0, PlayerFlag.RECONNECTING, 0]);
+  assert.deepEqual([deadAndAway.alive, deadAndAway.reconnecting], [false, true]);
+  const back = playerFromWire([2, 100, 200, 0, 80, PlayerFlag.ALIVE | PlayerFlag.PROTECTED, 9]);
+  assert.equal(back.reconnecting, false);
+});
+
+test("SEAT_RELEASED (4018) is described for the player", () => {
+  assert.equal(CloseCode.SEAT_RELEASED, 4018);
+  assert.match(describeClose(4018), /grace period/);
+  assert.match(describeClose(4018), /seat/);
 });
 
 test("parseKeyframe keeps players and bullets as wire integers", () => {

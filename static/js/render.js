@@ -14,6 +14,9 @@ const GRID_STEP = 100;
 const BULLET_TRAIL_MS = 40;
 const MIN_BULLET_PX = 2.5;
 const MIN_NAME_PX = 11;
+const MIN_TAG_PX = 9;
+/** Opacity of a ship whose player's connection dropped (it waits, idle, for the player). */
+const RECONNECTING_ALPHA = 0.42;
 
 /** Draws the game on one canvas element. */
 export class Renderer {
@@ -84,9 +87,10 @@ export class Renderer {
 
   /**
    * Draw one frame. `scene`: `{world, selfId, names, renderTime, overlay, camera}` where `world`
-   * is an interpolated snapshot (or null), `selfId` the player drawn highlighted, `names` a Map
-   * id → name, `renderTime` the server time shown, `overlay` null or `{title, subtitle}` (an
-   * empty title draws a small banner) and `camera` null (the whole arena) or `{x, y, zoom}`.
+   * is an interpolated snapshot (or null; a player with `reconnecting` is drawn dimmed, labelled
+   * "reconnecting…"), `selfId` the player drawn highlighted, `names` a Map id → name,
+   * `renderTime` the server time shown, `overlay` null or `{title, subtitle}` (an empty title
+   * draws a small banner) and `camera` null (the whole arena) or `{x, y, zoom}`.
    */
   draw(scene) {
     const { ctx } = this;
@@ -194,7 +198,8 @@ export class Renderer {
     const r = this.rules.playerRadius;
     const { x, y } = player;
     ctx.save();
-    ctx.globalAlpha = player.alive ? 1 : 0.28;
+    const alpha = player.alive ? 1 : 0.28;
+    ctx.globalAlpha = player.reconnecting ? Math.min(alpha, RECONNECTING_ALPHA) : alpha;
 
     if (player.alive && player.protected) {
       ctx.strokeStyle = "rgba(140, 220, 255, 0.85)";
@@ -257,6 +262,19 @@ export class Renderer {
       ctx.strokeText(name, x, barTop - 4);
       ctx.fillStyle = isSelf ? "#ffffff" : "#d5dcec";
       ctx.fillText(name, x, barTop - 4);
+    }
+
+    if (player.reconnecting) {
+      ctx.globalAlpha = 0.9;
+      const fontSize = Math.max(12, MIN_TAG_PX / this.scale);
+      ctx.font = `italic 500 ${fontSize.toFixed(1)}px system-ui, sans-serif`;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "top";
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = "rgba(8, 10, 16, 0.85)";
+      ctx.strokeText("reconnecting…", x, y + r + 6);
+      ctx.fillStyle = "#aab6cf";
+      ctx.fillText("reconnecting…", x, y + r + 6);
     }
     ctx.restore();
   }

@@ -67,8 +67,8 @@ test("a KEYFRAME becomes a snapshot in world units with its roster and server ti
     phase: 2,
     phaseMsLeft: 60000,
     players: [
-      { id: 0, x: 1500, y: 100, aim: -0.5, health: 100, flags: 3, alive: true, protected: true, ack: 17 },
-      { id: 1, x: 10, y: 20, aim: 1.571, health: 80, flags: 1, alive: true, protected: false, ack: 0 },
+      { id: 0, x: 1500, y: 100, aim: -0.5, health: 100, flags: 3, alive: true, protected: true, reconnecting: false, ack: 17 },
+      { id: 1, x: 10, y: 20, aim: 1.571, health: 80, flags: 1, alive: true, protected: false, reconnecting: false, ack: 0 },
     ],
     bullets: [{ id: 3, x: 50, y: 60, vx: 0.7, vy: -0.7, ownerId: 1 }],
     events: [{ kind: 3, playerId: 0 }],
@@ -107,6 +107,22 @@ test("a DELTA moves players, turns them and sets health and flags", () => {
     [1, 500, 500, 0, 0, 0, 0],
     [2, 7, 1, 9, 50, 3, 9],
   ]);
+});
+
+test("a DELTA's flags mark a player reconnecting while its ship waits, and clear it on return", () => {
+  const chain = new SnapshotChain();
+  const [first, away, still, back] = feed(chain, [
+    keyframe(1, { players: [[0, 100, 100, 0, 100, 1, 8], [1, 500, 500, 0, 100, 1, 3]] }),
+    delta(2, 1, { players: [[1, PlayerChange.FLAGS, 1 | 4]] }),
+    delta(3, 2, { players: [[0, PlayerChange.X, 10]] }),
+    delta(4, 3, { players: [[1, PlayerChange.FLAGS | PlayerChange.ACK, 1, 2]] }),
+  ]);
+  const flagsOf = ({ snapshot }) => snapshot.players.map((p) => [p.id, p.alive, p.reconnecting]);
+  assert.deepEqual(flagsOf(first), [[0, true, false], [1, true, false]]);
+  assert.deepEqual(flagsOf(away), [[0, true, false], [1, true, true]]);
+  assert.deepEqual(flagsOf(still), [[0, true, false], [1, true, true]], "unchanged flags carry over");
+  assert.deepEqual(flagsOf(back), [[0, true, false], [1, true, false]]);
+  assert.equal(back.snapshot.players[1].ack, 5);
 });
 
 test("players not listed in a DELTA keep their state", () => {

@@ -147,7 +147,7 @@ export class Spectator {
 
   onSnapshot(session, snapshot, atMs) {
     if (!this.current(session) || !session.info) return;
-    const { fresh, phaseChanged } = session.takeSnapshot(snapshot, atMs);
+    const { fresh, phaseChanged, reconnectingChanged } = session.takeSnapshot(snapshot, atMs);
     if (!fresh) return;
     this.body.dataset.tick = String(snapshot.tick);
     if (phaseChanged) this.body.dataset.phase = String(snapshot.phase);
@@ -155,6 +155,8 @@ export class Spectator {
       const keep = session.overview ? null : keepFollowing(session.roster, session.followId);
       if (keep !== session.followId) this.setFollow(session, keep);
       else this.showFollow(session);
+    } else if (reconnectingChanged) {
+      this.showFollow(session);
     }
     showEvents(snapshot, {
       hud: this.hud,
@@ -218,7 +220,7 @@ export class Spectator {
   }
 
   showFollow(session) {
-    this.hud.setScoreboard(session.roster, session.followId);
+    this.hud.setScoreboard(session.roster, session.followId, session.reconnecting);
     this.hud.setFollowing(session.followId === null ? null : session.nameOf(session.followId));
   }
 
