@@ -16,6 +16,8 @@ LEAVE = "engine.leave"
 WATCH = "engine.watch"
 UNWATCH = "engine.unwatch"
 CATCH_UP = "engine.catchup"
+# engine worker -> engine worker
+ADOPT = "engine.adopt"
 # engine worker -> one consumer
 JOINED = "match.joined"
 REJECTED = "match.rejected"
@@ -26,6 +28,7 @@ SNAPSHOT = "match.snapshot"
 RESULT = "match.result"
 CLOSED = "match.closed"
 SPECTATORS = "match.spectators"
+MOVED = "match.moved"
 
 
 def match_group(match_id: str) -> str:
@@ -152,6 +155,7 @@ class SnapshotMessage(TypedDict):
     delta: bytes | None
     keyframe: bytes | None
     delayed: NotRequired[bool]  # True on the copies sent to the delayed group
+    epoch: NotRequired[int]  # the publisher's lease epoch (engine.leases); older ones are dropped
 
 
 class ResultMessage(TypedDict):
@@ -161,6 +165,7 @@ class ResultMessage(TypedDict):
     match_id: str
     frame: bytes
     delayed: NotRequired[bool]
+    epoch: NotRequired[int]
 
 
 class SpectatorsMessage(TypedDict):
@@ -170,6 +175,7 @@ class SpectatorsMessage(TypedDict):
     match_id: str
     frame: bytes
     delayed: NotRequired[bool]
+    epoch: NotRequired[int]
 
 
 class ClosedMessage(TypedDict):
@@ -180,3 +186,22 @@ class ClosedMessage(TypedDict):
     code: int
     reason: str
     delayed: NotRequired[bool]
+    epoch: NotRequired[int]
+
+
+class MovedMessage(TypedDict):
+    """Another engine worker took the match over: its sockets send their JOIN or WATCH again
+    to ``engine`` (the new owner's channel) and start over from the WELCOME or SPECTATING."""
+
+    type: Literal["match.moved"]
+    match_id: str
+    engine: str
+    epoch: int
+    delayed: NotRequired[bool]
+
+
+class AdoptMessage(TypedDict):
+    """A stopping worker handed these matches over: take them over now (engine.leases)."""
+
+    type: Literal["engine.adopt"]
+    match_ids: list[str]

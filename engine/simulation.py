@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from engine.geometry import circle_rect_push, segment_circle_hit, segment_rect_hit
@@ -184,6 +184,33 @@ class MatchResult:
         }
 
 
+_PLAYER_FIELDS = tuple(f.name for f in fields(Player))
+_BULLET_FIELDS = tuple(f.name for f in fields(Bullet))
+
+
+def _rng_state(rng: random.Random) -> list[Any]:
+    version, internal, gauss_next = rng.getstate()
+    return [version, list(internal), gauss_next]
+
+
+def _event_from_wire(wire: list[int]) -> Event:
+    kind, *args = wire
+    if kind == _KILL:
+        return KillEvent(*args)
+    if kind == _HIT:
+        return HitEvent(*args)
+    return SpawnEvent(*args)
+
+
+def _result_from_wire(wire: dict[str, Any]) -> MatchResult:
+    return MatchResult(
+        reason=wire["reason"],
+        winner_id=wire["winner_id"],
+        standings=[tuple(row) for row in wire["standings"]],  # type: ignore[misc]
+        duration_ms=wire["duration_ms"],
+    )
+
+
 class Match:
     """One match: a pure state machine advanced by ``step`` once per tick."""
 
@@ -262,6 +289,63 @@ class Match:
         if self.phase is Phase.WAITING:
             return 0
         return self._ticks_to_ms(max(0, self._phase_end - self.tick))
+
+    # -- checkpoints -----------------------------------------------------------------------
+
+    def export_state(self) -> dict[str, Any]:
+        """Everything that decides the match's future, as plain data (see ``restore``)."""
+        return {
+            "max_players": self.max_players,
+            "tick": self.tick,
+            "phase": int(self.phase),
+            "players": [
+                [getattr(p, name) for name in _PLAYER_FIELDS] for p in self.players.values()
+            ],
+            "bullets": [[getattr(b, name) for name in _BULLET_FIELDS] for b in self.bullets],
+            "result": None if self.result is None else self.result.to_wire(),
+            "roster_version": self.roster_version,
+            "rng": _rng_state(self._rng),
+            "pending": [event.to_wire() for event in self._pending],
+            "next_player_id": self._next_player_id,
+            "next_bullet_id": self._next_bullet_id,
+            "phase_end": self._phase_end,
+            "running_ticks": self._running_ticks,
+            "empty_ticks": self._empty_ticks,
+            "away": [[player_id, tick] for player_id, tick in self._away.items()],
+        }
+
+    @classmethod
+    def restore(cls, rules: Rules, state: dict[str, Any]) -> Match:
+        """The match ``export_state`` described: stepping it goes on exactly as the original."""
+        match = cls(rules, seed=0, max_players=state["max_players"])
+        match.tick = state["tick"]
+        match.phase = Phase(state["phase"])
+        for values in state["players"]:
+            player = Player(**dict(zip(_PLAYER_FIELDS, values, strict=True)))
+            match.players[player.id] = player
+        match._connected = sorted(
+            (p for p in match.players.values() if p.connected), key=lambda p: p.id
+        )
+        match.bullets = [Bullet(*values) for values in state["bullets"]]
+        if state["result"] is not None:
+            match.result = _result_from_wire(state["result"])
+        match.roster_version = state["roster_version"]
+        version, internal, gauss_next = state["rng"]
+        match._rng.setstate((version, tuple(internal), gauss_next))
+        match._pending = [_event_from_wire(wire) for wire in state["pending"]]
+        match._next_player_id = state["next_player_id"]
+        match._next_bullet_id = state["next_bullet_id"]
+        match._phase_end = state["phase_end"]
+        match._running_ticks = state["running_ticks"]
+        match._empty_ticks = state["empty_ticks"]
+        match._away = {player_id: tick for player_id, tick in state["away"]}
+        return match
+
+    def everyone_away(self) -> None:
+        """Every connected player is away, as if each connection had dropped just now (a match
+        taken over by another worker waits for its players' sockets to claim their seats)."""
+        for player in list(self._connected):
+            self.player_away(player.id)
 
     # -- commands from the worker ----------------------------------------------------------
 

@@ -7,14 +7,16 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from engine import messages
+from engine.checkpoint import CheckpointError, decode_checkpoint, encode_checkpoint, take_checkpoint
 from engine.delayed import DelayedStream
+from engine.leases import LEASE_SAFETY_MARGIN, MatchLeases, MemoryMatchLeases
 from engine.protocol import CloseCode, encode_spectators
-from engine.registry import HEARTBEAT_INTERVAL, EngineRegistry, MatchSummary
+from engine.registry import HEARTBEAT_INTERVAL, EngineRegistry, MatchSummary, least_loaded
 from engine.rules import Rules
 from engine.simulation import Match, MatchFull, MatchOver, MatchResult, SeatReleased
 from engine.snapshot import SnapshotEncoder, encode_result, encode_spectating, encode_welcome
@@ -29,6 +31,8 @@ PUBLISH_CHUNK = 25  # snapshots handed to the publisher at a time while the tick
 MAX_UNPUBLISHED_CHUNKS = 40  # beyond this backlog a tick's snapshots are skipped, not queued
 DEFAULT_MAX_SPECTATORS = 2000  # per match
 SPECTATORS_INTERVAL = 1.0  # seconds between two SPECTATORS frames of one match, at least
+ADOPT_LIMIT = 200  # matches taken over per heartbeat, at most
+CHECKPOINT_CHUNK = 25  # matches checkpointed between two yields to the event loop
 
 GroupMessages = Sequence[tuple[str, dict[str, Any]]]
 GroupSendMany = Callable[[GroupMessages], Awaitable[None]]
@@ -41,6 +45,9 @@ class MatchStore(Protocol):
         self, match_id: str, result: dict[str, Any], player_keys: dict[int, str]
     ) -> None:
         """Persist the result of a finished match; ``player_keys`` maps player ids to players."""
+
+    async def match_moved(self, match_id: str, worker_id: str, channel: str) -> None:
+        """Record that ``worker_id``, reading ``channel``, took the match over."""
 
 
 @dataclass
@@ -64,6 +71,7 @@ class LiveMatch:
     spectators_told_at: float = float("-inf")  # when it was published (worker clock)
     spectators_due: bool = False  # a SPECTATORS frame is scheduled
     join_keyframe: messages.SnapshotMessage | None = None  # for spectators joining this tick
+    epoch: int = 0  # this worker's lease epoch for the match: stamped on what it publishes
 
     @property
     def delayed_group(self) -> str:
@@ -85,11 +93,19 @@ class EngineWorker:
         group_send_many: GroupSendMany | None = None,
         spectator_delay: float = 0.0,
         max_spectators: int = DEFAULT_MAX_SPECTATORS,
+        leases: MatchLeases | None = None,
     ) -> None:
         """``spectator_delay`` (seconds, 0 = live) delays the spectators' stream of every match;
-        ``max_spectators`` is the number of spectators a match takes."""
+        ``max_spectators`` is the number of spectators a match takes; ``leases`` say which
+        worker owns which match (default: this process alone)."""
         self.layer = layer
         self.registry = registry
+        self.leases: MatchLeases = leases if leases is not None else MemoryMatchLeases(clock)
+        # the worker publishes only while its leases are surely its own (shared leases)
+        self._leases_fresh_until = float("inf")
+        self.fenced_ticks = 0  # ticks not stepped: the leases could not be renewed in time
+        self.matches_lost = 0  # matches another worker took over from this one
+        self.matches_adopted = 0  # matches this worker took over from another one
         self.rules = rules
         self.store = store
         self.worker_id = worker_id or f"engine-{uuid.uuid4().hex[:12]}"
@@ -115,6 +131,12 @@ class EngineWorker:
         self._background: set[asyncio.Task[None]] = set()
 
     @property
+    def _lease_validity(self) -> float:
+        """Seconds after sending a renewal during which the leases are surely still ours."""
+        ttl = self.leases.ttl
+        return ttl - min(LEASE_SAFETY_MARGIN, ttl / 3)
+
+    @property
     def load(self) -> int:
         """Number of matches this worker runs."""
         return len(self.matches)
@@ -122,6 +144,8 @@ class EngineWorker:
     async def start(self) -> None:
         """Open the worker's channel, announce it and start its loops."""
         self.channel = await self.layer.new_channel("arena.engine.")
+        if self.leases.shared:
+            self._leases_fresh_until = self.clock() + self._lease_validity
         await self.registry.announce(self.worker_id, self.channel, self.load)
         self._tasks = [
             asyncio.create_task(self._receive_loop(), name=f"{self.worker_id}-receive"),
@@ -137,7 +161,9 @@ class EngineWorker:
         )
 
     async def stop(self) -> None:
-        """Stop ticking, close every match's sockets and withdraw from the registry."""
+        """Stop ticking and withdraw from the registry. With shared leases the running matches
+        are checkpointed and handed over to another worker (or to the next one to start), and
+        their sockets stay open; otherwise every match's sockets are closed."""
         self._stopped = True
         for task in self._tasks:
             task.cancel()
@@ -146,7 +172,11 @@ class EngineWorker:
                 await task
         self._tasks = []
         await self._flush_outbox()
-        for live in [*self.matches.values(), *self._draining.values()]:
+        handed_over = self.leases.shared and await self._hand_over()
+        closing = list(self._draining.values())
+        if not handed_over:
+            closing += self.matches.values()
+        for live in closing:
             await self._close_group(live, CloseCode.GOING_AWAY, "server shutting down")
         self.matches.clear()
         self._draining.clear()
@@ -156,6 +186,32 @@ class EngineWorker:
             with contextlib.suppress(Exception):
                 await task
         logger.info("engine worker %s stopped", self.worker_id)
+
+    async def _hand_over(self) -> bool:
+        """Checkpoint every match, let its lease expire and ask the least-loaded other live
+        worker to adopt them; False if the checkpoints could not be saved."""
+        if not self.matches:
+            return True
+        match_ids = list(self.matches)
+        try:
+            await self._save_checkpoints()
+            await self.leases.hand_over(self.worker_id, match_ids)
+        except Exception:
+            logger.exception("engine worker %s could not hand its matches over", self.worker_id)
+            return False
+        try:
+            live_workers = await self.registry.live_workers()
+            others = [w for w in live_workers if w.worker_id != self.worker_id]
+            if others:
+                heir = least_loaded(others)
+                adopt: messages.AdoptMessage = {"type": "engine.adopt", "match_ids": match_ids}
+                await self.layer.send(heir.channel, dict(adopt))
+                logger.info("handed %d matches over to %s", len(match_ids), heir.worker_id)
+            else:
+                logger.info("left %d matches for the next engine worker", len(match_ids))
+        except Exception:
+            logger.exception("no worker was asked to adopt; the next one to scan will")
+        return True
 
     async def run_forever(self) -> None:
         """Start, then run until cancelled; always stops cleanly."""
@@ -198,7 +254,10 @@ class EngineWorker:
                 if player_id is not None:
                     live.sim.player_away(player_id)  # the ship waits for the grace period
         elif kind == messages.CREATE:
-            self._create(message)  # type: ignore[arg-type]
+            await self._create(message)  # type: ignore[arg-type]
+        elif kind == messages.ADOPT:
+            for match_id in message["match_ids"]:
+                await self._adopt(match_id)
         elif kind == messages.WATCH:
             await self._watch(message)  # type: ignore[arg-type]
         elif kind == messages.UNWATCH:
@@ -208,9 +267,26 @@ class EngineWorker:
         else:
             logger.warning("engine worker %s ignored a message of type %r", self.worker_id, kind)
 
-    def _create(self, message: messages.CreateMessage) -> None:
-        self.handle_create(
-            message["match_id"], message["mode"], message["max_players"], message["seed"]
+    async def _create(self, message: messages.CreateMessage) -> None:
+        match_id = message["match_id"]
+        if match_id in self.matches:
+            return
+        self.handle_create(match_id, message["mode"], message["max_players"], message["seed"])
+        live = self.matches[match_id]
+        assert self.channel is not None
+        epoch = await self.leases.claim(
+            match_id, self.worker_id, self.channel, encode_checkpoint(self._checkpoint(live))
+        )
+        if epoch is None:
+            del self.matches[match_id]
+            logger.warning("match %s is owned by another worker: not created here", match_id)
+        else:
+            live.epoch = epoch
+
+    @staticmethod
+    def _checkpoint(live: LiveMatch) -> Any:
+        return take_checkpoint(
+            live.match_id, live.mode, live.created_ms, live.player_keys, live.sim
         )
 
     def handle_create(self, match_id: str, mode: str, max_players: int, seed: int) -> None:
@@ -363,6 +439,7 @@ class EngineWorker:
             "type": "match.spectators",
             "match_id": live.match_id,
             "frame": encode_spectators(count),
+            "epoch": live.epoch,
         }
         told: list[tuple[str, dict[str, Any]]] = [(live.group, dict(message))]
         if live.delayed is not None:
@@ -412,6 +489,10 @@ class EngineWorker:
         ``_tick_cpu`` is left holding the CPU time of the tick's own work: the time other tasks
         (the publisher, the inbox) run while the tick yields between chunks is not counted.
         """
+        if self.clock() > self._leases_fresh_until:
+            self.fenced_ticks += 1  # another worker may own the matches by now: wait
+            self._tick_cpu = 0.0
+            return
         cpu = 0.0
         cpu_started = time.thread_time()
         snapshots: list[tuple[str, dict[str, Any]]] = []
@@ -435,6 +516,7 @@ class EngineWorker:
                     "base_tick": encoded.base_tick,
                     "delta": encoded.delta,
                     "keyframe": encoded.keyframe,
+                    "epoch": live.epoch,
                 }
                 snapshots.append((live.group, message))  # type: ignore[arg-type]
                 if live.delayed is not None:
@@ -462,6 +544,7 @@ class EngineWorker:
                 closed = _closed(live, CloseCode.MATCH_OVER, "match over")
                 self._publish([(live.group, closed)], reliable=True)
                 del self.matches[live.match_id]
+                self._in_background(self.leases.finish(self.worker_id, live.match_id))
                 if live.delayed is not None and live.spectators:
                     live.delayed.push(self._steps, closed)  # its spectators see the end later
                     self._draining[live.match_id] = live
@@ -511,17 +594,29 @@ class EngineWorker:
             "type": "match.result",
             "match_id": live.match_id,
             "frame": encode_result(result),
+            "epoch": live.epoch,
         }
         self._publish([(live.group, message)], reliable=True)  # type: ignore[list-item]
         if live.delayed is not None:
             live.delayed.push(self._steps, message)  # type: ignore[arg-type]
         logger.info("match %s ended: %s", live.match_id, result.reason)
         if self.store is not None:
-            task = asyncio.create_task(
+            self._in_background(
                 self._store_result(live.match_id, result.to_wire(), dict(live.player_keys))
             )
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` without waiting for it; its failure is logged (stop awaits it)."""
+
+        async def logged() -> None:
+            try:
+                await work
+            except Exception:
+                logger.exception("engine worker %s: background work failed", self.worker_id)
+
+        task = asyncio.create_task(logged())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _store_result(
         self, match_id: str, result: dict[str, Any], player_keys: dict[int, str]
@@ -573,11 +668,15 @@ class EngineWorker:
         assert self.channel is not None
         while True:
             await asyncio.sleep(HEARTBEAT_INTERVAL)
+            await self.keep_matches()
             try:
                 stats = {
                     **self.meter.report().to_dict(),
                     "skipped_publications": self.skipped_publications,
                     "publish_errors": self.publish_errors,
+                    "matches_adopted": self.matches_adopted,
+                    "matches_lost": self.matches_lost,
+                    "fenced_ticks": self.fenced_ticks,
                     # for /metrics (game.metrics): seated players, spectators, unpublished
                     # snapshot chunks, the process's CPU seconds and every tick's duration
                     "players": sum(len(live.seats) for live in self.matches.values()),
@@ -591,6 +690,98 @@ class EngineWorker:
                 )
             except Exception:
                 logger.exception("engine worker %s could not announce itself", self.worker_id)
+
+    async def keep_matches(self) -> None:
+        """Once a second: renew the leases, checkpoint every match, adopt orphaned matches."""
+        try:
+            await self._renew_leases()
+        except Exception:
+            logger.warning("engine worker %s could not renew its leases", self.worker_id)
+            return
+        try:
+            await self._save_checkpoints()
+        except Exception:
+            logger.exception("engine worker %s could not save its checkpoints", self.worker_id)
+        if self.leases.shared:
+            try:
+                for match_id in await self.leases.orphans(ADOPT_LIMIT):
+                    await self._adopt(match_id)
+            except Exception:
+                logger.exception("engine worker %s could not adopt orphans", self.worker_id)
+
+    async def _renew_leases(self) -> None:
+        """Extend this worker's leases; drop the matches another worker took over."""
+        assert self.channel is not None
+        sent_at = self.clock()
+        owned = await self.leases.renew(self.worker_id, self.channel, list(self.matches))
+        for match_id, live in list(self.matches.items()):
+            epoch = owned.get(match_id)
+            if epoch is None:
+                del self.matches[match_id]
+                self.matches_lost += 1
+                logger.warning("match %s was taken over by another worker", match_id)
+            else:
+                live.epoch = epoch
+        if self.leases.shared:
+            self._leases_fresh_until = sent_at + self._lease_validity
+
+    async def _save_checkpoints(self) -> None:
+        """Save a checkpoint of every match (encoded a chunk at a time, between ticks)."""
+        encoded: dict[str, bytes] = {}
+        for index, live in enumerate(list(self.matches.values())):
+            if index and index % CHECKPOINT_CHUNK == 0:
+                await asyncio.sleep(0)
+            if self.matches.get(live.match_id) is live and live.sim.result is None:
+                encoded[live.match_id] = encode_checkpoint(self._checkpoint(live))
+        await self.leases.save(self.worker_id, encoded)
+
+    async def _adopt(self, match_id: str) -> None:
+        """Take over a match whose lease expired, from its last checkpoint: every player is
+        away until its socket claims the seat again, and the match's sockets are told where
+        the match went (MOVED)."""
+        if match_id in self.matches or self._stopped:
+            return
+        assert self.channel is not None
+        adoption = await self.leases.adopt(match_id, self.worker_id, self.channel)
+        if adoption is None:
+            return
+        try:
+            if adoption.checkpoint is None:
+                raise CheckpointError("no checkpoint was saved")
+            checkpoint = decode_checkpoint(adoption.checkpoint)
+            sim = checkpoint.restore(self.rules)
+        except (CheckpointError, KeyError, TypeError, ValueError) as exc:
+            logger.error("match %s cannot be taken over (%s): it is lost", match_id, exc)
+            await self.leases.finish(self.worker_id, match_id)
+            return
+        sim.everyone_away()
+        live = LiveMatch(
+            match_id,
+            checkpoint.mode,
+            sim,
+            messages.match_group(match_id),
+            SnapshotEncoder(self._keyframe_interval, stagger=len(self.matches)),
+            player_keys=dict(checkpoint.player_keys),
+            player_ids={key: pid for pid, key in checkpoint.player_keys.items() if key},
+            created_ms=checkpoint.created_ms,
+            delayed=DelayedStream(self._delay_ticks) if self._delay_ticks else None,
+            epoch=adoption.epoch,
+        )
+        self.matches[match_id] = live
+        self.matches_adopted += 1
+        logger.info("match %s taken over at tick %d (epoch %d)", match_id, sim.tick, live.epoch)
+        if self.store is not None:
+            self._in_background(self.store.match_moved(match_id, self.worker_id, self.channel))
+        moved: messages.MovedMessage = {
+            "type": "match.moved",
+            "match_id": match_id,
+            "engine": self.channel,
+            "epoch": live.epoch,
+        }
+        told: list[tuple[str, dict[str, Any]]] = [(live.group, dict(moved))]
+        if live.delayed is not None:
+            told.append((live.delayed_group, {**moved, "delayed": True}))
+        self._publish(told, reliable=True)
 
     def live_summaries(self) -> list[MatchSummary]:
         """A summary of every match not over, for the live list (``/api/matches/live``)."""
@@ -614,7 +805,13 @@ class EngineWorker:
 
 
 def _closed(live: LiveMatch, code: CloseCode, reason: str) -> dict[str, Any]:
-    return {"type": messages.CLOSED, "match_id": live.match_id, "code": int(code), "reason": reason}
+    return {
+        "type": messages.CLOSED,
+        "match_id": live.match_id,
+        "code": int(code),
+        "reason": reason,
+        "epoch": live.epoch,
+    }
 
 
 def _rejected(code: CloseCode, reason: str) -> dict[str, Any]:

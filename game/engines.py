@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from engine.leases import MatchLeases, MemoryMatchLeases, RedisMatchLeases
 from engine.registry import EngineRegistry, MemoryEngineRegistry, RedisEngineRegistry
 from engine.rules import Rules
 from engine.worker import EngineWorker
@@ -67,6 +68,14 @@ def engine_registry() -> EngineRegistry:
     )
 
 
+def match_leases() -> MatchLeases:
+    """Match ownership: in Redis when REDIS_URL is set (workers take over each other's
+    matches), else this process's own."""
+    if settings.ARENA.redis_url is None:
+        return MemoryMatchLeases()
+    return RedisMatchLeases(redis_client(), settings.ARENA.redis_prefix)
+
+
 def game_rules() -> Rules:
     """The rules every new match runs with."""
     arena = settings.ARENA
@@ -97,5 +106,6 @@ def build_worker(worker_id: str | None = None) -> EngineWorker:
         store=DjangoMatchStore(),
         worker_id=worker_id,
         group_send_many=functools.partial(group_send_many, layer),
+        leases=match_leases(),
         **spectator_options(),
     )

@@ -47,12 +47,14 @@ class MatchSocket(ArenaSocket):
     delayed: bool = False  # ... for the match's delayed group (spectators with a delay)
     decode_frame: Callable[[bytes], Any]  # validates a client frame (raises ProtocolError)
     spectating: bool = False  # the relay serves players before spectators
+    engine_request: dict[str, Any] | None = None  # the JOIN or WATCH, sent again after a move
+    resuming: bool = False  # the match moved to another worker: waiting for its answer
 
     # -- frames from the match relay -------------------------------------------------------
 
     def on_snapshot(self, message: messages.SnapshotMessage) -> None:
         """A snapshot of the match: the stream sends the newest one as DELTA or KEYFRAME."""
-        if self.stream is not None and not self.closing:
+        if self.stream is not None and not self.closing and not self.resuming:
             self.stream.offer(message)
 
     def on_result(self, frame: bytes) -> None:
@@ -68,6 +70,22 @@ class MatchSocket(ArenaSocket):
     def on_closed(self, code: int, reason: str) -> None:
         """The match ended or its engine is shutting down."""
         self.close_soon(CloseCode(code), reason)
+
+    def on_moved(self, engine_channel: str) -> None:
+        """Another worker took the match over: ask it for this socket's place again. Its answer
+        starts the client over (WELCOME or SPECTATING, then a KEYFRAME)."""
+        if self.closing or self.engine_request is None:
+            return
+        logger.info("match %s moved to %s", self.match_id, engine_channel)
+        self.engine_channel = engine_channel
+        self.resuming = self.stream is not None
+        self._cancel_join_timer()
+        self.spawn(self._ask_again())
+
+    async def _ask_again(self) -> None:
+        assert self.engine_channel is not None and self.engine_request is not None
+        await self._send_quietly(self.engine_channel, self.engine_request)
+        self._start_join_timer()
 
     def _on_stalled(self) -> None:
         logger.info("closing a match socket that stopped taking snapshots (%s)", self.match_id)
@@ -135,16 +153,26 @@ class MatchSocket(ArenaSocket):
     async def ask_engine(self, request: dict[str, Any]) -> None:
         """Send the engine a request whose answer opens the stream; close if none comes."""
         assert self.engine_channel is not None
+        self.engine_request = request
         await self.channel_layer.send(self.engine_channel, request)
-        self.join_timer = asyncio.create_task(self._expire_join(settings.ARENA.join_timeout))
+        self._start_join_timer()
+
+    def _start_join_timer(self) -> None:
+        if not self.closing:
+            self.join_timer = asyncio.create_task(self._expire_join(settings.ARENA.join_timeout))
 
     async def _expire_join(self, timeout: float) -> None:
         await asyncio.sleep(timeout)
-        if self.stream is None and not self.closing:
-            logger.warning(
-                "engine %s did not answer a join in %.1f s", self.engine_channel, timeout
-            )
-            await self.close_with(CloseCode.ENGINE_UNAVAILABLE, "the match's engine did not answer")
+        if (self.stream is not None and not self.resuming) or self.closing:
+            return
+        match = await Match.objects.filter(id=self.match_id).afirst()
+        if match is not None and match.engine_channel != self.engine_channel:
+            # taken over by another worker before this socket watched the match's group
+            self.join_timer = None
+            self.on_moved(match.engine_channel)
+            return
+        logger.warning("engine %s did not answer a join in %.1f s", self.engine_channel, timeout)
+        await self.close_with(CloseCode.ENGINE_UNAVAILABLE, "the match's engine did not answer")
 
     def _cancel_join_timer(self) -> None:
         if self.join_timer is not None and self.join_timer is not asyncio.current_task():
@@ -152,7 +180,12 @@ class MatchSocket(ArenaSocket):
         self.join_timer = None
 
     def start_stream(self) -> SnapshotStream:
-        """The socket's snapshot stream: frames flow from now on."""
+        """The socket's snapshot stream: frames flow from now on (after a move, they start
+        over: the next snapshot goes out as a KEYFRAME, whatever its tick)."""
+        if self.stream is not None:
+            self.resuming = False
+            self.stream.restart()
+            return self.stream
         self.stream = SnapshotStream(
             self._send_frame,
             self._on_stalled,

@@ -8,6 +8,10 @@ those sockets directly: one layer message per match per process per tick.
 
 A match has a second group when spectators watch it with a delay (``messages.delayed_group``);
 its messages carry ``delayed: True``, and the relay keeps the members of each group apart.
+
+Messages carry the lease epoch of the engine worker that published them (``engine.leases``).
+The relay drops a message older than the newest epoch it has seen for the match: a worker that
+lost a match (it was paused, and another worker took the match over) is never heard again.
 """
 
 from __future__ import annotations
@@ -63,6 +67,9 @@ class RelayMember(Protocol):
     def on_closed(self, code: int, reason: str) -> None:
         """The match is gone; close the socket (must not block)."""
 
+    def on_moved(self, engine_channel: str) -> None:
+        """Another engine worker took the match over; it reads ``engine_channel``."""
+
 
 class MatchRelay:
     """The per-process relay: subscribes to matches on demand and fans their messages out."""
@@ -77,6 +84,8 @@ class MatchRelay:
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Lock()
         self.superseded = 0  # snapshots skipped because a newer one of the match was waiting
+        self._epochs: dict[str, int] = {}  # match id -> newest lease epoch seen
+        self.fenced = 0  # messages dropped: published by a worker that lost the match
 
     async def attach(self, match_id: str, member: RelayMember, delayed: bool = False) -> None:
         """Deliver ``match_id``'s messages (of its delayed group if ``delayed``) to ``member``."""
@@ -93,6 +102,8 @@ class MatchRelay:
         members.discard(member)
         if not members:
             del table[match_id]
+            if match_id not in self._members and match_id not in self._delayed_members:
+                self._epochs.pop(match_id, None)
         await self._reconcile(match_id, delayed)
 
     def watching(self, match_id: str, delayed: bool = False) -> int:
@@ -144,7 +155,17 @@ class MatchRelay:
         first, then the spectators, so that a crowd watching one match does not hold up the
         players of the matches after it."""
         spectators: list[tuple[RelayMember, dict[str, Any]]] = []
+        epochs = self._epochs
         for message in batch:
+            epoch = message.get("epoch")
+            if epoch is not None:
+                match_id = message.get("match_id", "")
+                newest = epochs.get(match_id, 0)
+                if epoch < newest:
+                    self.fenced += 1
+                    continue
+                if epoch > newest:
+                    epochs[match_id] = epoch
             table = self._delayed_members if message.get("delayed") else self._members
             for member in list(table.get(message.get("match_id", ""), ())):
                 if member.spectating:
@@ -171,6 +192,8 @@ def _hand(member: RelayMember, message: dict[str, Any]) -> None:
             member.on_spectators(message["frame"])
         elif kind == messages.CLOSED:
             member.on_closed(message["code"], message["reason"])
+        elif kind == messages.MOVED:
+            member.on_moved(message["engine"])
     except Exception:
         logger.exception("a relay member failed on a %s message", kind)
 

@@ -23,6 +23,10 @@ class DjangoMatchStore:
         """Mark the match over, keep its result and each player's part; rate ranked matches."""
         await database_sync_to_async(record_result)(match_id, result, player_keys)
 
+    async def match_moved(self, match_id: str, worker_id: str, channel: str) -> None:
+        """Point new sockets of the match at the worker that took it over."""
+        await Match.objects.filter(id=match_id).aupdate(engine_id=worker_id, engine_channel=channel)
+
 
 def record_result(match_id: str, result: dict[str, Any], player_keys: dict[int, str]) -> None:
     """Store a result; a player who rejoined under a new id counts once, with summed kills."""

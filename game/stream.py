@@ -117,6 +117,13 @@ class SnapshotStream:
         self._reliable.append(frame)
         self._pump()
 
+    def restart(self) -> None:
+        """The match starts over (another engine worker took it over, from an earlier tick):
+        forget the ticks sent; the next snapshot goes out as a KEYFRAME."""
+        self._latest = None
+        self._client_tick = None
+        self._sent_tick = -1
+
     def resync(self) -> None:
         """The client lost its chain: the next snapshot goes out as a KEYFRAME."""
         self._client_tick = None

@@ -36,6 +36,9 @@ class Member:
     def on_closed(self, code: int, reason: str) -> None:
         self._record("closed", code)
 
+    def on_moved(self, engine_channel: str) -> None:
+        self._record("moved", engine_channel)
+
     def _record(self, kind: str, value: Any) -> None:
         self.got.append((kind, value))
         if self.log is not None:
@@ -201,3 +204,23 @@ async def test_players_of_a_batch_are_served_before_its_spectators() -> None:
     order = [member for member, _ in log]
     assert set(order[:2]) == {ada, bo}, "both matches' players before the watched match's crowd"
     assert set(order[2:]) == set(crowd) and len(order) == 5
+
+
+async def test_messages_of_an_older_lease_epoch_are_dropped_after_a_move() -> None:
+    relay = MatchRelay(get_channel_layer())
+    member = Member()
+    await relay.attach("m", member)
+    moved = {"type": messages.MOVED, "match_id": "m", "engine": "engine-b", "epoch": 20}
+    relay.deliver_batch(
+        [
+            {**snapshot("m", 5), "epoch": 10},
+            moved,
+            {**snapshot("m", 3), "epoch": 20},
+            {**snapshot("m", 6), "epoch": 10},  # the old owner woke up: not heard
+            {"type": messages.CLOSED, "match_id": "m", "code": 1001, "reason": "", "epoch": 10},
+            {**snapshot("m", 4), "epoch": 20},
+        ]
+    )
+    assert member.got == [("snapshot", 5), ("moved", "engine-b"), ("snapshot", 3), ("snapshot", 4)]
+    assert relay.fenced == 2
+    await relay.detach("m", member)

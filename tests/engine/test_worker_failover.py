@@ -1,0 +1,174 @@
+"""Engine workers taking matches over from each other: leases, checkpoints, fencing, handover.
+
+Two workers of one process share a channel layer and shared memory leases with a short TTL;
+the tests drive them tick by tick and heartbeat by heartbeat (``keep_matches``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import fields
+from typing import Any
+
+import pytest
+from channels.layers import InMemoryChannelLayer
+
+from engine import messages
+from engine.leases import MemoryMatchLeases
+from engine.registry import MemoryEngineRegistry
+from engine.rules import Rules
+from engine.simulation import Player
+from engine.worker import EngineWorker
+
+pytestmark = pytest.mark.timeout(10)
+
+TTL = 0.3
+RULES = Rules(tick_rate=20, countdown=0.0, time_limit=30.0, reconnect_grace=2.0)
+
+
+class Stack:
+    """Two workers, their layer and leases, and a socket-like channel per player."""
+
+    def __init__(self) -> None:
+        self.layer = InMemoryChannelLayer()
+        self.leases = MemoryMatchLeases(ttl=TTL, shared=True)
+        self.registry = MemoryEngineRegistry()
+        self.workers: list[EngineWorker] = []
+
+    async def worker(self, name: str) -> EngineWorker:
+        worker = EngineWorker(self.layer, self.registry, RULES, worker_id=name, leases=self.leases)
+        worker.channel = await self.layer.new_channel("arena.engine.")
+        worker._leases_fresh_until = worker.clock() + worker._lease_validity
+        await self.registry.announce(name, worker.channel, 0)
+        self.workers.append(worker)
+        return worker
+
+    async def create(self, worker: EngineWorker, match_id: str = "m") -> None:
+        create = {"type": messages.CREATE, "match_id": match_id, "mode": "ffa"}
+        await worker.handle({**create, "max_players": 4, "seed": 7})
+
+    async def join(self, worker: EngineWorker, key: str, channel: str | None = None) -> str:
+        channel = channel or await self.layer.new_channel()
+        join = {"type": messages.JOIN, "match_id": "m", "name": key, "player_key": key}
+        await worker.handle({**join, "reply_to": channel})
+        reply = await self.layer.receive(channel)
+        assert reply["type"] == messages.JOINED, reply
+        return channel
+
+    async def group_messages(self, worker: EngineWorker) -> list[dict[str, Any]]:
+        """What the worker has published since the last call (runs its publisher once)."""
+        taken: list[dict[str, Any]] = []
+        while not worker._outbox.empty():
+            taken.extend(message for _, message in worker._outbox.get_nowait())
+        return taken
+
+
+async def expire() -> None:
+    await asyncio.sleep(TTL + 0.1)
+
+
+async def play(worker: EngineWorker, ticks: int) -> None:
+    sim = worker.matches["m"].sim
+    for _ in range(ticks):
+        for player_id in list(sim.players):
+            seq = sim.players[player_id].last_seq + 1
+            sim.apply_input(player_id, seq, 1 | 16, 0.5)  # up, firing
+        await worker.tick()
+
+
+def player_fields(state: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    """A checkpoint state's players by id, field by field."""
+    names = [f.name for f in fields(Player)]
+    return {row[0]: dict(zip(names, row, strict=True)) for row in state["players"]}
+
+
+async def test_a_crashed_workers_match_is_adopted_from_its_checkpoint() -> None:
+    stack = Stack()
+    a, b = await stack.worker("a"), await stack.worker("b")
+    await stack.create(a)
+    first = await stack.join(a, "ada")
+    await stack.join(a, "bob")
+    await play(a, 30)
+    await a.keep_matches()  # renew + checkpoint at tick 30
+    at_checkpoint = player_fields(a.matches["m"].sim.export_state())
+    checkpoint_tick = a.matches["m"].sim.tick
+    await play(a, 10)  # lost with the crash: a stops here without a word
+    epoch_a = a.matches["m"].epoch
+    await expire()
+    await b.keep_matches()
+    live = b.matches["m"]
+    assert live.epoch > epoch_a
+    assert live.sim.tick == checkpoint_tick
+    assert all(p.away for p in live.sim.players.values()), "every seat waits for its socket"
+    told = await stack.group_messages(b)
+    moved = {"type": messages.MOVED, "match_id": "m", "engine": b.channel, "epoch": live.epoch}
+    assert told == [moved]
+    # ada's socket claims its seat again at b: same player, same score, same input sequence
+    await stack.join(b, "ada", first)
+    ada = live.sim.players[0]
+    assert (ada.name, ada.away) == ("ada", False)
+    assert (ada.score, ada.last_seq) == (at_checkpoint[0]["score"], at_checkpoint[0]["last_seq"])
+    assert live.sim.players[1].away, "bob has not come back yet"
+    await b.tick()
+    snapshots = [m for m in await stack.group_messages(b) if m["type"] == messages.SNAPSHOT]
+    assert len(snapshots) == 1
+    assert snapshots[0]["epoch"] == live.epoch and snapshots[0]["keyframe"] is not None
+    assert snapshots[0]["tick"] == checkpoint_tick + 1
+
+
+async def test_a_paused_worker_that_lost_its_match_never_publishes_for_it_again() -> None:
+    stack = Stack()
+    a, b = await stack.worker("a"), await stack.worker("b")
+    await stack.create(a)
+    await stack.join(a, "ada")
+    await play(a, 5)
+    await a.keep_matches()
+    await stack.group_messages(a)
+    await expire()  # a is paused: no heartbeat
+    await b.keep_matches()
+    assert "m" in b.matches
+    await play(a, 3)  # a wakes up and ticks before its heartbeat runs
+    assert await stack.group_messages(a) == [], "its leases may be gone: it does not publish"
+    assert a.fenced_ticks == 3
+    await a.keep_matches()  # the renewal tells it the match is b's now
+    assert "m" not in a.matches and a.matches_lost == 1
+    await a.tick()
+    assert await stack.group_messages(a) == []
+    assert await stack.leases.save("a", {"m": b"stale"}) == 0
+
+
+async def test_a_stopping_worker_hands_its_matches_over_and_its_sockets_stay_open() -> None:
+    stack = Stack()
+    a, b = await stack.worker("a"), await stack.worker("b")
+    await stack.create(a)
+    await stack.join(a, "ada")
+    await play(a, 12)
+    tick = a.matches["m"].sim.tick
+    await stack.group_messages(a)
+    await a.stop()
+    sent = await stack.group_messages(a)
+    assert not [m for m in sent if m["type"] == messages.CLOSED], "no socket is closed"
+    adopt = await stack.layer.receive(b.channel)  # type: ignore[arg-type]
+    assert adopt == {"type": messages.ADOPT, "match_ids": ["m"]}
+    await b.handle(adopt)
+    assert b.matches["m"].sim.tick == tick, "checkpointed on the way out: nothing lost"
+    assert [w.worker_id for w in await stack.registry.live_workers()] == ["b"], "a withdrew"
+
+
+async def test_a_worker_alone_closes_its_matches_when_it_stops() -> None:
+    layer = InMemoryChannelLayer()
+    worker = EngineWorker(layer, MemoryEngineRegistry(), RULES, worker_id="solo")
+    worker.channel = await layer.new_channel("arena.engine.")
+    await worker.handle(
+        {"type": messages.CREATE, "match_id": "m", "mode": "ffa", "max_players": 4, "seed": 1}
+    )
+    published: list[dict[str, Any]] = []
+    original = layer.group_send
+
+    async def record(group: str, message: dict[str, Any]) -> None:
+        published.append(message)
+        await original(group, message)
+
+    layer.group_send = record  # type: ignore[method-assign]
+    await worker.stop()
+    assert [m["type"] for m in published] == [messages.CLOSED]
