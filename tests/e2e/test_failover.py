@@ -23,7 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from engine import messages
-from engine.protocol import Button, MessageType, Phase
+from engine.protocol import Button, CloseCode, MessageType, Phase
 from engine.snapshot_state import is_snapshot
 from game.layers import BoundedPubSubChannelLayer
 from loadtest.stack import Stack, base_env, http_json, ticket_url
@@ -224,3 +224,34 @@ async def test_a_stopping_engine_hands_its_match_over_without_losing_a_tick(
         assert keyframe[0] == MessageType.SNAPSHOT
         assert keyframe[1] >= last_tick, "checkpointed on the way out: no tick lost"
         assert welcome[1]["player_id"] == ada.welcomes[0]["player_id"]
+
+
+async def test_a_restarting_web_process_sends_its_players_to_another_with_their_ships(
+    stack: tuple[Stack, str],
+) -> None:
+    stack_, base = stack
+    other = await asyncio.to_thread(stack_.start_web, "web-b")
+    match, ada_url, _ = new_duel(base)
+    async with playing(ada_url) as ada:
+        me = ada.welcomes[0]["player_id"]
+        for _ in range(5):
+            seq = await ada.send_input(Button.LEFT)
+            await ada.next_of(MessageType.SNAPSHOT)
+        async with asyncio.timeout(5):
+            while ada.own_entry()[5] != seq:
+                await ada.next_of(MessageType.SNAPSHOT)
+        os.kill(stack_.pid("web-a"), signal.SIGTERM)
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                await ada.frame()
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == CloseCode.SERVICE_RESTART
+    # the client reconnects at once, to the other web process, with the same ticket
+    async with playing(
+        ada_url.replace(base.removeprefix("http://"), other.removeprefix("http://"))
+    ) as back:
+        welcome = back.welcomes[0]
+        assert welcome["player_id"] == me, "the same ship"
+        assert welcome["ack"] == seq, "its inputs go on from the last one applied"
+        back.seq = seq
+        await back.next_of(MessageType.SNAPSHOT)
