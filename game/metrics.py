@@ -299,6 +299,21 @@ def engine_families(workers: list[WorkerInfo] | None) -> Iterator[Metric]:
     errors = CounterMetricFamily(
         "arena_engine_publish_errors", "Failed publications", labels=["engine"]
     )
+    adopted = CounterMetricFamily(
+        "arena_engine_matches_adopted",
+        "Matches the engine took over from another worker (crashed, paused or stopping)",
+        labels=["engine"],
+    )
+    lost = CounterMetricFamily(
+        "arena_engine_matches_lost",
+        "Matches another worker took over from this one while it was alive (it was paused)",
+        labels=["engine"],
+    )
+    fenced = CounterMetricFamily(
+        "arena_engine_fenced_ticks",
+        "Ticks not run because the engine could not renew its match leases in time",
+        labels=["engine"],
+    )
     cpu = CounterMetricFamily(
         "arena_engine_cpu_seconds",
         "CPU time of the engine's process (in the embedded mode: the web process's)",
@@ -327,8 +342,11 @@ def engine_families(workers: list[WorkerInfo] | None) -> Iterator[Metric]:
             cpu.add_metric(engine, stats["cpu_seconds"])
         skipped.add_metric(engine, stats.get("skipped_publications", 0))
         errors.add_metric(engine, stats.get("publish_errors", 0))
+        adopted.add_metric(engine, stats.get("matches_adopted", 0))
+        lost.add_metric(engine, stats.get("matches_lost", 0))
+        fenced.add_metric(engine, stats.get("fenced_ticks", 0))
     yield from (engines, matches, players, spectators, ticks, recent, backlog, skipped, errors)
-    yield cpu
+    yield from (adopted, lost, fenced, cpu)
 
 
 # -- this process's sockets, inputs, relay and layer ---------------------------------------------
@@ -464,7 +482,12 @@ class ArenaCollector:
             "Channel-layer messages dropped because a channel's queue in this process was full",
         )
         dropped.add_metric([], DropOldestQueue.dropped_in_process)
-        yield from (watched, backlog, superseded, dropped)
+        fenced = CounterMetricFamily(
+            "arena_relay_fenced",
+            "Messages dropped because an engine that no longer owns the match published them",
+        )
+        fenced.add_metric([], sum(r.fenced for r in relays))
+        yield from (watched, backlog, superseded, dropped, fenced)
 
 
 REGISTRY.register(ArenaCollector())

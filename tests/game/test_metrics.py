@@ -92,6 +92,7 @@ async def test_metrics_is_prometheus_text_with_process_and_arena_families() -> N
         "arena_inputs_forwarded_total",
         "arena_relay_backlog",
         "arena_layer_dropped_total",
+        "arena_relay_fenced_total",
         "arena_matchmaking_lease_held",
     } <= names
 
@@ -171,6 +172,9 @@ async def test_engine_figures_come_from_the_registry_heartbeat(
     assert p99 is not None and 0 < p99 < 1
     assert value(samples, "arena_engine_cpu_seconds_total", **me) > 0
     assert value(samples, "arena_engine_publish_backlog", **me) is not None
+    assert value(samples, "arena_engine_matches_adopted_total", **me) == 0
+    assert value(samples, "arena_engine_matches_lost_total", **me) == 0
+    assert value(samples, "arena_engine_fenced_ticks_total", **me) == 0
 
 
 @pytest.mark.redis
