@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from engine import messages
 from engine.checkpoint import CheckpointError, decode_checkpoint, encode_checkpoint, take_checkpoint
 from engine.delayed import DelayedStream
+from engine.failurelog import FailureLog
 from engine.leases import LEASE_SAFETY_MARGIN, MatchLeases, MemoryMatchLeases
 from engine.protocol import CloseCode, encode_spectators
 from engine.registry import HEARTBEAT_INTERVAL, EngineRegistry, MatchSummary, least_loaded
@@ -33,6 +34,7 @@ DEFAULT_MAX_SPECTATORS = 2000  # per match
 SPECTATORS_INTERVAL = 1.0  # seconds between two SPECTATORS frames of one match, at least
 ADOPT_LIMIT = 200  # matches taken over per heartbeat, at most
 CHECKPOINT_CHUNK = 25  # matches checkpointed between two yields to the event loop
+RECEIVE_RETRY_DELAY = 1.0  # seconds before reading the channel again after a layer error
 
 GroupMessages = Sequence[tuple[str, dict[str, Any]]]
 GroupSendMany = Callable[[GroupMessages], Awaitable[None]]
@@ -129,6 +131,18 @@ class EngineWorker:
         self._stopped = False
         self._tasks: list[asyncio.Task[None]] = []
         self._background: set[asyncio.Task[None]] = set()
+        # Redis going away makes these fail many times a second: one log line per outage
+        self._failures = {
+            name: FailureLog(logger, f"engine worker {self.worker_id}: {name}")
+            for name in (
+                "reading its channel",
+                "publishing",
+                "announcing itself",
+                "renewing its leases",
+                "saving checkpoints",
+                "adopting orphans",
+            )
+        }
 
     @property
     def _lease_validity(self) -> float:
@@ -225,8 +239,15 @@ class EngineWorker:
 
     async def _receive_loop(self) -> None:
         assert self.channel is not None
+        reading = self._failures["reading its channel"]
         while True:
-            message = await self.layer.receive(self.channel)
+            try:
+                message = await self.layer.receive(self.channel)
+            except Exception as exc:
+                reading.failed(exc)
+                await asyncio.sleep(RECEIVE_RETRY_DELAY)
+                continue
+            reading.succeeded()
             try:
                 await self.handle(message)
             except Exception:
@@ -577,11 +598,14 @@ class EngineWorker:
             batch = list(await self._outbox.get())
             while not self._outbox.empty():
                 batch.extend(self._outbox.get_nowait())
+            publishing = self._failures["publishing"]
             try:
                 await self._group_send_many(batch)
-            except Exception:
+            except Exception as exc:
                 self.publish_errors += 1
-                logger.exception("publishing %d messages failed", len(batch))
+                publishing.failed(exc)
+            else:
+                publishing.succeeded()
 
     async def _gather_group_sends(self, group_messages: GroupMessages) -> None:
         await asyncio.gather(
@@ -688,26 +712,28 @@ class EngineWorker:
                 await self.registry.announce(
                     self.worker_id, self.channel, self.load, stats, self.live_summaries()
                 )
-            except Exception:
-                logger.exception("engine worker %s could not announce itself", self.worker_id)
+            except Exception as exc:
+                self._failures["announcing itself"].failed(exc)
+            else:
+                self._failures["announcing itself"].succeeded()
 
     async def keep_matches(self) -> None:
         """Once a second: renew the leases, checkpoint every match, adopt orphaned matches."""
-        try:
-            await self._renew_leases()
-        except Exception:
-            logger.warning("engine worker %s could not renew its leases", self.worker_id)
-            return
-        try:
-            await self._save_checkpoints()
-        except Exception:
-            logger.exception("engine worker %s could not save its checkpoints", self.worker_id)
+        steps = [("renewing its leases", self._renew_leases)]
+        steps.append(("saving checkpoints", self._save_checkpoints))
         if self.leases.shared:
+            steps.append(("adopting orphans", self._adopt_orphans))
+        for name, step in steps:
             try:
-                for match_id in await self.leases.orphans(ADOPT_LIMIT):
-                    await self._adopt(match_id)
-            except Exception:
-                logger.exception("engine worker %s could not adopt orphans", self.worker_id)
+                await step()
+            except Exception as exc:
+                self._failures[name].failed(exc)
+                return  # a worker unsure of its leases neither saves nor adopts
+            self._failures[name].succeeded()
+
+    async def _adopt_orphans(self) -> None:
+        for match_id in await self.leases.orphans(ADOPT_LIMIT):
+            await self._adopt(match_id)
 
     async def _renew_leases(self) -> None:
         """Extend this worker's leases; drop the matches another worker took over."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,7 +14,14 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 
+from engine.failurelog import FailureLog
+
+logger = logging.getLogger(__name__)
+
 Receive = Callable[[], Awaitable[dict[str, Any]]]
+LAYER_RETRY_DELAY = 1.0  # seconds before a socket reads its channel again after a layer error
+# every socket of the process reads the layer: while Redis is away, one line per outage
+_layer_reads = FailureLog(logger, "reading sockets' channels from the channel layer")
 
 
 class DatabaseFreeDispatch(AsyncWebsocketConsumer):
@@ -43,7 +51,10 @@ class DatabaseFreeDispatch(AsyncWebsocketConsumer):
             sources.append(self.channel_receive)
         self.base_send = send
         self._handling = asyncio.Lock()
-        readers = [asyncio.create_task(self._read(source)) for source in sources]
+        readers = [
+            asyncio.create_task(self._read(source, retry=source is not receive))
+            for source in sources
+        ]
         try:
             done, _ = await asyncio.wait(readers, return_when=asyncio.FIRST_COMPLETED)
             for reader in done:
@@ -56,9 +67,21 @@ class DatabaseFreeDispatch(AsyncWebsocketConsumer):
                 with contextlib.suppress(asyncio.CancelledError, StopConsumer):
                     await reader
 
-    async def _read(self, source: Receive) -> None:
+    async def _read(self, source: Receive, retry: bool) -> None:
+        """Dispatch what ``source`` delivers; a channel-layer source (``retry``) that fails (Redis
+        restarting) is read again a second later instead of ending the connection."""
         while True:
-            message = await source()
+            if not retry:
+                message = await source()
+            else:
+                try:
+                    message = await source()
+                except Exception as exc:
+                    _layer_reads.failed(exc)
+                    await asyncio.sleep(LAYER_RETRY_DELAY)
+                    continue
+                if _layer_reads.failing:
+                    _layer_reads.succeeded()
             async with self._handling:
                 await self.dispatch(message)
 

@@ -23,6 +23,7 @@ import weakref
 from typing import Any, Protocol
 
 from engine import messages
+from engine.failurelog import FailureLog
 from game.layers import receive_batch
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class MatchRelay:
         self.superseded = 0  # snapshots skipped because a newer one of the match was waiting
         self._epochs: dict[str, int] = {}  # match id -> newest lease epoch seen
         self.fenced = 0  # messages dropped: published by a worker that lost the match
+        self._read_failures = FailureLog(logger, "the match relay reading its channel")
 
     async def attach(self, match_id: str, member: RelayMember, delayed: bool = False) -> None:
         """Deliver ``match_id``'s messages (of its delayed group if ``delayed``) to ``member``."""
@@ -140,10 +142,11 @@ class MatchRelay:
                 batch = await receive_batch(self.layer, self.channel, BATCH_LIMIT)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                logger.exception("the match relay could not read its channel")
+            except Exception as exc:
+                self._read_failures.failed(exc)
                 await asyncio.sleep(RECEIVE_RETRY_DELAY)
                 continue
+            self._read_failures.succeeded()
             if len(batch) > 1:
                 wanted = newest_snapshots_only(batch)
                 self.superseded += len(batch) - len(wanted)

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from engine.failurelog import FailureLog
 from engine.registry import NoEngineAvailable
 from game import metrics
 from game.fanout import send_many
@@ -62,6 +63,7 @@ class MatchmakingService:
         self._last_status: dict[str, float] = {}
         self._told: dict[str, set[str]] = {}
         self._last_sweep = 0.0
+        self._failures = FailureLog(logger, "matchmaking")  # one line per Redis outage
 
     async def run(self) -> None:
         """Make a pass whenever this process holds the lease, until cancelled."""
@@ -75,8 +77,10 @@ class MatchmakingService:
                         self.holding = holding
                     if holding:
                         await self.run_pass()
-                except Exception:
-                    logger.exception("matchmaking pass failed")
+                except Exception as exc:
+                    self._failures.failed(exc)
+                else:
+                    self._failures.succeeded()
                 await asyncio.sleep(PASS_INTERVAL)
         finally:
             self.holding = False
