@@ -139,6 +139,8 @@ class MatchRelay:
     async def _run(self) -> None:
         while True:
             try:
+                if self._read_failures.failing:
+                    await self._resubscribe()
                 batch = await receive_batch(self.layer, self.channel, BATCH_LIMIT)
             except asyncio.CancelledError:
                 raise
@@ -152,6 +154,13 @@ class MatchRelay:
                 self.superseded += len(batch) - len(wanted)
                 batch = wanted
             self.deliver_batch(batch)
+
+    async def _resubscribe(self) -> None:
+        """Join every watched group again: a Redis that restarted without its data forgot the
+        core layer's group memberships (the pub/sub layer subscribes again by itself)."""
+        async with self._membership:
+            for group in sorted(self._subscribed):
+                await self.layer.group_add(group, self.channel)
 
     def deliver_batch(self, batch: list[dict[str, Any]]) -> None:
         """Hand messages to the local members of their matches: every player of the batch
