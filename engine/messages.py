@@ -125,6 +125,7 @@ class RejectedMessage(TypedDict):
     type: Literal["match.rejected"]
     code: int
     reason: str
+    result: NotRequired[bytes]  # the RESULT frame, sent before the close, when the match is over
 
 
 class WatchingMessage(TypedDict):

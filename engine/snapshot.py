@@ -298,4 +298,9 @@ def encode_spectating(
 
 def encode_result(result: MatchResult) -> bytes:
     """RESULT frame of a finished match."""
-    return pack([int(MessageType.RESULT), result.to_wire()])
+    return encode_stored_result(result.to_wire())
+
+
+def encode_stored_result(result: dict[str, Any]) -> bytes:
+    """RESULT frame of a match recorded as over (``MatchResult.to_wire()`` as stored)."""
+    return pack([int(MessageType.RESULT), result])

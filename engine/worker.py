@@ -331,6 +331,9 @@ class EngineWorker:
         reply: dict[str, Any]
         if live is None:
             reply = _rejected(CloseCode.MATCH_NOT_FOUND, "match is not running")
+        elif live.sim.result is not None:  # a player back too late: the results, then the close
+            reply = _rejected(CloseCode.MATCH_OVER, "match is over")
+            reply["result"] = encode_result(live.sim.result)
         else:
             try:
                 player_id = self._seat(live, message.get("player_key", ""), message["name"])

@@ -195,8 +195,11 @@ class MatchSocket(ArenaSocket):
         return self.stream
 
     async def match_rejected(self, message: messages.RejectedMessage) -> None:
-        """The engine refused."""
+        """The engine refused (after the match's RESULT, when it is over)."""
         self._cancel_join_timer()
+        result = message.get("result")
+        if result is not None and not self.closing:
+            await self.send(bytes_data=result)
         await self.close_with(CloseCode(message["code"]), message["reason"])
 
     # -- frames from the client ------------------------------------------------------------
