@@ -425,6 +425,8 @@ class EngineWorker:
         delayed = live.delayed
         if delayed is not None and (delayed.tick is not None or not delayed.idle):
             return delayed.catch_up()
+        if delayed is not None and live.sim.connected_count:
+            return None  # players but no delayed stream yet (just taken over): nothing to ghost
         # live, or delayed but nothing was ever published (nobody has played): the current tick
         cached = live.join_keyframe
         if cached is None or cached["tick"] != live.sim.tick:

@@ -35,8 +35,10 @@ class Stack:
         self.registry = MemoryEngineRegistry()
         self.workers: list[EngineWorker] = []
 
-    async def worker(self, name: str) -> EngineWorker:
-        worker = EngineWorker(self.layer, self.registry, RULES, worker_id=name, leases=self.leases)
+    async def worker(self, name: str, **options: Any) -> EngineWorker:
+        worker = EngineWorker(
+            self.layer, self.registry, RULES, worker_id=name, leases=self.leases, **options
+        )
         worker.channel = await self.layer.new_channel("arena.engine.")
         worker._leases_fresh_until = worker.clock() + worker._lease_validity
         await self.registry.announce(name, worker.channel, 0)
@@ -172,3 +174,25 @@ async def test_a_worker_alone_closes_its_matches_when_it_stops() -> None:
     layer.group_send = record  # type: ignore[method-assign]
     await worker.stop()
     assert [m["type"] for m in published] == [messages.CLOSED]
+
+
+async def test_delayed_spectators_of_a_match_taken_over_are_not_shown_the_live_state() -> None:
+    stack = Stack()
+    a = await stack.worker("a", spectator_delay=1.0)
+    b = await stack.worker("b", spectator_delay=1.0)
+    await stack.create(a)
+    await stack.join(a, "ada")
+    await play(a, 40)
+    await a.keep_matches()
+    await expire()
+    await b.keep_matches()
+    told = await stack.group_messages(b)
+    assert [(m["type"], m.get("delayed", False)) for m in told] == [
+        (messages.MOVED, False),
+        (messages.MOVED, True),
+    ]
+    spectator = await stack.layer.new_channel()
+    await b.handle({"type": messages.WATCH, "match_id": "m", "reply_to": spectator})
+    watching = await stack.layer.receive(spectator)
+    assert watching["type"] == messages.WATCHING and watching["delayed"] is True
+    assert watching["snapshot"] is None, "the delayed stream starts over: no live KEYFRAME"
