@@ -70,7 +70,7 @@ class CloseCode(IntEnum):
     MATCH_OVER = 4006  # the match has ended or is closing
     BAD_NAME = 4007  # display name missing or invalid
     RATE_LIMITED = 4008  # client kept sending faster than the input rate limit
-    ALREADY_CONNECTED = 4009  # the player is already active in another socket (another tab)
+    ALREADY_CONNECTED = 4009  # the player is queued, in a ready check or in another match
     TICKET_INVALID = 4010  # missing, malformed or forged match ticket
     TICKET_EXPIRED = 4011  # the match ticket is too old
     TICKET_WRONG_MATCH = 4012  # the ticket is for another match
@@ -80,6 +80,7 @@ class CloseCode(IntEnum):
     READ_ONLY = 4016  # a spectator sent something other than PING, RESYNC or FOLLOW
     SPECTATORS_FULL = 4017  # the match has as many spectators as it takes
     SEAT_RELEASED = 4018  # the player was away longer than the reconnect grace period
+    REPLACED = 4019  # the player connected to this match again from another socket
 
 
 class LobbyErrorCode(IntEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -13,8 +14,12 @@ from engine.protocol import CloseCode, InputMessage, decode_client_frame
 from game.inputs import InputBatcher, input_batcher
 from game.matchsocket import MatchSocket
 from game.models import Match
+from game.takeover import ReplacedMessage, tell_replaced
+from lobby.store import AlreadyActive
 from lobby.tickets import TicketRefused, read_ticket
 from lobby.wiring import PRESENCE_TTL, lobby_store
+
+logger = logging.getLogger(__name__)
 
 
 class MatchConsumer(MatchSocket):
@@ -45,14 +50,18 @@ class MatchConsumer(MatchSocket):
             await self.close_with(CloseCode.MATCH_OVER, "match is over")
             return
         self.store = lobby_store()
-        seated = await self.store.enter_match(
-            ticket.player_key, str(match.id), self.channel_name, PRESENCE_TTL
-        )
-        if not seated:
+        try:
+            replaced = await self.store.enter_match(
+                ticket.player_key, str(match.id), self.channel_name, PRESENCE_TTL
+            )
+        except AlreadyActive:
             await self.close_with(
-                CloseCode.ALREADY_CONNECTED, "already playing or searching (another tab?)"
+                CloseCode.ALREADY_CONNECTED, "already searching or in another match (another tab?)"
             )
             return
+        if replaced is not None:
+            logger.info("a new socket of a player took match %s over from %s", match.id, replaced)
+            await tell_replaced(self.channel_layer, replaced, str(match.id))
         self.player_key = ticket.player_key
         self.keep_presence(ticket.player_key)
         await self.watch_match(match)
@@ -73,6 +82,11 @@ class MatchConsumer(MatchSocket):
         await self.send(bytes_data=message["welcome"])
         self.player_id = message["player_id"]
         self.start_stream()
+
+    async def match_replaced(self, message: ReplacedMessage) -> None:
+        """The player connected to this match again from another socket: close (4019)."""
+        logger.info("closing a match socket replaced by a newer one (%s)", self.match_id)
+        await self.close_with(CloseCode.REPLACED, "you connected to this match from another socket")
 
     def handle_frame(self, frame: Any) -> None:
         """An INPUT: batched to the engine with this process's other inputs."""

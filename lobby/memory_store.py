@@ -212,15 +212,21 @@ class MemoryLobbyStore:
             self._entries.pop(player_key, None)
             self._set(player_key, Presence(PresenceState.MATCH, "", expires_at, match_id))
 
-    async def enter_match(self, player_key: str, match_id: str, channel: str, ttl: float) -> bool:
-        """Bind a match socket to the player; False if they are active anywhere else."""
+    async def enter_match(
+        self, player_key: str, match_id: str, channel: str, ttl: float
+    ) -> str | None:
+        """Bind a match socket to the player; return the socket it took the match over from."""
         now = self._clock()
         current = self._live(player_key, now)
-        if current is not None and not _is_reserved_seat(current, match_id):
-            return False
+        replaced: str | None = None
+        if current is not None:
+            if not _in_match(current, match_id):
+                raise AlreadyActive(current.state)
+            if current.channel not in ("", channel):
+                replaced = current.channel
         self._entries.pop(player_key, None)
         self._set(player_key, Presence(PresenceState.MATCH, channel, now + ttl, match_id))
-        return True
+        return replaced
 
     # -- matchmaker lease ------------------------------------------------------------------
 
@@ -246,10 +252,6 @@ class MemoryLobbyStore:
             self._lease = None
 
 
-def _is_reserved_seat(presence: Presence, match_id: str) -> bool:
-    """True if ``presence`` is a seat in ``match_id`` that no socket has taken yet."""
-    return (
-        presence.state == PresenceState.MATCH
-        and presence.match_id == match_id
-        and presence.channel == ""
-    )
+def _in_match(presence: Presence, match_id: str) -> bool:
+    """True if ``presence`` is a seat in ``match_id``: reserved (no socket yet) or a socket's."""
+    return presence.state == PresenceState.MATCH and presence.match_id == match_id

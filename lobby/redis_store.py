@@ -236,16 +236,20 @@ end
 return 1
 """
 
-# ARGV: player, match_id, presence
+# ARGV: player, match_id, channel, presence. Returns {0, state} for a refusal, else {1, the
+# channel taken over ('' for none: no presence, a reserved seat or the same channel)}.
 _ENTER_MATCH = """
 local current = live(ARGV[3])
+local replaced = ''
 if current then
-  local seat = current.state == 'match' and current.match_id == ARGV[4] and current.channel == ''
-  if not seat then return 0 end
+  if current.state ~= 'match' or current.match_id ~= ARGV[4] then
+    return {0, current.state}
+  end
+  if current.channel ~= ARGV[5] then replaced = current.channel end
 end
 drop_entry(ARGV[3])
-redis.call('HSET', presence_key, ARGV[3], ARGV[5])
-return 1
+redis.call('HSET', presence_key, ARGV[3], ARGV[6])
+return {1, replaced}
 """
 
 # ARGV: player, channel
@@ -529,11 +533,18 @@ class RedisLobbyStore:
             args += [player_key, _presence_json(PresenceState.MATCH, "", now + ttl, match_id)]
         await self._run(self._reserve_matches, now, *args)
 
-    async def enter_match(self, player_key: str, match_id: str, channel: str, ttl: float) -> bool:
-        """Bind a match socket to the player; False if they are active anywhere else."""
+    async def enter_match(
+        self, player_key: str, match_id: str, channel: str, ttl: float
+    ) -> str | None:
+        """Bind a match socket to the player; return the socket it took the match over from."""
         now = self._clock()
         presence = _presence_json(PresenceState.MATCH, channel, now + ttl, match_id)
-        return bool(await self._run(self._enter_match, now, player_key, match_id, presence))
+        entered, detail = await self._run(
+            self._enter_match, now, player_key, match_id, channel, presence
+        )
+        if not entered:
+            raise AlreadyActive(PresenceState(_text(detail)))
+        return _text(detail) or None
 
     # -- matchmaker lease ------------------------------------------------------------------
 

@@ -124,8 +124,16 @@ class LobbyStore(Protocol):
     async def reserve_matches(self, seats: list[tuple[str, str]], ttl: float) -> None:
         """Mark players as in matches they have not connected to yet: (player_key, match_id)."""
 
-    async def enter_match(self, player_key: str, match_id: str, channel: str, ttl: float) -> bool:
-        """Bind a match socket to the player; False if they are active anywhere else."""
+    async def enter_match(
+        self, player_key: str, match_id: str, channel: str, ttl: float
+    ) -> str | None:
+        """Bind a match socket to the player; return the socket it took the match over from.
+
+        A live presence in the same match moves to ``channel``: a reserved seat (None is
+        returned), or another socket of the player (its channel is returned, for the caller to
+        close). Raises AlreadyActive if the player is queued, in a ready check or in another
+        match.
+        """
 
     async def presence(self, player_key: str, now: float) -> Presence | None:
         """The player's live presence, if any."""

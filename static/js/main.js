@@ -458,6 +458,12 @@ class App {
       this.hud.setStatus("match finished", "pending");
       return;
     }
+    if (info.code === CloseCode.REPLACED) {
+      // The player opened the match in another tab or window. Taking it back by itself would
+      // close that one in turn (the tabs would take turns): only the button takes it back here.
+      this.giveUp(session, "playing elsewhere", info.text, true, "Play here");
+      return;
+    }
     const retryable = shouldReconnect(info.code, { seated: session.welcome !== null });
     if (retryable && !session.result) {
       if (needsNewTicket(info.code)) session.seat = { ...session.seat, ticketAt: -Infinity };
@@ -530,12 +536,15 @@ class App {
     }
   }
 
-  /** Reconnecting failed or cannot help: say so, with the Rejoin button if `canRejoin`. */
-  giveUp(session, status, text, canRejoin) {
+  /**
+   * Reconnecting failed or cannot help: say so, with the Rejoin button (labelled `label`) if
+   * `canRejoin`.
+   */
+  giveUp(session, status, text, canRejoin, label = "Rejoin") {
     this.endReconnect(session);
     this.showScoreboard(session);
     this.hud.setStatus(status, "error");
-    this.hud.showNotice(text, canRejoin);
+    this.hud.showNotice(text, canRejoin, label);
   }
 
   /** The Rejoin button: start reconnecting again, with a fresh time budget. */

@@ -82,6 +82,8 @@ export const CloseCode = Object.freeze({
   SPECTATORS_FULL: 4017,
   /** The player was away longer than the reconnect grace period: the seat was given up. */
   SEAT_RELEASED: 4018,
+  /** The player connected to this match again from another socket (tab, window or device). */
+  REPLACED: 4019,
 });
 
 /** Codes of LOBBY_ERROR frames: a refused lobby request; the socket stays open. */
@@ -117,7 +119,7 @@ export const CLOSE_DESCRIPTIONS = Object.freeze({
   4006: "The match is over.",
   4007: "That display name is not allowed. Use 1–16 letters, digits, spaces, _ - or .",
   4008: "Too many messages were sent; the server disconnected this client.",
-  4009: "You are already playing in another tab or window, or still searching for a match there.",
+  4009: "You are already playing another match or searching for one, maybe in another tab or window.",
   4010: "The match ticket is not valid. Join the match again from the lobby.",
   4011: "The match ticket has expired. Join the match again from the lobby.",
   4012: "The match ticket is for a different match.",
@@ -127,6 +129,7 @@ export const CLOSE_DESCRIPTIONS = Object.freeze({
   4016: "Spectators can only watch: the server refused a message from this client.",
   4017: "This match has as many spectators as it can take. Try again in a moment.",
   4018: "You were away longer than the reconnect grace period, so your seat in this match was given up.",
+  4019: "This match was opened in another tab or window, so this one was disconnected.",
 });
 
 /** Close texts that read differently for a spectator than for a player. */

@@ -194,6 +194,11 @@ test("SEAT_RELEASED (4018) is described for the player", () => {
   assert.match(describeClose(4018), /seat/);
 });
 
+test("REPLACED (4019) says the match was opened in another tab or window", () => {
+  assert.equal(CloseCode.REPLACED, 4019);
+  assert.match(describeClose(4019), /another tab or window/);
+});
+
 test("parseKeyframe keeps players and bullets as wire integers", () => {
   const frame = [11, 5, 1000, 2, 60000, [[0, 1, 2, 3, 4, 1, 6]], [[9, 5, 6, 7, -8, 0]], [], []];
   const keyframe = parseKeyframe(frame);

@@ -19,8 +19,9 @@ export const RECONNECT_MARGIN_MS = 5000;
 
 /**
  * Close codes after which the client reconnects by itself: the server going away or restarting
- * (1001, 1012), a dropped connection (1006), a server error or overload (1011, 1013), a client
- * too slow to read its snapshots (4015) and an expired ticket (4011: a new one is taken).
+ * (1001, 1012), a dropped connection (1006), a server error or overload (1011, 1013), an engine
+ * that did not answer (4013: the match moves to another engine worker within a few seconds), a
+ * client too slow to read its snapshots (4015) and an expired ticket (4011: a new one is taken).
  */
 export const AUTO_RECONNECT_CODES = Object.freeze(
   new Set([
@@ -29,6 +30,7 @@ export const AUTO_RECONNECT_CODES = Object.freeze(
     1011,
     CloseCode.SERVICE_RESTART,
     1013,
+    CloseCode.ENGINE_UNAVAILABLE,
     CloseCode.TOO_SLOW,
     CloseCode.TICKET_EXPIRED,
   ]),
@@ -37,8 +39,9 @@ export const AUTO_RECONNECT_CODES = Object.freeze(
 /**
  * True if the player's socket should reconnect by itself after closing with `code`. Once the
  * player was `seated` in the match, ALREADY_CONNECTED (4009) is retried as well: the server may
- * not have noticed yet that the dropped socket is gone. Never for SEAT_RELEASED (4018) and the
- * other codes that another try cannot change.
+ * not have noticed yet that the dropped socket is gone. Never for REPLACED (4019: the player
+ * opened the match in another tab or window, and taking it back by itself would close that one
+ * in turn), SEAT_RELEASED (4018) and the other codes that another try cannot change.
  */
 export function shouldReconnect(code, { seated = false } = {}) {
   if (AUTO_RECONNECT_CODES.has(code)) return true;

@@ -48,6 +48,18 @@ test("dropped connections, restarts and overload reconnect by themselves", () =>
   }
 });
 
+test("ENGINE_UNAVAILABLE reconnects by itself: the match moves to another engine worker", () => {
+  assert.equal(CloseCode.ENGINE_UNAVAILABLE, 4013);
+  assert.equal(shouldReconnect(CloseCode.ENGINE_UNAVAILABLE), true);
+  assert.equal(shouldReconnect(CloseCode.ENGINE_UNAVAILABLE, { seated: true }), true);
+});
+
+test("REPLACED never reconnects by itself: two tabs would take the match from each other", () => {
+  assert.equal(CloseCode.REPLACED, 4019);
+  assert.equal(shouldReconnect(CloseCode.REPLACED), false);
+  assert.equal(shouldReconnect(CloseCode.REPLACED, { seated: true }), false);
+});
+
 test("codes another try cannot change stop the reconnect", () => {
   const final = [
     1000,
@@ -59,9 +71,9 @@ test("codes another try cannot change stop the reconnect", () => {
     CloseCode.RATE_LIMITED,
     CloseCode.TICKET_INVALID,
     CloseCode.TICKET_WRONG_MATCH,
-    CloseCode.ENGINE_UNAVAILABLE,
     CloseCode.NO_SESSION,
     CloseCode.SEAT_RELEASED,
+    CloseCode.REPLACED,
   ];
   for (const code of final) {
     assert.equal(shouldReconnect(code), false, `code ${code}`);

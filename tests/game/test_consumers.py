@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -14,12 +15,15 @@ from engine.rules import Rules
 from engine.worker import EngineWorker
 from game.models import Match
 from game.services import create_match, validate_match_request
+from lobby.store import PresenceState
 from lobby.tickets import issue_ticket
+from lobby.wiring import lobby_store
 from tests.conftest import Connect
 from tests.helpers import (
     SocketClosed,
     follower,
     next_frame,
+    next_tick,
     player_entry,
     until,
     wait_for,
@@ -231,18 +235,42 @@ async def test_an_expired_ticket_is_refused(
     assert await wait_for_close(comm) == CloseCode.TICKET_EXPIRED
 
 
-async def test_a_second_tab_of_the_same_player_is_refused(
+async def test_a_new_socket_of_the_same_player_takes_the_seat_over_and_closes_the_old(
     engine: EngineWorker, connect: Connect
 ) -> None:
     match_id = await new_match()
-    first = await connect(match_id, "Ada", player_key="guest:ada")
+    old = await connect(match_id, "Ada", player_key="guest:ada")
+    ada_id = (await wait_for(old, MessageType.WELCOME))[1]["player_id"]
+    await old.send_to(bytes_data=input_frame(4, Button.RIGHT))
+    await wait_for(old, MessageType.SNAPSHOT, where=lambda s: player_entry(s, ada_id)[6] == 4)
+
+    new = await connect(match_id, "Ada", player_key="guest:ada")  # a new ticket, a new socket
+    welcome = (await wait_for(new, MessageType.WELCOME))[1]
+    assert (welcome["player_id"], welcome["ack"]) == (ada_id, 4), "the same seat, taken over"
+    assert await wait_for_close(old) == CloseCode.REPLACED
+    await old.disconnect()  # the old socket's goodbye must not free the new socket's places
+
+    live = engine.matches[match_id]
+    presence = await lobby_store().presence("guest:ada", time.time())
+    assert presence is not None and presence.state == PresenceState.MATCH
+    assert list(live.seats) == [presence.channel], "the new socket owns seat and presence"
+    assert live.seats[presence.channel] == ada_id
+    for _ in range(5):  # the old socket's LEAVE has reached the engine by now
+        await next_tick(engine)
+        assert not live.sim.players[ada_id].away
+    snapshot = await wait_for(new, MessageType.SNAPSHOT)
+    assert not player_entry(snapshot, ada_id)[5] & RECONNECTING
+    assert [row[0] for row in snapshot[8]] == [ada_id], "one roster row for Ada"
+    await new.send_to(bytes_data=input_frame(5, Button.LEFT))
+    await wait_for(new, MessageType.SNAPSHOT, where=lambda s: player_entry(s, ada_id)[6] == 5)
+
+
+async def test_a_player_in_another_match_is_refused(engine: EngineWorker, connect: Connect) -> None:
+    first = await connect(await new_match(), "Ada", player_key="guest:ada")
     await wait_for(first, MessageType.WELCOME)
-    second = await connect(match_id, "Ada", player_key="guest:ada")
+    second = await connect(await new_match(), "Ada", player_key="guest:ada")
     assert await wait_for_close(second) == CloseCode.ALREADY_CONNECTED
-    await wait_for(first, MessageType.SNAPSHOT)  # the first tab plays on
-    await first.disconnect()
-    again = await connect(match_id, "Ada", player_key="guest:ada")  # the seat was given back
-    await wait_for(again, MessageType.WELCOME)
+    await wait_for(first, MessageType.SNAPSHOT)  # the first match plays on
 
 
 async def test_a_full_match_refuses_the_next_player(engine: EngineWorker, connect: Connect) -> None:

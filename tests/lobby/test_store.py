@@ -375,24 +375,80 @@ async def test_reserved_seat_is_taken_by_the_match_socket(
     assert await store.presence("a", clock.now) == Presence(
         PresenceState.MATCH, "", clock.now + 30.0, "m1"
     )
-    assert not await store.enter_match("a", "m2", "chan-m", TTL)
-    assert await store.enter_match("a", "m1", "chan-m", TTL)
+    with pytest.raises(AlreadyActive) as refused:
+        await store.enter_match("a", "m2", "chan-m", TTL)
+    assert refused.value.state == PresenceState.MATCH
+    assert await store.enter_match("a", "m1", "chan-m", TTL) is None, "a seat replaces no socket"
     expected = Presence(PresenceState.MATCH, "chan-m", clock.now + TTL, "m1")
     assert await store.presence("a", clock.now) == expected
-    assert not await store.enter_match("a", "m1", "chan-second-tab", TTL)
     assert await store.touch("a", "chan-m", TTL)
+
+
+async def test_a_new_socket_in_the_same_match_takes_the_presence_over(
+    stores: tuple[LobbyStore, LobbyStore], clock: FakeClock
+) -> None:
+    first, second = stores
+    await first.reserve_matches([("a", "m1")], 30.0)
+    assert await first.enter_match("a", "m1", "chan-old", TTL) is None
+    clock.advance(1.0)
+    assert await second.enter_match("a", "m1", "chan-new", TTL) == "chan-old"
+    expected = Presence(PresenceState.MATCH, "chan-new", clock.now + TTL, "m1")
+    assert await first.presence("a", clock.now) == expected
+    assert not await first.touch("a", "chan-old", TTL), "the old socket no longer owns it"
+    await first.release("a", "chan-old")  # the old socket's disconnect changes nothing
+    assert await second.presence("a", clock.now) == expected
+    assert await second.touch("a", "chan-new", TTL)
+
+
+async def test_entering_again_from_the_same_socket_replaces_nothing(
+    store: LobbyStore, clock: FakeClock
+) -> None:
+    assert await store.enter_match("a", "m1", "chan-m", TTL) is None
+    clock.advance(1.0)
+    assert await store.enter_match("a", "m1", "chan-m", TTL) is None
+    expected = Presence(PresenceState.MATCH, "chan-m", clock.now + TTL, "m1")
+    assert await store.presence("a", clock.now) == expected
+
+
+async def test_a_socket_in_another_match_is_not_taken_over(
+    store: LobbyStore, clock: FakeClock
+) -> None:
+    assert await store.enter_match("a", "m1", "chan-m1", TTL) is None
+    with pytest.raises(AlreadyActive) as refused:
+        await store.enter_match("a", "m2", "chan-m2", TTL)
+    assert refused.value.state == PresenceState.MATCH
+    expected = Presence(PresenceState.MATCH, "chan-m1", clock.now + TTL, "m1")
+    assert await store.presence("a", clock.now) == expected
+    clock.advance(TTL)  # the first socket stopped refreshing it: its place lapsed
+    assert await store.enter_match("a", "m2", "chan-m2", TTL) is None
 
 
 async def test_enter_match_without_presence_and_when_queued(
     store: LobbyStore, clock: FakeClock
 ) -> None:
-    assert await store.enter_match("a", "m1", "chan-m", TTL)
+    assert await store.enter_match("a", "m1", "chan-m", TTL) is None
     await store.enqueue(entry("b"), TTL)
-    assert not await store.enter_match("b", "m1", "chan-m2", TTL)
+    with pytest.raises(AlreadyActive) as refused:
+        await store.enter_match("b", "m1", "chan-m2", TTL)
+    assert refused.value.state == PresenceState.QUEUED
     assert await queued_keys(store, "duel", clock.now) == ["b"]
     clock.advance(TTL)
-    assert await store.enter_match("b", "m1", "chan-m2", TTL)
+    assert await store.enter_match("b", "m1", "chan-m2", TTL) is None
     assert await store.queued("duel", clock.now) == []
+
+
+async def test_a_player_in_a_ready_check_cannot_enter_a_match(
+    store: LobbyStore, clock: FakeClock
+) -> None:
+    await store.enqueue(entry("a"), TTL)
+    await store.enqueue(entry("b"), TTL)
+    assert await store.claim(check("p1", entry("a"), entry("b")), TTL)
+    with pytest.raises(AlreadyActive) as refused:
+        await store.enter_match("a", "m1", "chan-m", TTL)
+    assert refused.value.state == PresenceState.PENDING
+    assert await store.presence("a", clock.now) == Presence(
+        PresenceState.PENDING, "chan-a", clock.now + TTL
+    )
 
 
 async def test_reserve_matches_takes_players_out_of_the_queue(
@@ -448,7 +504,7 @@ async def test_reattach_leaves_a_match_presence_with_its_match_socket(
     store: LobbyStore, clock: FakeClock
 ) -> None:
     await store.reserve_matches([("p1", "m1")], 60)
-    assert await store.enter_match("p1", "m1", "match-socket", 15)
+    assert await store.enter_match("p1", "m1", "match-socket", 15) is None
     presence = await store.reattach("p1", "lobby-socket", 15)
     assert presence is not None and presence.channel == "match-socket"
     assert await store.touch("p1", "match-socket", 15)
@@ -462,8 +518,9 @@ async def test_batches_take_several_checks_and_reserve_several_seats(store: Lobb
     taken = await store.take_pendings(["p1", "missing", "p2"])
     assert [p.pending_id for p in taken] == ["p1", "p2"]
     await store.reserve_matches([("a", "m1"), ("b", "m1"), ("c", "m2"), ("d", "m2")], TTL)
-    assert await store.enter_match("c", "m2", "socket-c", TTL)
-    assert not await store.enter_match("a", "m2", "socket-a", TTL), "a's seat is in m1"
+    assert await store.enter_match("c", "m2", "socket-c", TTL) is None
+    with pytest.raises(AlreadyActive):
+        await store.enter_match("a", "m2", "socket-a", TTL)  # a's seat is in m1
 
 
 async def test_sweep_forgets_expired_places_and_only_those(
