@@ -11,6 +11,7 @@ from django.conf import settings
 
 from engine import messages
 from engine.protocol import CloseCode, InputMessage, decode_client_frame
+from engine.snapshot import encode_stored_result
 from game.inputs import InputBatcher, input_batcher
 from game.matchsocket import MatchSocket
 from game.models import Match
@@ -47,6 +48,8 @@ class MatchConsumer(MatchSocket):
             await self.close_with(exc.code, str(exc))
             return
         if match.status == Match.Status.OVER:
+            if match.result:  # a player back too late: the results, then the close
+                await self.send(bytes_data=encode_stored_result(match.result))
             await self.close_with(CloseCode.MATCH_OVER, "match is over")
             return
         self.store = lobby_store()

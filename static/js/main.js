@@ -361,8 +361,12 @@ class App {
     session.welcome = welcome;
     session.closed = false;
     session.begin(welcome.tickRate, atMs); // a new socket's snapshots start from a KEYFRAME
+    // A returning player's INPUTs go on after the server's `ack`, and never reuse a number sent
+    // before: after the match moved to another engine worker, `ack` may be below INPUTs the
+    // new worker has already applied.
+    const lastSent = session.inputClock ? session.inputClock.seq : 0;
     session.inputClock = new InputClock(welcome.tickRate);
-    session.inputClock.continueAfter(welcome.ack); // a returning player's INPUTs go on from here
+    session.inputClock.continueAfter(Math.max(welcome.ack, lastSent));
     session.predictor = new Predictor(movementRules(welcome));
     if (session.retry) {
       this.endReconnect(session);

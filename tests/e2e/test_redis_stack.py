@@ -236,19 +236,24 @@ async def test_a_quiet_player_stays_connected_past_six_seconds(stack: tuple[Stac
     assert "TimeoutError" not in stack_.dump()
 
 
-async def test_stopping_the_engine_closes_its_sockets_as_going_away(
+async def test_a_restarted_engine_resumes_the_match_its_predecessor_handed_over(
     stack: tuple[Stack, str],
 ) -> None:
+    """The only engine stops (a deploy): its match waits, checkpointed, for the next one."""
     stack_, base = stack
     match = create(base, {})
     async with player(ws_url(base, match, "Ada")) as ada:
-        await next_of(ada, MessageType.WELCOME)
+        me = (await next_of(ada, MessageType.WELCOME))[1]["player_id"]
+        await next_of(ada, MessageType.SNAPSHOT)
         engine = next(p for name, p in stack_.processes if name == "engine-a")
         engine.terminate()
-        with pytest.raises(ConnectionClosed) as closed:
-            while True:
-                await asyncio.wait_for(ada.recv(), 5)
-        assert closed.value.rcvd is not None and closed.value.rcvd.code == CloseCode.GOING_AWAY
+        await asyncio.to_thread(engine.wait, 10)
+        stack_.start_engine("engine-a2")
+        async with asyncio.timeout(15):
+            welcome = await next_of(ada, MessageType.WELCOME)
+        assert welcome[1]["player_id"] == me, "the same ship, on the new engine"
+        follower(ada).state = None  # the match starts over from a KEYFRAME
+        await next_of(ada, MessageType.SNAPSHOT)
 
 
 async def test_cross_site_browser_sockets_are_refused(stack: tuple[Stack, str]) -> None:

@@ -56,3 +56,18 @@ async def test_a_match_nobody_joins_is_abandoned_and_cleaned_up(engine: EngineWo
     await until(engine, lambda: match_id not in engine.matches)
     row = await Match.objects.aget(id=match.id)
     assert row.result is not None and row.result["reason"] == "abandoned"
+
+
+async def test_a_player_back_after_the_end_gets_the_results_then_the_close(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    match = await create_match(validate_match_request("duel", None))
+    ada = await connect(str(match.id), "Ada", player_key="guest:ada")
+    bo = await connect(str(match.id), "Bo")
+    await wait_for(ada, MessageType.WELCOME)
+    await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: s[3] == Phase.RUNNING)
+    await ada.disconnect()  # away: the ship waits, and the match ends meanwhile
+    result = await wait_for(bo, MessageType.RESULT)
+    back = await connect(str(match.id), "Ada", player_key="guest:ada")
+    assert await wait_for(back, MessageType.RESULT) == result
+    assert await wait_for_close(back) == CloseCode.MATCH_OVER
