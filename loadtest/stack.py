@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import redis
+
 ROOT = Path(__file__).resolve().parents[1]
 # The production flags (the Makefile's UVICORN_FLAGS and the Procfile say the same).
 UVICORN_FLAGS = [
@@ -47,6 +49,8 @@ class Stack:
     env: dict[str, str]
     logs: Path
     processes: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    expected_exits: set[int] = field(default_factory=set)  # pids stopped on purpose
+    services: set[str] = field(default_factory=set)  # names stopped after the others (Redis)
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
         log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
@@ -70,26 +74,54 @@ class Stack:
         """Start a `runengine` worker process."""
         self._spawn(name, [sys.executable, "manage.py", "runengine", "--worker-id", name])
 
-    def start_web(self, name: str, extra_flags: Sequence[str] = ()) -> str:
+    def start_web(self, name: str, extra_flags: Sequence[str] = (), port: int | None = None) -> str:
         """Start a uvicorn web process; returns its base URL once it answers."""
         return self.start_uvicorn(
-            name, "game.asgi:application", [*UVICORN_FLAGS, *extra_flags], _answers
+            name, "game.asgi:application", [*UVICORN_FLAGS, *extra_flags], _answers, port
         )
 
     def start_uvicorn(
-        self, name: str, app: str, flags: Sequence[str], ready: Callable[[str], bool]
+        self,
+        name: str,
+        app: str,
+        flags: Sequence[str],
+        ready: Callable[[str], bool],
+        port: int | None = None,
     ) -> str:
-        """Start uvicorn serving ``app`` on a free port; returns its base URL once ``ready``."""
-        port = free_port()
+        """Start uvicorn serving ``app`` on ``port`` (default: a free one); returns its base URL
+        once ``ready``."""
+        port = port or free_port()
         args = [sys.executable, "-m", "uvicorn", app, "--port", str(port)]
         self._spawn(name, args + list(flags))
         base = f"http://127.0.0.1:{port}"
         self.wait_until(lambda: ready(base), f"{name} to answer on {base}")
         return base
 
+    def start_redis(self, name: str, port: int | None = None) -> str:
+        """Start a private redis-server without persistence on ``port`` (default: a free one);
+        returns its URL once it answers. It is stopped after the other processes."""
+        port = port or free_port()
+        args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+        args += ["--appendonly", "no", "--dir", str(self.logs)]
+        self._spawn(name, args)
+        self.services.add(name)
+        url = f"redis://127.0.0.1:{port}/0"
+        self.wait_until(lambda: _redis_answers(url), f"{name} to answer on port {port}")
+        return url
+
     def pid(self, name: str) -> int:
         """The process id of the process started as ``name``."""
         return next(process.pid for n, process in self.processes if n == name)
+
+    def process(self, name: str) -> subprocess.Popen[bytes]:
+        """The process started as ``name``."""
+        return next(process for n, process in self.processes if n == name)
+
+    def send_signal(self, name: str, signum: int) -> None:
+        """Signal the process started as ``name``; its exit is expected from now on."""
+        process = self.process(name)
+        self.expected_exits.add(process.pid)
+        process.send_signal(signum)
 
     def wait_for_engines(self, base: str, count: int) -> None:
         """Wait until the web process at ``base`` sees ``count`` live engine workers."""
@@ -102,7 +134,7 @@ class Stack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for name, process in self.processes:
-                if process.poll() is not None:
+                if process.poll() is not None and process.pid not in self.expected_exits:
                     raise AssertionError(f"{name} exited with {process.returncode}\n{self.dump()}")
             if condition():
                 return
@@ -118,16 +150,19 @@ class Stack:
         return "\n".join(parts)
 
     def stop(self) -> None:
-        """Stop every process: SIGTERM, then SIGKILL after a grace period."""
-        for _, process in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for _, process in self.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        """Stop every process: SIGTERM, then SIGKILL after a grace period; services last."""
+        first = [(n, p) for n, p in self.processes if n not in self.services]
+        last = [(n, p) for n, p in self.processes if n in self.services]
+        for group in (first, last):
+            for _, process in group:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+            for _, process in group:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
 
 def http_json(
@@ -168,6 +203,16 @@ def _answers(base: str) -> bool:
         return http_json("GET", f"{base}/api/matches/")[0] == 200
     except (OSError, ValueError):
         return False
+
+
+def _redis_answers(url: str) -> bool:
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
 
 
 def _health(base: str) -> dict:
