@@ -15,6 +15,7 @@ import weakref
 from typing import Any
 
 from engine import messages
+from engine.failurelog import FailureLog
 from game.fanout import send_many
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class InputBatcher:
         self.forwarded = 0
         self.superseded = 0
         self.batches = 0
+        self._failures = FailureLog(logger, "forwarding inputs to the engines")
 
     def submit(
         self, engine_channel: str, match_id: str, player_id: int, seq: int, buttons: int, aim: float
@@ -72,8 +74,10 @@ class InputBatcher:
         self.batches += len(batches)
         try:
             await send_many(self.layer, batches)
-        except Exception:
-            logger.exception("forwarding %d input batches failed", len(batches))
+        except Exception as exc:
+            self._failures.failed(exc)  # Redis away: the inputs are lost, the next ones go on
+        else:
+            self._failures.succeeded()
 
 
 _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, InputBatcher] = (
