@@ -91,6 +91,8 @@ async def test_a_crashed_workers_match_is_adopted_from_its_checkpoint() -> None:
     first = await stack.join(a, "ada")
     await stack.join(a, "bob")
     await play(a, 30)
+    a.matches["m"].sim.players[0].score = 3  # as if ada had scored: the score must survive
+    a.matches["m"].sim.players[1].deaths = 3
     await a.keep_matches()  # renew + checkpoint at tick 30
     at_checkpoint = player_fields(a.matches["m"].sim.export_state())
     checkpoint_tick = a.matches["m"].sim.tick
@@ -109,7 +111,8 @@ async def test_a_crashed_workers_match_is_adopted_from_its_checkpoint() -> None:
     await stack.join(b, "ada", first)
     ada = live.sim.players[0]
     assert (ada.name, ada.away) == ("ada", False)
-    assert (ada.score, ada.last_seq) == (at_checkpoint[0]["score"], at_checkpoint[0]["last_seq"])
+    assert (ada.score, ada.last_seq) == (3, at_checkpoint[0]["last_seq"])
+    assert live.sim.players[1].deaths == 3
     assert live.sim.players[1].away, "bob has not come back yet"
     await b.tick()
     snapshots = [m for m in await stack.group_messages(b) if m["type"] == messages.SNAPSHOT]
