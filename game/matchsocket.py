@@ -31,7 +31,7 @@ from game.models import Match
 from game.relay import match_relay
 from game.sockets import ArenaSocket
 from game.stream import SnapshotStream
-from game.wsprotocol import FRAME_SINK
+from game.wsprotocol import FRAME_SINK, FRAME_WRITER, FrameWriter
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class MatchSocket(ArenaSocket):
     spectating: bool = False  # the relay serves players before spectators
     engine_request: dict[str, Any] | None = None  # the JOIN or WATCH, sent again after a move
     resuming: bool = False  # the match moved to another worker: waiting for its answer
+    write_now: FrameWriter | None = None  # the web server's direct writer (FRAME_WRITER)
 
     # -- frames from the match relay -------------------------------------------------------
 
@@ -123,9 +124,11 @@ class MatchSocket(ArenaSocket):
         """Accept the socket, give it its rate limit and take its frames from the web server."""
         await self.accept()
         self.start_limits()
-        take_frames = self.scope.get("extensions", {}).get(FRAME_SINK)
+        extensions = self.scope.get("extensions", {})
+        take_frames = extensions.get(FRAME_SINK)
         if take_frames is not None:
             take_frames(self.frame_received)
+        self.write_now = extensions.get(FRAME_WRITER)
 
     async def find_match(self) -> Match | None:
         """The match the socket's path names; None for an unknown or malformed id."""
@@ -191,6 +194,7 @@ class MatchSocket(ArenaSocket):
             self._on_stalled,
             settings.ARENA.slow_client_timeout,
             on_keyframe_needed=self._ask_for_keyframe,
+            write_now=self.write_now,
         )
         return self.stream
 

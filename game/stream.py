@@ -49,8 +49,10 @@ class SnapshotStream:
         slow_after: float,
         clock: Callable[[], float] = time.monotonic,
         on_keyframe_needed: Callable[[], None] | None = None,
+        write_now: Callable[[bytes], bool] | None = None,
     ) -> None:
         self._send = send
+        self._write_now = write_now  # writes a frame at once if the socket takes it (or False)
         self._on_stalled = on_stalled
         self._on_keyframe_needed = on_keyframe_needed
         self._keyframe_asked_at = float("-inf")
@@ -166,6 +168,10 @@ class SnapshotStream:
                 return
 
     def _write(self, frame: bytes) -> None:
+        write_now = self._write_now
+        if write_now is not None and write_now(frame):
+            self.stats.sent += 1
+            return
         try:
             writing = start_eagerly(self._send(frame))  # type: ignore[arg-type]
         except Exception as exc:  # the socket is gone; the consumer's disconnect follows

@@ -18,6 +18,14 @@ is parsed. For a game socket that sends 20 inputs a second this saves, per input
 the queue, a task switch, and the pause and resume of reading that uvicorn does around every
 queued message. Text frames, and everything else, still go through ASGI.
 
+Binary frames can also skip the ASGI send path (``FRAME_WRITER``): the app may call a function
+that writes a binary message straight to the transport when the socket can take it, and
+returns False when it cannot (the app then awaits ASGI ``send``, which waits for the buffer).
+The frame's bytes are encoded once per message, not once per socket (``binary_frame``): a
+match's snapshot goes to every socket of the match unchanged, and server frames are not masked.
+For a socket that gets 20 snapshots a second this saves three coroutines, an ASGI message, a
+frame object and its encoding per frame.
+
 It also lets such a close through at once: a close frame normally waits for the buffer to drain
 like any frame, which a client that stopped reading never does. Here the close frame is queued
 immediately, and if the client has not taken it within ``ABORT_AFTER`` seconds the connection is
@@ -27,6 +35,7 @@ aborted.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import socket
 from collections.abc import Callable
@@ -34,13 +43,24 @@ from typing import Any
 
 from django.conf import settings
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 logger = logging.getLogger(__name__)
 
 ABORT_AFTER = 5.0  # seconds a closing socket may take to drain before it is cut
 FRAME_SINK = "arena.frame_sink"  # scope extension: register a callable for binary messages
+FRAME_WRITER = "arena.frame_writer"  # scope extension: write a binary message now, if possible
+ENCODED_FRAMES_CACHED = 2048  # distinct messages whose encoded frame is kept (a few ticks' worth)
 
 FrameSink = Callable[[bytes], None]
+FrameWriter = Callable[[bytes], bool]
+
+
+@functools.lru_cache(maxsize=ENCODED_FRAMES_CACHED)
+def binary_frame(payload: bytes) -> bytes:
+    """The bytes of an unmasked binary WebSocket frame carrying ``payload`` (server frames)."""
+    return Frame(Opcode.BINARY, payload).serialize(mask=False)
 
 
 class ArenaWebSocketProtocol(WebSocketsSansIOProtocol):
@@ -53,7 +73,23 @@ class ArenaWebSocketProtocol(WebSocketsSansIOProtocol):
         super().handle_connect(event)
         scope = getattr(self, "scope", None)
         if scope is not None:
-            scope.setdefault("extensions", {})[FRAME_SINK] = self._set_frame_sink
+            extensions = scope.setdefault("extensions", {})
+            extensions[FRAME_SINK] = self._set_frame_sink
+            extensions[FRAME_WRITER] = self.write_binary_now
+
+    def write_binary_now(self, payload: bytes) -> bool:
+        """Write one binary message at once if the socket takes it without waiting; False when
+        it cannot (buffer full, closing, closed): send it through ASGI then."""
+        if (
+            not self.writable.is_set()
+            or self.close_sent
+            or self.disconnected
+            or not self.handshake_complete
+            or self.conn.state is not State.OPEN
+        ):
+            return False
+        self.transport.write(binary_frame(payload))
+        return True
 
     def _set_frame_sink(self, sink: FrameSink) -> None:
         self.frame_sink = sink

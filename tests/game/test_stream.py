@@ -216,3 +216,26 @@ async def test_without_a_keyframe_the_stream_asks_for_one_and_waits() -> None:
     assert socket.frames == [b"K10", b"D11/10"]
     assert stream.stats.dropped == 3
     await stream.stop()
+
+
+async def test_frames_go_to_the_direct_writer_while_it_takes_them_then_through_send() -> None:
+    socket = Socket()
+    written: list[bytes] = []
+    taking = [True]
+
+    def write_now(frame: bytes) -> bool:
+        if taking[0]:
+            written.append(frame)
+        return taking[0]
+
+    stream = SnapshotStream(socket.send, lambda: None, 5.0, write_now=write_now)
+    stream.offer(snapshot(1, None))
+    stream.offer(snapshot(2, 1))
+    assert written == [b"K1", b"D2/1"] and socket.frames == []
+    taking[0] = False  # the socket's buffer is full: the stream waits on send
+    socket.open.clear()
+    stream.offer(snapshot(3, 2))
+    stream.offer(snapshot(4, 3))  # waits behind the pending write
+    socket.open.set()
+    assert await socket.wait_frames(2) == [b"D3/2", b"D4/3"]
+    assert stream.stats.sent == 4
