@@ -15,7 +15,9 @@
 //    "warmup_s": 5,            statistics are reset this long after the last socket opened,
 //    "duration_s": 20,         then measured for this long (0: until SIGTERM or stdin closes),
 //    "input_rate": 0,          INPUT frames per socket per second once WELCOME arrived,
-//    "tick_ms": 50}            the expected interval between two snapshots of one socket
+//    "tick_ms": 50,            the expected interval between two snapshots of one socket
+//    "measure_on_command": false}  true: after the warm-up, wait for {"command": "measure"} on
+//                              stdin to start measuring (to align the windows of two clients)
 //
 // It prints JSON lines on stdout: {"event": "connected", …} once every socket opened or failed,
 // {"event": "measuring"} after the warm-up, and finally {"event": "result", …} with the counts
@@ -71,12 +73,18 @@ function readJob() {
     let done = false;
     process.stdin.setEncoding('utf8');
     process.stdin.on('data', (chunk) => {
-      if (done) return;
       text += chunk;
-      const nl = text.indexOf('\n');
-      if (nl >= 0) {
-        done = true;
-        resolve(JSON.parse(text.slice(0, nl)));
+      let nl = text.indexOf('\n');
+      while (nl >= 0) {
+        const line = text.slice(0, nl).trim();
+        text = text.slice(nl + 1);
+        if (!done) {
+          done = true;
+          resolve(JSON.parse(line));
+        } else if (line) {
+          onCommand(JSON.parse(line));
+        }
+        nl = text.indexOf('\n');
       }
     });
     process.stdin.on('end', () => {
@@ -89,6 +97,11 @@ function readJob() {
       }
     });
   });
+}
+
+/** A line after the job: {"command": "measure"} starts the measurement window now. */
+function onCommand(message) {
+  if (message.command === 'measure' && phase !== 'measuring' && !stopping) measure();
 }
 
 function emit(obj) {
@@ -322,7 +335,7 @@ function measure() {
 function connected(timedOut) {
   phase = 'warmup';
   emit({ event: 'connected', opened, failed, open_now: openNow, timed_out: timedOut });
-  setTimeout(measure, (job.warmup_s ?? 0) * 1000);
+  if (!job.measure_on_command) setTimeout(measure, (job.warmup_s ?? 0) * 1000);
 }
 
 async function main() {

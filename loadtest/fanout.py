@@ -118,7 +118,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtest.enginestats import HealthSample, HealthSampler, summarize_engines
-from loadtest.loadclient import LoadClient, LoadJob
+from loadtest.loadclient import SPECTATOR, LoadClient, LoadJob
 from loadtest.procstats import MIB, UsageSampler, rss
 from loadtest.setups import SETUPS, STACKS, STARTERS, FanoutOptions, Target, clean_up
 from loadtest.stack import Stack
@@ -164,9 +164,18 @@ def server_stats(target: Target) -> dict[str, Any]:
 
 
 def measure(target: Target, options: FanoutOptions, workdir: Path) -> dict[str, Any]:
-    """Run the load client against a started target; the summarised report."""
+    """Run the load client against a started target; the summarised report.
+
+    Spectators, if any, get a load client of their own (``load-client-spectators``), started
+    and connected first, whose measurement window starts when the players' does: in one Node
+    event loop each tick's 1,000 spectator frames would queue in front of the players' and add
+    the client's own processing time to the players' latency, which real players, on other
+    machines than the spectators, never see.
+    """
+    players = [s for s in target.sockets if s.role != SPECTATOR]
+    watchers = [s for s in target.sockets if s.role == SPECTATOR]
     job = LoadJob(
-        target.sockets,
+        players,
         ramp=options.ramp,
         connect_timeout_s=options.connect_timeout,
         warmup_s=options.warmup,
@@ -177,16 +186,31 @@ def measure(target: Target, options: FanoutOptions, workdir: Path) -> dict[str, 
     time.sleep(SETTLE_SECONDS)
     before = {name: rss(pid) for name, pid in target.webs.items()}
     client = LoadClient(job, workdir / "load-client.log")
+    watching: LoadClient | None = None
+    if watchers:
+        spectator_job = replace(job, sockets=watchers, input_rate=0.0, measure_on_command=True)
+        watching = LoadClient(spectator_job, workdir / "load-client-spectators.log")
     health: HealthSampler | None = None
     try:
+        if watching is not None:
+            watching.start()
+            event = watching.wait_for(
+                "connected", len(watchers) / options.ramp + options.connect_timeout + EVENT_MARGIN
+            )
+            logger.info("spectators connected: %s", event)
         client.start()
-        ramp_time = len(target.sockets) / options.ramp
+        ramp_time = len(players) / options.ramp
         event = client.wait_for("connected", ramp_time + options.connect_timeout + EVENT_MARGIN)
         logger.info("connected: %s", event)
         if event["event"] != "result":
             event = client.wait_for("measuring", options.warmup + EVENT_MARGIN)
+        if watching is not None:
+            watching.measure_now()
         connected = {name: rss(pid) for name, pid in target.webs.items()}
-        sampler = UsageSampler({**target.webs, **target.others, "load-client": client.pid})
+        pids = {**target.webs, **target.others, "load-client": client.pid}
+        if watching is not None:
+            pids["load-client-spectators"] = watching.pid
+        sampler = UsageSampler(pids)
         sampler.start()
         if target.health_url:
             health = HealthSampler(target.health_url)
@@ -194,6 +218,10 @@ def measure(target: Target, options: FanoutOptions, workdir: Path) -> dict[str, 
         if event["event"] != "result":
             logger.info("measuring for %.0f s", options.duration)
             event = client.wait_for("result", options.duration + EVENT_MARGIN)
+        if watching is not None:
+            seen = watching.wait_for("result", options.duration + EVENT_MARGIN)
+            if seen.get("spectators"):
+                event["spectators"] = seen["spectators"]
         usage = sampler.stop()
         samples = health.stop() if health is not None else []
         stats = server_stats(target)
@@ -201,6 +229,8 @@ def measure(target: Target, options: FanoutOptions, workdir: Path) -> dict[str, 
         if health is not None:
             health.stop()  # no-op when already stopped
         client.stop()
+        if watching is not None:
+            watching.stop()
     return summarize(target, event, usage, before, connected, stats, options, samples)
 
 

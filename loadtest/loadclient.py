@@ -53,6 +53,7 @@ class LoadJob:
     duration_s: float = 20.0
     input_rate: float = 0.0
     tick_ms: float = 50.0
+    measure_on_command: bool = False  # wait for ``LoadClient.measure_now`` after the warm-up
 
     def to_json(self) -> str:
         """The job as one line of JSON."""
@@ -128,6 +129,12 @@ class LoadClient:
                 raise LoadClientError(f"the load client exited before {event!r}\n{self.stderr()}")
             if message.get("event") in (event, "result"):
                 return message
+
+    def measure_now(self) -> None:
+        """Start the measurement window now (a job with ``measure_on_command``)."""
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.write(json.dumps({"command": "measure"}) + "\n")
+        self.process.stdin.flush()
 
     def stop(self, timeout: float = 10.0) -> dict[str, Any] | None:
         """Ask for the result (close stdin), wait for the exit; the result if one came."""

@@ -19,7 +19,7 @@ from websockets.asyncio.server import ServerConnection, serve
 
 from loadtest import fanout
 from loadtest.frames import padded_frame
-from loadtest.loadclient import PLAYER, SPECTATOR, LoadClient, LoadJob, SocketSpec
+from loadtest.loadclient import PLAYER, SPECTATOR, LoadClient, LoadClientError, LoadJob, SocketSpec
 from loadtest.realstack import player_sockets, sockets_per_web, spectator_sockets
 from loadtest.setups import FanoutOptions, Target, real_stack
 from loadtest.table import format_comparison, format_header, format_table
@@ -252,3 +252,31 @@ def test_an_isolated_run_hands_back_its_error(tmp_path: Path) -> None:
     # --compare runs each real setup in a process of its own (Django is set up once per process)
     with pytest.raises(RuntimeError, match="KeyError: 'no-such-setup'"):
         fanout.run_setup_isolated("no-such-setup", FanoutOptions(), tmp_path / "run")
+
+
+@pytest.mark.timeout(30)
+async def test_a_client_told_to_wait_measures_when_asked(tmp_path: Path) -> None:
+    """The spectators' load client starts its window when the players' client starts its own."""
+    received: dict[str, int] = {}
+    async with serve(lambda ws: _stand_in(ws, received), "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        spectator = SocketSpec(f"ws://127.0.0.1:{port}/ws/spectate/m1/", role=SPECTATOR)
+        job = LoadJob([spectator], ramp=1000, warmup_s=0.1, duration_s=0.5, measure_on_command=True)
+
+        def run() -> tuple[dict[str, Any], float]:
+            client = LoadClient(job, tmp_path / "client.log")
+            client.start()
+            try:
+                client.wait_for("connected", 10)
+                with pytest.raises(LoadClientError):
+                    client.wait_for("measuring", 1.0)  # the warm-up is long over: it waits
+                asked = time.monotonic()
+                client.measure_now()
+                client.wait_for("measuring", 5)
+                return client.wait_for("result", 10), time.monotonic() - asked
+            finally:
+                client.stop()
+
+        result, took = await asyncio.to_thread(run)
+    assert result["phase"] == "measuring" and result["spectators"]["frames"] > 0
+    assert took >= 0.5, "the window is the job's duration from the command on"
