@@ -131,6 +131,9 @@ class EngineWorker:
         self.spectator_delay_ms = round(self._delay_ticks * 1000 / rules.tick_rate)
         self._steps = 0  # ticks stepped since the start: the delayed streams' clock
         self._draining: dict[str, LiveMatch] = {}  # closed matches whose delayed stream goes on
+        # closed matches whose lease and checkpoint are still to be forgotten: done in the
+        # heartbeat, never while a renewal (which would claim them again) is out
+        self._finished: list[str] = []
         self._stopped = False
         self._tasks: list[asyncio.Task[None]] = []
         self._background: set[asyncio.Task[None]] = set()
@@ -138,6 +141,7 @@ class EngineWorker:
         self._failures = {
             name: FailureLog(logger, f"engine worker {self.worker_id}: {name}")
             for name in (
+                "forgetting finished matches",
                 "reading its channel",
                 "publishing",
                 "announcing itself",
@@ -189,6 +193,8 @@ class EngineWorker:
                 await task
         self._tasks = []
         await self._flush_outbox()
+        with contextlib.suppress(Exception):
+            await self._forget_finished()
         handed_over = self.leases.shared and await self._hand_over()
         closing = list(self._draining.values())
         if not handed_over:
@@ -586,7 +592,7 @@ class EngineWorker:
                 closed = _closed(live, CloseCode.MATCH_OVER, "match over")
                 self._publish([(live.group, closed)], reliable=True)
                 del self.matches[live.match_id]
-                self._in_background(self.leases.finish(self.worker_id, live.match_id))
+                self._finished.append(live.match_id)  # its lease goes with the next heartbeat
                 if live.delayed is not None and live.spectators:
                     live.delayed.push(self._steps, closed)  # its spectators see the end later
                     self._draining[live.match_id] = live
@@ -740,6 +746,13 @@ class EngineWorker:
 
     async def keep_matches(self) -> None:
         """Once a second: renew the leases, checkpoint every match, adopt orphaned matches."""
+        forgetting = self._failures["forgetting finished matches"]
+        try:
+            await self._forget_finished()
+        except Exception as exc:
+            forgetting.failed(exc)  # tried again with the next heartbeat
+        else:
+            forgetting.succeeded()
         steps = [("renewing its leases", self._renew_leases)]
         steps.append(("saving checkpoints", self._save_checkpoints))
         if self.leases.shared:
@@ -752,6 +765,11 @@ class EngineWorker:
                 return  # a worker unsure of its leases neither saves nor adopts
             self._failures[name].succeeded()
 
+    async def _forget_finished(self) -> None:
+        while self._finished:
+            await self.leases.finish(self.worker_id, self._finished[0])
+            self._finished.pop(0)
+
     async def _adopt_orphans(self) -> None:
         for match_id in await self.leases.orphans(ADOPT_LIMIT):
             await self._adopt(match_id)
@@ -760,8 +778,11 @@ class EngineWorker:
         """Extend this worker's leases; drop the matches another worker took over."""
         assert self.channel is not None
         sent_at = self.clock()
-        owned = await self.leases.renew(self.worker_id, self.channel, list(self.matches))
-        for match_id, live in list(self.matches.items()):
+        asked = dict(self.matches)  # matches created while the renewal is out are not in it
+        owned = await self.leases.renew(self.worker_id, self.channel, list(asked))
+        for match_id, live in asked.items():
+            if self.matches.get(match_id) is not live:
+                continue  # ended meanwhile
             epoch = owned.get(match_id)
             if epoch is None:
                 del self.matches[match_id]

@@ -199,3 +199,40 @@ async def test_delayed_spectators_of_a_match_taken_over_are_not_shown_the_live_s
     watching = await stack.layer.receive(spectator)
     assert watching["type"] == messages.WATCHING and watching["delayed"] is True
     assert watching["snapshot"] is None, "the delayed stream starts over: no live KEYFRAME"
+
+
+async def test_a_match_created_while_a_renewal_is_out_is_kept() -> None:
+    stack = Stack()
+    a = await stack.worker("a")
+    renewing, go_on = asyncio.Event(), asyncio.Event()
+    renew = stack.leases.renew
+
+    async def slow_renew(worker_id: str, channel: str, match_ids: list[str]) -> dict[str, int]:
+        owned = await renew(worker_id, channel, match_ids)
+        renewing.set()
+        await go_on.wait()
+        return owned
+
+    stack.leases.renew = slow_renew  # type: ignore[method-assign]
+    heartbeat = asyncio.create_task(a.keep_matches())
+    await renewing.wait()
+    await stack.create(a)  # arrives while the renewal (without it) is out
+    go_on.set()
+    await heartbeat
+    assert "m" in a.matches and a.matches_lost == 0
+
+
+async def test_a_finished_match_is_forgotten_and_never_claimed_again() -> None:
+    stack = Stack()
+    a, b = await stack.worker("a"), await stack.worker("b")
+    await stack.create(a)
+    await stack.join(a, "ada")
+    live = a.matches["m"]
+    live.sim._end("abandoned", None)
+    while "m" in a.matches:
+        await a.tick()
+    await a.keep_matches()
+    await expire()
+    await b.keep_matches()
+    assert "m" not in b.matches, "nothing left to adopt"
+    assert await stack.leases.orphans(10) == []
