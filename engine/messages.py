@@ -18,6 +18,8 @@ UNWATCH = "engine.unwatch"
 CATCH_UP = "engine.catchup"
 # engine worker -> engine worker
 ADOPT = "engine.adopt"
+# a player's new match consumer -> its older one (game.takeover)
+REPLACED = "match.replaced"
 # engine worker -> one consumer
 JOINED = "match.joined"
 REJECTED = "match.rejected"
@@ -206,3 +208,10 @@ class AdoptMessage(TypedDict):
 
     type: Literal["engine.adopt"]
     match_ids: list[str]
+
+
+class ReplacedMessage(TypedDict):
+    """Another socket of the same player entered the match: close with REPLACED (4019)."""
+
+    type: Literal["match.replaced"]
+    match_id: str

@@ -15,7 +15,7 @@ from engine.snapshot import encode_stored_result
 from game.inputs import InputBatcher, input_batcher
 from game.matchsocket import MatchSocket
 from game.models import Match
-from game.takeover import ReplacedMessage, tell_replaced
+from game.takeover import tell_replaced
 from lobby.store import AlreadyActive
 from lobby.tickets import TicketRefused, read_ticket
 from lobby.wiring import PRESENCE_TTL, lobby_store
@@ -86,7 +86,7 @@ class MatchConsumer(MatchSocket):
         self.player_id = message["player_id"]
         self.start_stream()
 
-    async def match_replaced(self, message: ReplacedMessage) -> None:
+    async def match_replaced(self, message: messages.ReplacedMessage) -> None:
         """The player connected to this match again from another socket: close (4019)."""
         logger.info("closing a match socket replaced by a newer one (%s)", self.match_id)
         await self.close_with(CloseCode.REPLACED, "you connected to this match from another socket")

@@ -8,24 +8,16 @@ layer. The engine gives the same seat to the new socket (it seats by player key)
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal, TypedDict
+from typing import Any
+
+from engine import messages
 
 logger = logging.getLogger(__name__)
-
-# new match consumer -> the player's older match consumer
-REPLACED = "match.replaced"
-
-
-class ReplacedMessage(TypedDict):
-    """Another socket of the same player entered the match: close with REPLACED (4019)."""
-
-    type: Literal["match.replaced"]
-    match_id: str
 
 
 async def tell_replaced(layer: Any, channel: str, match_id: str) -> None:
     """Tell the socket on ``channel`` that a newer socket took its place in ``match_id``."""
-    message: ReplacedMessage = {"type": REPLACED, "match_id": match_id}
+    message: messages.ReplacedMessage = {"type": "match.replaced", "match_id": match_id}
     try:
         await layer.send(channel, dict(message))
     except Exception:  # the old socket is gone or its channel is full: it closes on its own
