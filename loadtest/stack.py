@@ -70,6 +70,16 @@ class Stack:
             capture_output=True,
         )
 
+    def start_all(self, engines: Sequence[str], webs: Sequence[str]) -> list[str]:
+        """Create the schema, start the named engine workers and web processes; the web
+        processes' base URLs, once the first sees every engine (the embedded one if none)."""
+        self.migrate()
+        for name in engines:
+            self.start_engine(name)
+        bases = [self.start_web(name) for name in webs]
+        self.wait_for_engines(bases[0], max(1, len(engines)))
+        return bases
+
     def start_engine(self, name: str) -> None:
         """Start a `runengine` worker process."""
         self._spawn(name, [sys.executable, "manage.py", "runengine", "--worker-id", name])

@@ -100,11 +100,7 @@ def stack(tmp_path: Path, redis_url: str, redis_prefix: str) -> Iterator[tuple[S
     env = base_env(tmp_path, redis_url, redis_prefix, ARENA_TIME_LIMIT="8", ARENA_COUNTDOWN="0.5")
     stack = Stack(env, tmp_path)
     try:
-        stack.migrate()
-        stack.start_engine("engine-a")
-        stack.start_engine("engine-b")
-        base = stack.start_web("web-a")
-        stack.wait_for_engines(base, 2)
+        [base] = stack.start_all(["engine-a", "engine-b"], ["web-a"])
         yield stack, base
     finally:
         for name, process in stack.processes:

@@ -26,11 +26,7 @@ def stack(tmp_path: Path, redis_url: str, redis_prefix: str) -> Iterator[tuple[S
     """One engine worker and two web processes on one Redis."""
     stack = Stack(base_env(tmp_path, redis_url, redis_prefix), tmp_path)
     try:
-        stack.migrate()
-        stack.start_engine("engine")
-        web_a = stack.start_web("web-a")
-        web_b = stack.start_web("web-b")
-        stack.wait_for_engines(web_a, 1)
+        web_a, web_b = stack.start_all(["engine"], ["web-a", "web-b"])
         yield stack, web_a, web_b
     finally:
         stack.stop()

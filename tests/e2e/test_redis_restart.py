@@ -66,10 +66,7 @@ def stack(
     env = base_env(tmp_path, redis.url, "restart", ARENA_CHANNEL_LAYER=request.param)
     stack = Stack(env, tmp_path)
     try:
-        stack.migrate()
-        stack.start_engine("engine-a")
-        base = stack.start_web("web-a")
-        stack.wait_for_engines(base, 1)
+        [base] = stack.start_all(["engine-a"], ["web-a"])
         yield stack, base, redis
     finally:
         stack.stop()

@@ -92,10 +92,7 @@ def stack(
     env = base_env(tmp_path, redis_url, redis_prefix, ARENA_CHANNEL_LAYER=request.param)
     stack = Stack(env, tmp_path)
     try:
-        stack.migrate()
-        stack.start_engine("engine-a")
-        base = stack.start_web("web-a")
-        stack.wait_for_engines(base, 1)
+        [base] = stack.start_all(["engine-a"], ["web-a"])
         yield stack, base
     finally:
         stack.stop()
@@ -272,12 +269,7 @@ async def test_two_web_processes_and_two_engines_share_one_redis(
 ) -> None:
     stack = Stack(base_env(tmp_path, redis_url, redis_prefix), tmp_path)
     try:
-        stack.migrate()
-        stack.start_engine("engine-a")
-        stack.start_engine("engine-b")
-        web_a = stack.start_web("web-a")
-        web_b = stack.start_web("web-b")
-        stack.wait_for_engines(web_a, 2)
+        web_a, web_b = stack.start_all(["engine-a", "engine-b"], ["web-a", "web-b"])
         matches = [create(web_a, {"mode": "duel"}), create(web_b, {"mode": "duel"})]
 
         def balanced() -> bool:  # heartbeats report each worker's own count once it has the match
@@ -369,10 +361,7 @@ async def test_a_client_that_stops_reading_is_dropped_without_slowing_the_others
     )
     stack = Stack(env, tmp_path)
     try:
-        stack.migrate()
-        stack.start_engine("engine-a")
-        base = stack.start_web("web-a")
-        stack.wait_for_engines(base, 1)
+        [base] = stack.start_all(["engine-a"], ["web-a"])
         match = create(base, {"mode": "ffa"})
         async with player(ws_url(base, match, "Ada")) as ada:
             await next_of(ada, MessageType.WELCOME)

@@ -27,9 +27,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     stack = Stack(env, tmp)
     try:
-        stack.migrate()
-        base = stack.start_web("web")
-        stack.wait_for_engines(base, 1)
+        [base] = stack.start_all([], ["web"])
         yield base
     finally:
         stack.stop()
