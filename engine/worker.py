@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from engine import messages
-from engine.checkpoint import CheckpointError, decode_checkpoint, encode_checkpoint, take_checkpoint
+from engine.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    decode_checkpoint,
+    encode_checkpoint,
+    take_checkpoint,
+)
 from engine.delayed import DelayedStream
 from engine.failurelog import FailureLog
 from engine.leases import LEASE_SAFETY_MARGIN, MatchLeases, MemoryMatchLeases
@@ -312,7 +318,7 @@ class EngineWorker:
             live.epoch = epoch
 
     @staticmethod
-    def _checkpoint(live: LiveMatch) -> Any:
+    def _checkpoint(live: LiveMatch) -> Checkpoint:
         return take_checkpoint(
             live.match_id, live.mode, live.created_ms, live.player_keys, live.sim
         )
