@@ -68,9 +68,6 @@ class LiveMatch:
     group: str
     encoder: SnapshotEncoder
     seats: dict[str, int] = field(default_factory=dict)  # consumer channel -> player id
-    # every channel granted a seat and not gone yet, oldest first: the seat goes back to the
-    # newest other one when the holder leaves (two sockets of one player joined in a race)
-    claims: dict[str, int] = field(default_factory=dict)
     player_keys: dict[int, str] = field(default_factory=dict)  # player id -> player key
     player_ids: dict[str, int] = field(default_factory=dict)  # player key -> player id
     result_published: bool = False
@@ -286,7 +283,9 @@ class EngineWorker:
         elif kind == messages.LEAVE:
             live = self.matches.get(message["match_id"])
             if live is not None:
-                self._leave(live, message["channel"])
+                player_id = live.seats.pop(message["channel"], None)
+                if player_id is not None:
+                    live.sim.player_away(player_id)  # the ship waits for the grace period
         elif kind == messages.CREATE:
             await self._create(message)  # type: ignore[arg-type]
         elif kind == messages.ADOPT:
@@ -359,26 +358,11 @@ class EngineWorker:
                 reply = _rejected(CloseCode.SEAT_RELEASED, f"you were away over {grace}")
             else:
                 live.seats[message["reply_to"]] = player_id
-                live.claims.pop(message["reply_to"], None)
-                live.claims[message["reply_to"]] = player_id
                 welcome = encode_welcome(
                     live.sim, live.match_id, player_id, live.mode, len(live.spectators)
                 )
                 reply = {"type": messages.JOINED, "player_id": player_id, "welcome": welcome}
         await self.layer.send(message["reply_to"], reply)
-
-    @staticmethod
-    def _leave(live: LiveMatch, channel: str) -> None:
-        """A socket is gone: its seat goes to another live socket of the same player, if one
-        joined, else the ship waits for the grace period."""
-        player_id = live.claims.pop(channel, None)
-        if live.seats.pop(channel, None) is None or player_id is None:
-            return
-        others = [other for other, claimed in live.claims.items() if claimed == player_id]
-        if others:
-            live.seats[others[-1]] = player_id
-        else:
-            live.sim.player_away(player_id)
 
     @staticmethod
     def _seat(live: LiveMatch, player_key: str, name: str) -> int:
