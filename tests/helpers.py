@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import msgpack
 from channels.testing import WebsocketCommunicator
+from websockets.exceptions import ConnectionClosed
 
 from engine.protocol import MessageType
 from engine.snapshot_state import SnapshotState, apply_frame, is_snapshot
@@ -121,3 +124,22 @@ async def until(engine: Any, condition: Any, max_ticks: int = 200) -> None:
             return
         await next_tick(engine)
     raise AssertionError(f"condition still false after {max_ticks} ticks")
+
+
+@contextlib.asynccontextmanager
+async def reading_in_background(read: Callable[[], Awaitable[Any]]) -> AsyncIterator[None]:
+    """Keep calling ``read`` (a socket's next frame) in the background, as a real client reads,
+    until the block ends or the socket closes."""
+
+    async def drain() -> None:
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                await read()
+
+    task = asyncio.create_task(drain())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

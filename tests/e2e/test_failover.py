@@ -27,7 +27,7 @@ from engine.protocol import Button, CloseCode, MessageType, Phase
 from engine.snapshot_state import is_snapshot
 from game.layers import BoundedPubSubChannelLayer
 from loadtest.stack import Stack, base_env, http_json, ticket_url
-from tests.helpers import ChainFollower, decode
+from tests.helpers import ChainFollower, decode, reading_in_background
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.timeout(90)]
 
@@ -76,22 +76,9 @@ async def playing(url: str) -> AsyncIterator[Player]:
         yield player
 
 
-@contextlib.asynccontextmanager
-async def reading(player: Player) -> AsyncIterator[None]:
-    """Keep reading a socket in the background, as a real client would."""
-
-    async def drain() -> None:
-        with contextlib.suppress(ConnectionClosed):
-            while True:
-                await player.frame()
-
-    task = asyncio.create_task(drain())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+def reading(player: Player) -> contextlib.AbstractAsyncContextManager[None]:
+    """Keep reading a player's socket in the background, as a real client would."""
+    return reading_in_background(player.frame)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from engine.protocol import Button, CloseCode, MessageType, PlayerFlag
 from engine.snapshot_state import is_snapshot
 from loadtest.stack import Stack, base_env, http_json, ticket_url
-from tests.helpers import decode, follower, player_entry
+from tests.helpers import decode, follower, player_entry, reading_in_background
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.timeout(120)]
 
@@ -62,22 +62,9 @@ async def next_of(socket: ClientConnection, kind: MessageType, where: Any = None
                 return frame
 
 
-@contextlib.asynccontextmanager
-async def draining(socket: ClientConnection) -> AsyncIterator[None]:
-    """Keep reading a socket in the background, as a real client would."""
-
-    async def drain() -> None:
-        with contextlib.suppress(ConnectionClosed):
-            while True:
-                await next_frame(socket)  # keeps the socket's snapshot chain followed
-
-    task = asyncio.create_task(drain())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+def draining(socket: ClientConnection) -> contextlib.AbstractAsyncContextManager[None]:
+    """Keep reading a socket in the background, its snapshot chain followed."""
+    return reading_in_background(lambda: next_frame(socket))
 
 
 def input_frame(seq: int, buttons: int) -> bytes:
