@@ -71,17 +71,16 @@ class DatabaseFreeDispatch(AsyncWebsocketConsumer):
         """Dispatch what ``source`` delivers; a channel-layer source (``retry``) that fails (Redis
         restarting) is read again a second later instead of ending the connection."""
         while True:
-            if not retry:
+            try:
                 message = await source()
-            else:
-                try:
-                    message = await source()
-                except Exception as exc:
-                    _layer_reads.failed(exc)
-                    await asyncio.sleep(LAYER_RETRY_DELAY)
-                    continue
-                if _layer_reads.failing:
-                    _layer_reads.succeeded()
+            except Exception as exc:
+                if not retry:
+                    raise
+                _layer_reads.failed(exc)
+                await asyncio.sleep(LAYER_RETRY_DELAY)
+                continue
+            if retry:
+                _layer_reads.succeeded()
             async with self._handling:
                 await self.dispatch(message)
 
