@@ -114,11 +114,14 @@ class LeaveMessage(TypedDict):
 
 
 class JoinedMessage(TypedDict):
-    """The seat is granted; ``welcome`` is the WELCOME frame to send to the socket."""
+    """The seat is granted; ``welcome`` is the WELCOME frame to send to the socket. Snapshots
+    up to ``tick`` were taken before the player was seated (the publisher may still hold some):
+    the socket does not send them."""
 
     type: Literal["match.joined"]
     player_id: int
     welcome: bytes
+    tick: int
 
 
 class RejectedMessage(TypedDict):

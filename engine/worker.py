@@ -361,7 +361,12 @@ class EngineWorker:
                 welcome = encode_welcome(
                     live.sim, live.match_id, player_id, live.mode, len(live.spectators)
                 )
-                reply = {"type": messages.JOINED, "player_id": player_id, "welcome": welcome}
+                reply = {
+                    "type": messages.JOINED,
+                    "player_id": player_id,
+                    "welcome": welcome,
+                    "tick": live.sim.tick,
+                }
         await self.layer.send(message["reply_to"], reply)
 
     @staticmethod

@@ -84,7 +84,7 @@ class MatchConsumer(MatchSocket):
             return
         await self.send(bytes_data=message["welcome"])
         self.player_id = message["player_id"]
-        self.start_stream()
+        self.start_stream(after_tick=message["tick"])  # not the snapshots from before its seat
 
     async def match_replaced(self, message: messages.ReplacedMessage) -> None:
         """The player connected to this match again from another socket: close (4019)."""

@@ -182,12 +182,12 @@ class MatchSocket(ArenaSocket):
             self.join_timer.cancel()
         self.join_timer = None
 
-    def start_stream(self) -> SnapshotStream:
-        """The socket's snapshot stream: frames flow from now on (after a move, they start
-        over: the next snapshot goes out as a KEYFRAME, whatever its tick)."""
+    def start_stream(self, after_tick: int = -1) -> SnapshotStream:
+        """The socket's snapshot stream: frames of the ticks after ``after_tick`` flow from now
+        on (after a move they start over: the next one goes out as a KEYFRAME)."""
         if self.stream is not None:
             self.resuming = False
-            self.stream.restart()
+            self.stream.restart(after_tick)
             return self.stream
         self.stream = SnapshotStream(
             self._send_frame,
@@ -196,6 +196,7 @@ class MatchSocket(ArenaSocket):
             on_keyframe_needed=self._ask_for_keyframe,
             write_now=self.write_now,
         )
+        self.stream.restart(after_tick)
         return self.stream
 
     async def match_rejected(self, message: messages.RejectedMessage) -> None:

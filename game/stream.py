@@ -119,12 +119,13 @@ class SnapshotStream:
         self._reliable.append(frame)
         self._pump()
 
-    def restart(self) -> None:
-        """The match starts over (another engine worker took it over, from an earlier tick):
-        forget the ticks sent; the next snapshot goes out as a KEYFRAME."""
+    def restart(self, after_tick: int = -1) -> None:
+        """Start (again) from the snapshot after ``after_tick``: the next one goes out as a
+        KEYFRAME, older ones are not sent. After a move the match may start over from an earlier
+        tick than the socket was sent."""
         self._latest = None
         self._client_tick = None
-        self._sent_tick = -1
+        self._sent_tick = after_tick
 
     def resync(self) -> None:
         """The client lost its chain: the next snapshot goes out as a KEYFRAME."""

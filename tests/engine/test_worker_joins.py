@@ -26,7 +26,9 @@ async def test_a_player_back_after_the_end_is_sent_the_results_with_the_refusal(
         channels[name] = await layer.new_channel()
         join = {"type": messages.JOIN, "match_id": "m", "name": name, "player_key": name}
         await worker.handle({**join, "reply_to": channels[name]})
-        assert (await layer.receive(channels[name]))["type"] == messages.JOINED
+        joined = await layer.receive(channels[name])
+        assert joined["type"] == messages.JOINED
+        assert joined["tick"] == worker.matches["m"].sim.tick, "snapshots up to it are older"
     await worker.handle({"type": messages.LEAVE, "match_id": "m", "channel": channels["ada"]})
     while worker.matches["m"].sim.result is None:
         await worker.tick()

@@ -239,3 +239,13 @@ async def test_frames_go_to_the_direct_writer_while_it_takes_them_then_through_s
     socket.open.set()
     assert await socket.wait_frames(2) == [b"D3/2", b"D4/3"]
     assert stream.stats.sent == 4
+
+
+async def test_a_stream_started_after_a_tick_sends_nothing_older_and_then_a_keyframe() -> None:
+    socket = Socket()
+    stream = SnapshotStream(socket.send, lambda: None, 5.0)
+    stream.restart(after_tick=5)  # the player was seated at tick 5
+    stream.offer(snapshot(4, 3))  # taken before the seat, still on its way
+    stream.offer(snapshot(5, 4))
+    stream.offer(snapshot(6, 5))
+    assert await socket.wait_frames(1) == [b"K6"], "the client does not hold tick 5: a KEYFRAME"
