@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -267,8 +268,14 @@ class Match:
 
     @property
     def connected_count(self) -> int:
-        """Number of seated, connected players."""
+        """Number of seated, connected players (those away within their grace period too)."""
         return len(self._connected)
+
+    @property
+    def present_count(self) -> int:
+        """Number of seated players whose connection is up: the count ``min_players`` is
+        measured against (a player away within its grace period keeps its seat, not its vote)."""
+        return len(self._connected) - len(self._away)
 
     @property
     def closed(self) -> bool:
@@ -368,6 +375,7 @@ class Match:
         if player.away:
             player.away = False
             del self._away[player_id]
+            self.roster_version += 1
             return
         if player.connected:
             return
@@ -402,6 +410,7 @@ class Match:
         player.away = True
         player.buttons = 0
         self._away[player_id] = self.tick + self._grace_ticks
+        self.roster_version += 1  # the roster shows it as not connected while it is away
 
     def remove_player(self, player_id: int) -> None:
         """Disconnect a player: it leaves the simulation but stays in the roster."""
@@ -458,33 +467,48 @@ class Match:
     # -- phases ----------------------------------------------------------------------------
 
     def _update_phase(self, tick: int, events: list[Event]) -> bool:
-        """Phase bookkeeping at the start of a tick; False when the match has just ended."""
-        connected = len(self._connected)
-        if connected == 0:
+        """Phase bookkeeping at the start of a tick; False when the match has just ended.
+
+        The countdown starts, and goes on, while at least ``min_players`` players are present
+        (seated and connected; a player away within its grace period does not count). A running
+        match goes on while at least ``min_players`` players are seated (away ones included):
+        once players have left it for good and too few remain, it ends at once, by forfeit.
+        """
+        seated = len(self._connected)
+        min_players = self.rules.min_players
+        if self.phase is Phase.RUNNING and seated < min_players:
+            if seated == 0:
+                self._end("abandoned", None)
+            else:
+                self._end("forfeit", self._unique_top_scorer(self._connected), forfeit=True)
+            return False
+        if seated == 0:
             self._empty_ticks += 1
             if self._empty_ticks >= self._empty_limit_ticks:
                 self._end("abandoned", None)
                 return False
         else:
             self._empty_ticks = 0
-        min_players = self.rules.min_players
-        if self.phase is Phase.WAITING and connected >= min_players:
+        present = seated - len(self._away)
+        if self.phase is Phase.WAITING and present >= min_players:
             self.phase = Phase.COUNTDOWN
             self._phase_end = tick + self._countdown_ticks
         if self.phase is Phase.COUNTDOWN:
-            if connected < min_players:
+            if present < min_players:
                 self.phase = Phase.WAITING
                 self._phase_end = 0
             elif tick >= self._phase_end:
                 self._start_running(tick, events)
         elif self.phase is Phase.RUNNING and tick >= self._phase_end:
-            self._end("time_limit", self._unique_top_scorer())
+            self._end("time_limit", self._unique_top_scorer(self.players.values()))
             return False
         if self.phase is Phase.RUNNING:
             self._running_ticks += 1
         return True
 
     def _start_running(self, tick: int, events: list[Event]) -> None:
+        """Scores reset and every present player respawns; a ship that waits for its away
+        player stays where it is (it is back as it was, section 3 of docs/protocol.md)."""
         self.phase = Phase.RUNNING
         self._phase_end = tick + self._time_limit_ticks
         self.bullets = []
@@ -492,17 +516,22 @@ class Match:
             player.score = 0
             player.deaths = 0
         self.roster_version += 1
-        for player in self._connected:
+        present = [player for player in self._connected if not player.away]
+        for player in present:
             player.alive = False
-        for player in self._connected:
+        for player in present:
             self._spawn(player, tick)
             events.append(SpawnEvent(player.id))
 
-    def _end(self, reason: str, winner_id: int | None) -> None:
+    def _end(self, reason: str, winner_id: int | None, forfeit: bool = False) -> None:
+        """End the match; after a forfeit the players still seated rank above those who left."""
         self.phase = Phase.ENDED
         self._phase_end = self.tick + self._linger_ticks
         self.bullets = []
-        ranked = sorted(self.players.values(), key=lambda p: (-p.score, p.deaths, p.id))
+        ranked = sorted(
+            self.players.values(),
+            key=lambda p: (forfeit and not p.connected, -p.score, p.deaths, p.id),
+        )
         self.result = MatchResult(
             reason=reason,
             winner_id=winner_id,
@@ -510,10 +539,11 @@ class Match:
             duration_ms=self._ticks_to_ms(self._running_ticks),
         )
 
-    def _unique_top_scorer(self) -> int | None:
+    @staticmethod
+    def _unique_top_scorer(players: Iterable[Player]) -> int | None:
         best: Player | None = None
         tied = False
-        for player in self.players.values():
+        for player in players:
             if best is None or player.score > best.score:
                 best = player
                 tied = False
@@ -552,7 +582,7 @@ class Match:
 
     def _respawn(self, tick: int, events: list[Event]) -> None:
         for player in self._connected:
-            if not player.alive and player.respawn_tick <= tick:
+            if not player.alive and not player.away and player.respawn_tick <= tick:
                 self._spawn(player, tick)
                 events.append(SpawnEvent(player.id))
 

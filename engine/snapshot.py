@@ -66,7 +66,10 @@ def _player_wire(match: Match) -> dict[int, PlayerWire]:
 
 
 def _roster(match: Match) -> list[list[Any]]:
-    return [[p.id, p.name, p.score, p.deaths, p.connected] for p in match.players.values()]
+    return [
+        [p.id, p.name, p.score, p.deaths, p.connected and not p.away]
+        for p in match.players.values()
+    ]
 
 
 def _player_change(player_id: int, old: PlayerWire, new: PlayerWire) -> list[int] | None:

@@ -605,23 +605,13 @@ def _left_while_waiting(match: Match) -> None:
     match.remove_player(0)
 
 
-def _left_while_running(match: Match) -> None:
-    match.add_player("a")
-    match.add_player("b")
-    run(match, 5)
-    assert match.phase is Phase.RUNNING
-    match.remove_player(0)
-    match.remove_player(1)
-
-
 @pytest.mark.parametrize(
     ("scenario", "standings", "duration_ms"),
     [
         (_never_joined, [], 0),
         (_left_while_waiting, [(0, "a", 0, 0)], 0),
-        (_left_while_running, [(0, "a", 0, 0), (1, "b", 0, 0)], 1200),
     ],
-    ids=["never-joined", "left-while-waiting", "left-while-running"],
+    ids=["never-joined", "left-while-waiting"],
 )
 def test_abandonment(scenario: Any, standings: list[Any], duration_ms: int) -> None:
     match = Match(make_rules(empty_timeout=1.0), seed=5, max_players=4)
@@ -943,3 +933,108 @@ def test_without_a_grace_period_an_away_player_leaves_at_once() -> None:
     match = make_match(make_rules(reconnect_grace=0.0), 2)
     match.player_away(1)
     assert not match.players[1].connected and not match.players[1].released
+
+
+def test_a_running_match_that_every_player_left_ends_at_once_as_abandoned() -> None:
+    match = make_match(make_rules(), 2)
+    run(match, 5)
+    assert match.phase is Phase.RUNNING
+    match.remove_player(0)
+    match.remove_player(1)
+    match.step()
+    assert match.result is not None
+    assert (match.result.reason, match.result.winner_id) == ("abandoned", None)
+
+
+def test_a_player_left_alone_in_a_running_match_wins_by_forfeit() -> None:
+    match = make_match(make_rules(), 2)
+    run(match, 2)
+    assert match.phase is Phase.RUNNING
+    match.players[0].score = 3  # the leader leaves: it still ranks below the one who stayed
+    match.remove_player(0)
+    match.step()
+    assert match.result is not None
+    assert (match.result.reason, match.result.winner_id) == ("forfeit", 1)
+    assert [row[0] for row in match.result.standings] == [1, 0]
+
+
+def test_a_running_match_goes_on_while_enough_players_stay() -> None:
+    match = make_match(make_rules(), 3)
+    run(match, 2)
+    match.remove_player(2)
+    run(match, 5)
+    assert match.phase is Phase.RUNNING and match.result is None
+
+
+def test_a_player_away_within_its_grace_keeps_a_running_match_going() -> None:
+    match = make_match(make_rules(reconnect_grace=1.0), 2)
+    run(match, 2)
+    match.player_away(1)
+    run(match, 10)
+    assert match.phase is Phase.RUNNING and match.result is None
+    run(match, 15)  # the grace is over: its seat is released and the match ends by forfeit
+    assert match.result is not None and match.result.reason == "forfeit"
+    assert match.result.winner_id == 0
+
+
+def test_an_away_player_does_not_count_towards_starting_the_countdown() -> None:
+    match = Match(make_rules(countdown=1.0, reconnect_grace=5.0), seed=1, max_players=2)
+    match.add_player("a")
+    match.add_player("b")
+    match.player_away(1)
+    run(match, 30)
+    assert match.phase is Phase.WAITING, "one of two players is present: fewer than min_players"
+    match.readmit_player(1)
+    match.step()
+    assert match.phase is Phase.COUNTDOWN
+
+
+def test_the_countdown_goes_back_to_waiting_when_a_player_goes_away() -> None:
+    match = Match(make_rules(countdown=1.0, reconnect_grace=5.0), seed=1, max_players=2)
+    match.add_player("a")
+    match.add_player("b")
+    match.step()
+    assert match.phase is Phase.COUNTDOWN
+    match.player_away(1)
+    match.step()
+    assert match.phase is Phase.WAITING
+
+
+def test_a_waiting_ship_is_not_respawned_when_the_match_starts_running() -> None:
+    match = Match(make_rules(countdown=0.5, reconnect_grace=5.0), seed=1, max_players=3)
+    for name in ("a", "b", "c"):
+        match.add_player(name)
+    match.step()
+    place(match, 2, 700.0, 300.0)
+    match.player_away(2)
+    events = run(match, 12)
+    assert match.phase is Phase.RUNNING
+    assert SpawnEvent(0) in events and SpawnEvent(1) in events
+    assert SpawnEvent(2) not in events, "the ship waits for its player: no respawn"
+    assert (match.players[2].x, match.players[2].y) == (700.0, 300.0)
+
+
+def test_a_ship_killed_while_its_player_is_away_respawns_only_once_it_is_back() -> None:
+    rules = make_rules(reconnect_grace=10.0, respawn_delay=0.1)
+    match = make_match(rules, 2)
+    match.player_away(1)
+    shoot_dead(match, 0, 1)
+    events = run(match, 10)
+    assert SpawnEvent(1) not in events and not match.players[1].alive
+    match.readmit_player(1)
+    events = run(match, 2)
+    assert SpawnEvent(1) in events and match.players[1].alive
+
+
+def test_the_roster_shows_an_away_player_as_not_connected() -> None:
+    from engine.protocol import unpack
+
+    match = make_match(make_rules(reconnect_grace=5.0), 2)
+    version = match.roster_version
+    match.player_away(1)
+    assert match.roster_version > version
+    roster = unpack(encode_keyframe(match))[8]
+    assert [entry[4] for entry in roster] == [True, False]
+    match.readmit_player(1)
+    roster = unpack(encode_keyframe(match))[8]
+    assert [entry[4] for entry in roster] == [True, True]

@@ -7,7 +7,7 @@ import pytest
 from channels.layers import InMemoryChannelLayer
 
 from engine import messages
-from engine.protocol import CloseCode, MessageType
+from engine.protocol import CloseCode, MessageType, Phase
 from engine.registry import MemoryEngineRegistry
 from engine.rules import Rules
 from engine.worker import EngineWorker
@@ -29,6 +29,8 @@ async def test_a_player_back_after_the_end_is_sent_the_results_with_the_refusal(
         joined = await layer.receive(channels[name])
         assert joined["type"] == messages.JOINED
         assert joined["tick"] == worker.matches["m"].sim.tick, "snapshots up to it are older"
+    while worker.matches["m"].sim.phase != Phase.RUNNING:
+        await worker.tick()
     await worker.handle({"type": messages.LEAVE, "match_id": "m", "channel": channels["ada"]})
     while worker.matches["m"].sim.result is None:
         await worker.tick()
