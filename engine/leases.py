@@ -65,6 +65,10 @@ class MatchLeases(Protocol):
     async def finish(self, worker_id: str, match_id: str) -> None:
         """Forget a finished match's lease and checkpoint (if the worker owns it)."""
 
+    async def held(self, match_ids: list[str]) -> set[str]:
+        """The matches among ``match_ids`` that a worker owns or can still take over (a live
+        lease, or an expired one with its checkpoint); the others are lost."""
+
 
 class MemoryMatchLeases:
     """Leases for the workers of one process, on its monotonic clock. ``shared`` when several
@@ -152,6 +156,15 @@ class MemoryMatchLeases:
             self._expiry.pop(owned, None)
             self._owner.pop(owned, None)
             self._checkpoints.pop(owned, None)
+
+    async def held(self, match_ids: list[str]) -> set[str]:
+        """The matches among ``match_ids`` that a worker owns or can still take over."""
+        now = self._clock()
+        return {
+            m
+            for m in match_ids
+            if m in self._owner and (self._expiry.get(m, now) > now or m in self._checkpoints)
+        }
 
     def _owned_by(self, worker_id: str, match_ids: Iterable[str]) -> list[str]:
         return [m for m in match_ids if (self._owner.get(m) or ("",))[0] == worker_id]
@@ -241,6 +254,21 @@ end
 return 0
 """
 
+# KEYS: leases, owners, checkpoint keys...; ARGV: match ids... (one per checkpoint key)
+_HELD = """
+local held = {}
+for i = 1, #ARGV do
+  local match_id = ARGV[i]
+  if redis.call('HEXISTS', KEYS[2], match_id) == 1 then
+    local expiry = redis.call('ZSCORE', KEYS[1], match_id)
+    if (expiry and tonumber(expiry) > now_ms) or redis.call('EXISTS', KEYS[2 + i]) == 1 then
+      held[#held + 1] = match_id
+    end
+  end
+end
+return held
+"""
+
 # KEYS: leases, owners, checkpoint; ARGV: worker, match id
 _FINISH = """
 local entry = redis.call('HGET', KEYS[2], ARGV[2])
@@ -275,6 +303,7 @@ class RedisMatchLeases:
         self._save = script(_PRELUDE + _SAVE)
         self._hand_over = script(_PRELUDE + _HAND_OVER)
         self._finish = script(_PRELUDE + _FINISH)
+        self._held = script(_PRELUDE + _HELD)
 
     def _checkpoint_key(self, match_id: str) -> str:
         return f"{self._prefix}:checkpoint:{match_id}"
@@ -329,3 +358,10 @@ class RedisMatchLeases:
         """Forget a finished match's lease and checkpoint (if the worker owns it)."""
         keys = [self._leases, self._owners, self._checkpoint_key(match_id)]
         await self._finish(keys=keys, args=[worker_id, match_id])
+
+    async def held(self, match_ids: list[str]) -> set[str]:
+        """The matches among ``match_ids`` that a worker owns or can still take over."""
+        if not match_ids:
+            return set()
+        keys = [self._leases, self._owners, *(self._checkpoint_key(m) for m in match_ids)]
+        return {raw.decode() for raw in await self._held(keys=keys, args=match_ids)}

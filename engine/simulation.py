@@ -348,6 +348,12 @@ class Match:
         match._away = {player_id: tick for player_id, tick in state["away"]}
         return match
 
+    def interrupt(self) -> None:
+        """End the match now, with the standings of the moment: its server is stopping and
+        no other can take it over."""
+        if self.result is None:
+            self._end("interrupted", None)
+
     def everyone_away(self) -> None:
         """Every connected player is away, as if each connection had dropped just now (a match
         taken over by another worker waits for its players' sockets to claim their seats)."""

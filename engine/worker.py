@@ -57,6 +57,9 @@ class MatchStore(Protocol):
     async def match_moved(self, match_id: str, worker_id: str, channel: str) -> None:
         """Record that ``worker_id``, reading ``channel``, took the match over."""
 
+    async def match_lost(self, match_id: str) -> None:
+        """Record that no worker can run the match any more (its checkpoint is gone)."""
+
 
 @dataclass
 class LiveMatch:
@@ -202,6 +205,7 @@ class EngineWorker:
         closing = list(self._draining.values())
         if not handed_over:
             closing += self.matches.values()
+            await self._interrupt(list(self.matches.values()))
         for live in closing:
             await self._close_group(live, CloseCode.GOING_AWAY, "server shutting down")
         self.matches.clear()
@@ -212,6 +216,21 @@ class EngineWorker:
             with contextlib.suppress(Exception):
                 await task
         logger.info("engine worker %s stopped", self.worker_id)
+
+    async def _interrupt(self, matches: list[LiveMatch]) -> None:
+        """Record the matches this worker stops without handing them over as interrupted
+        (with the standings of the moment), so that nobody waits for them."""
+        for live in matches:
+            if live.sim.result is None:
+                live.sim.interrupt()
+                result = live.sim.result
+                assert result is not None
+                self._publish([(live.group, self._result_message(live, result))], reliable=True)
+                if self.store is not None:
+                    await self._store_result(
+                        live.match_id, result.to_wire(), dict(live.player_keys)
+                    )
+        await self._flush_outbox()
 
     async def _hand_over(self) -> bool:
         """Checkpoint every match, let its lease expire and ask the least-loaded other live
@@ -284,7 +303,11 @@ class EngineWorker:
             live = self.matches.get(message["match_id"])
             if live is not None:
                 player_id = live.seats.pop(message["channel"], None)
-                if player_id is not None:
+                if player_id is None:
+                    pass
+                elif message.get("for_good"):
+                    live.sim.remove_player(player_id)  # LEAVE: the seat is free at once
+                else:
                     live.sim.player_away(player_id)  # the ship waits for the grace period
         elif kind == messages.CREATE:
             await self._create(message)  # type: ignore[arg-type]
@@ -634,15 +657,20 @@ class EngineWorker:
             *(self.layer.group_send(group, message) for group, message in group_messages)
         )
 
-    async def _finish(self, live: LiveMatch, result: MatchResult) -> None:
-        live.result_published = True
+    @staticmethod
+    def _result_message(live: LiveMatch, result: MatchResult) -> dict[str, Any]:
         message: messages.ResultMessage = {
             "type": "match.result",
             "match_id": live.match_id,
             "frame": encode_result(result),
             "epoch": live.epoch,
         }
-        self._publish([(live.group, message)], reliable=True)  # type: ignore[list-item]
+        return dict(message)
+
+    async def _finish(self, live: LiveMatch, result: MatchResult) -> None:
+        live.result_published = True
+        message = self._result_message(live, result)
+        self._publish([(live.group, message)], reliable=True)
         if live.delayed is not None:
             live.delayed.push(self._steps, message)  # type: ignore[arg-type]
         logger.info("match %s ended: %s", live.match_id, result.reason)
@@ -816,6 +844,8 @@ class EngineWorker:
         except (CheckpointError, KeyError, TypeError, ValueError) as exc:
             logger.error("match %s cannot be taken over (%s): it is lost", match_id, exc)
             await self.leases.finish(self.worker_id, match_id)
+            if self.store is not None:
+                self._in_background(self.store.match_lost(match_id))
             return
         sim.everyone_away()
         live = LiveMatch(

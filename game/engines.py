@@ -16,6 +16,7 @@ from engine.leases import MatchLeases, MemoryMatchLeases, RedisMatchLeases
 from engine.registry import EngineRegistry, MemoryEngineRegistry, RedisEngineRegistry
 from engine.rules import Rules
 from engine.worker import EngineWorker
+from game.reaper import MatchReaper
 from game.store import DjangoMatchStore
 
 T = TypeVar("T")
@@ -74,6 +75,21 @@ def match_leases() -> MatchLeases:
     if settings.ARENA.redis_url is None:
         return MemoryMatchLeases()
     return RedisMatchLeases(redis_client(), settings.ARENA.redis_prefix)
+
+
+_reapers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, MatchReaper] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def match_reaper() -> MatchReaper:
+    """The lost-match reaper of this event loop (``game.reaper``)."""
+
+    def build() -> MatchReaper:
+        leases = match_leases() if settings.ARENA.redis_url is not None else None
+        return MatchReaper(engine_registry(), leases)
+
+    return for_this_loop(_reapers, build)
 
 
 def game_rules() -> Rules:

@@ -20,6 +20,7 @@ class ArenaLifespan:
     def __init__(self) -> None:
         self.worker: EngineWorker | None = None
         self.matchmaker: asyncio.Task[None] | None = None
+        self.reaper: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         while True:
@@ -38,8 +39,9 @@ class ArenaLifespan:
                 return
 
     async def startup(self) -> None:
-        """Start the matchmaker, and the engine worker if this deployment embeds one."""
-        from game.engines import build_worker
+        """Start the matchmaker, the lost-match reaper, and the engine worker if this
+        deployment embeds one."""
+        from game.engines import build_worker, match_reaper
         from lobby.wiring import build_matchmaker
 
         if settings.ARENA.embedded_engine:
@@ -48,14 +50,16 @@ class ArenaLifespan:
         else:
             logger.info("engine is external: run `python manage.py runengine`")
         self.matchmaker = asyncio.create_task(build_matchmaker().run(), name="matchmaker")
+        self.reaper = asyncio.create_task(match_reaper().run(), name="match-reaper")
 
     async def shutdown(self) -> None:
-        """Stop the matchmaker and the embedded engine worker."""
-        if self.matchmaker is not None:
-            self.matchmaker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.matchmaker
-            self.matchmaker = None
+        """Stop the matchmaker, the reaper and the embedded engine worker."""
+        for task in (self.matchmaker, self.reaper):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self.matchmaker = self.reaper = None
         if self.worker is not None:
             await self.worker.stop()
             self.worker = None

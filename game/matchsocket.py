@@ -27,7 +27,10 @@ from engine.protocol import (
     encode_pong,
     encode_throttled,
 )
+from engine.snapshot import encode_stored_result
+from game.engines import match_reaper
 from game.models import Match
+from game.reaper import LOST_RESULT, engine_holds, mark_lost
 from game.relay import match_relay
 from game.sockets import ArenaSocket
 from game.stream import SnapshotStream
@@ -174,6 +177,12 @@ class MatchSocket(ArenaSocket):
             self.join_timer = None
             self.on_moved(match.engine_channel)
             return
+        if match is not None and not await engine_holds(match, match_reaper()):
+            await mark_lost(str(match.id))  # no engine runs it or can take it over
+            if not self.closing:
+                await self.send(bytes_data=encode_stored_result(LOST_RESULT))
+            await self.close_with(CloseCode.MATCH_OVER, "match lost: the server lost this match")
+            return
         logger.warning("engine %s did not answer a join in %.1f s", self.engine_channel, timeout)
         await self.close_with(CloseCode.ENGINE_UNAVAILABLE, "the match's engine did not answer")
 
@@ -225,18 +234,20 @@ class MatchSocket(ArenaSocket):
         before the engine answered are validated but otherwise ignored.
         """
         frame = self.screen_frame(data, self.decode_frame)
-        if frame is None or self.stream is None:
+        if frame is None:
             return
         if isinstance(frame, ResyncRequest):
-            self.stream.resync()
+            if self.stream is not None:
+                self.stream.resync()
         elif isinstance(frame, PingMessage):
-            pong = encode_pong(frame.nonce, int(time.time() * 1000))
-            self.spawn(self.send(bytes_data=pong))
+            if self.stream is not None:
+                pong = encode_pong(frame.nonce, int(time.time() * 1000))
+                self.spawn(self.send(bytes_data=pong))
         else:
             self.handle_frame(frame)
 
     def handle_frame(self, frame: Any) -> None:
-        """A valid client frame other than PING and RESYNC (the engine has answered)."""
+        """A valid client frame other than PING and RESYNC (before the engine answered too)."""
 
     # -- leaving ---------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from game.models import Match, MatchPlayer
+from game.reaper import mark_lost
 from lobby.models import PlayerProfile
 from lobby.rating import update_ratings
 
@@ -27,12 +28,23 @@ class DjangoMatchStore:
         """Point new sockets of the match at the worker that took it over."""
         await Match.objects.filter(id=match_id).aupdate(engine_id=worker_id, engine_channel=channel)
 
+    async def match_lost(self, match_id: str) -> None:
+        """Record the match as over and lost (``game.reaper``)."""
+        await mark_lost(match_id)
+
+
+# results that change no rating: nobody played it out
+UNRATED_REASONS = frozenset({"abandoned", "interrupted", "lost"})
+
 
 def record_result(match_id: str, result: dict[str, Any], player_keys: dict[int, str]) -> None:
     """Store a result; a player who rejoined under a new id counts once, with summed kills."""
     with transaction.atomic():
         match = Match.objects.select_for_update().filter(id=match_id).first()
-        if match is None or match.status == Match.Status.OVER:
+        if match is None:
+            return
+        lost = (match.result or {}).get("reason") == "lost"
+        if match.status == Match.Status.OVER and not lost:  # the real result beats a guess
             return
         match.status = Match.Status.OVER
         match.ended_at = timezone.now()
@@ -50,7 +62,7 @@ def record_result(match_id: str, result: dict[str, Any], player_keys: dict[int, 
 
         before: dict[str, float] = {}
         after: dict[str, float] = {}
-        if match.ranked and len(scores) >= 2:
+        if match.ranked and len(scores) >= 2 and result["reason"] not in UNRATED_REASONS:
             profiles = {
                 key: PlayerProfile.objects.select_for_update().get_or_create(
                     key=key, defaults={"name": names[key]}

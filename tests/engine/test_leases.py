@@ -101,3 +101,26 @@ async def test_a_match_the_store_forgot_stays_with_the_worker_that_runs_it(
     renewed = await leases.renew("w1", "chan-1", ["m1"])
     assert list(renewed) == ["m1"]
     assert await leases.claim("m1", "w2", "chan-2", b"cp") is None
+
+
+async def test_held_matches_are_those_a_worker_owns_or_can_take_over(leases: MatchLeases) -> None:
+    await leases.claim("m1", "w1", "chan-1", b"cp")
+    await leases.claim("m2", "w1", "chan-1", b"cp")
+    await leases.finish("w1", "m2")
+    assert await leases.held(["m1", "m2", "never"]) == {"m1"}
+    await expire()
+    assert await leases.held(["m1"]) == {"m1"}, "an expired lease with its checkpoint waits"
+    assert await leases.held([]) == set()
+
+
+async def test_an_expired_lease_without_its_checkpoint_is_not_held(
+    redis_prefix: str, redis_url: str
+) -> None:
+    client = aioredis.Redis.from_url(redis_url)
+    leases = RedisMatchLeases(client, redis_prefix, ttl=TTL)
+    await leases.claim("m1", "w1", "chan-1", b"cp")
+    await client.delete(f"{redis_prefix}:checkpoint:m1")  # as CHECKPOINT_TTL would
+    assert await leases.held(["m1"]) == {"m1"}, "the lease is live"
+    await expire()
+    assert await leases.held(["m1"]) == set()
+    await client.aclose()

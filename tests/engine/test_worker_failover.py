@@ -10,6 +10,7 @@ import asyncio
 from dataclasses import fields
 from typing import Any
 
+import msgpack
 import pytest
 from channels.layers import InMemoryChannelLayer
 
@@ -176,7 +177,9 @@ async def test_a_worker_alone_closes_its_matches_when_it_stops() -> None:
 
     layer.group_send = record  # type: ignore[method-assign]
     await worker.stop()
-    assert [m["type"] for m in published] == [messages.CLOSED]
+    assert [m["type"] for m in published] == [messages.RESULT, messages.CLOSED]
+    result = msgpack.unpackb(published[0]["frame"], raw=False)[1]
+    assert result["reason"] == "interrupted", "nobody waits for a match no worker will run"
 
 
 async def test_delayed_spectators_of_a_match_taken_over_are_not_shown_the_live_state() -> None:
