@@ -106,11 +106,13 @@ class KeyframeWantedMessage(TypedDict):
 
 
 class LeaveMessage(TypedDict):
-    """A connection closed; ``channel`` is the ``reply_to`` of its JOIN, answered or not."""
+    """A connection closed; ``channel`` is the ``reply_to`` of its JOIN, answered or not. With
+    ``for_good`` the player left (LEAVE): its seat is given up at once, without a grace period."""
 
     type: Literal["engine.leave"]
     match_id: str
     channel: str
+    for_good: NotRequired[bool]
 
 
 class JoinedMessage(TypedDict):

@@ -32,6 +32,7 @@ class MessageType(IntEnum):
     PING = 2
     RESYNC = 3
     FOLLOW = 4  # a spectator's camera follows a player
+    LEAVE = 5  # the player leaves the match for good: its seat is given up at once
     # server -> client, match socket (PONG also on the lobby socket)
     WELCOME = 10
     SNAPSHOT = 11  # a KEYFRAME: the whole state of the match
@@ -59,6 +60,7 @@ class MessageType(IntEnum):
 class CloseCode(IntEnum):
     """WebSocket close codes the server uses; the close reason carries a short text."""
 
+    NORMAL = 1000  # the player left the match (LEAVE)
     GOING_AWAY = 1001  # the match's engine worker is shutting down
     MESSAGE_TOO_BIG = 1009  # sent by the web server for frames over 512 bytes (--ws-max-size)
     SERVICE_RESTART = 1012  # sent by the web server when it shuts down
@@ -160,6 +162,11 @@ class ResyncRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class LeaveRequest:
+    """LEAVE: the player leaves the match for good (no reconnect grace)."""
+
+
+@dataclass(frozen=True, slots=True)
 class FollowRequest:
     """FOLLOW: the spectator's camera follows ``player_id`` (the server only validates it)."""
 
@@ -186,7 +193,7 @@ class ReadyAnswer:
     accept: bool
 
 
-ClientMessage = InputMessage | PingMessage | ResyncRequest
+ClientMessage = InputMessage | PingMessage | ResyncRequest | LeaveRequest
 SpectatorMessage = FollowRequest | PingMessage | ResyncRequest
 LobbyMessage = QueueRequest | CancelRequest | ReadyAnswer | PingMessage
 MAX_MODE_LENGTH = 16
@@ -278,6 +285,10 @@ def decode_client_frame(data: bytes) -> ClientMessage:
         return _ping(frame)
     if kind == MessageType.RESYNC:
         return _resync(frame)
+    if kind == MessageType.LEAVE:
+        if len(frame) != 1:
+            raise ProtocolError("LEAVE takes [5]")
+        return LeaveRequest()
     raise ProtocolError(f"unknown message type {kind!r}")
 
 

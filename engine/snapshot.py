@@ -118,6 +118,7 @@ class SnapshotEncoder:
         self._next_bullet_id = 0
         self._roster_version = -1
         self._roster: list[list[Any]] = []
+        self._server_ms = 0  # when the tick encoded last was published
 
     def force_keyframe(self) -> None:
         """Make the next tick a keyframe tick (everyone gets the KEYFRAME)."""
@@ -171,6 +172,7 @@ class SnapshotEncoder:
         if bullets:
             self._next_bullet_id = max(self._next_bullet_id, bullets[-1].id + 1)
         self._roster_version = match.roster_version
+        self._server_ms = server_ms
         return EncodedSnapshot(tick, keyframe, delta, base if delta is not None else None)
 
     def last_keyframe(self, match: Match, server_ms: int) -> tuple[int, bytes]:
@@ -178,13 +180,15 @@ class SnapshotEncoder:
 
         Players are as they were encoded then: INPUTs applied since change aim and ack, and the
         next DELTA carries those changes relative to the encoded tick, so it applies to this
-        KEYFRAME. (Players who joined or left since make the next frame a KEYFRAME anyway.) Before
-        the first encode, or after ``force_keyframe``, it is the match as it is.
+        KEYFRAME. (Players who joined or left since make the next frame a KEYFRAME anyway.) Its
+        ``server_ms`` is that tick's publication time. Before the first encode, or after
+        ``force_keyframe``, it is the match as it is, at ``server_ms``.
         """
         if self._tick is None:
             tick, players, roster = match.tick, _player_wire(match), _roster(match)
         else:
             tick, players, roster = self._tick, self._players, self._roster
+            server_ms = self._server_ms
         return tick, pack(self._keyframe(match, tick, server_ms, players, [], roster))
 
     @staticmethod

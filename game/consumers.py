@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from typing import Any
 from urllib.parse import parse_qs
@@ -10,7 +9,7 @@ from urllib.parse import parse_qs
 from django.conf import settings
 
 from engine import messages
-from engine.protocol import CloseCode, InputMessage, decode_client_frame
+from engine.protocol import CloseCode, InputMessage, LeaveRequest, decode_client_frame
 from engine.snapshot import encode_stored_result
 from game.inputs import InputBatcher, input_batcher
 from game.matchsocket import MatchSocket
@@ -22,12 +21,16 @@ from lobby.wiring import PRESENCE_TTL, lobby_store
 
 logger = logging.getLogger(__name__)
 
+# closes after which the player has no seat to come back to: its lobby place is given up
+SEAT_GONE = frozenset({CloseCode.MATCH_OVER, CloseCode.SEAT_RELEASED, CloseCode.GOING_AWAY})
+
 
 class MatchConsumer(MatchSocket):
     """One player's connection to one match."""
 
     player_id: int | None = None
     player_key: str | None = None
+    left: bool = False  # the player sent LEAVE
     batcher: InputBatcher
     decode_frame = staticmethod(decode_client_frame)
 
@@ -55,7 +58,7 @@ class MatchConsumer(MatchSocket):
         self.store = lobby_store()
         try:
             replaced = await self.store.enter_match(
-                ticket.player_key, str(match.id), self.channel_name, PRESENCE_TTL
+                ticket.player_key, str(match.id), self.channel_name, self.presence_ttl
             )
         except AlreadyActive:
             await self.close_with(
@@ -66,7 +69,7 @@ class MatchConsumer(MatchSocket):
             logger.info("a new socket of a player took match %s over from %s", match.id, replaced)
             await tell_replaced(self.channel_layer, replaced, str(match.id))
         self.player_key = ticket.player_key
-        self.keep_presence(ticket.player_key)
+        self.keep_presence(ticket.player_key, self.presence_ttl)
         await self.watch_match(match)
         join: messages.JoinMessage = {
             "type": "engine.join",
@@ -91,9 +94,19 @@ class MatchConsumer(MatchSocket):
         logger.info("closing a match socket replaced by a newer one (%s)", self.match_id)
         await self.close_with(CloseCode.REPLACED, "you connected to this match from another socket")
 
+    @property
+    def presence_ttl(self) -> float:
+        """How long the player's place in the match holds without a refresh: as long as the
+        engine holds its seat for a player whose connection dropped, at least."""
+        return max(PRESENCE_TTL, settings.ARENA.reconnect_grace)
+
     def handle_frame(self, frame: Any) -> None:
-        """An INPUT: batched to the engine with this process's other inputs."""
-        if isinstance(frame, InputMessage):
+        """An INPUT, batched to the engine with this process's other inputs; or LEAVE."""
+        if isinstance(frame, LeaveRequest):
+            self.left = True
+            self.close_soon(CloseCode.NORMAL, "left the match")
+            self.spawn(self._give_up_seat())
+        elif isinstance(frame, InputMessage) and self.stream is not None:
             assert self.engine_channel is not None and self.player_id is not None
             self.batcher.submit(
                 self.engine_channel,
@@ -104,20 +117,41 @@ class MatchConsumer(MatchSocket):
                 frame.aim,
             )
 
+    async def _give_up_seat(self) -> None:
+        """LEAVE: the seat and the lobby place go at once, not when the socket has closed."""
+        if self.player_key is not None:
+            await self.store.release(self.player_key, self.channel_name)
+        if self.engine_channel is not None:
+            await self.channel_layer.send(self.engine_channel, self.leave_message())
+
     def leave_message(self) -> dict[str, Any]:
-        """Give the seat back (the engine keeps the player's score for a return)."""
+        """Give the seat back: for good after LEAVE, else for the reconnect grace period (the
+        engine keeps the player's ship and score for its return)."""
         leave: messages.LeaveMessage = {
             "type": "engine.leave",
             "match_id": self.match_id,
             "channel": self.channel_name,
+            "for_good": self.left,
         }
         return dict(leave)
 
     async def disconnect(self, code: int) -> None:
-        """Free the player's place in the lobby store, leave the match, give the seat back."""
+        """Leave the match and give the seat back. The player's place in the lobby store is
+        given up when it has no seat to come back to (it left, the match is over, the seat
+        was released); after a dropped connection it is kept, as a reserved seat, for as long
+        as the engine keeps the seat, so that the player's next page finds its match."""
         self.closing = True
         self.stop_presence()
         if self.player_key is not None:
-            with contextlib.suppress(Exception):
-                await self.store.release(self.player_key, self.channel_name)
+            seated = self.player_id is not None
+            try:
+                if seated and not self.left and self.closed_with not in SEAT_GONE:
+                    grace = settings.ARENA.reconnect_grace
+                    await self.store.detach(self.player_key, self.channel_name, grace)
+                else:
+                    await self.store.release(self.player_key, self.channel_name)
+            except Exception:
+                logger.warning(
+                    "could not update the presence of %s", self.player_key, exc_info=True
+                )
         await super().disconnect(code)

@@ -29,10 +29,19 @@ class Match(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True)
     ranked = models.BooleanField(default=False, help_text="formed by the lobby; changes ratings")
+    seats = models.JSONField(
+        default=list, blank=True, help_text="a lobby match's players (keys): only they get tickets"
+    )
+    listed = models.BooleanField(
+        default=False, help_text="a private match anyone may join from the open list"
+    )
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "-created_at"])]
+        indexes = [
+            models.Index(fields=["status", "-created_at"]),
+            models.Index(fields=["listed", "status", "-created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.mode} match {self.id} ({self.status})"
@@ -51,6 +60,7 @@ class Match(models.Model):
             "status": self.status,
             "created_at": self.created_at.isoformat(),
             "ws_path": self.ws_path,
+            "listed": self.listed,
             "result": self.result,
         }
 

@@ -28,14 +28,25 @@ class InvalidMatchRequest(ValueError):
 
 @dataclass(frozen=True)
 class MatchRequest:
-    """A validated request for a new match."""
+    """A validated request for a new match; ``seats`` are the player keys a lobby match is
+    formed of (only they are given tickets), ``listed`` puts a private match on the open list."""
 
     mode: str
     max_players: int
+    seats: tuple[str, ...] = ()
+    listed: bool = False
 
 
-def validate_match_request(mode: object, max_players: object) -> MatchRequest:
-    """Check a mode and seat count from a client; fills in the mode's default seats."""
+def validate_match_request(
+    mode: object, max_players: object, listed: object = False
+) -> MatchRequest:
+    """Check a mode, seat count and listing from a client; fills in the mode's default seats."""
+    if type(listed) is not bool:
+        raise InvalidMatchRequest("listed must be true or false")
+    return replace(_seats(mode, max_players), listed=listed)
+
+
+def _seats(mode: object, max_players: object) -> MatchRequest:
     if mode is None:
         mode = Match.Mode.FFA
     if mode not in Match.Mode.values:
@@ -79,6 +90,8 @@ async def create_matches(requests: list[MatchRequest], ranked: bool = False) -> 
                 ranked=ranked,
                 mode=request.mode,
                 max_players=request.max_players,
+                seats=list(request.seats),
+                listed=request.listed,
                 engine_id=worker.worker_id,
                 engine_channel=worker.channel,
             )
@@ -101,10 +114,12 @@ async def create_matches(requests: list[MatchRequest], ranked: bool = False) -> 
     return matches
 
 
-async def start_lobby_matches(groups: list[tuple[str, int]]) -> list[tuple[str, str]]:
-    """Create the ranked matches of accepted ready checks, given (mode, players) each.
+async def start_lobby_matches(groups: list[tuple[str, list[str]]]) -> list[tuple[str, str]]:
+    """Create the ranked matches of accepted ready checks, given (mode, player keys) each.
 
     Returns each match's id and socket path, in order.
     """
-    requests = [MatchRequest(mode, max(size, MIN_SEATS)) for mode, size in groups]
+    requests = [
+        MatchRequest(mode, max(len(keys), MIN_SEATS), seats=tuple(keys)) for mode, keys in groups
+    ]
     return [(str(m.id), m.ws_path) for m in await create_matches(requests, ranked=True)]

@@ -39,6 +39,7 @@ class ArenaSocket(CountedSocket, DatabaseFreeDispatch):
     """
 
     closing: bool = False
+    closed_with: CloseCode | None = None  # the code the server closed the socket with, if it did
     presence_task: asyncio.Task[None] | None = None
     background: set[asyncio.Task[Any]] | None = None
 
@@ -91,16 +92,19 @@ class ArenaSocket(CountedSocket, DatabaseFreeDispatch):
     async def on_throttled(self, dropped: int) -> None:
         """``dropped`` frames were dropped by the rate limit since the last call (at most 1/s)."""
 
-    def keep_presence(self, player_key: str) -> None:
-        """Refresh the player's place in the lobby store while this socket lives."""
-        self.presence_task = asyncio.create_task(self._refresh_presence(player_key))
+    def keep_presence(self, player_key: str, ttl: float = PRESENCE_TTL) -> None:
+        """Refresh the player's place in the lobby store while this socket lives; it lapses
+        ``ttl`` seconds after the last refresh."""
+        self.presence_task = asyncio.create_task(self._refresh_presence(player_key, ttl))
 
-    async def _refresh_presence(self, player_key: str) -> None:
+    async def _refresh_presence(self, player_key: str, ttl: float) -> None:
         store = lobby_store()
         while True:
             await asyncio.sleep(PRESENCE_REFRESH)
-            with contextlib.suppress(Exception):
-                await store.touch(player_key, self.channel_name, PRESENCE_TTL)
+            try:
+                await store.touch(player_key, self.channel_name, ttl)
+            except Exception:
+                logger.warning("could not refresh the presence of %s", player_key, exc_info=True)
 
     def stop_presence(self) -> None:
         """Stop refreshing the player's place."""
@@ -113,6 +117,7 @@ class ArenaSocket(CountedSocket, DatabaseFreeDispatch):
         if self.closing:
             return
         self.closing = True
+        self.closed_with = code
         await self.closing_handshake(code, reason)
 
     def close_soon(self, code: CloseCode, reason: str) -> None:
@@ -120,6 +125,7 @@ class ArenaSocket(CountedSocket, DatabaseFreeDispatch):
         if self.closing:
             return
         self.closing = True
+        self.closed_with = code
         self.spawn(self.closing_handshake(code, reason))
 
     async def closing_handshake(self, code: CloseCode, reason: str) -> None:

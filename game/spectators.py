@@ -80,7 +80,7 @@ class SpectatorConsumer(MatchSocket):
 
     def handle_frame(self, frame: Any) -> None:
         """FOLLOW: validated when decoded; the camera is the client's, so nothing is sent."""
-        if isinstance(frame, FollowRequest):
+        if isinstance(frame, FollowRequest) and self.stream is not None:
             self.following = frame.player_id
 
     def leave_message(self) -> dict[str, Any]:

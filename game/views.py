@@ -94,8 +94,8 @@ def tickets(request: HttpRequest, match_id: uuid.UUID) -> JsonResponse:
         return _error(404, "no such match")
     if match.status == Match.Status.OVER:
         return _error(409, "match is over")
-    if match.ranked:
-        return _error(403, "lobby matches are joined with the lobby's ticket")
+    if match.ranked and key not in match.seats:
+        return _error(403, "this lobby match is not yours: only its players get tickets")
     return JsonResponse(
         {
             "ticket": issue_ticket(str(match.id), key, name),
@@ -107,17 +107,18 @@ def tickets(request: HttpRequest, match_id: uuid.UUID) -> JsonResponse:
 
 
 async def matches(request: HttpRequest) -> JsonResponse:
-    """GET lists open private matches (lobby matches are not listed); POST creates one."""
+    """GET lists the listed private matches with a free seat; POST creates one."""
     if request.method == "GET":
-        rows = Match.objects.filter(status=Match.Status.OPEN, ranked=False)[:OPEN_MATCH_LIMIT]
-        return JsonResponse({"matches": [match.to_api() async for match in rows]})
+        return JsonResponse({"matches": await _open_matches()})
     if request.method != "POST":
         return _error(405, "use GET or POST")
     body = _json_body(request)
     if isinstance(body, JsonResponse):
         return body
     try:
-        match_request = validate_match_request(body.get("mode"), body.get("max_players"))
+        match_request = validate_match_request(
+            body.get("mode"), body.get("max_players"), body.get("listed", False)
+        )
     except InvalidMatchRequest as exc:
         return _error(400, str(exc))
     try:
@@ -125,6 +126,24 @@ async def matches(request: HttpRequest) -> JsonResponse:
     except NoEngineAvailable as exc:
         return _error(503, str(exc))
     return JsonResponse(match.to_api(), status=201)
+
+
+async def _open_matches() -> list[dict[str, object]]:
+    """The listed private matches that are not over and have a free seat, newest first.
+
+    The seats taken are those the engines announce (``live_matches``); a match no engine
+    announces yet (just created) has every seat free.
+    """
+    taken = {m["id"]: len(m["players"]) for m in await engine_registry().live_matches()}
+    rows = Match.objects.filter(status=Match.Status.OPEN, listed=True)
+    found: list[dict[str, object]] = []
+    async for match in rows[: OPEN_MATCH_LIMIT * 4]:
+        players = taken.get(str(match.id), 0)
+        if players < match.max_players:
+            found.append({**match.to_api(), "players": players})
+        if len(found) == OPEN_MATCH_LIMIT:
+            break
+    return found
 
 
 async def match_detail(request: HttpRequest, match_id: uuid.UUID) -> JsonResponse:

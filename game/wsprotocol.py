@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 ABORT_AFTER = 5.0  # seconds a closing socket may take to drain before it is cut
 FRAME_SINK = "arena.frame_sink"  # scope extension: register a callable for binary messages
 FRAME_WRITER = "arena.frame_writer"  # scope extension: write a binary message now, if possible
+SHUTDOWN_REASON = "server restarting: reconnect"  # the text of the 1012 close at shutdown
 ENCODED_FRAMES_CACHED = 2048  # distinct messages whose encoded frame is kept (a few ticks' worth)
 
 FrameSink = Callable[[bytes], None]
@@ -138,6 +139,17 @@ class ArenaWebSocketProtocol(WebSocketsSansIOProtocol):
             self.loop.call_later(ABORT_AFTER, self._abort_if_open)
             return
         await super().send(message)
+
+    def shutdown(self) -> None:
+        """As uvicorn's shutdown, with a reason on the 1012 close frame (docs/protocol.md 8)."""
+        if self.close_sent or not self.handshake_complete or self.initial_response is not None:
+            super().shutdown()
+            return
+        self.stop_keepalive()
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": 1012})
+        self.conn.send_close(1012, SHUTDOWN_REASON)
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.transport.close()
 
     def _abort_if_open(self) -> None:
         if not self.disconnected:

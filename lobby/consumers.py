@@ -21,12 +21,14 @@ from engine.protocol import (
     encode_pong,
 )
 from game.identity import player_key_for_scope
+from game.models import Match
 from game.names import InvalidName, clean_display_name
 from game.sockets import ArenaSocket
 from lobby import frames, messages
 from lobby.models import PlayerProfile
 from lobby.rating import DEFAULT_RATING
-from lobby.store import AlreadyActive, PresenceState, QueueEntry, ready_check_group
+from lobby.store import AlreadyActive, Presence, PresenceState, QueueEntry, ready_check_group
+from lobby.tickets import issue_ticket
 from lobby.wiring import PRESENCE_TTL, lobby_store, mode_specs
 
 logger = logging.getLogger(__name__)
@@ -75,16 +77,25 @@ class LobbyConsumer(ArenaSocket):
         self.player_key = player_key
         profile = await _profile(player_key, self.name)
         self.rating = profile.rating
-        accept_timeout = settings.ARENA.accept_timeout
-        await self.send(
-            bytes_data=frames.lobby_welcome(self.name, self.rating, self.modes, accept_timeout)
-        )
-        await self._resume()
+        presence = await self.store.reattach(self.player_key, self.channel_name, PRESENCE_TTL)
+        await self.send(bytes_data=await self._welcome(presence))
+        await self._resume(presence)
         self.keep_presence(player_key)
 
-    async def _resume(self) -> None:
+    async def _welcome(self, presence: Presence | None) -> bytes:
+        """LOBBY_WELCOME, naming the match the player has a seat in (to go back to), if any."""
         assert self.player_key is not None
-        presence = await self.store.reattach(self.player_key, self.channel_name, PRESENCE_TTL)
+        seat: frames.HeldSeat | None = None
+        if presence is not None and presence.state == PresenceState.MATCH:
+            match = await Match.objects.filter(id=presence.match_id).afirst()
+            if match is not None and match.status == Match.Status.OPEN:
+                ticket = issue_ticket(presence.match_id, self.player_key, self.name)
+                seat = frames.HeldSeat(match, ticket, connected=presence.channel != "")
+        accept_timeout = settings.ARENA.accept_timeout
+        return frames.lobby_welcome(self.name, self.rating, self.modes, accept_timeout, seat)
+
+    async def _resume(self, presence: Presence | None) -> None:
+        assert self.player_key is not None
         resumed = presence is not None and presence.channel == self.channel_name
         if not resumed or presence.state != PresenceState.PENDING:  # type: ignore[union-attr]
             return
@@ -123,7 +134,12 @@ class LobbyConsumer(ArenaSocket):
             self.player_key, self.name, self.rating, mode, time.time(), self.channel_name
         )
         try:
-            await self.store.enqueue(entry, PRESENCE_TTL)
+            try:
+                await self.store.enqueue(entry, PRESENCE_TTL)
+            except AlreadyActive as exc:
+                if not await self._forget_finished_match(exc.state):
+                    raise
+                await self.store.enqueue(entry, PRESENCE_TTL)
         except AlreadyActive as exc:
             where = {
                 PresenceState.QUEUED: "already searching (maybe in another tab)",
@@ -131,6 +147,19 @@ class LobbyConsumer(ArenaSocket):
                 PresenceState.MATCH: "already in a match (maybe in another tab)",
             }[exc.state]
             await self._error(LobbyErrorCode.ALREADY_ACTIVE, where)
+
+    async def _forget_finished_match(self, state: PresenceState) -> bool:
+        """A seat kept for a match that is over since: give it up; True if there was one."""
+        assert self.player_key is not None
+        if state != PresenceState.MATCH:
+            return False
+        presence = await self.store.presence(self.player_key, time.time())
+        if presence is None or presence.state != PresenceState.MATCH:
+            return presence is None
+        over = await Match.objects.filter(id=presence.match_id, status=Match.Status.OVER).aexists()
+        if over:
+            await self.store.release(self.player_key, presence.channel)
+        return over
 
     async def _cancel(self) -> None:
         assert self.player_key is not None

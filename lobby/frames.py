@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from engine.protocol import LobbyErrorCode, MessageType, pack
 from lobby.matchmaker import ModeSpec
 from lobby.store import Pending
 
 
+class SeatedMatch(Protocol):
+    """What LOBBY_WELCOME says of a match: its id, mode and socket path."""
+
+    id: Any
+    mode: str
+    ws_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeldSeat:
+    """A seat the player holds in a match that is not over; ``connected`` when a socket of the
+    player is in the match now (another tab), else the seat waits for the player's return."""
+
+    match: SeatedMatch
+    ticket: str
+    connected: bool
+
+
 def lobby_welcome(
-    name: str, rating: float, modes: dict[str, ModeSpec], accept_timeout: float
+    name: str,
+    rating: float,
+    modes: dict[str, ModeSpec],
+    accept_timeout: float,
+    seat: HeldSeat | None = None,
 ) -> bytes:
-    """LOBBY_WELCOME: who you are and what you can queue for."""
+    """LOBBY_WELCOME: who you are, what you can queue for, and the match you have a seat in."""
     return pack(
         [
             MessageType.LOBBY_WELCOME,
@@ -24,6 +47,15 @@ def lobby_welcome(
                     for m in modes.values()
                 },
                 "accept_timeout_ms": int(accept_timeout * 1000),
+                "match": None
+                if seat is None
+                else {
+                    "match_id": str(seat.match.id),
+                    "mode": seat.match.mode,
+                    "ws_path": seat.match.ws_path,
+                    "ticket": seat.ticket,
+                    "connected": seat.connected,
+                },
             },
         ]
     )

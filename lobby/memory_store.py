@@ -102,13 +102,15 @@ class MemoryLobbyStore:
         return self._move(player_key, "", channel, ttl)
 
     async def detach(self, player_key: str, channel: str, ttl: float) -> None:
-        """Keep the queued or pending place of a socket the server is closing, for a reconnect."""
+        """Keep the place of a closed socket for ``ttl``, for a reconnect (see LobbyStore)."""
         self._move(player_key, channel, "", ttl)
 
     def _move(self, player_key: str, owner: str, channel: str, ttl: float) -> Presence | None:
         now = self._clock()
         current = self._live(player_key, now)
-        if current is None or current.state == PresenceState.MATCH or current.channel != owner:
+        if current is None or current.channel != owner:
+            return current
+        if current.state == PresenceState.MATCH and channel:  # only a match socket takes it
             return current
         updated = replace(current, channel=channel, expires_at=now + ttl)
         self._presences[player_key] = updated

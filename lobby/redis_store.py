@@ -100,7 +100,8 @@ _REATTACH = """
 local player, channel, owner = ARGV[3], ARGV[4], ARGV[6]
 local current = live(player)
 if not current then return false end
-if current.state == 'match' or current.channel ~= owner then return cjson.encode(current) end
+if current.channel ~= owner then return cjson.encode(current) end
+if current.state == 'match' and channel ~= '' then return cjson.encode(current) end
 current.channel = channel
 current.expires_at = ARGV[5]
 save(player, current)
@@ -460,7 +461,7 @@ class RedisLobbyStore:
         return await self._move(player_key, "", channel, ttl)
 
     async def detach(self, player_key: str, channel: str, ttl: float) -> None:
-        """Keep the queued or pending place of a socket the server is closing, for a reconnect."""
+        """Keep the place of a closed socket for ``ttl``, for a reconnect (see LobbyStore)."""
         await self._move(player_key, channel, "", ttl)
 
     async def _move(self, player_key: str, owner: str, channel: str, ttl: float) -> Presence | None:

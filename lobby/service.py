@@ -26,7 +26,8 @@ LEASE_TTL = 2.0  # a dead holder's lease passes to another process after this lo
 STATUS_INTERVAL = 1.0  # seconds between two QUEUE_STATUS frames to a queued player
 SWEEP_INTERVAL = 30.0  # seconds between two sweeps of expired presences
 
-StartMatches = Callable[[list[tuple[str, int]]], Awaitable[list[tuple[str, str]]]]
+# (mode, player keys) of each accepted ready check -> (match id, socket path) of each match
+StartMatches = Callable[[list[tuple[str, list[str]]]], Awaitable[list[tuple[str, str]]]]
 
 
 class MatchmakingService:
@@ -142,7 +143,7 @@ class MatchmakingService:
         if not ready:
             return
         try:
-            placed = await self.start_matches([(p.mode, len(p.entries)) for p in ready])
+            placed = await self.start_matches([(p.mode, p.player_keys()) for p in ready])
         except NoEngineAvailable:
             logger.warning(
                 "no engine for %d ready checks; players go back to the queue", len(ready)

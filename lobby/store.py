@@ -97,11 +97,14 @@ class LobbyStore(Protocol):
         """Move a detached queued or pending presence to a new socket; return the presence.
 
         Only a presence whose socket the server closed (see ``detach``) moves: a live socket
-        in another tab keeps its place. A match presence belongs to the match socket.
+        in another tab keeps its place. A match presence belongs to a match socket (it is
+        returned, unchanged: the caller can offer the player its match).
         """
 
     async def detach(self, player_key: str, channel: str, ttl: float) -> None:
-        """Keep the queued or pending place of a socket the server is closing, for a reconnect."""
+        """Keep the place of a closed socket for ``ttl``, for a reconnect: a queued or pending
+        place (the server is closing the lobby socket), or a seat in a match (the match socket
+        dropped), which becomes a reserved seat that the player's next match socket takes."""
 
     async def touch(self, player_key: str, channel: str, ttl: float) -> bool:
         """Extend a presence owned by ``channel``; False if it is gone or owned by another."""

@@ -59,6 +59,16 @@ def fresh_channel_layers() -> Iterator[None]:
     channel_layers.backends.clear()
 
 
+@pytest.fixture(autouse=True)
+def fresh_lobby_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets an empty in-memory lobby store: a player's held seat does not outlive
+    its test."""
+    from lobby import wiring
+    from lobby.memory_store import MemoryLobbyStore
+
+    monkeypatch.setattr(wiring, "_memory_store", MemoryLobbyStore())
+
+
 FAST_RULES = Rules(tick_rate=50)
 
 

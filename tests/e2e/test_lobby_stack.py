@@ -15,6 +15,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from engine.protocol import MessageType
+from game.wsprotocol import SHUTDOWN_REASON
 from loadtest.stack import Stack, base_env, guest_cookie
 from tests.helpers import decode
 
@@ -103,6 +104,7 @@ async def test_a_web_restart_loses_no_queue_entry(stack: tuple[Stack, str, str])
         while True:
             await asyncio.wait_for(ada.recv(), 10)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
+    assert closed.value.rcvd.reason == SHUTDOWN_REASON, "the close carries a text for people"
 
     back = await open_lobby(web_b, "Ada", cookie)  # the client reconnects elsewhere
     status = await next_of(back, MessageType.QUEUE_STATUS)

@@ -302,6 +302,7 @@ def test_the_last_keyframe_is_the_encoded_tick_whatever_inputs_came_since() -> N
     tick, frame = encoder.last_keyframe(match, SERVER_MS + 60)
     joined = decode(frame)
     assert tick == joined[1] == 2
+    assert joined[2] == SERVER_MS + 50, "server_ms is when tick 2 was published, as players got it"
     player = next(p for p in joined[5] if p[0] == ada)
     assert (player[3], player[6]) == (500, 1), "aim and ack as encoded at tick 2"
     # the next DELTA applies to it and gives the match as it is at tick 3

@@ -8,6 +8,7 @@ import pytest
 from django.test import AsyncClient
 
 from engine.worker import EngineWorker
+from game.identity import GUEST_KEY
 from game.models import Match
 from lobby.tickets import read_ticket
 
@@ -45,6 +46,7 @@ async def test_create_match_assigns_it_to_a_live_engine(
         {"max_players": 9},
         {"max_players": "8"},
         {"max_players": True},
+        {"listed": "yes"},
         ["ffa"],
     ],
 )
@@ -63,15 +65,36 @@ async def test_no_engine_means_503() -> None:
     assert status == 503 and "no engine" in answer["error"]
 
 
-async def test_listing_shows_open_matches_newest_first(engine: EngineWorker) -> None:
+async def test_listing_shows_listed_matches_with_a_free_seat_newest_first(
+    engine: EngineWorker,
+) -> None:
     client = AsyncClient()
-    _, first = await post(client, {"mode": "duel"})
-    _, second = await post(client, {})
-    _, third = await post(client, {})
-    await Match.objects.filter(id=first["id"]).aupdate(status=Match.Status.OVER)
-    await Match.objects.filter(id=third["id"]).aupdate(ranked=True)
+    _, over = await post(client, {"mode": "duel", "listed": True})
+    _, older = await post(client, {"listed": True})
+    _, unlisted = await post(client, {})
+    _, newer = await post(client, {"mode": "duel", "listed": True})
+    await Match.objects.filter(id=over["id"]).aupdate(status=Match.Status.OVER)
+    assert unlisted["listed"] is False and newer["listed"] is True
     listing = (await client.get("/api/matches/")).json()["matches"]
-    assert [m["id"] for m in listing] == [second["id"]], "over and lobby matches are not listed"
+    assert [m["id"] for m in listing] == [newer["id"], older["id"]], "unlisted ones are not"
+    assert [m["players"] for m in listing] == [0, 0]
+
+
+async def test_a_full_match_leaves_the_open_list(engine: EngineWorker) -> None:
+    client = AsyncClient()
+    _, duel = await post(client, {"mode": "duel", "listed": True})
+    live = engine.matches[duel["id"]].sim
+    live.add_player("a")
+    await engine.registry.announce(
+        engine.worker_id, engine.channel, engine.load, {}, engine.live_summaries()
+    )
+    [listed] = (await client.get("/api/matches/")).json()["matches"]
+    assert listed["players"] == 1
+    live.add_player("b")
+    await engine.registry.announce(
+        engine.worker_id, engine.channel, engine.load, {}, engine.live_summaries()
+    )
+    assert (await client.get("/api/matches/")).json()["matches"] == []
 
 
 async def test_detail_and_404(engine: EngineWorker) -> None:
@@ -132,6 +155,7 @@ async def test_a_ticket_admits_its_holder_to_that_match(engine: EngineWorker) ->
         (True, {"name": "Ada"}, "missing", 404),
         (True, {"name": "Ada"}, "over", 409),
         (True, {"name": "Ada"}, "ranked", 403),
+        (True, {"name": "Ada"}, "ranked-seated", 201),
     ],
 )
 async def test_ticket_refusals(
@@ -144,12 +168,16 @@ async def test_ticket_refusals(
     if target == "over":
         await Match.objects.filter(id=match["id"]).aupdate(status=Match.Status.OVER)
     if target == "ranked":
-        await Match.objects.filter(id=match["id"]).aupdate(ranked=True)
+        await Match.objects.filter(id=match["id"]).aupdate(ranked=True, seats=["guest:other"])
+    if target == "ranked-seated":  # a lobby match's player gets tickets, at any time
+        key = f"guest:{await (await client.asession()).aget(GUEST_KEY)}"
+        await Match.objects.filter(id=match["id"]).aupdate(ranked=True, seats=[key])
     match_id = match["id"] if target != "missing" else "00000000-0000-0000-0000-000000000000"
     response = await client.post(
         f"/api/matches/{match_id}/tickets/", data=json.dumps(body), content_type="application/json"
     )
-    assert response.status_code == status and response.json()["error"]
+    assert response.status_code == status
+    assert response.json()["error" if status >= 400 else "ticket"]
 
 
 @pytest.mark.parametrize("path", ["/api/matches/", "/api/matches/{id}/tickets/"])

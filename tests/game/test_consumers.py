@@ -447,3 +447,38 @@ async def test_keyframes_come_once_a_second_and_when_a_socket_asks(
     await comm.send_to(bytes_data=msgpack.packb([MessageType.RESYNC]))
     kinds = [(await next_frame(comm))[0] for _ in range(4)]
     assert MessageType.SNAPSHOT in kinds  # asked of the engine, which encoded one
+
+
+@pytest.mark.parametrize("rules", [Rules(tick_rate=50, countdown=0.1)])
+async def test_leave_gives_the_seat_up_at_once_and_the_opponent_wins_by_forfeit(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    match_id = await new_match("duel")
+    ada = await connect(match_id, "Ada", player_key="guest:ada")
+    bo = await connect(match_id, "Bo", player_key="guest:bo")
+    await wait_for(ada, MessageType.WELCOME)
+    await wait_for(bo, MessageType.WELCOME)
+    await wait_for(bo, MessageType.SNAPSHOT, where=lambda s: s[3] == Phase.RUNNING)
+    await ada.send_to(bytes_data=msgpack.packb([MessageType.LEAVE]))
+    assert await wait_for_close(ada) == CloseCode.NORMAL
+    assert await lobby_store().presence("guest:ada", time.time()) is None, "free to queue"
+    result = (await wait_for(bo, MessageType.RESULT))[1]
+    assert (result["reason"], result["winner_id"]) == ("forfeit", 1)
+    assert [row[1] for row in result["standings"]] == ["Bo", "Ada"]
+
+
+async def test_a_dropped_player_keeps_its_lobby_place_as_a_reserved_seat(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    match_id = await new_match("duel")
+    ada = await connect(match_id, "Ada", player_key="guest:ada")
+    await wait_for(ada, MessageType.WELCOME)
+    await ada.disconnect()  # dropped, not LEAVE
+    held = await lobby_store().presence("guest:ada", time.time())
+    assert held is not None and (held.state, held.channel, held.match_id) == (
+        PresenceState.MATCH,
+        "",
+        match_id,
+    )
+    back = await connect(match_id, "Ada", player_key="guest:ada")
+    assert (await wait_for(back, MessageType.WELCOME))[1]["player_id"] == 0

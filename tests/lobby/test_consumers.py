@@ -25,6 +25,7 @@ from lobby import wiring
 from lobby.memory_store import MemoryLobbyStore
 from lobby.models import PlayerProfile
 from lobby.service import MatchmakingService
+from lobby.store import PresenceState
 from tests.helpers import next_frame, wait_for, wait_for_close
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(30)]
@@ -276,7 +277,8 @@ async def test_queueing_after_a_match_uses_the_new_rating(
     await wait_for(match_socket, MessageType.WELCOME)
     key = f"guest:{await guest_id(cookie)}"
     await PlayerProfile.objects.filter(key=key).aupdate(rating=1712.0)  # the match was rated
-    await match_socket.disconnect()  # back to the lobby
+    await match_socket.send_to(bytes_data=msgpack.packb([MessageType.LEAVE]))  # back to the lobby
+    assert await wait_for_close(match_socket) == CloseCode.NORMAL
     await until(lambda: store.presence(key, time.time()), absent=True)
     await send(ada, MessageType.QUEUE, "duel")
     await until(lambda: store.presence(key, time.time()))
@@ -294,3 +296,58 @@ async def until(probe: Any, absent: bool = False) -> None:
     async with asyncio.timeout(2):
         while ((await probe()) is None) != absent:
             await asyncio.sleep(0.01)
+
+
+async def test_a_reloaded_page_is_offered_the_match_its_player_has_a_seat_in(
+    matchmaker: MatchmakingService, lobby: Lobby, store: MemoryLobbyStore, connect: Any
+) -> None:
+    cookie = await guest_cookie()
+    ada = await lobby("Ada", cookie)
+    bo = await queued_lobby(lobby, "Bo")
+    assert (await wait_for(ada, MessageType.LOBBY_WELCOME))[1]["match"] is None
+    await send(ada, MessageType.QUEUE, "duel")
+    pending_id = (await wait_for(ada, MessageType.READY_CHECK))[1]["pending_id"]
+    for comm in (ada, bo):
+        await send(comm, MessageType.READY_ANSWER, pending_id, True)
+    found = (await wait_for(ada, MessageType.MATCH_FOUND))[1]
+    match_socket = await connect(found["match_id"], ticket=found["ticket"])
+    await wait_for(match_socket, MessageType.WELCOME)
+    second_tab = await lobby("Ada", cookie)
+    seat = (await wait_for(second_tab, MessageType.LOBBY_WELCOME))[1]["match"]
+    assert (seat["match_id"], seat["connected"]) == (found["match_id"], True)
+    await ada.disconnect()
+    await match_socket.disconnect()  # the page is reloaded: both of its sockets drop
+    reloaded = await lobby("Ada", cookie)
+    seat = (await wait_for(reloaded, MessageType.LOBBY_WELCOME))[1]["match"]
+    assert (seat["match_id"], seat["ws_path"], seat["connected"]) == (
+        found["match_id"],
+        found["ws_path"],
+        False,
+    )
+    await send(reloaded, MessageType.QUEUE, "duel")
+    refused = await wait_for(reloaded, MessageType.LOBBY_ERROR)
+    assert refused[1] == LobbyErrorCode.ALREADY_ACTIVE, "not queued twice"
+    back = await connect(found["match_id"], ticket=seat["ticket"])
+    assert (await wait_for(back, MessageType.WELCOME))[1]["player_id"] == 0
+
+
+async def test_a_seat_kept_for_a_match_that_is_over_does_not_keep_its_player_from_queueing(
+    lobby: Lobby, store: MemoryLobbyStore, engine: EngineWorker
+) -> None:
+    from game.models import Match
+
+    cookie = await guest_cookie()
+    key = f"guest:{await guest_id(cookie)}"
+    match = await Match.objects.acreate(
+        mode="duel", max_players=2, engine_id="e", status=Match.Status.OVER
+    )
+    await store.reserve_matches([(key, str(match.id))], 20.0)
+    ada = await lobby("Ada", cookie)
+    assert (await wait_for(ada, MessageType.LOBBY_WELCOME))[1]["match"] is None
+    await send(ada, MessageType.QUEUE, "duel")
+
+    async def queued() -> PresenceState | None:
+        presence = await store.presence(key, time.time())
+        return presence.state if presence and presence.state == PresenceState.QUEUED else None
+
+    await until(queued)

@@ -534,3 +534,26 @@ async def test_sweep_forgets_expired_places_and_only_those(
     assert await store.sweep() == 0
     assert await state_of(store, "c", clock.now) == PresenceState.QUEUED
     assert await queued_keys(store, "duel", clock.now) == ["c"]
+
+
+async def test_a_dropped_match_socket_leaves_a_reserved_seat_for_its_next_socket(
+    store: LobbyStore, clock: FakeClock
+) -> None:
+    assert await store.enter_match("a", "m1", "sock-1", TTL) is None
+    await store.detach("a", "someone-else", 30.0)  # only the owner detaches
+    assert (await store.presence("a", clock.now)).channel == "sock-1"  # type: ignore[union-attr]
+    await store.detach("a", "sock-1", 30.0)
+    held = await store.presence("a", clock.now)
+    assert held is not None and (held.state, held.channel, held.match_id) == (
+        PresenceState.MATCH,
+        "",
+        "m1",
+    )
+    assert (await store.reattach("a", "lobby-sock", TTL)) == held, "a lobby socket sees it"
+    with pytest.raises(AlreadyActive):
+        await store.enqueue(entry("a"), TTL)
+    clock.advance(20.0)  # longer than the lobby's TTL, within the seat's
+    assert await store.enter_match("a", "m1", "sock-2", TTL) is None, "a reserved seat"
+    await store.detach("a", "sock-2", 30.0)
+    clock.advance(31.0)
+    assert await store.presence("a", clock.now) is None, "the held seat lapses"
