@@ -16,6 +16,7 @@ class SeatedMatch(Protocol):
     id: Any
     mode: str
     ws_path: str
+    ranked: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ def lobby_welcome(
                     "ws_path": seat.match.ws_path,
                     "ticket": seat.ticket,
                     "connected": seat.connected,
+                    "ranked": seat.match.ranked,
                 },
             },
         ]

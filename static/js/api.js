@@ -47,8 +47,10 @@ async function request(method, path, body) {
   return data;
 }
 
+/** The 403 of a missing session or CSRF token: reloading the page helps. */
+const SESSION_TEXT = "Your session is missing or has expired. Reload the page and try again.";
+
 const STATUS_TEXT = {
-  403: "Your session is missing or has expired. Reload the page and try again.",
   404: "That match does not exist.",
   409: "That match is already over.",
   415: "The server refused the request format (this client may be out of date; reload the page).",
@@ -57,6 +59,11 @@ const STATUS_TEXT = {
 
 /** Human text for an HTTP error: fixed for the statuses a player can act on, else the server's. */
 export function errorText(status, serverText) {
+  if (status === 403) {
+    const text = typeof serverText === "string" ? serverText.trim() : "";
+    if (!text || /^(csrf|no session)/i.test(text)) return SESSION_TEXT;
+    return capitalize(text);
+  }
   if (STATUS_TEXT[status]) return STATUS_TEXT[status];
   if (typeof serverText === "string" && serverText.trim()) return capitalize(serverText.trim());
   return `The server answered with an error (${status}).`;
@@ -87,9 +94,12 @@ export async function createTicket(matchId, name) {
   return request("POST", path, { name });
 }
 
-/** `POST /api/matches/` with `{"mode": mode}`; resolves to the new match object. */
-export function createMatch(mode) {
-  return request("POST", "/api/matches/", { mode });
+/**
+ * `POST /api/matches/` with `{"mode": mode, "listed": listed}`; resolves to the new match object.
+ * A listed match is on everyone's open list while it has a free seat.
+ */
+export function createMatch(mode, { listed = false } = {}) {
+  return request("POST", "/api/matches/", { mode, listed });
 }
 
 /** `GET /api/matches/`; resolves to the list of open matches. */

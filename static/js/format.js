@@ -44,6 +44,12 @@ export function describeEndReason(reason) {
       return "Time is up";
     case "abandoned":
       return "Match abandoned";
+    case "forfeit":
+      return "Won by forfeit: the other side left";
+    case "interrupted":
+      return "The server stopped the match";
+    case "lost":
+      return "The server lost the match";
     default:
       return reason ? String(reason) : "";
   }

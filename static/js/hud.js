@@ -113,7 +113,7 @@ export class Hud {
    */
   setScoreboard(roster, selfId, reconnecting = EMPTY) {
     const ranked = rankRoster(roster);
-    const waiting = ranked.filter((e) => e.connected && reconnecting.has(e.id)).map((e) => e.id);
+    const waiting = ranked.filter((e) => reconnecting.has(e.id)).map((e) => e.id);
     const key = JSON.stringify([selfId, ranked, waiting]);
     if (key === this.lastScoreboardKey) return;
     this.lastScoreboardKey = key;
@@ -123,15 +123,19 @@ export class Hud {
       tr.firstChild.prepend(swatch(entry.id));
       tr.dataset.playerId = String(entry.id);
       if (entry.id === selfId) tr.classList.add("self");
-      if (!entry.connected) {
-        tr.classList.add("gone");
-        tr.title = "disconnected";
-      } else if (waiting.includes(entry.id)) {
+      if (waiting.includes(entry.id)) {
         tr.classList.add("reconnecting");
         tr.title = "reconnecting…";
         const tag = document.createElement("span");
         tag.className = "tag";
         tag.textContent = "reconnecting…";
+        tr.firstChild.append(tag);
+      } else if (!entry.connected) {
+        tr.classList.add("gone");
+        tr.title = "left the match";
+        const tag = document.createElement("span");
+        tag.className = "tag";
+        tag.textContent = "left";
         tr.firstChild.append(tag);
       }
       return tr;
@@ -145,6 +149,26 @@ export class Hud {
     this.scoreboard.replaceChildren(table);
   }
 
+  /**
+   * Make the overlays on the arena (scoreboard, kill feed) see-through while a ship is under
+   * them, so that nothing in play is hidden: `ships` is `{points, radius}` in page pixels.
+   */
+  keepClear(ships) {
+    for (const element of [this.scoreboard, this.killFeed]) {
+      const box = element.getBoundingClientRect();
+      const r = ships.radius;
+      const covering =
+        box.width > 0 &&
+        ships.points.some(
+          (p) =>
+            p.x + r > box.left && p.x - r < box.right && p.y + r > box.top && p.y - r < box.bottom,
+        );
+      if (element.classList.contains("see-through") !== covering) {
+        element.classList.toggle("see-through", covering);
+      }
+    }
+  }
+
   /** Add a kill to the feed; `self` marks kills you made or suffered. */
   addKill(killer, victim, nowMs, self = false) {
     const li = document.createElement("li");
@@ -155,6 +179,19 @@ export class Hud {
     verb.className = "verb";
     verb.textContent = killer.id === victim.id ? " eliminated themselves " : " eliminated ";
     li.append(killerSpan, verb, victimSpan);
+    this.killFeed.prepend(li);
+    this.feedEntries.unshift({ li, until: nowMs + KILL_FEED_MS });
+    while (this.feedEntries.length > KILL_FEED_MAX) this.feedEntries.pop().li.remove();
+  }
+
+  /** Add a line that is not a kill to the feed ("Bo left"); `player` is `{id, name}`. */
+  addNote(player, text, nowMs) {
+    const li = document.createElement("li");
+    li.classList.add("note");
+    const verb = document.createElement("span");
+    verb.className = "verb";
+    verb.textContent = ` ${text}`;
+    li.append(nameSpan(player), verb);
     this.killFeed.prepend(li);
     this.feedEntries.unshift({ li, until: nowMs + KILL_FEED_MS });
     while (this.feedEntries.length > KILL_FEED_MAX) this.feedEntries.pop().li.remove();
@@ -185,6 +222,7 @@ export class Hud {
     const winner = result.standings.find((entry) => entry.id === result.winnerId);
     let title;
     if (result.reason === "abandoned") title = "Match abandoned";
+    else if (result.reason === "lost" || result.reason === "interrupted") title = "Match ended early";
     else if (result.winnerId === null || !winner) title = "It's a draw";
     else if (result.winnerId === selfId) title = "You win!";
     else title = `${winner.name} wins`;

@@ -27,6 +27,7 @@ export class Lobby {
     this.nameInput = $("name");
     this.modeSelect = $("mode");
     this.createButton = $("create");
+    this.listedInput = $("listed");
     this.message = $("lobby-message");
     this.list = $("match-list");
     this.empty = $("match-list-empty");
@@ -60,6 +61,11 @@ export class Lobby {
     this.createButton.addEventListener("click", () => onCreate(this.modeSelect.value));
     this.refreshButton.addEventListener("click", () => this.refresh());
     this.dismissButton.addEventListener("click", () => onDismissInvite());
+  }
+
+  /** Whether a private match to create goes on the open list. */
+  get listed() {
+    return Boolean(this.listedInput?.checked);
   }
 
   /** The display name as typed. */
@@ -201,7 +207,8 @@ export class Lobby {
         this.rows.set(match.id, entry);
       }
       entry.match = match;
-      const seats = `${match.max_players} seats`;
+      const players = Number.isInteger(match.players) ? match.players : 0;
+      const seats = `${players} of ${match.max_players} players`;
       const detail = `${seats} · ${timeAgo(match.created_at, now)} · ${match.id.slice(0, 8)}`;
       if (entry.detail.textContent !== detail) entry.detail.textContent = detail;
       if (this.list.children[index] !== entry.li) this.list.insertBefore(entry.li, this.list.children[index] ?? null);
@@ -212,7 +219,8 @@ export class Lobby {
         this.rows.delete(id);
       }
     }
-    this.empty.textContent = "No open matches yet. Create a private one and invite a friend.";
+    this.empty.textContent =
+      "No open matches. Create one (tick “List it under open matches”) or invite a friend.";
     this.empty.hidden = open.length > 0;
   }
 

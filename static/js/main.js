@@ -22,6 +22,7 @@ import {
   CloseCode,
   EventKind,
   Phase,
+  leaveFrame,
   matchSocketUrl,
   normalizeName,
   wsPathForMatch,
@@ -55,6 +56,8 @@ class Session extends MatchView {
     this.killedBy = null;
     this.throttledWarnedAt = -Infinity;
     this.retry = null;
+    /** Since when (ms) the socket is stalled: nothing arrived for a few tick periods; or null. */
+    this.stalledSince = null;
   }
 
   get selfId() {
@@ -105,6 +108,7 @@ class App {
       refreshSession: () => this.loadSession(),
       onFind: () => this.find(),
       onMatchFound: (match) => this.onMatchFound(match),
+      onMatchOffer: (match) => this.offerMatch(match),
       onModes: (modes) => this.lobby.setModes(modes),
       onChange: (view) => this.onMatchmakingChange(view),
     });
@@ -113,6 +117,13 @@ class App {
       if (name !== null) this.matchmaking.setName(name);
     });
 
+    this.heldMatch = document.getElementById("held-match");
+    this.heldMatchOffer = null;
+    document.getElementById("held-match-join").addEventListener("click", () => {
+      const offer = this.heldMatchOffer;
+      this.heldMatch.hidden = true;
+      if (offer) this.startMatch(seatOf(offer));
+    });
     document.getElementById("leave").addEventListener("click", () => this.backToLobby());
     document.getElementById("back-to-lobby").addEventListener("click", () => this.backToLobby());
     document.getElementById("notice-back").addEventListener("click", () => this.backToLobby());
@@ -188,14 +199,16 @@ class App {
   }
 
   onMatchFound(match) {
-    this.startMatch({
-      matchId: match.matchId,
-      wsPath: match.wsPath,
-      ticket: match.ticket,
-      ticketAt: performance.now(),
-      name: this.matchmaking.name,
-      source: "lobby",
-    });
+    if (this.session?.matchId === match.matchId) return; // already there (a private match's link)
+    this.heldMatch.hidden = true;
+    this.startMatch(seatOf(match, this.matchmaking.name));
+  }
+
+  /** The player plays `match` in another tab or window: offer to play it here instead. */
+  offerMatch(match) {
+    if (this.session?.matchId === match.matchId) return;
+    this.heldMatchOffer = { ...match, name: this.matchmaking.name };
+    this.heldMatch.hidden = false;
   }
 
   /** Create a private match, take a seat ticket and join it. */
@@ -205,7 +218,7 @@ class App {
     const request = this.beginRequest();
     try {
       await this.sessionReady;
-      const match = await createMatch(mode);
+      const match = await createMatch(mode, { listed: this.lobby.listed });
       const ticket = await createTicket(match.id, name);
       if (request !== this.request) return;
       this.startMatch(ticketSeat(match.id, ticket, name));
@@ -351,6 +364,7 @@ class App {
       onLatency: (rtt) => current() && this.onLatency(session, rtt),
       onThrottled: (message, atMs) => current() && this.onThrottled(session, message, atMs),
       onSpectators: (count) => current() && this.hud.setSpectators(count),
+      onStall: (stalled, atMs) => current() && this.onStall(session, stalled, atMs),
       onClose: (info) => current() && this.onClose(session, info),
     });
     session.socket = socket;
@@ -373,6 +387,9 @@ class App {
       console.info(`Reconnected to match ${session.matchId} as player ${welcome.playerId}.`);
     }
     this.body.dataset.playerId = String(welcome.playerId);
+    // how many WELCOMEs this session had: more than one after a reconnect or a move (tests)
+    session.welcomes = (session.welcomes ?? 0) + 1;
+    this.body.dataset.welcomes = String(session.welcomes);
     this.renderer.configure(welcome.arena, welcome.rules);
     this.hud.setSpectators(welcome.spectators);
     this.hud.setStatus(resumed ? "connected · reconnected" : "connected", "ok");
@@ -382,8 +399,14 @@ class App {
 
   onSnapshot(session, snapshot, atMs) {
     if (!session.welcome) return;
-    const { fresh, phaseChanged, reconnectingChanged } = session.takeSnapshot(snapshot, atMs);
+    const { fresh, phaseChanged, reconnectingChanged, left } = session.takeSnapshot(
+      snapshot,
+      atMs,
+    );
     if (!fresh) return;
+    for (const id of left) {
+      if (id !== session.selfId) this.hud.addNote({ id, name: session.nameOf(id) }, "left", atMs);
+    }
     this.reconcile(session, snapshot, atMs);
     this.body.dataset.tick = String(snapshot.tick);
     if (phaseChanged) this.body.dataset.phase = String(snapshot.phase);
@@ -433,8 +456,20 @@ class App {
     this.input.setEnabled(false);
   }
 
+  /** Nothing arrived for a few tick periods (or frames come again): say so at once. */
+  onStall(session, stalled, atMs) {
+    session.stalledSince = stalled ? atMs : null;
+    if (stalled) {
+      this.body.dataset.stalled = "true";
+      this.hud.setStatus("connection stalled…", "pending");
+    } else {
+      delete this.body.dataset.stalled;
+      this.hud.setStatus("connected", "ok");
+    }
+  }
+
   onLatency(session, rttMs) {
-    if (session.closed) return;
+    if (session.closed || session.stalledSince !== null) return;
     this.hud.setStatus(`connected · ${Math.round(rttMs)} ms`, rttMs > 150 ? "pending" : "ok");
   }
 
@@ -455,6 +490,8 @@ class App {
    */
   onClose(session, info) {
     session.closed = true;
+    session.stalledSince = null;
+    delete this.body.dataset.stalled;
     this.stopInputTimer();
     this.input.setEnabled(false);
     if (info.byClient) return;
@@ -473,7 +510,8 @@ class App {
       if (needsNewTicket(info.code)) session.seat = { ...session.seat, ticketAt: -Infinity };
       if (this.scheduleReconnect(session)) return;
     }
-    this.giveUp(session, `offline (${info.code})`, info.text, retryable);
+    console.info(`The match socket closed with ${info.code}: ${info.reason || info.text}`);
+    this.giveUp(session, "offline", info.text, retryable);
   }
 
   /**
@@ -565,6 +603,7 @@ class App {
     if (!session) return;
     this.endReconnect(session);
     this.session = null;
+    if (session.welcome && !session.result) session.socket?.send(leaveFrame()); // for good
     session.socket?.close(1000, "leaving");
     this.input.setEnabled(false);
     this.stopInputTimer();
@@ -572,6 +611,8 @@ class App {
     delete this.body.dataset.playerId;
     delete this.body.dataset.phase;
     delete this.body.dataset.reconnecting;
+    delete this.body.dataset.stalled;
+    delete this.body.dataset.welcomes;
   }
 
   backToLobby() {
@@ -684,6 +725,7 @@ class App {
       renderTime,
       overlay: this.overlay(session, now),
     });
+    this.hud.keepClear(this.renderer.shipsOnPage(world));
     this.updateHud(session, now);
   }
 
@@ -718,7 +760,9 @@ class App {
   updateHud(session, now) {
     const latest = session.latest;
     if (latest && (!session.closed || session.retry)) {
-      this.hud.setPhase(latest.phase, latest.phaseMsLeft - (now - session.latestAt));
+      // the clock stops with the snapshots: a stalled connection does not count time down
+      const at = session.stalledSince ?? now;
+      this.hud.setPhase(latest.phase, latest.phaseMsLeft - (at - session.latestAt));
       const me = latest.players.find((p) => p.id === session.selfId);
       this.hud.setHealth(me ? me.health : null, session.welcome.rules.maxHealth);
     }
@@ -730,6 +774,9 @@ class App {
       const subtitle = `Connection lost · attempt ${session.retry.attempt}`;
       return { title: "Reconnecting…", subtitle };
     }
+    if (session.stalledSince !== null && !session.result) {
+      return { title: "Connection stalled", subtitle: "Nothing from the server · waiting…" };
+    }
     if (!session.welcome) {
       return session.closed ? null : { title: "Connecting…", subtitle: "" };
     }
@@ -738,7 +785,7 @@ class App {
     const msLeft = latest.phaseMsLeft - (now - session.latestAt);
     switch (latest.phase) {
       case Phase.WAITING: {
-        const present = session.roster.filter((entry) => entry.connected).length;
+        const present = session.presentCount;
         const needed = session.welcome.rules.minPlayers ?? 2;
         const hint = session.seat.source === "private" ? " · share the invite link" : "";
         return { title: "", subtitle: `Waiting for players · ${present} of ${needed}${hint}` };
@@ -766,6 +813,18 @@ class App {
         return null;
     }
   }
+}
+
+/** The seat of a match the lobby names (MATCH_FOUND, or a seat LOBBY_WELCOME gives back). */
+function seatOf(match, name = match.name) {
+  return {
+    matchId: match.matchId,
+    wsPath: match.wsPath,
+    ticket: match.ticket,
+    ticketAt: performance.now(),
+    name,
+    source: match.source ?? (match.ranked === false ? "private" : "lobby"),
+  };
 }
 
 function ticketSeat(matchId, ticket, name) {

@@ -41,15 +41,16 @@ export class MatchView {
   }
 
   /**
-   * Take one snapshot: `{fresh, phaseChanged, reconnectingChanged}`. A snapshot older than the
-   * newest one still feeds interpolation but is not `fresh`; the roster, the names and the
-   * reconnecting players follow every fresh snapshot.
+   * Take one snapshot: `{fresh, phaseChanged, reconnectingChanged, left}`. A snapshot older than
+   * the newest one still feeds interpolation but is not `fresh`; the roster, the names and the
+   * reconnecting players follow every fresh snapshot. `left` lists the ids of the players who
+   * left the match since the roster before (not connected, and not waited for either).
    */
   takeSnapshot(snapshot, atMs) {
     this.buffer.push(snapshot);
     this.clock.observe(snapshot.tick, atMs);
     if (this.latest && snapshot.tick < this.latest.tick) {
-      return { fresh: false, phaseChanged: false, reconnectingChanged: false };
+      return { fresh: false, phaseChanged: false, reconnectingChanged: false, left: [] };
     }
     this.latest = snapshot;
     this.latestAt = atMs;
@@ -59,14 +60,25 @@ export class MatchView {
       this.phase = snapshot.phase;
       this.phaseSince = atMs;
     }
-    if (snapshot.roster) {
-      this.roster = snapshot.roster;
-      for (const entry of snapshot.roster) this.names.set(entry.id, entry.name);
-    }
     const reconnecting = new Set(snapshot.players.filter((p) => p.reconnecting).map((p) => p.id));
     const reconnectingChanged = !sameSet(reconnecting, this.reconnecting);
     if (reconnectingChanged) this.reconnecting = reconnecting;
-    return { fresh: true, phaseChanged, reconnectingChanged };
+    const left = [];
+    if (snapshot.roster) {
+      const before = new Map(this.roster.map((entry) => [entry.id, entry.connected]));
+      this.roster = snapshot.roster;
+      for (const entry of snapshot.roster) {
+        this.names.set(entry.id, entry.name);
+        const gone = !entry.connected && !reconnecting.has(entry.id);
+        if (gone && before.get(entry.id) === true) left.push(entry.id);
+      }
+    }
+    return { fresh: true, phaseChanged, reconnectingChanged, left };
+  }
+
+  /** Players present now: seated with their connection up (the roster's `connected`). */
+  get presentCount() {
+    return this.roster.filter((entry) => entry.connected).length;
   }
 
 

@@ -15,13 +15,23 @@ const TICK_MS = 250;
  * `#ready-dialog`. Options: `location` (for the socket URL), `sessionReady` (a promise settled
  * once the session cookie exists), `refreshSession()` (returns a promise; called before
  * reconnecting after a 4014 close), and callbacks `onFind()` (Find match pressed),
- * `onMatchFound(match)` (connect to `match.wsPath` with `match.ticket`), `onModes(modes)` (the
+ * `onMatchFound(match)` (connect to `match.wsPath` with `match.ticket`), `onMatchOffer(match)`
+ * (the player plays `match` in another tab: offer to play it here), `onModes(modes)` (the
  * modes of LOBBY_WELCOME) and `onChange(view)` (the screen state changed).
  */
 export class MatchmakingPanel {
   constructor(
     root,
-    { location, sessionReady, refreshSession, onFind, onMatchFound, onModes, onChange },
+    {
+      location,
+      sessionReady,
+      refreshSession,
+      onFind,
+      onMatchFound,
+      onMatchOffer,
+      onModes,
+      onChange,
+    },
   ) {
     const $ = (id) => root.getElementById(id);
     this.body = root.body;
@@ -48,6 +58,7 @@ export class MatchmakingPanel {
     this.name = null;
     this.sessionReady = Promise.resolve(sessionReady).catch(() => null);
     this.onMatchFound = onMatchFound;
+    this.onMatchOffer = onMatchOffer;
     this.onModes = onModes;
     this.onChange = onChange;
     this.timer = null;
@@ -163,6 +174,7 @@ export class MatchmakingPanel {
     for (const effect of effects) {
       if (effect.type === "send") this.socket.send(effect.frame);
       else if (effect.type === "join") this.onMatchFound?.(effect.match);
+      else if (effect.type === "offer") this.onMatchOffer?.(effect.match);
     }
     this.render();
   }

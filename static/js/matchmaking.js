@@ -104,12 +104,26 @@ export class Matchmaking {
     return [];
   }
 
-  /** LOBBY_WELCOME: the socket is ready; a search waiting for it is sent or resumed. */
+  /**
+   * LOBBY_WELCOME: the socket is ready; a search waiting for it is sent or resumed. A seat the
+   * player holds in a match is taken back at once ("join") when no other socket of the player
+   * plays it, and offered ("offer") when one does (joining takes the seat from that tab).
+   */
   welcome(message, now) {
     this.connection = Connection.ONLINE;
     this.profile = message;
     if (message.rating !== null && message.rating !== undefined) this.rating = message.rating;
     this.cancelling = false;
+    const seat = message.match;
+    if (seat && this.phase !== LobbyState.IN_MATCH) {
+      if (seat.connected) return [{ type: "offer", match: seat }];
+      this.phase = LobbyState.IN_MATCH;
+      this.search = null;
+      this.ready = null;
+      this.notice = null;
+      this.match = { ...seat, source: seat.ranked ? "lobby" : "private", receivedAt: now };
+      return [{ type: "join", match: this.match }];
+    }
     const search = this.search;
     if (this.phase !== LobbyState.SEARCHING || !search || search.sent) return [];
     if (search.resume) {

@@ -372,3 +372,21 @@ test("mode labels", () => {
   assert.equal(modeOptionLabel("ffa", { minPlayers: 4, maxPlayers: 8 }), "Free for all · up to 8");
   assert.equal(modeOptionLabel("teams"), "Teams");
 });
+
+test("a seat held in a match is taken back at once, or offered when another tab plays it", () => {
+  const seat = { matchId: "m1", mode: "duel", wsPath: "/ws/match/m1/", ticket: "t", ranked: true };
+  const back = new Matchmaking();
+  back.find("duel", 0); // a search started before the socket was ready is moot
+  const [join] = back.welcome({ ...WELCOME, match: { ...seat, connected: false } }, 5);
+  assert.equal(join.type, "join");
+  assert.equal(join.match.source, "lobby");
+  assert.equal(back.phase, LobbyState.IN_MATCH);
+  assert.equal(back.search, null, "not queued twice");
+  const other = new Matchmaking();
+  const effects = other.welcome({ ...WELCOME, match: { ...seat, connected: true } }, 5);
+  assert.deepEqual(effects, [{ type: "offer", match: { ...seat, connected: true } }]);
+  assert.equal(other.phase, LobbyState.IDLE);
+  const playing = online();
+  playing.matchFound(FOUND, 1);
+  assert.deepEqual(playing.welcome({ ...WELCOME, match: { ...seat, connected: true } }, 2), []);
+});

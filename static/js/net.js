@@ -2,8 +2,9 @@
  * WebSocket connection to a match: binary msgpack frames in both directions, dispatch of
  * server messages by type, the snapshot chain (KEYFRAME and DELTA frames rebuilt into whole
  * snapshots, RESYNC when the chain breaks), PING every two seconds for the latency display,
- * THROTTLED notices, close handling, and noticing a connection that went silent (a drop the
- * browser has not reported yet).
+ * THROTTLED notices, close handling, and noticing a connection that went silent: stalled after
+ * a few tick periods without a frame (said at once), dropped after a few seconds (a drop the
+ * browser has not reported yet, which the caller reconnects from).
  */
 
 import { decode, encode } from "@msgpack/msgpack";
@@ -18,7 +19,13 @@ import { SnapshotChain } from "./snapshot-state.js";
 
 export const PING_INTERVAL_MS = 2000;
 /** An open socket that received nothing this long (PONGs included) counts as dropped. */
-export const SILENCE_TIMEOUT_MS = 8000;
+export const SILENCE_TIMEOUT_MS = 3500;
+/** A welcomed socket is stalled after this many tick periods without a frame ... */
+export const STALL_TICKS = 5;
+/** ... and never sooner than this (a browser's own pauses are shorter). */
+export const MIN_STALL_MS = 400;
+/** How often the stall watchdog looks at the time since the last frame. */
+const WATCHDOG_MS = 100;
 /** A socket without WELCOME (or SPECTATING) this long after it was created counts as dropped. */
 export const WELCOME_TIMEOUT_MS = 10000;
 /** The close code reported for a dropped connection, as browsers report one. */
@@ -36,9 +43,10 @@ const OPEN = 1;
  * snapshot either way, see snapshot-state.js), `onResync()` when a RESYNC is sent,
  * `onResult(result)`, `onLatency(rttMs)`, `onThrottled({dropped, limit}, atMs)` when the server
  * dropped frames of this client, `onSpectators(count, atMs)` when the number of spectators
- * changed, `onClose({code, reason, text, byClient})`. A socket that gets no WELCOME within
- * `welcomeTimeoutMs`, or nothing at all for `silenceMs` once welcomed, is given up as dropped:
- * it closes with code 1006, not `byClient`. Times are `now()` milliseconds (`performance.now()`);
+ * changed, `onStall(stalled, atMs)` when the socket stalls (no frame for STALL_TICKS tick
+ * periods) and when frames come again, `onClose({code, reason, text, byClient})`. A socket
+ * that gets no WELCOME within `welcomeTimeoutMs`, or nothing at all for `silenceMs` once
+ * welcomed, is given up as dropped: it closes with code 1006, not `byClient`. Times are `now()` milliseconds (`performance.now()`);
  * `createSocket(url)`, `now()` and `describe(code, reason)` (the close text) can be replaced.
  */
 export class GameSocket {
@@ -65,6 +73,9 @@ export class GameSocket {
     this.nextNonce = 1;
     this.pendingPings = new Map();
     this.pingTimer = null;
+    this.watchdog = null;
+    this.stalled = false;
+    this.stallMs = MIN_STALL_MS;
     this.rttMs = null;
     this.snapshots = new SnapshotChain();
     this.ws = createSocket(url);
@@ -117,6 +128,28 @@ export class GameSocket {
   stopTimers() {
     this.stopPinging();
     this.clearWelcomeTimer();
+    if (this.watchdog !== null) clearInterval(this.watchdog);
+    this.watchdog = null;
+  }
+
+  /** Watch for silence from now on, at `tickRate` snapshots a second. */
+  watch(tickRate) {
+    this.stallMs = Math.max(MIN_STALL_MS, (STALL_TICKS * 1000) / (tickRate || 20));
+    if (this.watchdog === null) this.watchdog = setInterval(() => this.checkSilence(), WATCHDOG_MS);
+  }
+
+  /** Say so once the socket went quiet for `stallMs`; give it up after `silenceMs`. */
+  checkSilence() {
+    const now = this.now();
+    const quiet = now - this.lastFrameAt;
+    if (quiet > this.silenceMs) {
+      this.drop("no data from the server");
+      return;
+    }
+    if (!this.stalled && quiet > this.stallMs) {
+      this.stalled = true;
+      this.handlers.onStall?.(true, now);
+    }
   }
 
   clearWelcomeTimer() {
@@ -127,6 +160,10 @@ export class GameSocket {
   handleMessage(event) {
     const atMs = this.now();
     this.lastFrameAt = atMs;
+    if (this.stalled) {
+      this.stalled = false;
+      this.handlers.onStall?.(false, atMs);
+    }
     if (!(event.data instanceof ArrayBuffer)) return;
     let parsed;
     try {
@@ -143,6 +180,7 @@ export class GameSocket {
         this.snapshots.tickRate = message.tickRate;
         this.handlers.onWelcome?.(message, atMs);
         this.startPinging();
+        this.watch(message.tickRate);
         break;
       case MessageType.SPECTATING:
         this.welcomed = true;
@@ -150,6 +188,7 @@ export class GameSocket {
         this.snapshots.tickRate = message.tickRate;
         this.handlers.onSpectating?.(message, atMs);
         this.startPinging();
+        this.watch(message.tickRate);
         break;
       case MessageType.SPECTATORS:
         this.handlers.onSpectators?.(message.spectators, atMs);
@@ -198,13 +237,9 @@ export class GameSocket {
     this.pingTimer = null;
   }
 
-  /** Send a PING; give the connection up if nothing came for `silenceMs`. */
+  /** Send a PING (the watchdog gives a silent connection up). */
   ping() {
     const now = this.now();
-    if (now - this.lastFrameAt > this.silenceMs) {
-      this.drop("no data from the server");
-      return;
-    }
     for (const [nonce, sentAt] of this.pendingPings) {
       if (now - sentAt > PING_TIMEOUT_MS) this.pendingPings.delete(nonce);
     }

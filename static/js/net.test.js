@@ -3,7 +3,14 @@ import test from "node:test";
 
 import { decode, encode } from "@msgpack/msgpack";
 
-import { DROPPED, GameSocket, PING_INTERVAL_MS, SILENCE_TIMEOUT_MS } from "./net.js";
+import {
+  DROPPED,
+  GameSocket,
+  MIN_STALL_MS,
+  PING_INTERVAL_MS,
+  SILENCE_TIMEOUT_MS,
+  STALL_TICKS,
+} from "./net.js";
 import { CLOSE_DESCRIPTIONS, CloseCode, MessageType, PlayerChange } from "./protocol.js";
 import { RESYNC_INTERVAL_MS } from "./snapshot-state.js";
 
@@ -257,17 +264,35 @@ test("a socket that hears nothing for a while counts as dropped", (t) => {
   t.after(() => socket.close());
   fake.serverSend(WELCOME);
   clock.now += PING_INTERVAL_MS;
-  socket.ping();
   fake.serverSend([MessageType.PONG, 2, T0]); // any frame counts
   clock.now += SILENCE_TIMEOUT_MS;
-  socket.ping();
+  socket.checkSilence();
   assert.deepEqual(closes, [], "silent for exactly the limit: still fine");
   clock.now += 1;
-  socket.ping();
+  socket.checkSilence();
   assert.equal(closes.length, 1);
   assert.equal(closes[0].code, 1006);
   assert.equal(closes[0].byClient, false);
   assert.equal(fake.closedWith.code, 3008);
+});
+
+test("a socket without frames for a few tick periods is stalled at once, then not", (t) => {
+  const stalls = [];
+  const { socket, fake, clock } = harness({ onStall: (stalled, at) => stalls.push([stalled, at]) });
+  t.after(() => socket.close());
+  fake.serverSend(WELCOME); // 20 Hz: stalled after 5 × 50 ms, but not sooner than 400 ms
+  const start = clock.now;
+  clock.now += MIN_STALL_MS;
+  socket.checkSilence();
+  assert.deepEqual(stalls, [], "quiet for exactly the limit: not yet");
+  clock.now += 1;
+  socket.checkSilence();
+  socket.checkSilence();
+  assert.deepEqual(stalls, [[true, start + MIN_STALL_MS + 1]], "said once");
+  clock.now += 10;
+  fake.serverSend(keyframe(1));
+  assert.deepEqual(stalls.at(-1), [false, start + MIN_STALL_MS + 11]);
+  assert.equal(STALL_TICKS, 5);
 });
 
 test("a socket without WELCOME in time counts as dropped", async () => {

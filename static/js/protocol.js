@@ -31,6 +31,8 @@ export const MessageType = Object.freeze({
   RESYNC: 3,
   /** A spectator's camera follows a player: `[4, player_id]`. */
   FOLLOW: 4,
+  /** The player leaves the match for good: `[5]` (its seat is given up at once). */
+  LEAVE: 5,
   WELCOME: 10,
   /** A KEYFRAME: the whole state of the match (protocol 5.2). */
   SNAPSHOT: 11,
@@ -58,6 +60,8 @@ export const MessageType = Object.freeze({
 });
 
 export const CloseCode = Object.freeze({
+  /** The player left the match (LEAVE). */
+  NORMAL: 1000,
   GOING_AWAY: 1001,
   MESSAGE_TOO_BIG: 1009,
   SERVICE_RESTART: 1012,
@@ -234,6 +238,11 @@ export function pingFrame(nonce) {
 /** RESYNC frame `[3]`: asks for the next snapshot as a KEYFRAME. */
 export function resyncFrame() {
   return [MessageType.RESYNC];
+}
+
+/** LEAVE frame `[5]`: the player leaves the match for good (no reconnect grace). */
+export function leaveFrame() {
+  return [MessageType.LEAVE];
 }
 
 /** FOLLOW frame `[4, player_id]`: the spectator's camera follows that player. */
@@ -465,6 +474,24 @@ export function parseLobbyWelcome(frame) {
     rating: toNumber(body.rating),
     modes,
     acceptTimeoutMs: toNumber(body.accept_timeout_ms),
+    match: parseHeldSeat(body.match),
+  };
+}
+
+/**
+ * LOBBY_WELCOME's `match`: the match the player has a seat in, `{matchId, mode, wsPath, ticket,
+ * connected, ranked}` (`connected` while another socket of the player plays it), or null.
+ */
+function parseHeldSeat(seat) {
+  if (!seat || typeof seat !== "object") return null;
+  if (typeof seat.match_id !== "string" || typeof seat.ticket !== "string") return null;
+  return {
+    matchId: seat.match_id,
+    mode: seat.mode,
+    wsPath: seat.ws_path,
+    ticket: seat.ticket,
+    connected: seat.connected === true,
+    ranked: seat.ranked !== false,
   };
 }
 

@@ -432,6 +432,30 @@ test("LOBBY_WELCOME", () => {
     rating: 1512,
     modes: { duel: { minPlayers: 2, maxPlayers: 2 }, ffa: { minPlayers: 4, maxPlayers: 8 } },
     acceptTimeoutMs: 10000,
+    match: null,
+  });
+  const held = parseLobbyWelcome([
+    30,
+    {
+      name: "Ada",
+      modes: {},
+      match: {
+        match_id: "m1",
+        mode: "duel",
+        ws_path: "/ws/match/m1/",
+        ticket: "t",
+        connected: false,
+        ranked: true,
+      },
+    },
+  ]).match;
+  assert.deepEqual(held, {
+    matchId: "m1",
+    mode: "duel",
+    wsPath: "/ws/match/m1/",
+    ticket: "t",
+    connected: false,
+    ranked: true,
   });
   assert.throws(() => parseLobbyWelcome([30, null]), ProtocolParseError);
   assert.throws(() => parseLobbyWelcome([30, [1, 2]]), ProtocolParseError);

@@ -65,6 +65,21 @@ export class Renderer {
     if (this.canvas.height !== pixelHeight) this.canvas.height = pixelHeight;
   }
 
+  /**
+   * Page positions (CSS pixels) of the ships of `world` that are drawn, and their radius on
+   * screen: what the HUD's overlays must not hide (see `Hud.keepClear`).
+   */
+  shipsOnPage(world) {
+    const box = this.canvas.getBoundingClientRect();
+    const zoom = this.camera ? this.camera.zoom : 1;
+    const radius = this.rules.playerRadius * this.scale * zoom;
+    const points = (world?.players ?? []).map((p) => {
+      const at = this.worldToScreen(p.x, p.y);
+      return { x: box.left + at.x, y: box.top + at.y };
+    });
+    return { points, radius };
+  }
+
   /** Canvas CSS-pixel position of a world point, as last drawn. */
   worldToScreen(x, y) {
     const camera = this.camera;

@@ -56,6 +56,7 @@ class WatchSession extends MatchView {
     this.cameraAt = 0;
     this.drawn = [];
     this.frames = 0;
+    this.stalledSince = null;
   }
 }
 
@@ -106,6 +107,7 @@ export class Spectator {
         onResult: (result) => this.onResult(session, result),
         onLatency: (rttMs) => this.onLatency(session, rttMs),
         onSpectators: (count) => this.onSpectators(session, count),
+        onStall: (stalled, atMs) => this.onStall(session, stalled, atMs),
         onClose: (info) => this.onClose(session, info),
       },
       { describe: describeSpectatorClose },
@@ -147,8 +149,12 @@ export class Spectator {
 
   onSnapshot(session, snapshot, atMs) {
     if (!this.current(session) || !session.info) return;
-    const { fresh, phaseChanged, reconnectingChanged } = session.takeSnapshot(snapshot, atMs);
+    const { fresh, phaseChanged, reconnectingChanged, left } = session.takeSnapshot(
+      snapshot,
+      atMs,
+    );
     if (!fresh) return;
+    for (const id of left) this.hud.addNote({ id, name: session.nameOf(id) }, "left", atMs);
     this.body.dataset.tick = String(snapshot.tick);
     if (phaseChanged) this.body.dataset.phase = String(snapshot.phase);
     if (snapshot.roster) {
@@ -174,8 +180,15 @@ export class Spectator {
     this.hud.showResults(result, null);
   }
 
+  /** Nothing arrived for a few tick periods (or frames come again): say so at once. */
+  onStall(session, stalled, atMs) {
+    if (!this.current(session)) return;
+    session.stalledSince = stalled ? atMs : null;
+    this.hud.setStatus(stalled ? "connection stalled…" : "watching", stalled ? "pending" : "ok");
+  }
+
   onLatency(session, rttMs) {
-    if (!this.current(session) || session.closed) return;
+    if (!this.current(session) || session.closed || session.stalledSince) return;
     this.hud.setStatus(`watching · ${Math.round(rttMs)} ms`, rttMs > 250 ? "pending" : "ok");
   }
 
@@ -193,7 +206,8 @@ export class Spectator {
       this.hud.setStatus("match finished", "pending");
       return;
     }
-    this.hud.setStatus(`offline (${info.code})`, "error");
+    console.info(`The spectator socket closed with ${info.code}: ${info.reason || info.text}`);
+    this.hud.setStatus("offline", "error");
     this.hud.showNotice(info.text, RETRYABLE_CLOSE_CODES.has(info.code), "Watch again");
   }
 
@@ -290,6 +304,7 @@ export class Spectator {
       camera: session.camera,
     });
     session.drawn = world ? world.players.map(({ id, x, y, alive }) => ({ id, x, y, alive })) : [];
+    this.hud.keepClear(this.renderer.shipsOnPage(world));
     session.frames += 1;
     this.updateHud(session, now);
   }
@@ -297,7 +312,8 @@ export class Spectator {
   updateHud(session, now) {
     const latest = session.latest;
     if (latest && !session.closed) {
-      this.hud.setPhase(latest.phase, latest.phaseMsLeft - (now - session.latestAt));
+      const at = session.stalledSince ?? now;
+      this.hud.setPhase(latest.phase, latest.phaseMsLeft - (at - session.latestAt));
       const followed = latest.players.find((p) => p.id === session.followId);
       this.hud.setHealth(followed ? followed.health : null, session.info.rules.maxHealth);
     }
@@ -311,7 +327,7 @@ export class Spectator {
     const msLeft = latest.phaseMsLeft - (now - session.latestAt);
     switch (latest.phase) {
       case Phase.WAITING: {
-        const present = session.roster.filter((entry) => entry.connected).length;
+        const present = session.presentCount;
         const needed = session.info.rules.minPlayers ?? 2;
         return { title: "", subtitle: `Waiting for players · ${present} of ${needed}` };
       }

@@ -113,6 +113,8 @@ async def test_a_match_plays_on_after_redis_restarts(
         if " ERROR " in line
         and any(f" {package}." in line for package in ("engine", "game", "lobby"))
     ]
-    assert len(errors) <= 8, "one line per outage and loop, not one per failure:\n" + "\n".join(
+    # about nine loops that each log one line per outage (a second outage seen as Redis comes
+    # back, half-ready, may add one)
+    assert len(errors) <= 10, "one line per outage and loop, not one per failure:\n" + "\n".join(
         errors
     )
