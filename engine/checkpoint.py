@@ -1,22 +1,23 @@
 """A match as another engine worker needs it to take over: encoded, decoded, nothing else.
 
 An engine worker saves one checkpoint per match every second and when it stops (``engine.leases``
-keeps them in Redis). The worker that takes a match over restores the simulation from it and
-steps on exactly as the original would have from that tick. This module imports nothing from
-Django, asyncio or Redis.
+keeps them in Redis). The worker that takes a match over restores it from the checkpoint, and it
+steps on exactly as the original would have from that tick, whatever its game. This module
+imports nothing from Django, asyncio or Redis.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import msgpack
 
-from engine.rules import Rules
-from engine.simulation import Match
+from engine.game import Game
+from engine.match import Match
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
 
 
 class CheckpointError(ValueError):
@@ -25,12 +26,12 @@ class CheckpointError(ValueError):
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """One match at one tick, with what the worker knows of it beyond the simulation."""
+    """One match at one tick, with what the worker knows of it beyond the match itself."""
 
     match_id: str
+    game: str
     mode: str
     created_ms: int  # Unix time the match was created
-    player_keys: dict[int, str]  # player id -> the player's key (who to credit the result to)
     state: dict[str, Any]  # Match.export_state()
 
     @property
@@ -38,16 +39,21 @@ class Checkpoint:
         """The tick the match was at."""
         return int(self.state["tick"])
 
-    def restore(self, rules: Rules) -> Match:
-        """The simulation, ready to step on."""
-        return Match.restore(rules, self.state)
+    def restore(self, games: Mapping[str, Game], reconnect_grace: float) -> Match:
+        """The match, ready to step on; CheckpointError for a game or mode this server lacks."""
+        game = games.get(self.game)
+        if game is None:
+            raise CheckpointError(f"no game called {self.game!r} on this server")
+        try:
+            mode = game.mode(self.mode)
+        except KeyError:
+            raise CheckpointError(f"{self.game} has no mode {self.mode!r}") from None
+        return Match.restore(game, mode, self.state, reconnect_grace)
 
 
-def take_checkpoint(
-    match_id: str, mode: str, created_ms: int, player_keys: dict[int, str], sim: Match
-) -> Checkpoint:
+def take_checkpoint(match_id: str, created_ms: int, match: Match) -> Checkpoint:
     """The checkpoint of a running match."""
-    return Checkpoint(match_id, mode, created_ms, dict(player_keys), sim.export_state())
+    return Checkpoint(match_id, match.game.name, match.mode.name, created_ms, match.export_state())
 
 
 def encode_checkpoint(checkpoint: Checkpoint) -> bytes:
@@ -56,9 +62,9 @@ def encode_checkpoint(checkpoint: Checkpoint) -> bytes:
         [
             CHECKPOINT_VERSION,
             checkpoint.match_id,
+            checkpoint.game,
             checkpoint.mode,
             checkpoint.created_ms,
-            [[player_id, key] for player_id, key in checkpoint.player_keys.items()],
             checkpoint.state,
         ],
         use_bin_type=True,
@@ -68,9 +74,13 @@ def encode_checkpoint(checkpoint: Checkpoint) -> bytes:
 def decode_checkpoint(data: bytes) -> Checkpoint:
     """msgpack bytes -> Checkpoint; raises CheckpointError for anything else."""
     try:
-        version, match_id, mode, created_ms, keys, state = msgpack.unpackb(data, raw=False)
+        version, *fields = msgpack.unpackb(data, raw=False)
     except (ValueError, TypeError, msgpack.UnpackException) as exc:
         raise CheckpointError(f"not a checkpoint: {exc}") from exc
     if version != CHECKPOINT_VERSION:
         raise CheckpointError(f"checkpoint version {version!r}, expected {CHECKPOINT_VERSION}")
-    return Checkpoint(match_id, mode, created_ms, {int(pid): key for pid, key in keys}, state)
+    try:
+        match_id, game, mode, created_ms, state = fields
+    except ValueError as exc:
+        raise CheckpointError(f"not a checkpoint: {exc}") from exc
+    return Checkpoint(match_id, game, mode, created_ms, state)

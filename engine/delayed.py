@@ -21,7 +21,8 @@ from typing import Any
 from engine import messages
 from engine.messages import SnapshotMessage
 from engine.protocol import pack, unpack
-from engine.snapshot_state import apply_frame
+from engine.schema import StateSchema
+from engine.wirestate import apply_frame
 
 
 def keyframe_only(message: SnapshotMessage, keyframe: bytes | None = None) -> SnapshotMessage:
@@ -39,10 +40,12 @@ def keyframe_only(message: SnapshotMessage, keyframe: bytes | None = None) -> Sn
 class DelayedStream:
     """The published messages of one match, released ``delay_ticks`` engine ticks later."""
 
-    def __init__(self, delay_ticks: int) -> None:
+    def __init__(self, delay_ticks: int, schema: StateSchema) -> None:
+        """``schema`` is the match's game's (to rebuild a KEYFRAME from a chain)."""
         if delay_ticks < 1:
             raise ValueError("a delayed stream needs a delay of at least one tick")
         self.delay_ticks = delay_ticks
+        self.schema = schema
         # (engine tick at which it is due, message), oldest first: at most one snapshot per
         # engine tick, so never more than delay_ticks snapshots (plus RESULT and the close)
         self._pending: deque[tuple[int, dict[str, Any]]] = deque()
@@ -109,11 +112,11 @@ class DelayedStream:
         else:
             first_keyframe = chain[0]["keyframe"]
             assert first_keyframe is not None
-            state = apply_frame(None, unpack(first_keyframe))
+            state = apply_frame(self.schema, None, unpack(first_keyframe))
             for message in chain[1:]:
                 delta = message["delta"]
                 assert delta is not None
-                state = apply_frame(state, unpack(delta))
+                state = apply_frame(self.schema, state, unpack(delta))
             cached = keyframe_only(last, pack(state.to_keyframe()))
         self._catch_up = cached
         return cached

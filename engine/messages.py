@@ -52,6 +52,7 @@ class CreateMessage(TypedDict):
 
     type: Literal["engine.create"]
     match_id: str
+    game: str
     mode: str
     max_players: int
     seed: int
@@ -92,7 +93,8 @@ class CatchUpMessage(TypedDict):
 
 
 class InputBatchMessage(TypedDict):
-    """Validated inputs from one web process: ``[match_id, player_id, seq, buttons, aim]``."""
+    """Validated inputs from one web process: ``[match_id, player_id, seq, *values]`` each,
+    the values of the match's game's InputSchema."""
 
     type: Literal["engine.inputs"]
     inputs: list[list[Any]]

@@ -1,24 +1,25 @@
 """Wire protocol shared by the engine and the consumers: message types, codes and the codec.
 
 Every WebSocket frame is a binary msgpack array whose first element is a ``MessageType``.
-``docs/protocol.md`` documents each frame; ``static/js/protocol.js`` mirrors these numbers.
-This module imports nothing from Django, asyncio or Redis.
+``docs/protocol.md`` documents each frame; ``static/js/core/protocol.js`` mirrors these numbers.
+What a game puts in its INPUT and snapshots is declared by the game (``engine.schema``); this
+module validates INPUT frames against that declaration. It imports nothing from Django, asyncio
+or Redis.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
 import msgpack
 
-PROTOCOL_VERSION = 1
+from engine.schema import InputSchema
+
+PROTOCOL_VERSION = 2
 MAX_CLIENT_FRAME_BYTES = 64
 MAX_LOBBY_FRAME_BYTES = 128
-POSITION_SCALE = 10  # positions travel as integer tenths of a world unit
-AIM_SCALE = 1000  # aim angles travel as integer milliradians
 MAX_SEQ = 2**32 - 1
 MAX_NONCE = 2**32 - 1
 MAX_PLAYER_ID = 2**32 - 1  # FOLLOW takes any uint32; ids of real players are small
@@ -83,6 +84,7 @@ class CloseCode(IntEnum):
     SPECTATORS_FULL = 4017  # the match has as many spectators as it takes
     SEAT_RELEASED = 4018  # the player was away longer than the reconnect grace period
     REPLACED = 4019  # the player connected to this match again from another socket
+    JOIN_REFUSED = 4020  # the game refused to seat the player (the reason says why)
 
 
 class LobbyErrorCode(IntEnum):
@@ -94,42 +96,13 @@ class LobbyErrorCode(IntEnum):
     NO_READY_CHECK = 4  # READY_ANSWER for a check that is over or not the player's
 
 
-class Button(IntEnum):
-    """Bits of the ``buttons`` field of an INPUT frame."""
-
-    UP = 1
-    DOWN = 2
-    LEFT = 4
-    RIGHT = 8
-    FIRE = 16
-
-
-ALL_BUTTONS = 31
-
-
 class Phase(IntEnum):
-    """Match phase carried in every snapshot."""
+    """Where a match is in its life; every snapshot carries it (the runtime runs them)."""
 
-    WAITING = 0  # fewer than the minimum players; free play, nothing scores
+    WAITING = 0  # fewer than min_players present; what happens is the game's (free play)
     COUNTDOWN = 1  # enough players; the match starts when the countdown ends
-    RUNNING = 2  # scoring play until the time or score limit
-    ENDED = 3  # results are final
-
-
-class EventKind(IntEnum):
-    """First element of each entry in a snapshot's event list."""
-
-    KILL = 1  # [KILL, killer_id, victim_id]
-    HIT = 2  # [HIT, shooter_id, victim_id, damage]
-    SPAWN = 3  # [SPAWN, player_id]
-
-
-class PlayerFlag(IntEnum):
-    """Bits of the ``flags`` field of a snapshot player entry."""
-
-    ALIVE = 1
-    PROTECTED = 2  # spawn protection: cannot be damaged
-    RECONNECTING = 4  # the player's connection dropped; its ship waits for it (grace period)
+    RUNNING = 2  # the match proper, until the game ends it, the time limit or a forfeit
+    ENDED = 3  # results are final; the match closes after a few seconds
 
 
 class ProtocolError(ValueError):
@@ -142,11 +115,11 @@ class ProtocolError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class InputMessage:
-    """One INPUT frame: the buttons held and the aim angle (radians) at sequence ``seq``."""
+    """One INPUT frame: sequence number ``seq`` and the game's input values, checked against
+    its InputSchema (integers within their ranges, in the schema's order)."""
 
     seq: int
-    buttons: int
-    aim: float
+    values: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +148,9 @@ class FollowRequest:
 
 @dataclass(frozen=True, slots=True)
 class QueueRequest:
-    """QUEUE: look for a match of ``mode``."""
+    """QUEUE: look for a match of ``game`` in ``mode``."""
 
+    game: str
     mode: str
 
 
@@ -197,6 +171,7 @@ ClientMessage = InputMessage | PingMessage | ResyncRequest | LeaveRequest
 SpectatorMessage = FollowRequest | PingMessage | ResyncRequest
 LobbyMessage = QueueRequest | CancelRequest | ReadyAnswer | PingMessage
 MAX_MODE_LENGTH = 16
+MAX_GAME_LENGTH = 32
 MAX_PENDING_ID_LENGTH = 64
 
 
@@ -255,9 +230,12 @@ def decode_lobby_frame(data: bytes) -> LobbyMessage:
     """Validate and decode a binary frame from a lobby client."""
     kind, frame = _frame(data, MAX_LOBBY_FRAME_BYTES)
     if kind == MessageType.QUEUE:
-        if len(frame) != 2:
-            raise ProtocolError("QUEUE takes [20, mode]")
-        return QueueRequest(_str_field(frame[1], "mode", MAX_MODE_LENGTH))
+        if len(frame) != 3:
+            raise ProtocolError("QUEUE takes [20, game, mode]")
+        return QueueRequest(
+            _str_field(frame[1], "game", MAX_GAME_LENGTH),
+            _str_field(frame[2], "mode", MAX_MODE_LENGTH),
+        )
     if kind == MessageType.CANCEL:
         if len(frame) != 1:
             raise ProtocolError("CANCEL takes [21]")
@@ -271,16 +249,20 @@ def decode_lobby_frame(data: bytes) -> LobbyMessage:
     raise ProtocolError(f"unknown message type {kind!r}")
 
 
-def decode_client_frame(data: bytes) -> ClientMessage:
-    """Validate and decode a binary frame from a match client."""
+def decode_client_frame(data: bytes, inputs: InputSchema) -> ClientMessage:
+    """Validate and decode a binary frame from a match client; INPUTs against ``inputs``."""
     kind, frame = _frame(data)
     if kind == MessageType.INPUT:
-        if len(frame) != 4:
-            raise ProtocolError("INPUT takes [1, seq, buttons, aim_mrad]")
+        fields = inputs.fields
+        if len(frame) != 2 + len(fields):
+            names = ", ".join(["seq", *(f.name for f in fields)])
+            raise ProtocolError(f"INPUT takes [1, {names}]")
         seq = _int_field(frame[1], "seq", 1, MAX_SEQ)
-        buttons = _int_field(frame[2], "buttons", 0, ALL_BUTTONS)
-        aim = _int_field(frame[3], "aim_mrad", -3142, 3142)
-        return InputMessage(seq=seq, buttons=buttons, aim=aim / AIM_SCALE)
+        values = tuple(
+            _int_field(value, f.name, f.low, f.high)
+            for f, value in zip(fields, frame[2:], strict=True)
+        )
+        return InputMessage(seq, values)
     if kind == MessageType.PING:
         return _ping(frame)
     if kind == MessageType.RESYNC:
@@ -308,18 +290,6 @@ def decode_spectator_frame(data: bytes) -> SpectatorMessage:
             raise ProtocolError("FOLLOW takes [4, player_id]")
         return FollowRequest(_int_field(frame[1], "player_id", 0, MAX_PLAYER_ID))
     raise ProtocolError("spectators cannot send inputs", CloseCode.READ_ONLY)
-
-
-def quantize_position(value: float) -> int:
-    """World units to wire units (tenths)."""
-    return round(value * POSITION_SCALE)
-
-
-def quantize_aim(angle: float) -> int:
-    """Radians to wire milliradians in [-3142, 3142]."""
-    if not -math.pi <= angle <= math.pi:  # inputs arrive in range; wrap anything else
-        angle = math.atan2(math.sin(angle), math.cos(angle))
-    return round(angle * AIM_SCALE)
 
 
 def encode_pong(nonce: int, server_time_ms: int) -> bytes:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from engine.protocol import Button
-from engine.rules import Rules
-from engine.simulation import Match
-from engine.snapshot import SnapshotEncoder
+from engine.codec import SnapshotEncoder
+from engine.games.shooter.game import ShooterGame
+from engine.games.shooter.rules import Rules
+from engine.games.shooter.wire import Button
+from engine.match import Match
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 SERVER_MS = 1795600000000
@@ -33,18 +34,21 @@ def documented_examples() -> list[tuple[int, bytes]]:
 
 def encoded_story() -> list[bytes]:
     """Ada's first three ticks as the documentation tells them."""
-    rules = Rules(walls=(), spawn_points=((1500.0, 100.0),))
-    match = Match(rules, seed=1, max_players=2)
+    game = ShooterGame(Rules(walls=(), spawn_points=((1500.0, 100.0),)))
+    match = Match(game, game.mode("ffa"), seed=1, max_players=2)
     ada = match.add_player("Ada")
-    encoder = SnapshotEncoder(20)
+    encoder = SnapshotEncoder(game.state, 20)
+    frames = []
     events = match.step()
-    first = encoder.encode(match, events, SERVER_MS).keyframe
-    match.apply_input(ada, 1, Button.RIGHT | Button.FIRE, 0.0)
-    second = encoder.encode(match, match.step(), SERVER_MS + 50).delta
-    match.apply_input(ada, 2, Button.RIGHT, -1.0)
-    third = encoder.encode(match, match.step(), SERVER_MS + 100).delta
+    frames.append(encoder.encode(match, events, SERVER_MS))
+    assert match.apply_input(ada, 1, (Button.RIGHT | Button.FIRE, 0))
+    frames.append(encoder.encode(match, match.step(), SERVER_MS + 50))
+    assert match.apply_input(ada, 2, (int(Button.RIGHT), -1000))  # aim -1.000 rad
+    frames.append(encoder.encode(match, match.step(), SERVER_MS + 100))
+    first, second, third = frames
     assert first is not None and second is not None and third is not None
-    return [first, second, third]
+    assert first.keyframe is not None and second.delta is not None and third.delta is not None
+    return [first.keyframe, second.delta, third.delta]
 
 
 def test_documented_frames_are_the_encoders_frames() -> None:

@@ -15,16 +15,21 @@ import pytest
 from channels.layers import InMemoryChannelLayer
 
 from engine import messages
+from engine.game import SEAT_FIELDS
+from engine.games.shooter.game import ShooterGame
+from engine.games.shooter.rules import Rules
+from engine.games.shooter.simulation import Ship
 from engine.leases import MemoryMatchLeases
+from engine.match import Match
 from engine.registry import MemoryEngineRegistry
-from engine.rules import Rules
-from engine.simulation import Player
 from engine.worker import EngineWorker
 
 pytestmark = pytest.mark.timeout(10)
 
 TTL = 0.3
-RULES = Rules(tick_rate=20, countdown=0.0, time_limit=30.0, reconnect_grace=2.0)
+RULES = Rules(tick_rate=20, countdown=0.0, time_limit=30.0)
+GAMES = {"shooter": ShooterGame(RULES)}
+GRACE = 2.0
 
 
 class Stack:
@@ -38,16 +43,22 @@ class Stack:
 
     async def worker(self, name: str, **options: Any) -> EngineWorker:
         worker = EngineWorker(
-            self.layer, self.registry, RULES, worker_id=name, leases=self.leases, **options
+            self.layer,
+            self.registry,
+            GAMES,
+            worker_id=name,
+            leases=self.leases,
+            reconnect_grace=GRACE,
+            **options,
         )
         worker.channel = await self.layer.new_channel("arena.engine.")
-        worker._leases_fresh_until = worker.clock() + worker._lease_validity
+        worker.leases_fresh_until = worker.clock() + worker.lease_validity
         await self.registry.announce(name, worker.channel, 0)
         self.workers.append(worker)
         return worker
 
     async def create(self, worker: EngineWorker, match_id: str = "m") -> None:
-        create = {"type": messages.CREATE, "match_id": match_id, "mode": "ffa"}
+        create = {"type": messages.CREATE, "match_id": match_id, "game": "shooter", "mode": "ffa"}
         await worker.handle({**create, "max_players": 4, "seed": 7})
 
     async def join(self, worker: EngineWorker, key: str, channel: str | None = None) -> str:
@@ -61,8 +72,9 @@ class Stack:
     async def group_messages(self, worker: EngineWorker) -> list[dict[str, Any]]:
         """What the worker has published since the last call (runs its publisher once)."""
         taken: list[dict[str, Any]] = []
-        while not worker._outbox.empty():
-            taken.extend(message for _, message in worker._outbox.get_nowait())
+        outbox = worker.publisher._outbox
+        while not outbox.empty():
+            taken.extend(message for _, message in outbox.get_nowait())
         return taken
 
 
@@ -71,18 +83,25 @@ async def expire() -> None:
 
 
 async def play(worker: EngineWorker, ticks: int) -> None:
-    sim = worker.matches["m"].sim
+    match = worker.matches["m"].match
     for _ in range(ticks):
-        for player_id in list(sim.players):
-            seq = sim.players[player_id].last_seq + 1
-            sim.apply_input(player_id, seq, 1 | 16, 0.5)  # up, firing
+        for player_id, seat in list(match.seats.items()):
+            match.apply_input(player_id, seat.last_seq + 1, (1 | 16, 500))  # up, firing
         await worker.tick()
 
 
 def player_fields(state: dict[str, Any]) -> dict[int, dict[str, Any]]:
-    """A checkpoint state's players by id, field by field."""
-    names = [f.name for f in fields(Player)]
-    return {row[0]: dict(zip(names, row, strict=True)) for row in state["players"]}
+    """A checkpoint state's players by id, field by field: its seat's and its ship's."""
+    ship_names = [f.name for f in fields(Ship)]
+    ships = {row[0]: dict(zip(ship_names, row, strict=True)) for row in state["sim"]["ships"]}
+    return {
+        row[0]: {**ships[row[0]], **dict(zip(SEAT_FIELDS, row, strict=True))}
+        for row in state["seats"]
+    }
+
+
+def match_of(worker: EngineWorker, match_id: str = "m") -> Match:
+    return worker.matches[match_id].match
 
 
 async def test_a_crashed_workers_match_is_adopted_from_its_checkpoint() -> None:
@@ -92,29 +111,30 @@ async def test_a_crashed_workers_match_is_adopted_from_its_checkpoint() -> None:
     first = await stack.join(a, "ada")
     await stack.join(a, "bob")
     await play(a, 30)
-    a.matches["m"].sim.players[0].score = 3  # as if ada had scored: the score must survive
-    a.matches["m"].sim.players[1].deaths = 3
+    match_of(a).sim.ships[0].score = 3  # as if ada had scored: the score must survive
+    match_of(a).sim.ships[1].deaths = 3
     await a.keep_matches()  # renew + checkpoint at tick 30
-    at_checkpoint = player_fields(a.matches["m"].sim.export_state())
-    checkpoint_tick = a.matches["m"].sim.tick
+    at_checkpoint = player_fields(match_of(a).export_state())
+    checkpoint_tick = match_of(a).tick
     await play(a, 10)  # lost with the crash: a stops here without a word
     epoch_a = a.matches["m"].epoch
     await expire()
     await b.keep_matches()
     live = b.matches["m"]
     assert live.epoch > epoch_a
-    assert live.sim.tick == checkpoint_tick
-    assert all(p.away for p in live.sim.players.values()), "every seat waits for its socket"
+    assert live.match.tick == checkpoint_tick
+    assert all(s.away for s in live.match.seats.values()), "every seat waits for its socket"
     told = await stack.group_messages(b)
     moved = {"type": messages.MOVED, "match_id": "m", "engine": b.channel, "epoch": live.epoch}
     assert told == [moved]
     # ada's socket claims its seat again at b: same player, same score, same input sequence
     await stack.join(b, "ada", first)
-    ada = live.sim.players[0]
+    ada = live.match.seats[0]
     assert (ada.name, ada.away) == ("ada", False)
-    assert (ada.score, ada.last_seq) == (3, at_checkpoint[0]["last_seq"])
-    assert live.sim.players[1].deaths == 3
-    assert live.sim.players[1].away, "bob has not come back yet"
+    assert (live.match.sim.ships[0].score, ada.last_seq) == (3, at_checkpoint[0]["last_seq"])
+    assert at_checkpoint[0]["score"] == 3 and at_checkpoint[1]["deaths"] == 3
+    assert live.match.sim.ships[1].deaths == 3
+    assert live.match.seats[1].away, "bob has not come back yet"
     await b.tick()
     snapshots = [m for m in await stack.group_messages(b) if m["type"] == messages.SNAPSHOT]
     assert len(snapshots) == 1
@@ -149,7 +169,7 @@ async def test_a_stopping_worker_hands_its_matches_over_and_its_sockets_stay_ope
     await stack.create(a)
     await stack.join(a, "ada")
     await play(a, 12)
-    tick = a.matches["m"].sim.tick
+    tick = match_of(a).tick
     await stack.group_messages(a)
     await a.stop()
     sent = await stack.group_messages(a)
@@ -157,17 +177,16 @@ async def test_a_stopping_worker_hands_its_matches_over_and_its_sockets_stay_ope
     adopt = await stack.layer.receive(b.channel)  # type: ignore[arg-type]
     assert adopt == {"type": messages.ADOPT, "match_ids": ["m"]}
     await b.handle(adopt)
-    assert b.matches["m"].sim.tick == tick, "checkpointed on the way out: nothing lost"
+    assert match_of(b).tick == tick, "checkpointed on the way out: nothing lost"
     assert [w.worker_id for w in await stack.registry.live_workers()] == ["b"], "a withdrew"
 
 
 async def test_a_worker_alone_closes_its_matches_when_it_stops() -> None:
     layer = InMemoryChannelLayer()
-    worker = EngineWorker(layer, MemoryEngineRegistry(), RULES, worker_id="solo")
+    worker = EngineWorker(layer, MemoryEngineRegistry(), GAMES, worker_id="solo")
     worker.channel = await layer.new_channel("arena.engine.")
-    await worker.handle(
-        {"type": messages.CREATE, "match_id": "m", "mode": "ffa", "max_players": 4, "seed": 1}
-    )
+    create = {"type": messages.CREATE, "match_id": "m", "game": "shooter", "mode": "ffa"}
+    await worker.handle({**create, "max_players": 4, "seed": 1})
     published: list[dict[str, Any]] = []
     original = layer.group_send
 
@@ -231,7 +250,7 @@ async def test_a_finished_match_is_forgotten_and_never_claimed_again() -> None:
     await stack.create(a)
     await stack.join(a, "ada")
     live = a.matches["m"]
-    live.sim._end("abandoned", None)
+    live.match._end("abandoned")
     while "m" in a.matches:
         await a.tick()
     await a.keep_matches()

@@ -7,20 +7,22 @@ import pytest
 from channels.layers import InMemoryChannelLayer
 
 from engine import messages
+from engine.games.shooter.game import ShooterGame
+from engine.games.shooter.rules import Rules
 from engine.protocol import CloseCode, MessageType, Phase
 from engine.registry import MemoryEngineRegistry
-from engine.rules import Rules
 from engine.worker import EngineWorker
 
 pytestmark = pytest.mark.timeout(10)
 
 RULES = Rules(tick_rate=20, countdown=0.0, time_limit=0.2, ended_linger=5.0)
+GAMES = {"shooter": ShooterGame(RULES)}
 
 
 async def test_a_player_back_after_the_end_is_sent_the_results_with_the_refusal() -> None:
     layer = InMemoryChannelLayer()
-    worker = EngineWorker(layer, MemoryEngineRegistry(), RULES)
-    worker.handle_create("m", "duel", 2, seed=1)
+    worker = EngineWorker(layer, MemoryEngineRegistry(), GAMES)
+    worker.handle_create("m", "shooter", "duel", 2, seed=1)
     channels = {}
     for name in ("ada", "bo"):
         channels[name] = await layer.new_channel()
@@ -28,11 +30,11 @@ async def test_a_player_back_after_the_end_is_sent_the_results_with_the_refusal(
         await worker.handle({**join, "reply_to": channels[name]})
         joined = await layer.receive(channels[name])
         assert joined["type"] == messages.JOINED
-        assert joined["tick"] == worker.matches["m"].sim.tick, "snapshots up to it are older"
-    while worker.matches["m"].sim.phase != Phase.RUNNING:
+        assert joined["tick"] == worker.matches["m"].match.tick, "snapshots up to it are older"
+    while worker.matches["m"].match.phase != Phase.RUNNING:
         await worker.tick()
     await worker.handle({"type": messages.LEAVE, "match_id": "m", "channel": channels["ada"]})
-    while worker.matches["m"].sim.result is None:
+    while worker.matches["m"].match.result is None:
         await worker.tick()
     back = await layer.new_channel()
     join = {"type": messages.JOIN, "match_id": "m", "name": "ada", "player_key": "ada"}

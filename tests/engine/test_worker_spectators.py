@@ -9,14 +9,16 @@ import pytest
 from channels.layers import InMemoryChannelLayer
 
 from engine import messages
+from engine.games.shooter.game import ShooterGame
+from engine.games.shooter.rules import Rules
 from engine.protocol import CloseCode, MessageType
 from engine.registry import MemoryEngineRegistry
-from engine.rules import Rules
 from engine.worker import EngineWorker
 
 pytestmark = pytest.mark.timeout(10)
 
 RULES = Rules(tick_rate=20, countdown=0.1, time_limit=0.5, ended_linger=0.2)
+GAMES = {"shooter": ShooterGame(RULES)}
 
 
 def decode(frame: bytes) -> Any:
@@ -28,13 +30,13 @@ class Published:
 
     def __init__(self, worker: EngineWorker) -> None:
         self.items: list[tuple[str, dict[str, Any]]] = []
-        original = worker._publish
+        original = worker.publisher.publish
 
         def record(group_messages: Any, reliable: bool = False) -> None:
             self.items.extend(group_messages)
             original(group_messages, reliable)
 
-        worker._publish = record  # type: ignore[method-assign]
+        worker.publisher.publish = record  # type: ignore[method-assign]
 
     def take(self) -> list[tuple[str, dict[str, Any]]]:
         items, self.items = self.items, []
@@ -43,8 +45,8 @@ class Published:
 
 async def make_worker(**options: Any) -> tuple[EngineWorker, InMemoryChannelLayer]:
     layer = InMemoryChannelLayer()
-    worker = EngineWorker(layer, MemoryEngineRegistry(), RULES, **options)
-    worker.handle_create("m", "duel", 2, seed=1)
+    worker = EngineWorker(layer, MemoryEngineRegistry(), GAMES, **options)
+    worker.handle_create("m", "shooter", "duel", 2, seed=1)
     return worker, layer
 
 
@@ -82,7 +84,7 @@ async def test_watching_counts_the_spectator_and_answers_spectating_and_a_keyfra
     assert spectating[0] == MessageType.SPECTATING
     assert (spectating[1]["spectators"], spectating[1]["delay_ms"]) == (1, 0)
     snapshot = reply["snapshot"]
-    assert snapshot["tick"] == worker.matches["m"].sim.tick == 3
+    assert snapshot["tick"] == worker.matches["m"].match.tick == 3
     assert decode(snapshot["keyframe"])[0] == MessageType.SNAPSHOT
     assert worker.matches["m"].spectators == {channel}
     await worker.handle({"type": messages.UNWATCH, "match_id": "m", "channel": channel})
@@ -100,7 +102,7 @@ async def test_the_cap_and_the_refusals() -> None:
     assert len(worker.matches["m"].spectators) == 2
     _, unknown = await watch(worker, layer, "nope")
     assert unknown["code"] == CloseCode.MATCH_NOT_FOUND
-    worker.matches["m"].sim._end("abandoned", None)
+    worker.matches["m"].match._end("abandoned")
     await worker.handle({"type": messages.UNWATCH, "match_id": "m", "channel": first})
     _, over = await watch(worker, layer)
     assert over["code"] == CloseCode.MATCH_OVER
@@ -182,7 +184,7 @@ async def test_delayed_spectators_get_the_end_after_the_players_in_order() -> No
         if messages.CLOSED in delayed:
             break
     assert live[-2:] == [messages.SNAPSHOT, messages.CLOSED] and messages.RESULT in live
-    assert "m" not in worker.matches and not worker._draining
+    assert "m" not in worker.matches and not worker.draining
     assert delayed[-1] == messages.CLOSED and delayed.count(messages.RESULT) == 1
     after_result = delayed[delayed.index(messages.RESULT) + 1 : -1]
     assert after_result and set(after_result) == {messages.SNAPSHOT}, "the ended match lingers"
@@ -191,8 +193,8 @@ async def test_delayed_spectators_get_the_end_after_the_players_in_order() -> No
 
 async def test_the_live_summaries_name_the_matches_not_over() -> None:
     worker, layer = await make_worker(max_spectators=7)
-    worker.handle_create("over", "ffa", 8, seed=2)
-    worker.matches["over"].sim._end("abandoned", None)
+    worker.handle_create("over", "shooter", "ffa", 8, seed=2)
+    worker.matches["over"].match._end("abandoned")
     await join(worker, layer, "Ada")
     await watch(worker, layer)
     [summary] = worker.live_summaries()
@@ -200,6 +202,7 @@ async def test_the_live_summaries_name_the_matches_not_over() -> None:
     del summary["created_ms"]
     assert summary == {
         "id": "m",
+        "game": "shooter",
         "mode": "duel",
         "phase": 0,
         "elapsed_ms": 0,

@@ -1,4 +1,5 @@
-"""Rule constants of a match and the default arena layout."""
+"""The shooter's constants (its Options: each one can be set as ``ARENA_SHOOTER_<NAME>``) and the
+default arena layout."""
 
 from __future__ import annotations
 
@@ -54,13 +55,21 @@ DEFAULT_SPAWN_POINTS: tuple[tuple[float, float], ...] = (
     (800.0, 820.0),
 )
 
-_INT_FIELDS = ("tick_rate", "max_health", "bullet_damage", "min_players", "score_limit")
+_INT_FIELDS = (
+    "tick_rate",
+    "max_health",
+    "bullet_damage",
+    "min_players",
+    "score_limit",
+    "ffa_lobby_min",
+    "ffa_max_players",
+)
 _NON_NEGATIVE = (
     "respawn_delay",
     "spawn_protection",
     "countdown",
     "ended_linger",
-    "reconnect_grace",
+    "ffa_fill_wait",
 )
 
 
@@ -91,7 +100,9 @@ class Rules:
     score_limit: int = 10
     empty_timeout: float = 30.0
     ended_linger: float = 5.0
-    reconnect_grace: float = 20.0  # seconds a dropped player's ship waits for it (0: none)
+    ffa_lobby_min: int = 4  # the lobby forms free-for-alls of this many players at least ...
+    ffa_max_players: int = 8  # ... and at most this many
+    ffa_fill_wait: float = 10.0  # seconds the lobby waits for a full free-for-all
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "walls", tuple(self.walls))
@@ -109,6 +120,8 @@ class Rules:
             )
         for wall in self.walls:
             _check_wall(wall, self.arena_width, self.arena_height)
+        if not self.min_players <= self.ffa_lobby_min <= self.ffa_max_players <= 8:
+            raise ValueError("need min_players <= ffa_lobby_min <= ffa_max_players <= 8")
         if not self.spawn_points:
             raise ValueError("spawn_points must not be empty")
         for point in self.spawn_points:
@@ -124,7 +137,7 @@ class Rules:
         return round(seconds * self.tick_rate)
 
     def to_wire(self) -> dict[str, Any]:
-        """The ``rules`` map of WELCOME."""
+        """The ``rules`` map of WELCOME (the runtime adds its timers to WELCOME itself)."""
         return {
             "player_radius": float(self.player_radius),
             "bullet_radius": float(self.bullet_radius),
@@ -136,11 +149,8 @@ class Rules:
             "fire_cooldown_ms": _ms(self.fire_cooldown),
             "respawn_delay_ms": _ms(self.respawn_delay),
             "spawn_protection_ms": _ms(self.spawn_protection),
-            "min_players": self.min_players,
-            "countdown_ms": _ms(self.countdown),
-            "time_limit_ms": _ms(self.time_limit),
             "score_limit": self.score_limit,
-            "reconnect_grace_ms": _ms(self.reconnect_grace),
+            "arena": self.arena_to_wire(),
         }
 
     def arena_to_wire(self) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from engine.rules import DEFAULT_SPAWN_POINTS, DEFAULT_WALLS, Rect, Rules
+from engine.games.shooter.rules import DEFAULT_SPAWN_POINTS, DEFAULT_WALLS, Rect, Rules
 
 
 def test_defaults() -> None:
@@ -84,6 +84,9 @@ def test_default_spawn_points_are_clear_of_walls() -> None:
         ({"spawn_points": ()}, "spawn_points must not be empty"),
         ({"spawn_points": ((5.0, 450.0),)}, "arena edge"),
         ({"spawn_points": ((320.0, 450.0),)}, "overlaps wall"),
+        ({"ffa_lobby_min": 9}, "ffa_lobby_min"),
+        ({"ffa_max_players": 9}, "ffa_max_players"),
+        ({"ffa_fill_wait": -1.0}, "ffa_fill_wait must be non-negative"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
@@ -113,12 +116,9 @@ def test_rules_to_wire() -> None:
         "fire_cooldown_ms": 250,
         "respawn_delay_ms": 2000,
         "spawn_protection_ms": 1000,
-        "min_players": 2,
-        "countdown_ms": 3000,
-        "time_limit_ms": 180000,
         "score_limit": 10,
-        "reconnect_grace_ms": 20000,
-    }
+        "arena": Rules().arena_to_wire(),
+    }, "the runtime's timers are WELCOME's own keys, not the game's rules"
 
 
 def test_arena_to_wire() -> None:

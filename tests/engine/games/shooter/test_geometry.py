@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from engine.geometry import circle_rect_push, clamp, segment_circle_hit, segment_rect_hit
+from engine.games.shooter.geometry import (
+    circle_rect_push,
+    clamp,
+    segment_circle_hit,
+    segment_rect_hit,
+)
 
 
 @pytest.mark.parametrize(
