@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,8 @@ from urllib.parse import urlparse
 
 import dj_database_url
 
-DEFAULT_TICK_RATE = 20
+from engine.games import game_classes
+
 DEFAULT_INPUT_RATE = 30.0
 DEFAULT_INPUT_BURST = 10
 DEFAULT_DATABASE_URL = "sqlite:///db.sqlite3"
@@ -19,14 +21,8 @@ DEFAULT_DATABASE_POOL_SIZE = 10  # PostgreSQL connections one process may hold a
 DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 DEFAULT_REDIS_PREFIX = "arena"
 DEFAULT_JOIN_TIMEOUT = 3.0
-DEFAULT_TIME_LIMIT = 180.0
-DEFAULT_SCORE_LIMIT = 10
-DEFAULT_COUNTDOWN = 3.0
 DEFAULT_ACCEPT_TIMEOUT = 10.0
 DEFAULT_TICKET_TTL = 60.0
-DEFAULT_FFA_MIN_PLAYERS = 4
-DEFAULT_FFA_MAX_PLAYERS = 8
-DEFAULT_FFA_FILL_WAIT = 10.0
 DEFAULT_WINDOW_INITIAL = 100.0  # rating points either side at first
 DEFAULT_WINDOW_GROWTH = 50.0  # rating points added per second waited
 DEFAULT_WINDOW_UNLIMITED_AFTER = 4.0  # seconds after which any rating will do
@@ -61,18 +57,12 @@ class Config:
     redis_prefix: str
     channel_layer: str
     engine: str
-    tick_rate: int
+    game_options: Mapping[str, Any]  # game name -> its Options, read from ARENA_<GAME>_<OPTION>
     input_rate: float
     input_burst: int
     join_timeout: float
-    time_limit: float
-    score_limit: int
-    countdown: float
     accept_timeout: float
     ticket_ttl: float
-    ffa_min_players: int
-    ffa_max_players: int
-    ffa_fill_wait: float
     window_initial: float
     window_growth: float
     window_unlimited_after: float
@@ -148,8 +138,81 @@ def _database_url(env: Mapping[str, str]) -> str:
     return raw
 
 
+def _option(env: Mapping[str, str], name: str, default: Any) -> Any:
+    """One game option from the environment, of the type of its default."""
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    if isinstance(default, bool):
+        return _bool(env, name, default)
+    if isinstance(default, int):
+        return _integer(env, name, default, -(2**31), 2**31)
+    if isinstance(default, float):
+        return _number(env, name, default, -1e12, 1e12)
+    if isinstance(default, str):
+        return raw.strip()
+    raise ConfigError(f"{name} cannot be set from the environment")
+
+
+def game_options(env: Mapping[str, str]) -> dict[str, Any]:
+    """Every registered game's Options: each number, flag or text option of a game's Options
+    dataclass can be set as ``ARENA_<GAME>_<OPTION>`` (``ARENA_SHOOTER_SCORE_LIMIT=15``), and
+    ``ARENA_TICK_RATE``, when set, is every game's tick rate unless its own is."""
+    found: dict[str, Any] = {}
+    for name, cls in game_classes().items():
+        defaults = cls.Options()
+        values: dict[str, Any] = {}
+        for option in dataclasses.fields(defaults):
+            default = getattr(defaults, option.name)
+            if not isinstance(default, bool | int | float | str):
+                continue
+            variable = f"ARENA_{name.upper()}_{option.name.upper()}"
+            if option.name == "tick_rate" and env.get(variable) in (None, ""):
+                variable = "ARENA_TICK_RATE"
+            values[option.name] = _option(env, variable, default)
+        try:
+            found[name] = dataclasses.replace(defaults, **values)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"the options of {name} (ARENA_{name.upper()}_*): {exc}") from None
+    return found
+
+
+RENAMED = {
+    "ARENA_TIME_LIMIT": "ARENA_SHOOTER_TIME_LIMIT",
+    "ARENA_SCORE_LIMIT": "ARENA_SHOOTER_SCORE_LIMIT",
+    "ARENA_COUNTDOWN": "ARENA_SHOOTER_COUNTDOWN",
+    "ARENA_FFA_MIN_PLAYERS": "ARENA_SHOOTER_FFA_LOBBY_MIN",
+    "ARENA_FFA_MAX_PLAYERS": "ARENA_SHOOTER_FFA_MAX_PLAYERS",
+    "ARENA_FFA_FILL_WAIT": "ARENA_SHOOTER_FFA_FILL_WAIT",
+}
+
+
+class _Asked(dict[str, str]):
+    """The environment, remembering which variables were looked up."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        super().__init__(env)
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        """``dict.get``, recorded."""
+        self.asked.add(key)
+        return super().get(key, default)
+
+
 def load_config(env: Mapping[str, str]) -> Config:
-    """Read and validate Arena's settings from an environment mapping."""
+    """Read and validate Arena's settings from an environment mapping; an ``ARENA_`` variable
+    Arena does not know stops it too (a typo, or a setting that was renamed)."""
+    asked = _Asked(env)
+    config = _load(asked)
+    unknown = sorted(k for k in env if k.startswith("ARENA_") and k not in asked.asked)
+    if unknown:
+        hints = [f"{k} (now {RENAMED[k]})" if k in RENAMED else k for k in unknown]
+        raise ConfigError(f"unknown setting: {', '.join(hints)}")
+    return config
+
+
+def _load(env: Mapping[str, str]) -> Config:
     redis_url = _redis_url(env)
     debug = _bool(env, "ARENA_DEBUG", False)
     engine = _choice(env, "ARENA_ENGINE", "external" if redis_url else "embedded", ENGINE_MODES)
@@ -170,12 +233,6 @@ def load_config(env: Mapping[str, str]) -> Config:
     prefix = (env.get("ARENA_REDIS_PREFIX") or DEFAULT_REDIS_PREFIX).strip()
     if not prefix.replace("-", "").replace("_", "").isalnum():
         raise ConfigError(f"ARENA_REDIS_PREFIX={prefix!r} may hold only letters, digits, - and _")
-    ffa_min = _integer(env, "ARENA_FFA_MIN_PLAYERS", DEFAULT_FFA_MIN_PLAYERS, 2, 8)
-    ffa_max = _integer(env, "ARENA_FFA_MAX_PLAYERS", DEFAULT_FFA_MAX_PLAYERS, 2, 8)
-    if ffa_min > ffa_max:
-        raise ConfigError(
-            f"ARENA_FFA_MIN_PLAYERS ({ffa_min}) is above ARENA_FFA_MAX_PLAYERS ({ffa_max})"
-        )
     log_level = (env.get("ARENA_LOG_LEVEL") or "INFO").strip().upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"ARENA_LOG_LEVEL={log_level!r} must be DEBUG, INFO, WARNING or ERROR")
@@ -191,18 +248,12 @@ def load_config(env: Mapping[str, str]) -> Config:
         redis_prefix=prefix,
         channel_layer=_choice(env, "ARENA_CHANNEL_LAYER", "pubsub", CHANNEL_LAYERS),
         engine=engine,
-        tick_rate=_integer(env, "ARENA_TICK_RATE", DEFAULT_TICK_RATE, 1, 120),
+        game_options=game_options(env),
         input_rate=_number(env, "ARENA_INPUT_RATE", DEFAULT_INPUT_RATE, 1, 1000),
         input_burst=_integer(env, "ARENA_INPUT_BURST", DEFAULT_INPUT_BURST, 1, 1000),
         join_timeout=_number(env, "ARENA_JOIN_TIMEOUT", DEFAULT_JOIN_TIMEOUT, 0.1, 60),
-        time_limit=_number(env, "ARENA_TIME_LIMIT", DEFAULT_TIME_LIMIT, 1, 3600),
-        score_limit=_integer(env, "ARENA_SCORE_LIMIT", DEFAULT_SCORE_LIMIT, 1, 1000),
-        countdown=_number(env, "ARENA_COUNTDOWN", DEFAULT_COUNTDOWN, 0.05, 60),
         accept_timeout=_number(env, "ARENA_ACCEPT_TIMEOUT", DEFAULT_ACCEPT_TIMEOUT, 1, 120),
         ticket_ttl=_number(env, "ARENA_TICKET_TTL", DEFAULT_TICKET_TTL, 5, 3600),
-        ffa_min_players=ffa_min,
-        ffa_max_players=ffa_max,
-        ffa_fill_wait=_number(env, "ARENA_FFA_FILL_WAIT", DEFAULT_FFA_FILL_WAIT, 0, 600),
         window_initial=_number(env, "ARENA_RATING_WINDOW", DEFAULT_WINDOW_INITIAL, 0, 10_000),
         window_growth=_number(env, "ARENA_RATING_WINDOW_GROWTH", DEFAULT_WINDOW_GROWTH, 0, 10_000),
         window_unlimited_after=_number(
@@ -255,7 +306,7 @@ def channel_layer_settings(config: Config) -> dict[str, object]:
     # takes one message per match per tick: deeper than the default, still bounded.
     if config.redis_url is None:
         return {
-            "BACKEND": "game.layers.EmbeddedChannelLayer",
+            "BACKEND": "lobby.layers.EmbeddedChannelLayer",
             "CONFIG": {
                 "capacity": 200,
                 "channel_capacity": {"arena.engine.*": 100_000, "specific.*": 2_000},
@@ -273,7 +324,7 @@ def channel_layer_settings(config: Config) -> dict[str, object]:
     }
     if config.channel_layer == "pubsub":
         return {
-            "BACKEND": "game.layers.BoundedPubSubChannelLayer",
+            "BACKEND": "lobby.layers.BoundedPubSubChannelLayer",
             "CONFIG": {"hosts": [host], "prefix": f"{config.redis_prefix}:layer:"},
         }
     return {

@@ -9,11 +9,13 @@ from urllib.parse import parse_qs
 from django.conf import settings
 
 from engine import messages
+from engine.frames import encode_stored_result
 from engine.protocol import CloseCode, InputMessage, LeaveRequest, decode_client_frame
-from engine.snapshot import encode_stored_result
+from engine.schema import InputSchema
+from game.engines import games, redis_for_layer
 from game.inputs import InputBatcher, input_batcher
 from game.matchsocket import MatchSocket
-from game.models import Match
+from game.models import MatchRecord
 from game.takeover import tell_replaced
 from lobby.store import AlreadyActive
 from lobby.tickets import TicketRefused, read_ticket
@@ -32,16 +34,25 @@ class MatchConsumer(MatchSocket):
     player_key: str | None = None
     left: bool = False  # the player sent LEAVE
     batcher: InputBatcher
-    decode_frame = staticmethod(decode_client_frame)
+    inputs: InputSchema = InputSchema()  # the match's game's: INPUT frames are checked against it
+
+    def decode_frame(self, data: bytes) -> Any:
+        """Validate a client frame; INPUTs against the match's game's InputSchema."""
+        return decode_client_frame(data, self.inputs)
 
     async def connect(self) -> None:
         """Accept, check the ticket and the player's presence, join the group, ask for a seat."""
         await self.open_socket()
-        self.batcher = input_batcher(self.channel_layer, settings.ARENA.input_flush_interval)
+        layer = self.channel_layer
+        self.batcher = input_batcher(
+            layer, settings.ARENA.input_flush_interval, redis_for_layer(layer)
+        )
         match = await self.find_match()
-        if match is None:
+        game = None if match is None else games().get(match.game)
+        if match is None or game is None:
             await self.close_with(CloseCode.MATCH_NOT_FOUND, "no such match")
             return
+        self.inputs = game.inputs
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         try:
             ticket = read_ticket(
@@ -50,7 +61,7 @@ class MatchConsumer(MatchSocket):
         except TicketRefused as exc:
             await self.close_with(exc.code, str(exc))
             return
-        if match.status == Match.Status.OVER:
+        if match.status == MatchRecord.Status.OVER:
             if match.result:  # a player back too late: the results, then the close
                 await self.send(bytes_data=encode_stored_result(match.result))
             await self.close_with(CloseCode.MATCH_OVER, "match is over")
@@ -109,12 +120,7 @@ class MatchConsumer(MatchSocket):
         elif isinstance(frame, InputMessage) and self.stream is not None:
             assert self.engine_channel is not None and self.player_id is not None
             self.batcher.submit(
-                self.engine_channel,
-                self.match_id,
-                self.player_id,
-                frame.seq,
-                frame.buttons,
-                frame.aim,
+                self.engine_channel, self.match_id, self.player_id, frame.seq, frame.values
             )
 
     async def _give_up_seat(self) -> None:

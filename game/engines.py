@@ -6,57 +6,42 @@ import asyncio
 import functools
 import weakref
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import redis.asyncio as aioredis
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from engine.fanout import group_send_many
+from engine.game import Game
+from engine.games import configured_games
 from engine.leases import MatchLeases, MemoryMatchLeases, RedisMatchLeases
+from engine.redisclient import PerLoop, for_this_loop
+from engine.redisclient import redis_client as new_redis_client
 from engine.registry import EngineRegistry, MemoryEngineRegistry, RedisEngineRegistry
-from engine.rules import Rules
 from engine.worker import EngineWorker
 from game.reaper import MatchReaper
 from game.store import DjangoMatchStore
 
-T = TypeVar("T")
 _memory_registry = MemoryEngineRegistry()
 _redis_registries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisEngineRegistry] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def for_this_loop(
-    cache: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, T], build: Callable[[], T]
-) -> T:
-    """The object ``cache`` holds for the running event loop, built on first use.
-
-    Redis connections belong to the loop that opened them, so each loop gets its own client.
-    """
-    loop = asyncio.get_running_loop()
-    found = cache.get(loop)
-    if found is None:
-        found = cache[loop] = build()
-    return found
-
-
-REDIS_POOL_SIZE = 32  # connections per process and event loop; callers beyond it wait
-REDIS_POOL_WAIT = 10.0  # seconds a caller waits for a free connection before failing
+_redis_clients: PerLoop[aioredis.Redis] = weakref.WeakKeyDictionary()
 
 
 def redis_client() -> aioredis.Redis:
-    """A Redis client for REDIS_URL: a bounded pool whose callers queue rather than fail."""
-    assert settings.ARENA.redis_url is not None
-    pool = aioredis.BlockingConnectionPool.from_url(
-        settings.ARENA.redis_url,
-        max_connections=REDIS_POOL_SIZE,
-        timeout=REDIS_POOL_WAIT,
-        socket_timeout=30,
-        socket_connect_timeout=5,
-        socket_keepalive=True,
-        health_check_interval=15,
-    )
-    return aioredis.Redis(connection_pool=pool)
+    """This event loop's client of REDIS_URL (one bounded pool per loop)."""
+    url = settings.ARENA.redis_url
+    assert url is not None
+    return for_this_loop(_redis_clients, lambda: new_redis_client(url))
+
+
+def redis_for_layer(layer: Any) -> Callable[[], aioredis.Redis] | None:
+    """How ``engine.fanout`` reaches the Redis of ``layer`` (None without Redis)."""
+    return redis_client if settings.ARENA.redis_url is not None else None
 
 
 def engine_registry() -> EngineRegistry:
@@ -65,7 +50,9 @@ def engine_registry() -> EngineRegistry:
         return _memory_registry
     return for_this_loop(
         _redis_registries,
-        lambda: RedisEngineRegistry(redis_client(), settings.ARENA.redis_prefix),
+        lambda: RedisEngineRegistry(
+            new_redis_client(settings.ARENA.redis_url), settings.ARENA.redis_prefix
+        ),
     )
 
 
@@ -74,7 +61,7 @@ def match_leases() -> MatchLeases:
     matches), else this process's own."""
     if settings.ARENA.redis_url is None:
         return MemoryMatchLeases()
-    return RedisMatchLeases(redis_client(), settings.ARENA.redis_prefix)
+    return RedisMatchLeases(new_redis_client(settings.ARENA.redis_url), settings.ARENA.redis_prefix)
 
 
 _reapers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, MatchReaper] = (
@@ -92,36 +79,31 @@ def match_reaper() -> MatchReaper:
     return for_this_loop(_reapers, build)
 
 
-def game_rules() -> Rules:
-    """The rules every new match runs with."""
-    arena = settings.ARENA
-    return Rules(
-        tick_rate=arena.tick_rate,
-        time_limit=arena.time_limit,
-        score_limit=arena.score_limit,
-        countdown=arena.countdown,
-        reconnect_grace=arena.reconnect_grace,
-    )
+def games() -> dict[str, Game]:
+    """The registered games with this deployment's options (``ARENA_<GAME>_<OPTION>``)."""
+    return configured_games(settings.ARENA.game_options)
 
 
-def spectator_options() -> dict[str, Any]:
-    """The spectator settings of an engine worker (keyword arguments of EngineWorker)."""
+def worker_options() -> dict[str, Any]:
+    """The runtime settings of an engine worker (keyword arguments of EngineWorker)."""
     arena = settings.ARENA
-    return {"spectator_delay": arena.spectator_delay, "max_spectators": arena.max_spectators}
+    return {
+        "spectator_delay": arena.spectator_delay,
+        "max_spectators": arena.max_spectators,
+        "reconnect_grace": arena.reconnect_grace,
+    }
 
 
 def build_worker(worker_id: str | None = None) -> EngineWorker:
     """An engine worker on the default channel layer, recording results in the database."""
-    from game.fanout import group_send_many
-
     layer = get_channel_layer()
     return EngineWorker(
         layer,
         engine_registry(),
-        game_rules(),
+        games(),
         store=DjangoMatchStore(),
         worker_id=worker_id,
-        group_send_many=functools.partial(group_send_many, layer),
+        group_send_many=functools.partial(group_send_many, layer, redis=redis_for_layer(layer)),
         leases=match_leases(),
-        **spectator_options(),
+        **worker_options(),
     )

@@ -1,10 +1,10 @@
 """Player inputs batched per engine worker: one channel-layer message per worker per flush.
 
 Forwarding each INPUT as its own layer message would make 1,000 players at 20 inputs/s cost
-20,000 messages (and, on the Redis pub/sub layer, 20,000 round trips in a row) per second. The
-engine applies at most one input per player per tick, newest first, so this process keeps only
-each player's newest input and sends every worker its batch every ``interval`` seconds (half a
-tick by default), all workers' batches in one round trip.
+20,000 messages (and, on the Redis pub/sub layer, 20,000 round trips in a row) per second.
+Games keep each player's newest input, so this process keeps only each player's newest input and
+sends every worker its batch every ``interval`` seconds (half a tick by default), all workers'
+batches in one round trip.
 """
 
 from __future__ import annotations
@@ -16,18 +16,20 @@ from typing import Any
 
 from engine import messages
 from engine.failurelog import FailureLog
-from game.fanout import send_many
+from engine.fanout import RedisFor, send_many
 
 logger = logging.getLogger(__name__)
 
-InputEntry = list[Any]  # [match_id, player_id, seq, buttons, aim]
+InputEntry = list[Any]  # [match_id, player_id, seq, *values]
 
 
 class InputBatcher:
     """Collects this process's inputs and flushes them to their engine workers periodically."""
 
-    def __init__(self, layer: Any, interval: float) -> None:
+    def __init__(self, layer: Any, interval: float, redis: RedisFor = None) -> None:
+        """``redis`` gives this loop's client of the layer's Redis (``engine.fanout``)."""
         self.layer = layer
+        self.redis = redis
         self.interval = interval
         self._pending: dict[str, dict[tuple[str, int], InputEntry]] = {}
         self._task: asyncio.Task[None] | None = None
@@ -38,7 +40,7 @@ class InputBatcher:
         self._failures = FailureLog(logger, "forwarding inputs to the engines")
 
     def submit(
-        self, engine_channel: str, match_id: str, player_id: int, seq: int, buttons: int, aim: float
+        self, engine_channel: str, match_id: str, player_id: int, seq: int, values: tuple[int, ...]
     ) -> None:
         """Queue one validated input; a newer one from the same player replaces it."""
         batch = self._pending.setdefault(engine_channel, {})
@@ -48,7 +50,7 @@ class InputBatcher:
             if seq <= queued[2]:
                 return
             self.superseded += 1
-        batch[key] = [match_id, player_id, seq, buttons, aim]
+        batch[key] = [match_id, player_id, seq, *values]
         if not self._flush_scheduled:
             self._flush_scheduled = True
             self._task = asyncio.create_task(self._flush_soon(), name="input-batcher")
@@ -73,7 +75,7 @@ class InputBatcher:
             self.forwarded += len(batch)
         self.batches += len(batches)
         try:
-            await send_many(self.layer, batches)
+            await send_many(self.layer, batches, self.redis)
         except Exception as exc:
             self._failures.failed(exc)  # Redis away: the inputs are lost, the next ones go on
         else:
@@ -85,11 +87,11 @@ _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, InputBatcher] = 
 )
 
 
-def input_batcher(layer: Any, interval: float) -> InputBatcher:
+def input_batcher(layer: Any, interval: float, redis: RedisFor = None) -> InputBatcher:
     """This event loop's batcher on ``layer``."""
     loop = asyncio.get_running_loop()
     batcher = _batchers.get(loop)
     if batcher is None or batcher.layer is not layer:
-        batcher = InputBatcher(layer, interval)
+        batcher = InputBatcher(layer, interval, redis)
         _batchers[loop] = batcher
     return batcher

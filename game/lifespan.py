@@ -1,4 +1,5 @@
-"""ASGI lifespan: runs the embedded engine worker and the matchmaker with the web server."""
+"""ASGI lifespan: runs the embedded engine worker, the matchmaker and the lost-match reaper with
+the web server (the composition of the project's long-running parts)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,39 @@ import contextlib
 import logging
 from typing import Any
 
+from channels.layers import get_channel_layer
 from django.conf import settings
 
 from engine.worker import EngineWorker
+from lobby.service import MatchmakingService
+from lobby.wiring import PRESENCE_TTL, lobby_store, mode_specs, rating_window
 
 logger = logging.getLogger(__name__)
+
+
+def build_matchmaker() -> MatchmakingService:
+    """The matchmaking service of this process, on the default channel layer, starting its
+    matches with ``game.services`` and counted in ``/metrics``."""
+    from game import metrics
+    from game.engines import redis_for_layer
+    from game.services import start_lobby_matches
+
+    arena = settings.ARENA
+    layer = get_channel_layer()
+    service = MatchmakingService(
+        lobby_store(),
+        layer,
+        mode_specs(),
+        rating_window(),
+        accept_timeout=arena.accept_timeout,
+        presence_ttl=PRESENCE_TTL,
+        ticket_ttl=arena.ticket_ttl,
+        start_matches=start_lobby_matches,
+        observer=metrics.MatchmakingMetrics(),
+        redis=redis_for_layer(layer),
+    )
+    metrics.watch_matchmaker(service)
+    return service
 
 
 class ArenaLifespan:
@@ -42,7 +71,6 @@ class ArenaLifespan:
         """Start the matchmaker, the lost-match reaper, and the engine worker if this
         deployment embeds one."""
         from game.engines import build_worker, match_reaper
-        from lobby.wiring import build_matchmaker
 
         if settings.ARENA.embedded_engine:
             self.worker = build_worker()

@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 
 from engine import messages
+from engine.frames import encode_stored_result
 from engine.protocol import (
     CloseCode,
     PingMessage,
@@ -27,14 +28,13 @@ from engine.protocol import (
     encode_pong,
     encode_throttled,
 )
-from engine.snapshot import encode_stored_result
 from game.engines import match_reaper
-from game.models import Match
+from game.models import MatchRecord
 from game.reaper import LOST_RESULT, engine_holds, mark_lost
 from game.relay import match_relay
-from game.sockets import ArenaSocket
 from game.stream import SnapshotStream
 from game.wsprotocol import FRAME_SINK, FRAME_WRITER, FrameWriter
+from lobby.sockets import ArenaSocket
 
 logger = logging.getLogger(__name__)
 
@@ -133,15 +133,15 @@ class MatchSocket(ArenaSocket):
             take_frames(self.frame_received)
         self.write_now = extensions.get(FRAME_WRITER)
 
-    async def find_match(self) -> Match | None:
+    async def find_match(self) -> MatchRecord | None:
         """The match the socket's path names; None for an unknown or malformed id."""
         try:
             match_id = uuid.UUID(self.scope["url_route"]["kwargs"]["match_id"])
         except ValueError:
             return None
-        return await Match.objects.filter(id=match_id).afirst()
+        return await MatchRecord.objects.filter(id=match_id).afirst()
 
-    async def watch_match(self, match: Match) -> None:
+    async def watch_match(self, match: MatchRecord) -> None:
         """Take the match's frames from the relay (before asking the engine for anything, so
         that no frame or close after its answer is missed)."""
         self.match_id = str(match.id)
@@ -171,7 +171,7 @@ class MatchSocket(ArenaSocket):
         await asyncio.sleep(timeout)
         if (self.stream is not None and not self.resuming) or self.closing:
             return
-        match = await Match.objects.filter(id=self.match_id).afirst()
+        match = await MatchRecord.objects.filter(id=self.match_id).afirst()
         if match is not None and match.engine_channel != self.engine_channel:
             # taken over by another worker before this socket watched the match's group
             self.join_timer = None

@@ -33,8 +33,8 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
-from typing import Any, ClassVar
+from dataclasses import fields
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector
 from prometheus_client.core import (
@@ -47,6 +47,7 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.utils import floatToGoString
 
 from engine.registry import WorkerInfo
+from lobby.census import census
 
 logger = logging.getLogger(__name__)
 
@@ -78,128 +79,21 @@ READY_CHECKS = Counter(
 # -- sockets -------------------------------------------------------------------------------------
 
 
-@dataclass
-class SocketCounts:
-    """What sockets of one kind did: read from each socket's rate limiter and snapshot stream."""
-
-    frames_in: int = 0
-    frames_dropped: int = 0
-    throttle_notices: int = 0
-    frames_out: int = 0
-    snapshots_skipped: int = 0
-    keyframes: int = 0
-
-    def add(self, socket: Any) -> None:
-        """Add one socket's counts (its ``limiter`` and ``stream``, where it has them)."""
-        limiter = getattr(socket, "limiter", None)
-        if limiter is not None:
-            self.frames_in += limiter.frames_total
-            self.frames_dropped += limiter.dropped_total
-            self.throttle_notices += limiter.notices_total
-        stats = getattr(getattr(socket, "stream", None), "stats", None)
-        if stats is not None:
-            self.frames_out += stats.sent
-            self.snapshots_skipped += stats.dropped
-            self.keyframes += stats.keyframes
-
-    def plus(self, other: SocketCounts) -> SocketCounts:
-        """The sum of both."""
-        return SocketCounts(
-            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
-        )
-
-
-class SocketCensus:
-    """The sockets of this process by kind: the open ones (weakly) and the closed ones' counts.
-
-    A socket's counts live on the socket while it is open and are added to its kind's totals
-    when it closes, so every total only grows. Everything runs on the event loop's thread.
-    """
-
-    def __init__(self) -> None:
-        self._open: dict[str, weakref.WeakSet[Any]] = {}
-        self._closed: dict[str, SocketCounts] = {}
-        self._opened: dict[str, int] = {}
-
-    def declare(self, kind: str) -> None:
-        """Expose ``kind`` even before its first socket."""
-        self._opened.setdefault(kind, 0)
-
-    def opened(self, kind: str, socket: Any) -> None:
-        """A socket of ``kind`` connected."""
-        self._open.setdefault(kind, weakref.WeakSet()).add(socket)
-        self._opened[kind] = self._opened.get(kind, 0) + 1
-
-    def closed(self, kind: str, socket: Any) -> None:
-        """A socket of ``kind`` is gone: its counts join the totals (once)."""
-        sockets = self._open.get(kind)
-        if sockets is None or socket not in sockets:
-            return
-        sockets.discard(socket)
-        self._closed.setdefault(kind, SocketCounts()).add(socket)
-
-    def kinds(self) -> list[str]:
-        """Every kind seen so far."""
-        return sorted(self._opened)
-
-    def open_count(self, kind: str) -> int:
-        """Sockets of ``kind`` open now."""
-        return len(self._open.get(kind, ()))
-
-    def opened_count(self, kind: str) -> int:
-        """Sockets of ``kind`` ever opened."""
-        return self._opened.get(kind, 0)
-
-    def counts(self, kind: str) -> SocketCounts:
-        """The totals of ``kind``: closed sockets' and the open ones' so far."""
-        total = SocketCounts().plus(self._closed.get(kind, SocketCounts()))
-        for socket in list(self._open.get(kind, ())):
-            total.add(socket)
-        return total
-
-
-census = SocketCensus()
-
-
-class CountedSocket:
-    """Mixin for a Channels WebSocket consumer: counts it in ``census`` while it is connected.
-
-    The kind (the ``kind`` label) is ``socket_kind``, or else the class name without
-    "Consumer", lowercased: ``MatchConsumer`` counts as ``match``, ``SpectatorConsumer`` as
-    ``spectator``. A socket with a ``limiter`` (``game.ratelimit.FrameRateLimiter``) adds its
-    frame counts, one with a ``stream`` (``game.stream.SnapshotStream``) its snapshot counts.
-    Every ``game.sockets.ArenaSocket`` is one.
-    """
-
-    socket_kind: ClassVar[str | None] = None
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Consumer classes' kinds are exposed (as 0) from the start, not from their first use."""
-        super().__init_subclass__(**kwargs)
-        if "socket_kind" in cls.__dict__ or cls.__name__.endswith("Consumer"):
-            census.declare(cls.metrics_kind())
-
-    @classmethod
-    def metrics_kind(cls) -> str:
-        """This class's ``kind`` label."""
-        return cls.socket_kind or cls.__name__.removesuffix("Consumer").lower()
-
-    async def websocket_connect(self, message: dict[str, Any]) -> None:
-        """Counted from the connection request on."""
-        census.opened(self.metrics_kind(), self)
-        await super().websocket_connect(message)  # type: ignore[misc]
-
-    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
-        """Counted until the consumer has handled the disconnection."""
-        try:
-            await super().websocket_disconnect(message)  # type: ignore[misc]
-        finally:
-            census.closed(self.metrics_kind(), self)
-
-
 # -- matchmaking ---------------------------------------------------------------------------------
 
 _matchmakers: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+class MatchmakingMetrics:
+    """The matchmaker's observer (``lobby.service.MatchmakingObserver``): Prometheus counts."""
+
+    def ready_checks(self, outcome: str, count: int = 1) -> None:
+        """Count settled ready checks."""
+        READY_CHECKS.labels(outcome).inc(count)
+
+    def matched(self, queue: str, waited: float) -> None:
+        """Observe one player's wait for a match."""
+        MATCHMAKING_WAIT.labels(queue).observe(waited)
 
 
 def watch_matchmaker(service: Any) -> None:
@@ -354,7 +248,7 @@ def engine_families(workers: list[WorkerInfo] | None) -> Iterator[Metric]:
 
 def _channel_backlog(layer: Any, channel: str | None) -> int:
     """Messages waiting in ``channel``'s in-process queue (0 where the layer keeps none)."""
-    from game.layers import BoundedPubSubChannelLayer, EmbeddedChannelLayer
+    from lobby.layers import BoundedPubSubChannelLayer, EmbeddedChannelLayer
 
     if channel is None:
         return 0
@@ -385,12 +279,20 @@ class ArenaCollector:
         arena = settings.ARENA
         info = GaugeMetricFamily(
             "arena_info",
-            "This process's settings: engine (embedded or external), channel layer, tick rate",
-            labels=["engine", "channel_layer", "tick_rate"],
+            "This process's settings: engine (embedded or external), channel layer",
+            labels=["engine", "channel_layer"],
         )
         layer = "embedded" if arena.redis_url is None else arena.channel_layer
-        info.add_metric([arena.engine, layer, str(arena.tick_rate)], 1)
+        info.add_metric([arena.engine, layer], 1)
         yield info
+        games = GaugeMetricFamily(
+            "arena_game_info",
+            "The games this process offers, with their tick rates",
+            labels=["game", "tick_rate"],
+        )
+        for name, options in arena.game_options.items():
+            games.add_metric([name, str(getattr(options, "tick_rate", ""))], 1)
+        yield games
 
     @staticmethod
     def _sockets() -> Iterator[Metric]:
@@ -459,8 +361,8 @@ class ArenaCollector:
 
     @staticmethod
     def _relay() -> Iterator[Metric]:
-        from game.layers import DropOldestQueue
         from game.relay import _relays
+        from lobby.layers import DropOldestQueue
 
         relays = list(_relays.values())
         watched = GaugeMetricFamily(

@@ -1,4 +1,4 @@
-"""The database record of a match: its settings, its owning engine and its result."""
+"""The database record of a match: its game and mode, its owning engine and its result."""
 
 from __future__ import annotations
 
@@ -7,19 +7,16 @@ import uuid
 from django.db import models
 
 
-class Match(models.Model):
+class MatchRecord(models.Model):
     """A match created through the API or the lobby; the engine that owns it plays it."""
-
-    class Mode(models.TextChoices):
-        DUEL = "duel"
-        FFA = "ffa"
 
     class Status(models.TextChoices):
         OPEN = "open"
         OVER = "over"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    mode = models.CharField(max_length=8, choices=Mode.choices)
+    game = models.CharField(max_length=32, default="shooter", help_text="a registered game")
+    mode = models.CharField(max_length=16, help_text="one of the game's modes")
     max_players = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     engine_id = models.CharField(max_length=64)
@@ -44,7 +41,7 @@ class Match(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.mode} match {self.id} ({self.status})"
+        return f"{self.game} {self.mode} match {self.id} ({self.status})"
 
     @property
     def ws_path(self) -> str:
@@ -55,6 +52,7 @@ class Match(models.Model):
         """The match object of the HTTP API (docs/protocol.md section 2)."""
         return {
             "id": str(self.id),
+            "game": self.game,
             "mode": self.mode,
             "max_players": self.max_players,
             "status": self.status,
@@ -66,18 +64,20 @@ class Match(models.Model):
 
 
 class MatchPlayer(models.Model):
-    """One player's part in a finished match, with the rating change it caused."""
+    """One player's part in a finished match: its place, team, the game's columns (``stats``,
+    as the roster names them) and the rating change it caused."""
 
-    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="players")
+    match = models.ForeignKey(MatchRecord, on_delete=models.CASCADE, related_name="players")
     player_key = models.CharField(max_length=80, db_index=True)
     name = models.CharField(max_length=16)
-    score = models.IntegerField()
-    deaths = models.IntegerField()
+    place = models.PositiveSmallIntegerField(default=1, help_text="1 is best; equals share")
+    team = models.PositiveSmallIntegerField(null=True, blank=True)
+    stats = models.JSONField(default=dict, blank=True, help_text="the game's roster columns")
     rating_before = models.FloatField(null=True, blank=True)
     rating_after = models.FloatField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-score", "deaths"]
+        ordering = ["place", "id"]
 
     def __str__(self) -> str:
         return f"{self.name} in {self.match_id}"

@@ -22,7 +22,7 @@ from django.utils import timezone
 from engine.failurelog import FailureLog
 from engine.leases import MatchLeases
 from engine.registry import EngineRegistry
-from game.models import Match
+from game.models import MatchRecord
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +39,8 @@ LOST_RESULT: dict[str, Any] = {
 @database_sync_to_async
 def mark_lost(match_id: str) -> bool:
     """Record an open match as over and lost; False if it was not open."""
-    updated = Match.objects.filter(id=match_id, status=Match.Status.OPEN).update(
-        status=Match.Status.OVER, ended_at=timezone.now(), result=LOST_RESULT
+    updated = MatchRecord.objects.filter(id=match_id, status=MatchRecord.Status.OPEN).update(
+        status=MatchRecord.Status.OVER, ended_at=timezone.now(), result=LOST_RESULT
     )
     if updated:
         logger.warning("match %s is held by no engine: recorded as lost", match_id)
@@ -76,7 +76,7 @@ class MatchReaper:
     async def sweep(self) -> list[str]:
         """One pass: the open matches found held by no engine twice in a row are ended."""
         cutoff = datetime.fromtimestamp(self.clock() - MIN_AGE, UTC)
-        rows = Match.objects.filter(status=Match.Status.OPEN, created_at__lt=cutoff)
+        rows = MatchRecord.objects.filter(status=MatchRecord.Status.OPEN, created_at__lt=cutoff)
         open_ids = [str(match_id) async for match_id in rows.values_list("id", flat=True)]
         missing = set(open_ids) - await self.held(open_ids)
         lost = sorted(missing & self._suspects)
@@ -97,7 +97,7 @@ class MatchReaper:
             await asyncio.sleep(interval)
 
 
-async def engine_holds(match: Match, reaper: MatchReaper) -> bool:
+async def engine_holds(match: MatchRecord, reaper: MatchReaper) -> bool:
     """Whether a match whose engine did not answer may still be played: its engine is alive,
     or another engine runs it or can take it over."""
     workers = await reaper.registry.live_workers()

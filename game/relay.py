@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from engine import messages
 from engine.failurelog import FailureLog
-from game.layers import receive_batch
+from lobby.layers import receive_batch
 
 logger = logging.getLogger(__name__)
 

@@ -10,11 +10,12 @@ from channels.auth import AuthMiddlewareStack
 from django.urls import re_path
 
 from game.consumers import MatchConsumer
+from game.services import seated_match
 from game.spectators import SpectatorConsumer
 from lobby.consumers import LobbyConsumer
 
 websocket_urlpatterns = [
     re_path(r"^ws/match/(?P<match_id>[^/]+)/$", MatchConsumer.as_asgi()),
     re_path(r"^ws/spectate/(?P<match_id>[^/]+)/$", SpectatorConsumer.as_asgi()),
-    re_path(r"^ws/lobby/$", AuthMiddlewareStack(LobbyConsumer.as_asgi())),
+    re_path(r"^ws/lobby/$", AuthMiddlewareStack(LobbyConsumer.as_asgi(seated_match=seated_match))),
 ]

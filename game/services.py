@@ -1,4 +1,4 @@
-"""Creating matches: the one code path used by the HTTP API and the lobby."""
+"""Creating matches of any registered game: the one code path of the HTTP API and the lobby."""
 
 from __future__ import annotations
 
@@ -8,22 +8,22 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from channels.layers import get_channel_layer
+from django.core.exceptions import ValidationError
 
 from engine import messages
+from engine.fanout import send_many
 from engine.registry import least_loaded
-from game.engines import engine_registry
-from game.fanout import send_many
-from game.models import Match
+from game.engines import engine_registry, games, redis_for_layer
+from game.models import MatchRecord
 
 logger = logging.getLogger(__name__)
 
-MIN_SEATS = 2
-MAX_SEATS = 8
-DEFAULT_SEATS = {Match.Mode.DUEL: 2, Match.Mode.FFA: 8}
+DEFAULT_GAME = "shooter"
+DEFAULT_MODE = "ffa"
 
 
 class InvalidMatchRequest(ValueError):
-    """The requested mode or number of seats is not allowed."""
+    """The requested game, mode or number of seats is not allowed."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class MatchRequest:
     """A validated request for a new match; ``seats`` are the player keys a lobby match is
     formed of (only they are given tickets), ``listed`` puts a private match on the open list."""
 
+    game: str
     mode: str
     max_players: int
     seats: tuple[str, ...] = ()
@@ -38,37 +39,40 @@ class MatchRequest:
 
 
 def validate_match_request(
-    mode: object, max_players: object, listed: object = False
+    game: object = None, mode: object = None, max_players: object = None, listed: object = False
 ) -> MatchRequest:
-    """Check a mode, seat count and listing from a client; fills in the mode's default seats."""
+    """Check a game, mode, seat count and listing from a client; fills in the defaults (the
+    shooter, its first mode... the mode's most seats)."""
+    offered = games()
+    name = DEFAULT_GAME if game is None else game
+    if type(name) is not str or name not in offered:
+        raise InvalidMatchRequest(f"game must be one of {', '.join(offered)}")
+    definition = offered[name]
+    mode_names = [m.name for m in definition.modes]
+    mode_name = (
+        (DEFAULT_MODE if DEFAULT_MODE in mode_names else mode_names[0]) if mode is None else mode
+    )
+    if type(mode_name) is not str or mode_name not in mode_names:
+        raise InvalidMatchRequest(f"{name} modes are {', '.join(mode_names)}")
+    spec = definition.mode(mode_name)
     if type(listed) is not bool:
         raise InvalidMatchRequest("listed must be true or false")
-    return replace(_seats(mode, max_players), listed=listed)
-
-
-def _seats(mode: object, max_players: object) -> MatchRequest:
-    if mode is None:
-        mode = Match.Mode.FFA
-    if mode not in Match.Mode.values:
-        raise InvalidMatchRequest(f"mode must be one of {', '.join(Match.Mode.values)}")
-    if mode == Match.Mode.DUEL:
-        if max_players not in (None, 2):
-            raise InvalidMatchRequest("a duel has exactly 2 players")
-        return MatchRequest(Match.Mode.DUEL, 2)
     if max_players is None:
-        return MatchRequest(str(mode), DEFAULT_SEATS[Match.Mode.FFA])
-    if type(max_players) is not int or not MIN_SEATS <= max_players <= MAX_SEATS:
-        raise InvalidMatchRequest(f"max_players must be an integer from {MIN_SEATS} to {MAX_SEATS}")
-    return MatchRequest(str(mode), max_players)
+        max_players = spec.max_players
+    low, high = spec.min_players, spec.max_players
+    if type(max_players) is not int or not low <= max_players <= high:
+        seats = f"exactly {low}" if low == high else f"an integer from {low} to {high}"
+        raise InvalidMatchRequest(f"max_players of a {name} {mode_name} match must be {seats}")
+    return MatchRequest(name, mode_name, max_players, listed=listed)
 
 
-async def create_match(request: MatchRequest, ranked: bool = False) -> Match:
+async def create_match(request: MatchRequest, ranked: bool = False) -> MatchRecord:
     """Record a new match and start it on the least-loaded live engine worker."""
     [match] = await create_matches([request], ranked)
     return match
 
 
-async def create_matches(requests: list[MatchRequest], ranked: bool = False) -> list[Match]:
+async def create_matches(requests: list[MatchRequest], ranked: bool = False) -> list[MatchRecord]:
     """Record new matches in one insert and start each on the least-loaded live worker.
 
     Placement counts the matches of this batch, so a burst spreads over the workers.
@@ -85,9 +89,10 @@ async def create_matches(requests: list[MatchRequest], ranked: bool = False) -> 
         )
         placed[worker.worker_id] = placed.get(worker.worker_id, 0) + 1
         matches.append(
-            Match(
+            MatchRecord(
                 seed=secrets.randbits(32),
                 ranked=ranked,
+                game=request.game,
                 mode=request.mode,
                 max_players=request.max_players,
                 seats=list(request.seats),
@@ -98,28 +103,48 @@ async def create_matches(requests: list[MatchRequest], ranked: bool = False) -> 
         )
     for worker_id, count in placed.items():
         await registry.reserve(worker_id, count)
-    await Match.objects.abulk_create(matches)
+    await MatchRecord.objects.abulk_create(matches)
     creates: list[tuple[str, dict[str, Any]]] = []
     for match in matches:
         create: messages.CreateMessage = {
             "type": "engine.create",
             "match_id": str(match.id),
+            "game": match.game,
             "mode": match.mode,
             "max_players": match.max_players,
             "seed": match.seed,
         }
         creates.append((match.engine_channel, dict(create)))
-        logger.info("match %s (%s) assigned to %s", match.id, match.mode, match.engine_id)
-    await send_many(get_channel_layer(), creates)
+        logger.info(
+            "match %s (%s %s) assigned to %s", match.id, match.game, match.mode, match.engine_id
+        )
+    layer = get_channel_layer()
+    await send_many(layer, creates, redis_for_layer(layer))
     return matches
 
 
 async def start_lobby_matches(groups: list[tuple[str, list[str]]]) -> list[tuple[str, str]]:
-    """Create the ranked matches of accepted ready checks, given (mode, player keys) each.
+    """Create the ranked matches of accepted ready checks, given (queue, player keys) each,
+    where a queue is ``"<game>/<mode>"``.
 
     Returns each match's id and socket path, in order.
     """
-    requests = [
-        MatchRequest(mode, max(len(keys), MIN_SEATS), seats=tuple(keys)) for mode, keys in groups
-    ]
+    requests = []
+    offered = games()
+    for queue, keys in groups:
+        game, mode = queue.split("/", 1)
+        spec = offered[game].mode(mode)
+        seats = min(max(len(keys), spec.min_players), spec.max_players)
+        requests.append(MatchRequest(game, mode, seats, seats=tuple(keys)))
     return [(str(m.id), m.ws_path) for m in await create_matches(requests, ranked=True)]
+
+
+async def seated_match(match_id: str) -> MatchRecord | None:
+    """The match a player holds a seat in, for the lobby (LOBBY_WELCOME): None when there is
+    no such match or it is over."""
+    try:
+        return await MatchRecord.objects.filter(
+            id=match_id, status=MatchRecord.Status.OPEN
+        ).afirst()
+    except (ValueError, ValidationError):  # not a match id
+        return None

@@ -18,7 +18,7 @@ from django.conf import settings
 from engine import messages
 from engine.protocol import CloseCode, FollowRequest, decode_spectator_frame
 from game.matchsocket import MatchSocket
-from game.models import Match
+from game.models import MatchRecord
 
 
 class SpectatorConsumer(MatchSocket):
@@ -35,7 +35,7 @@ class SpectatorConsumer(MatchSocket):
         if match is None:
             await self.close_with(CloseCode.MATCH_NOT_FOUND, "no such match")
             return
-        if match.status == Match.Status.OVER:
+        if match.status == MatchRecord.Status.OVER:
             await self.close_with(CloseCode.MATCH_OVER, "match is over")
             return
         # the engine says which stream it gives spectators; start on the one settings name

@@ -1,22 +1,24 @@
-"""Records finished matches in the database for the engine worker, ratings included."""
+"""Records finished matches of any game in the database for the engine worker, ratings included."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from channels.db import database_sync_to_async
 from django.db import transaction
 from django.utils import timezone
 
-from game.models import Match, MatchPlayer
+from game.models import MatchPlayer, MatchRecord
 from game.reaper import mark_lost
-from lobby.models import PlayerProfile
+from lobby.models import PlayerProfile, Rating
 from lobby.rating import update_ratings
+
+# results that change no rating: nobody played it out
+UNRATED_REASONS = frozenset({"abandoned", "interrupted", "lost"})
 
 
 class DjangoMatchStore:
-    """The engine worker's MatchStore backed by the Match model."""
+    """The engine worker's MatchStore backed by the MatchRecord model."""
 
     async def match_ended(
         self, match_id: str, result: dict[str, Any], player_keys: dict[int, str]
@@ -26,65 +28,80 @@ class DjangoMatchStore:
 
     async def match_moved(self, match_id: str, worker_id: str, channel: str) -> None:
         """Point new sockets of the match at the worker that took it over."""
-        await Match.objects.filter(id=match_id).aupdate(engine_id=worker_id, engine_channel=channel)
+        await MatchRecord.objects.filter(id=match_id).aupdate(
+            engine_id=worker_id, engine_channel=channel
+        )
 
     async def match_lost(self, match_id: str) -> None:
         """Record the match as over and lost (``game.reaper``)."""
         await mark_lost(match_id)
 
 
-# results that change no rating: nobody played it out
-UNRATED_REASONS = frozenset({"abandoned", "interrupted", "lost"})
-
-
 def record_result(match_id: str, result: dict[str, Any], player_keys: dict[int, str]) -> None:
-    """Store a result; a player who rejoined under a new id counts once, with summed kills."""
+    """Store a result: each player's place, team and the game's columns (``stats``), and, for a
+    ranked match played out, the players' new ratings in the match's game and mode."""
     with transaction.atomic():
-        match = Match.objects.select_for_update().filter(id=match_id).first()
+        match = MatchRecord.objects.select_for_update().filter(id=match_id).first()
         if match is None:
             return
         lost = (match.result or {}).get("reason") == "lost"
-        if match.status == Match.Status.OVER and not lost:  # the real result beats a guess
+        if match.status == MatchRecord.Status.OVER and not lost:  # the real result beats a guess
             return
-        match.status = Match.Status.OVER
+        match.status = MatchRecord.Status.OVER
         match.ended_at = timezone.now()
         match.result = result
         match.save(update_fields=["status", "ended_at", "result"])
 
-        names: dict[str, str] = {}
-        scores: dict[str, int] = defaultdict(int)
-        deaths: dict[str, int] = defaultdict(int)
-        for player_id, name, score, died in result["standings"]:
+        teams = bool(result.get("teams"))
+        columns = list(result.get("columns") or [])
+        rows: dict[str, dict[str, Any]] = {}
+        for row in result["standings"]:
+            player_id, name, place = row[0], row[1], row[2]
+            team = row[3] if teams else None
+            values = row[4:] if teams else row[3:]
             key = player_keys.get(player_id) or f"anonymous:{match_id}:{player_id}"
-            names.setdefault(key, name)
-            scores[key] += score
-            deaths[key] += died
+            rows.setdefault(
+                key,
+                {
+                    "name": name,
+                    "place": place,
+                    "team": team,
+                    "stats": dict(zip(columns, values, strict=False)),
+                },
+            )
 
         before: dict[str, float] = {}
         after: dict[str, float] = {}
-        if match.ranked and len(scores) >= 2 and result["reason"] not in UNRATED_REASONS:
-            profiles = {
-                key: PlayerProfile.objects.select_for_update().get_or_create(
-                    key=key, defaults={"name": names[key]}
+        if match.ranked and len(rows) >= 2 and result["reason"] not in UNRATED_REASONS:
+            ratings = {
+                key: Rating.objects.select_for_update().get_or_create(
+                    player_key=key, game=match.game, mode=match.mode
                 )[0]
-                for key in scores
+                for key in rows
             }
-            before = {key: profile.rating for key, profile in profiles.items()}
-            after = update_ratings(before, scores)
-            for key, profile in profiles.items():
-                profile.rating = after[key]
-                profile.games += 1
-                profile.save(update_fields=["rating", "games", "updated_at"])
+            for key, row in rows.items():
+                PlayerProfile.objects.get_or_create(key=key, defaults={"name": row["name"]})
+            before = {key: rating.rating for key, rating in ratings.items()}
+            after = update_ratings(
+                before,
+                {key: row["place"] for key, row in rows.items()},
+                {key: row["team"] for key, row in rows.items()} if teams else None,
+            )
+            for key, rating in ratings.items():
+                rating.rating = after[key]
+                rating.games += 1
+                rating.save(update_fields=["rating", "games", "updated_at"])
 
         MatchPlayer.objects.bulk_create(
             MatchPlayer(
                 match=match,
                 player_key=key,
-                name=names[key],
-                score=scores[key],
-                deaths=deaths[key],
+                name=row["name"],
+                place=row["place"],
+                team=row["team"],
+                stats=row["stats"],
                 rating_before=before.get(key),
                 rating_after=after.get(key),
             )
-            for key in scores
+            for key, row in rows.items()
         )

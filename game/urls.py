@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/matches/<uuid:match_id>/", views.match_detail, name="match-detail"),
     path("api/matches/<uuid:match_id>/tickets/", views.tickets, name="match-tickets"),
     path("api/session/", views.session, name="session"),
+    path("api/games/", views.game_list, name="games"),
     path("healthz", views.health, name="health"),
     path("metrics", ops.metrics, name="metrics"),
     path("ops/", ops.ops_page, name="ops"),

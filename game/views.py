@@ -11,18 +11,29 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from engine.registry import NoEngineAvailable
-from game.engines import engine_registry
-from game.identity import ensure_guest, player_key_for
-from game.models import Match
-from game.names import InvalidName, clean_display_name
+from game.engines import engine_registry, games
+from game.models import MatchRecord
 from game.services import InvalidMatchRequest, create_match, validate_match_request
-from lobby.models import DEFAULT_RATING, PlayerProfile
+from lobby.identity import ensure_guest, player_key_for
+from lobby.models import PlayerProfile, Rating
+from lobby.names import InvalidName, clean_display_name
+from lobby.rating import DEFAULT_RATING
 from lobby.tickets import issue_ticket
+from lobby.wiring import game_list as lobby_game_list
 
 INDEX_FILE = settings.BASE_DIR / "static" / "index.html"
 OPEN_MATCH_LIMIT = 50
 LIVE_MATCH_LIMIT = 50
-LIVE_MATCH_KEYS = ("id", "mode", "phase", "elapsed_ms", "players", "spectators", "max_spectators")
+LIVE_MATCH_KEYS = (
+    "id",
+    "game",
+    "mode",
+    "phase",
+    "elapsed_ms",
+    "players",
+    "spectators",
+    "max_spectators",
+)
 
 
 def _error(status: int, message: str) -> JsonResponse:
@@ -66,11 +77,30 @@ def session(request: HttpRequest) -> JsonResponse:
     ensure_guest(request.session)
     key = player_key_for(request.user, request.session)
     profile = PlayerProfile.objects.filter(key=key).first()
+    ratings: dict[str, dict[str, int]] = {}
+    for rating in Rating.objects.filter(player_key=key):
+        ratings.setdefault(rating.game, {})[rating.mode] = round(rating.rating)
     return JsonResponse(
         {
             "name": profile.name if profile else None,
-            "rating": round(profile.rating if profile else DEFAULT_RATING),
+            "ratings": ratings,
+            "default_rating": round(DEFAULT_RATING),
             "signed_in": request.user.is_authenticated,
+        }
+    )
+
+
+@require_GET
+def game_list(request: HttpRequest) -> JsonResponse:
+    """The games this server offers, their modes, and each game's schema (docs/protocol.md 2)."""
+    offered = games()
+    listed = lobby_game_list()
+    return JsonResponse(
+        {
+            "games": [
+                {"name": name, **listed[name], "schema": game.wire_schema}
+                for name, game in offered.items()
+            ]
         }
     )
 
@@ -89,10 +119,10 @@ def tickets(request: HttpRequest, match_id: uuid.UUID) -> JsonResponse:
         name = clean_display_name(body.get("name"))  # type: ignore[arg-type]
     except InvalidName as exc:
         return _error(400, str(exc))
-    match = Match.objects.filter(id=match_id).first()
+    match = MatchRecord.objects.filter(id=match_id).first()
     if match is None:
         return _error(404, "no such match")
-    if match.status == Match.Status.OVER:
+    if match.status == MatchRecord.Status.OVER:
         return _error(409, "match is over")
     if match.ranked and key not in match.seats:
         return _error(403, "this lobby match is not yours: only its players get tickets")
@@ -117,7 +147,7 @@ async def matches(request: HttpRequest) -> JsonResponse:
         return body
     try:
         match_request = validate_match_request(
-            body.get("mode"), body.get("max_players"), body.get("listed", False)
+            body.get("game"), body.get("mode"), body.get("max_players"), body.get("listed", False)
         )
     except InvalidMatchRequest as exc:
         return _error(400, str(exc))
@@ -135,7 +165,7 @@ async def _open_matches() -> list[dict[str, object]]:
     announces yet (just created) has every seat free.
     """
     taken = {m["id"]: len(m["players"]) for m in await engine_registry().live_matches()}
-    rows = Match.objects.filter(status=Match.Status.OPEN, listed=True)
+    rows = MatchRecord.objects.filter(status=MatchRecord.Status.OPEN, listed=True)
     found: list[dict[str, object]] = []
     async for match in rows[: OPEN_MATCH_LIMIT * 4]:
         players = taken.get(str(match.id), 0)
@@ -150,7 +180,7 @@ async def match_detail(request: HttpRequest, match_id: uuid.UUID) -> JsonRespons
     """One match, with its result once it is over."""
     if request.method != "GET":
         return _error(405, "use GET")
-    match = await Match.objects.filter(id=match_id).afirst()
+    match = await MatchRecord.objects.filter(id=match_id).afirst()
     if match is None:
         return _error(404, "no such match")
     return JsonResponse(match.to_api())

@@ -1,9 +1,14 @@
-"""The lobby socket: queue for a mode, see where you stand, answer ready checks."""
+"""The lobby socket: queue for a mode of a game, see where you stand, answer ready checks.
+
+What it needs of matches (the match a player holds a seat in) it is given by the project's
+routing (``as_asgi(seated_match=...)``): the lobby does not depend on the match app.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -20,16 +25,25 @@ from engine.protocol import (
     decode_lobby_frame,
     encode_pong,
 )
-from game.identity import player_key_for_scope
-from game.models import Match
-from game.names import InvalidName, clean_display_name
-from game.sockets import ArenaSocket
 from lobby import frames, messages
-from lobby.models import PlayerProfile
+from lobby.identity import player_key_for_scope
+from lobby.models import PlayerProfile, Rating
+from lobby.names import InvalidName, clean_display_name
 from lobby.rating import DEFAULT_RATING
-from lobby.store import AlreadyActive, Presence, PresenceState, QueueEntry, ready_check_group
+from lobby.sockets import ArenaSocket
+from lobby.store import (
+    AlreadyActive,
+    Presence,
+    PresenceState,
+    QueueEntry,
+    queue_name,
+    ready_check_group,
+)
 from lobby.tickets import issue_ticket
-from lobby.wiring import PRESENCE_TTL, lobby_store, mode_specs
+from lobby.wiring import PRESENCE_TTL, game_list, lobby_store, mode_specs
+
+# A match a player holds a seat in, by id: None when there is no such match or it is over.
+SeatedMatchLookup = Callable[[str], Awaitable[frames.SeatedMatch | None]]
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +51,15 @@ SERVER_RESTART = 1012  # the web server closes sockets with this code when it sh
 
 
 @database_sync_to_async
-def _rating(player_key: str) -> float:
-    profile = PlayerProfile.objects.filter(key=player_key).only("rating").first()
-    return profile.rating if profile is not None else DEFAULT_RATING
+def _ratings(player_key: str) -> dict[str, float]:
+    """The player's ratings by queue (``"<game>/<mode>"``)."""
+    return {
+        queue_name(r.game, r.mode): r.rating for r in Rating.objects.filter(player_key=player_key)
+    }
+
+
+async def _no_seated_match(match_id: str) -> frames.SeatedMatch | None:
+    return None
 
 
 @database_sync_to_async
@@ -57,6 +77,13 @@ class LobbyConsumer(ArenaSocket):
     player_key: str | None = None
     pending_id: str | None = None
     rating_stale: bool = False
+    seated_match: SeatedMatchLookup = staticmethod(_no_seated_match)  # type: ignore[assignment]
+
+    def __init__(self, *args: Any, seated_match: SeatedMatchLookup | None = None, **kwargs: Any):
+        """``seated_match`` finds the match a player holds a seat in (``as_asgi`` passes it)."""
+        super().__init__(*args, **kwargs)
+        if seated_match is not None:
+            self.seated_match = seated_match
 
     async def connect(self) -> None:
         """Accept, identify the player and resume a place kept across a server restart."""
@@ -75,8 +102,8 @@ class LobbyConsumer(ArenaSocket):
             await self.close_with(CloseCode.NO_SESSION, "load the page or GET /api/session/ first")
             return
         self.player_key = player_key
-        profile = await _profile(player_key, self.name)
-        self.rating = profile.rating
+        await _profile(player_key, self.name)
+        self.ratings = await _ratings(player_key)
         presence = await self.store.reattach(self.player_key, self.channel_name, PRESENCE_TTL)
         await self.send(bytes_data=await self._welcome(presence))
         await self._resume(presence)
@@ -87,12 +114,12 @@ class LobbyConsumer(ArenaSocket):
         assert self.player_key is not None
         seat: frames.HeldSeat | None = None
         if presence is not None and presence.state == PresenceState.MATCH:
-            match = await Match.objects.filter(id=presence.match_id).afirst()
-            if match is not None and match.status == Match.Status.OPEN:
+            match = await self.seated_match(presence.match_id)
+            if match is not None:
                 ticket = issue_ticket(presence.match_id, self.player_key, self.name)
                 seat = frames.HeldSeat(match, ticket, connected=presence.channel != "")
         accept_timeout = settings.ARENA.accept_timeout
-        return frames.lobby_welcome(self.name, self.rating, self.modes, accept_timeout, seat)
+        return frames.lobby_welcome(self.name, self.ratings, game_list(), accept_timeout, seat)
 
     async def _resume(self, presence: Presence | None) -> None:
         assert self.player_key is not None
@@ -114,7 +141,7 @@ class LobbyConsumer(ArenaSocket):
             return
         request = await self.take_frame(text_data, bytes_data, decode_lobby_frame)
         if isinstance(request, QueueRequest):
-            await self._queue(request.mode)
+            await self._queue(queue_name(request.game, request.mode))
         elif isinstance(request, CancelRequest):
             await self._cancel()
         elif isinstance(request, ReadyAnswer):
@@ -122,17 +149,17 @@ class LobbyConsumer(ArenaSocket):
         elif isinstance(request, PingMessage):
             await self.send(bytes_data=encode_pong(request.nonce, int(time.time() * 1000)))
 
-    async def _queue(self, mode: str) -> None:
+    async def _queue(self, queue: str) -> None:
         assert self.player_key is not None
-        if mode not in self.modes:
-            await self._error(LobbyErrorCode.UNKNOWN_MODE, f"no mode called {mode!r}")
+        if queue not in self.modes:
+            await self._error(LobbyErrorCode.UNKNOWN_MODE, f"no game and mode called {queue!r}")
             return
-        if self.rating_stale:  # a match has ended since the rating was read
-            self.rating = await _rating(self.player_key)
+        if self.rating_stale:  # a match has ended since the ratings were read
+            self.ratings = await _ratings(self.player_key)
             self.rating_stale = False
-        entry = QueueEntry(
-            self.player_key, self.name, self.rating, mode, time.time(), self.channel_name
-        )
+        rating = self.ratings.get(queue, DEFAULT_RATING)
+        now = time.time()
+        entry = QueueEntry(self.player_key, self.name, rating, queue, now, self.channel_name)
         try:
             try:
                 await self.store.enqueue(entry, PRESENCE_TTL)
@@ -149,14 +176,15 @@ class LobbyConsumer(ArenaSocket):
             await self._error(LobbyErrorCode.ALREADY_ACTIVE, where)
 
     async def _forget_finished_match(self, state: PresenceState) -> bool:
-        """A seat kept for a match that is over since: give it up; True if there was one."""
+        """A seat kept for a match that is over (or gone) since: give it up; True if there
+        was one."""
         assert self.player_key is not None
         if state != PresenceState.MATCH:
             return False
         presence = await self.store.presence(self.player_key, time.time())
         if presence is None or presence.state != PresenceState.MATCH:
             return presence is None
-        over = await Match.objects.filter(id=presence.match_id, status=Match.Status.OVER).aexists()
+        over = await self.seated_match(presence.match_id) is None
         if over:
             await self.store.release(self.player_key, presence.channel)
         return over

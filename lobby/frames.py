@@ -1,4 +1,8 @@
-"""Encoders for the lobby socket's server frames (docs/protocol.md section 6)."""
+"""Encoders for the lobby socket's server frames (docs/protocol.md section 6).
+
+The lobby queues players per game and mode; its queue of one mode of one game is called
+``"<game>/<mode>"`` inside the server, and frames name the game and the mode apart.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from engine.protocol import LobbyErrorCode, MessageType, pack
-from lobby.matchmaker import ModeSpec
-from lobby.store import Pending
+from lobby.store import Pending, split_queue
 
 
 class SeatedMatch(Protocol):
-    """What LOBBY_WELCOME says of a match: its id, mode and socket path."""
+    """What LOBBY_WELCOME says of a match: its id, game, mode and socket path."""
 
     id: Any
+    game: str
     mode: str
     ws_path: str
     ranked: bool
@@ -31,36 +35,36 @@ class HeldSeat:
 
 def lobby_welcome(
     name: str,
-    rating: float,
-    modes: dict[str, ModeSpec],
+    ratings: dict[str, float],
+    games: dict[str, Any],
     accept_timeout: float,
     seat: HeldSeat | None = None,
 ) -> bytes:
-    """LOBBY_WELCOME: who you are, what you can queue for, and the match you have a seat in."""
-    return pack(
-        [
-            MessageType.LOBBY_WELCOME,
-            {
-                "name": name,
-                "rating": round(rating),
-                "modes": {
-                    m.name: {"min_players": m.min_players, "max_players": m.max_players}
-                    for m in modes.values()
-                },
-                "accept_timeout_ms": int(accept_timeout * 1000),
-                "match": None
-                if seat is None
-                else {
-                    "match_id": str(seat.match.id),
-                    "mode": seat.match.mode,
-                    "ws_path": seat.match.ws_path,
-                    "ticket": seat.ticket,
-                    "connected": seat.connected,
-                    "ranked": seat.match.ranked,
-                },
-            },
-        ]
-    )
+    """LOBBY_WELCOME: who you are, your ratings, the games and modes you can queue for, and the
+    match you have a seat in. ``games`` is the game list (``game -> {title, description,
+    modes}``), ``ratings`` are by queue (``"<game>/<mode>"``)."""
+    by_game: dict[str, dict[str, int]] = {}
+    for queue, rating in ratings.items():
+        game, mode = split_queue(queue)
+        by_game.setdefault(game, {})[mode] = round(rating)
+    body = {
+        "name": name,
+        "ratings": by_game,
+        "games": games,
+        "accept_timeout_ms": int(accept_timeout * 1000),
+        "match": None,
+    }
+    if seat is not None:
+        body["match"] = {
+            "match_id": str(seat.match.id),
+            "game": seat.match.game,
+            "mode": seat.match.mode,
+            "ws_path": seat.match.ws_path,
+            "ticket": seat.ticket,
+            "connected": seat.connected,
+            "ranked": seat.match.ranked,
+        }
+    return pack([MessageType.LOBBY_WELCOME, body])
 
 
 def queue_status(status: dict[str, Any]) -> bytes:
@@ -70,12 +74,14 @@ def queue_status(status: dict[str, Any]) -> bytes:
 
 def ready_check(pending: Pending, now: float) -> bytes:
     """READY_CHECK for one pending group."""
+    game, mode = split_queue(pending.mode)
     return pack(
         [
             MessageType.READY_CHECK,
             {
                 "pending_id": pending.pending_id,
-                "mode": pending.mode,
+                "game": game,
+                "mode": mode,
                 "players": [[e.name, round(e.rating)] for e in pending.entries],
                 "timeout_ms": max(0, int((pending.deadline - now) * 1000)),
                 "accepted": len(pending.accepted),
@@ -91,9 +97,10 @@ def ready_update(pending_id: str, accepted: int, size: int) -> bytes:
     )
 
 
-def match_found(match_id: str, mode: str, ws_path: str, ticket: str) -> bytes:
+def match_found(match_id: str, queue: str, ws_path: str, ticket: str) -> bytes:
     """MATCH_FOUND with the player's own ticket."""
-    body = {"match_id": match_id, "mode": mode, "ws_path": ws_path, "ticket": ticket}
+    game, mode = split_queue(queue)
+    body = {"match_id": match_id, "game": game, "mode": mode, "ws_path": ws_path, "ticket": ticket}
     return pack([MessageType.MATCH_FOUND, body])
 
 

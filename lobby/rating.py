@@ -1,4 +1,5 @@
-"""Elo ratings for matches of two or more players: every pair of players counts as one game."""
+"""Elo ratings for matches of two or more players or teams: every pair of opponents counts as
+one game, decided by their places (lower is better; equal places are a draw)."""
 
 from __future__ import annotations
 
@@ -13,36 +14,45 @@ def expected_score(rating: float, opponent: float) -> float:
     return 1.0 / (1.0 + 10.0 ** ((opponent - rating) / ELO_SCALE))
 
 
-def pair_result(score: int, opponent_score: int) -> float:
-    """One pairwise game: 1 for the higher score, 0.5 for a tie, 0 for the lower."""
-    if score > opponent_score:
+def pair_result(place: int, opponent_place: int) -> float:
+    """One pairwise game: 1 for the better (lower) place, 0.5 for the same, 0 for the worse."""
+    if place < opponent_place:
         return 1.0
-    if score == opponent_score:
+    if place == opponent_place:
         return 0.5
     return 0.0
 
 
 def update_ratings(
-    ratings: Mapping[str, float], scores: Mapping[str, int], k: float = 32.0
+    ratings: Mapping[str, float],
+    places: Mapping[str, int],
+    teams: Mapping[str, int | None] | None = None,
+    k: float = 32.0,
 ) -> dict[str, float]:
-    """Ratings after one match of the players in ``scores`` (missing ratings start at 1500).
+    """Ratings after one match of the players in ``places`` (missing ratings start at 1500).
 
-    Each player's change is k times the sum over opponents of (result - expected), divided
-    by the number of opponents, so the changes add up to zero. Players not in ``scores`` keep
-    their rating; with fewer than two players nothing changes.
+    Each player's change is k times the sum over its opponents of (result - expected), divided
+    by the number of opponents, so the changes add up to zero. With ``teams``, teammates are
+    not each other's opponents. Players not in ``places`` keep their rating; a player without
+    an opponent does not change.
     """
     result = {key: float(value) for key, value in ratings.items()}
-    players = list(scores)
-    if len(players) < 2:
-        return result
+    players = list(places)
     before = {player: float(ratings.get(player, DEFAULT_RATING)) for player in players}
-    opponents = len(players) - 1
+    team_of = teams or {}
     for player in players:
-        surplus = sum(
-            pair_result(scores[player], scores[other])
-            - expected_score(before[player], before[other])
+        opponents = [
+            other
             for other in players
             if other != player
+            and (team_of.get(player) is None or team_of.get(player) != team_of.get(other))
+        ]
+        if not opponents:
+            continue
+        surplus = sum(
+            pair_result(places[player], places[other])
+            - expected_score(before[player], before[other])
+            for other in opponents
         )
-        result[player] = before[player] + k * surplus / opponents
+        result[player] = before[player] + k * surplus / len(opponents)
     return result

@@ -8,15 +8,14 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from engine.failurelog import FailureLog
+from engine.fanout import RedisFor, send_many
 from engine.registry import NoEngineAvailable
-from game import metrics
-from game.fanout import send_many
 from lobby import frames, messages
 from lobby.matchmaker import ModeSpec, RatingWindow, WaitEstimator, form_groups
-from lobby.store import LobbyStore, Pending, QueueEntry
+from lobby.store import LobbyStore, Pending, QueueEntry, split_queue
 from lobby.tickets import issue_ticket
 
 logger = logging.getLogger(__name__)
@@ -26,8 +25,27 @@ LEASE_TTL = 2.0  # a dead holder's lease passes to another process after this lo
 STATUS_INTERVAL = 1.0  # seconds between two QUEUE_STATUS frames to a queued player
 SWEEP_INTERVAL = 30.0  # seconds between two sweeps of expired presences
 
-# (mode, player keys) of each accepted ready check -> (match id, socket path) of each match
+# (queue, player keys) of each accepted ready check -> (match id, socket path) of each match
 StartMatches = Callable[[list[tuple[str, list[str]]]], Awaitable[list[tuple[str, str]]]]
+
+
+class MatchmakingObserver(Protocol):
+    """Who counts what the matchmaker does (``game.metrics`` exposes it)."""
+
+    def ready_checks(self, outcome: str, count: int = 1) -> None:
+        """``count`` ready checks settled with ``outcome`` (matched, declined, timeout,
+        no_engine)."""
+
+    def matched(self, queue: str, waited: float) -> None:
+        """A player of ``queue`` was matched after waiting ``waited`` seconds."""
+
+
+class _Unobserved:
+    def ready_checks(self, outcome: str, count: int = 1) -> None:
+        return None
+
+    def matched(self, queue: str, waited: float) -> None:
+        return None
 
 
 class MatchmakingService:
@@ -45,7 +63,11 @@ class MatchmakingService:
         start_matches: StartMatches,
         holder: str | None = None,
         clock: Callable[[], float] = time.time,
+        observer: MatchmakingObserver | None = None,
+        redis: RedisFor = None,
     ) -> None:
+        """``observer`` counts its outcomes; ``redis`` gives this loop's client of the channel
+        layer's Redis, for sending many messages in one round trip (``engine.fanout``)."""
         self.store = store
         self.layer = layer
         self.modes = modes
@@ -60,7 +82,8 @@ class MatchmakingService:
         self.holding = False
         self.waiting: dict[str, list[QueueEntry]] = {}  # per mode, as of the last pass
         self.ready_checks = 0  # in progress at the last pass
-        metrics.watch_matchmaker(self)
+        self.observer: MatchmakingObserver = observer or _Unobserved()
+        self.redis = redis
         self._last_status: dict[str, float] = {}
         self._told: dict[str, set[str]] = {}
         self._last_sweep = 0.0
@@ -115,7 +138,9 @@ class MatchmakingService:
             ]
             claims = await _bounded(self.store.claim(p, self.presence_ttl) for p in pendings)
             formed = [p for p, ok in zip(pendings, claims, strict=True) if ok]
-            await send_many(self.layer, [m for p in formed for m in self._ready_checks(p, now)])
+            await send_many(
+                self.layer, [m for p in formed for m in self._ready_checks(p, now)], self.redis
+            )
             claimed = {entry.player_key for pending in formed for entry in pending.entries}
             waiting = [entry for entry in entries if entry.player_key not in claimed]
             self.waiting[spec.name] = waiting
@@ -169,15 +194,15 @@ class MatchmakingService:
                 }
                 found.append((entry.channel, message))
                 self.estimator.record(pending.mode, now - entry.joined_at)
-                metrics.MATCHMAKING_WAIT.labels(pending.mode).observe(now - entry.joined_at)
-        metrics.READY_CHECKS.labels("matched").inc(len(ready))
-        await send_many(self.layer, found)
+                self.observer.matched(pending.mode, now - entry.joined_at)
+        self.observer.ready_checks("matched", len(ready))
+        await send_many(self.layer, found, self.redis)
         logger.info("%d ready checks became matches", len(ready))
 
     async def _requeue_all(self, pending: Pending) -> None:
         entries = list(pending.entries)
         await self.store.requeue(entries, self.presence_ttl)
-        metrics.READY_CHECKS.labels("no_engine").inc()
+        self.observer.ready_checks("no_engine")
         frame = frames.ready_failed(pending.pending_id, "no_engine", requeued=True)
         message = {"type": messages.SETTLED, "frame": frame, "pending_id": pending.pending_id}
         await self._send_each((e.channel for e in entries), message)
@@ -185,7 +210,7 @@ class MatchmakingService:
     async def _fail(self, pending: Pending, now: float) -> None:
         """Put those who accepted back at the front; the others leave the queue."""
         reason = "declined" if pending.declined else "timeout"
-        metrics.READY_CHECKS.labels(reason).inc()
+        self.observer.ready_checks(reason)
         accepted = [e for e in pending.entries if e.player_key in pending.accepted]
         others = [e for e in pending.entries if e.player_key not in pending.accepted]
         if accepted:
@@ -214,8 +239,10 @@ class MatchmakingService:
             if not due and entry.player_key in told:
                 continue
             told.add(entry.player_key)
+            game, mode_name = split_queue(mode)
             status = {
-                "mode": mode,
+                "game": game,
+                "mode": mode_name,
                 "position": position,
                 "searching": len(waiting),
                 "elapsed_ms": int((now - entry.joined_at) * 1000),
@@ -225,10 +252,10 @@ class MatchmakingService:
             statuses.append((entry.channel, {"type": messages.FRAME, "frame": frame}))
         if due:
             self._told[mode] = {entry.player_key for entry in waiting}
-        await send_many(self.layer, statuses)
+        await send_many(self.layer, statuses, self.redis)
 
     async def _send_each(self, channels: Iterable[str], message: dict[str, Any]) -> None:
-        await send_many(self.layer, [(channel, message) for channel in channels])
+        await send_many(self.layer, [(channel, message) for channel in channels], self.redis)
 
 
 CONCURRENCY = 64  # ready checks settled or formed at once in one pass

@@ -28,13 +28,24 @@ class AlreadyActive(Exception):
         self.state = state
 
 
+def queue_name(game: str, mode: str) -> str:
+    """The lobby's queue of one mode of one game: ``"<game>/<mode>"``."""
+    return f"{game}/{mode}"
+
+
+def split_queue(queue: str) -> tuple[str, str]:
+    """``(game, mode)`` of a queue name."""
+    game, _, mode = queue.partition("/")
+    return game, mode
+
+
 @dataclass(frozen=True, slots=True)
 class QueueEntry:
-    """A player waiting for a match of one mode."""
+    """A player waiting for a match in one queue (``mode`` is the queue: ``"<game>/<mode>"``)."""
 
     player_key: str  # "guest:<session key>" or "user:<id>"
     name: str
-    rating: float
+    rating: float  # the player's rating in that queue's game and mode
     mode: str
     joined_at: float  # when the player first queued; kept when put back after a failed check
     channel: str  # the lobby consumer's channel, to reach the player

@@ -14,9 +14,12 @@ from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
-from engine.rules import Rules
+from engine.game import Game
+from engine.games import load_games
+from engine.games.shooter.game import ShooterGame
+from engine.games.shooter.rules import Rules
 from engine.worker import EngineWorker
-from game.engines import engine_registry, spectator_options
+from game.engines import engine_registry, worker_options
 from game.routing import websocket_urlpatterns
 from game.store import DjangoMatchStore
 from lobby.tickets import issue_ticket
@@ -74,20 +77,41 @@ FAST_RULES = Rules(tick_rate=50)
 
 @pytest.fixture
 def rules() -> Rules:
-    """The rules of the engine under test; override in a test module for short matches."""
+    """The shooter's rules in the engine under test; override in a test module (or with
+    ``pytest.mark.parametrize("rules", ...)``) for short matches."""
     return FAST_RULES
 
 
+def games_with(rules: Rules) -> dict[str, Game]:
+    """Every registered game with its defaults, the shooter with ``rules``."""
+    games = load_games()
+    games["shooter"] = ShooterGame(rules)
+    return games
+
+
+@pytest.fixture
+def reconnect_grace() -> float | None:
+    """The engine under test's reconnect grace period (None: settings.ARENA's); override in a
+    test module for quick releases."""
+    return None
+
+
 @contextlib.asynccontextmanager
-async def running_engine(rules: Rules) -> AsyncIterator[EngineWorker]:
-    """A real engine worker on the test's in-memory channel layer, with the spectator settings
-    of settings.ARENA as they are when it starts."""
+async def running_engine(
+    rules: Rules, reconnect_grace: float | None = None, games: dict[str, Game] | None = None
+) -> AsyncIterator[EngineWorker]:
+    """A real engine worker on the test's in-memory channel layer, with the runtime settings
+    of settings.ARENA as they are when it starts (the grace period given, if it is), running
+    ``games`` (default: every registered game, the shooter with ``rules``)."""
+    options = worker_options()
+    if reconnect_grace is not None:
+        options["reconnect_grace"] = reconnect_grace
     worker = EngineWorker(
         get_channel_layer(),
         engine_registry(),
-        rules,
-        store=DjangoMatchStore(),
-        **spectator_options(),
+        games if games is not None else games_with(rules),
+        DjangoMatchStore(),
+        **options,
     )
     await worker.start()
     try:
@@ -97,9 +121,9 @@ async def running_engine(rules: Rules) -> AsyncIterator[EngineWorker]:
 
 
 @pytest.fixture
-async def engine(rules: Rules) -> AsyncIterator[EngineWorker]:
+async def engine(rules: Rules, reconnect_grace: float | None) -> AsyncIterator[EngineWorker]:
     """A real engine worker on the test's in-memory channel layer."""
-    async with running_engine(rules) as worker:
+    async with running_engine(rules, reconnect_grace) as worker:
         yield worker
 
 

@@ -12,7 +12,8 @@ from channels.testing import WebsocketCommunicator
 from websockets.exceptions import ConnectionClosed
 
 from engine.protocol import MessageType
-from engine.snapshot_state import SnapshotState, apply_frame, is_snapshot
+from engine.schema import StateSchema
+from engine.wirestate import WireState, apply_frame, is_snapshot
 
 
 class SocketClosed(AssertionError):
@@ -31,18 +32,25 @@ def decode(data: bytes) -> list[Any]:
 
 
 class ChainFollower:
-    """Rebuilds the match from a socket's KEYFRAME and DELTA frames, as a client does."""
+    """Rebuilds the match from a socket's KEYFRAME and DELTA frames, as a client does: from the
+    schema its WELCOME (or SPECTATING) carries."""
 
     def __init__(self) -> None:
-        self.state: SnapshotState | None = None
+        self.schema: StateSchema | None = None
+        self.state: WireState | None = None
         self.frames = 0
         self.keyframes = 0
 
     def feed(self, frame: list[Any]) -> list[Any] | None:
         """Apply a snapshot frame; returns the whole state as a KEYFRAME array (None if not one)."""
+        if frame and frame[0] in (MessageType.WELCOME, MessageType.SPECTATING):
+            self.schema = StateSchema.from_wire(frame[1]["schema"])
+            self.state = None
+            return None
         if not is_snapshot(frame):
             return None
-        self.state = apply_frame(self.state, frame)  # ChainBroken fails the test
+        assert self.schema is not None, "a snapshot before WELCOME"
+        self.state = apply_frame(self.schema, self.state, frame)  # ChainBroken fails the test
         self.frames += 1
         self.keyframes += frame[0] == MessageType.SNAPSHOT
         return self.state.to_keyframe()
@@ -106,23 +114,24 @@ def player_entry(snapshot: list[Any], player_id: int) -> list[Any] | None:
     return next((p for p in snapshot[5] if p[0] == player_id), None)
 
 
-async def next_tick(engine: Any) -> None:
-    """Wait until the engine worker has run one more tick."""
-    start = engine.meter.total_ticks
+async def next_tick(engine: Any, game: str = "shooter") -> None:
+    """Wait until the engine worker has run one more tick of ``game``'s tick rate."""
+    rate = engine.games[game].tick_rate
+    start = engine.ticks_run(rate)
     async with asyncio.timeout(2):
-        while engine.meter.total_ticks == start:
+        while engine.ticks_run(rate) == start:
             await asyncio.sleep(0)
 
 
-async def until(engine: Any, condition: Any, max_ticks: int = 200) -> None:
-    """Wait tick by tick until the (possibly async) ``condition`` holds."""
+async def until(engine: Any, condition: Any, max_ticks: int = 200, game: str = "shooter") -> None:
+    """Wait tick by tick (of ``game``'s rate) until the (possibly async) ``condition`` holds."""
     for _ in range(max_ticks):
         holds = condition()
         if asyncio.iscoroutine(holds):
             holds = await holds
         if holds:
             return
-        await next_tick(engine)
+        await next_tick(engine, game)
     raise AssertionError(f"condition still false after {max_ticks} ticks")
 
 

@@ -8,8 +8,8 @@ import pytest
 from django.test import AsyncClient
 
 from engine.worker import EngineWorker
-from game.identity import GUEST_KEY
-from game.models import Match
+from game.models import MatchRecord
+from lobby.identity import GUEST_KEY
 from lobby.tickets import read_ticket
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(20)]
@@ -33,7 +33,7 @@ async def test_create_match_assigns_it_to_a_live_engine(
     assert status == 201
     assert (match["mode"], match["max_players"], match["status"]) == (mode, seats, "open")
     assert match["ws_path"] == f"/ws/match/{match['id']}/"
-    row = await Match.objects.aget(id=match["id"])
+    row = await MatchRecord.objects.aget(id=match["id"])
     assert row.engine_id == engine.worker_id
 
 
@@ -73,7 +73,7 @@ async def test_listing_shows_listed_matches_with_a_free_seat_newest_first(
     _, older = await post(client, {"listed": True})
     _, unlisted = await post(client, {})
     _, newer = await post(client, {"mode": "duel", "listed": True})
-    await Match.objects.filter(id=over["id"]).aupdate(status=Match.Status.OVER)
+    await MatchRecord.objects.filter(id=over["id"]).aupdate(status=MatchRecord.Status.OVER)
     assert unlisted["listed"] is False and newer["listed"] is True
     listing = (await client.get("/api/matches/")).json()["matches"]
     assert [m["id"] for m in listing] == [newer["id"], older["id"]], "unlisted ones are not"
@@ -83,7 +83,7 @@ async def test_listing_shows_listed_matches_with_a_free_seat_newest_first(
 async def test_a_full_match_leaves_the_open_list(engine: EngineWorker) -> None:
     client = AsyncClient()
     _, duel = await post(client, {"mode": "duel", "listed": True})
-    live = engine.matches[duel["id"]].sim
+    live = engine.matches[duel["id"]].match
     live.add_player("a")
     await engine.registry.announce(
         engine.worker_id, engine.channel, engine.load, {}, engine.live_summaries()
@@ -127,7 +127,12 @@ async def test_a_session_gives_a_guest_identity_and_a_default_rating() -> None:
     client = AsyncClient()
     response = await client.get("/api/session/")
     assert response.status_code == 200
-    assert response.json() == {"name": None, "rating": 1500, "signed_in": False}
+    assert response.json() == {
+        "name": None,
+        "ratings": {},
+        "default_rating": 1500,
+        "signed_in": False,
+    }
     assert "sessionid" in response.cookies
 
 
@@ -166,12 +171,12 @@ async def test_ticket_refusals(
         await client.get("/api/session/")
     _, match = await post(AsyncClient(), {})
     if target == "over":
-        await Match.objects.filter(id=match["id"]).aupdate(status=Match.Status.OVER)
+        await MatchRecord.objects.filter(id=match["id"]).aupdate(status=MatchRecord.Status.OVER)
     if target == "ranked":
-        await Match.objects.filter(id=match["id"]).aupdate(ranked=True, seats=["guest:other"])
+        await MatchRecord.objects.filter(id=match["id"]).aupdate(ranked=True, seats=["guest:other"])
     if target == "ranked-seated":  # a lobby match's player gets tickets, at any time
         key = f"guest:{await (await client.asession()).aget(GUEST_KEY)}"
-        await Match.objects.filter(id=match["id"]).aupdate(ranked=True, seats=[key])
+        await MatchRecord.objects.filter(id=match["id"]).aupdate(ranked=True, seats=[key])
     match_id = match["id"] if target != "missing" else "00000000-0000-0000-0000-000000000000"
     response = await client.post(
         f"/api/matches/{match_id}/tickets/", data=json.dumps(body), content_type="application/json"

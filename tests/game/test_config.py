@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -15,18 +16,19 @@ def test_embedded_defaults_need_no_environment() -> None:
     config = load_config({})
     assert config.redis_url is None
     assert config.embedded_engine
-    assert config.tick_rate == 20
+    assert config.game_options["shooter"].tick_rate == 20
+    assert set(config.game_options) == {"shooter", "football", "connect4"}
     assert (config.spectator_delay, config.max_spectators) == (0.0, 2000)
     assert config.reconnect_grace == 20.0
     assert config.database_url.startswith("sqlite:")
-    assert channel_layer_settings(config)["BACKEND"] == "game.layers.EmbeddedChannelLayer"
+    assert channel_layer_settings(config)["BACKEND"] == "lobby.layers.EmbeddedChannelLayer"
 
 
 def test_redis_url_selects_external_engine_and_pubsub_layer() -> None:
     config = load_config({"REDIS_URL": "redis://127.0.0.1:6379/0", "ARENA_SECRET_KEY": GOOD_SECRET})
     assert config.engine == "external"
     layer = channel_layer_settings(config)
-    assert layer["BACKEND"] == "game.layers.BoundedPubSubChannelLayer"
+    assert layer["BACKEND"] == "lobby.layers.BoundedPubSubChannelLayer"
     host = layer["CONFIG"]["hosts"][0]  # type: ignore[index]
     assert host["socket_timeout"] > 5, "must outlast the core layer's 5 s BZPOPMIN"
 
@@ -46,7 +48,7 @@ def test_core_layer_outlasts_bzpopmin() -> None:
     ("env", "message"),
     [
         ({"ARENA_TICK_RATE": "fast"}, "ARENA_TICK_RATE='fast' is not a number"),
-        ({"ARENA_TICK_RATE": "0"}, "must be between 1 and 120"),
+        ({"ARENA_TICK_RATE": "0"}, "tick_rate must be positive, got 0"),
         ({"ARENA_TICK_RATE": "20.5"}, "whole number"),
         ({"ARENA_DEBUG": "maybe"}, "not a boolean"),
         ({"REDIS_URL": "http://x"}, "not a redis://"),
@@ -58,9 +60,14 @@ def test_core_layer_outlasts_bzpopmin() -> None:
         ({"DATABASE_URL": "mysql://db/x"}, "not supported"),
         ({"ARENA_REDIS_PREFIX": "a:b"}, "may hold only"),
         ({"ARENA_LOG_LEVEL": "LOUD"}, "must be DEBUG"),
-        ({"ARENA_TIME_LIMIT": "0"}, "must be between 1 and 3600"),
-        ({"ARENA_SCORE_LIMIT": "1.5"}, "whole number"),
-        ({"ARENA_FFA_MIN_PLAYERS": "6", "ARENA_FFA_MAX_PLAYERS": "5"}, "is above"),
+        ({"ARENA_SHOOTER_TIME_LIMIT": "0"}, "(ARENA_SHOOTER_*): time_limit must be positive"),
+        ({"ARENA_SHOOTER_SCORE_LIMIT": "1.5"}, "ARENA_SHOOTER_SCORE_LIMIT='1.5' must be a whole"),
+        (
+            {"ARENA_SHOOTER_MIN_PLAYERS": "6", "ARENA_SHOOTER_FFA_MAX_PLAYERS": "5"},
+            "need min_players <= ffa_lobby_min <= ffa_max_players",
+        ),
+        ({"ARENA_TIME_LIMIT": "60"}, "unknown setting: ARENA_TIME_LIMIT (now ARENA_SHOOTER_TIME"),
+        ({"ARENA_SHOOTER_TIME_LIMT": "60"}, "unknown setting: ARENA_SHOOTER_TIME_LIMT"),
         ({"ARENA_ACCEPT_TIMEOUT": "0"}, "must be between 1 and 120"),
         ({"ARENA_SPECTATOR_DELAY": "31"}, "must be between 0 and 30"),
         ({"ARENA_SPECTATOR_DELAY": "-1"}, "must be between 0 and 30"),
@@ -71,8 +78,20 @@ def test_core_layer_outlasts_bzpopmin() -> None:
     ids=lambda v: v if isinstance(v, str) else None,
 )
 def test_bad_values_fail_with_a_clear_message(env: dict[str, str], message: str) -> None:
-    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(".", r"\.")):
+    with pytest.raises(ConfigError, match=re.escape(message)):
         load_config(env)
+
+
+def test_each_game_reads_its_own_options_and_the_shared_tick_rate() -> None:
+    options = load_config(
+        {
+            "ARENA_TICK_RATE": "30",
+            "ARENA_FOOTBALL_TICK_RATE": "25",
+            "ARENA_SHOOTER_SCORE_LIMIT": "3",
+        }
+    ).game_options
+    assert (options["shooter"].tick_rate, options["shooter"].score_limit) == (30, 3)
+    assert options["football"].tick_rate == 25 and options["connect4"].tick_rate == 30
 
 
 def test_allowed_hosts_are_split_and_trimmed() -> None:

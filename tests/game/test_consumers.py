@@ -10,10 +10,11 @@ import msgpack
 import pytest
 from django.conf import settings
 
-from engine.protocol import Button, CloseCode, MessageType, Phase, PlayerFlag
-from engine.rules import Rules
+from engine.games.shooter.rules import Rules
+from engine.games.shooter.wire import Button, PlayerFlag
+from engine.protocol import CloseCode, MessageType, Phase
 from engine.worker import EngineWorker
-from game.models import Match
+from game.models import MatchRecord
 from game.services import create_match, validate_match_request
 from lobby.store import PresenceState
 from lobby.tickets import issue_ticket
@@ -39,7 +40,7 @@ def input_frame(seq: int, buttons: int, aim_mrad: int = 0) -> bytes:
 
 
 async def new_match(mode: str = "ffa", max_players: int | None = None) -> str:
-    match = await create_match(validate_match_request(mode, max_players))
+    match = await create_match(validate_match_request(mode=mode, max_players=max_players))
     return str(match.id)
 
 
@@ -52,8 +53,9 @@ async def test_join_sends_welcome_then_a_snapshot_every_tick(
     assert welcome[0] == MessageType.WELCOME
     body = welcome[1]
     assert body["match_id"] == match_id and body["player_id"] == 0
-    assert body["tick_rate"] == engine.rules.tick_rate
-    assert body["arena"]["width"] > 0 and body["arena"]["walls"]
+    assert body["tick_rate"] == engine.games["shooter"].tick_rate
+    assert body["game"] == "shooter" and body["schema"]["inputs"][0]["name"] == "buttons"
+    assert body["rules"]["arena"]["width"] > 0 and body["rules"]["arena"]["walls"]
     ticks = []
     for _ in range(5):
         snapshot = await wait_for(comm, MessageType.SNAPSHOT)
@@ -93,9 +95,9 @@ async def test_snapshots_acknowledge_the_last_input_applied(
 
 
 @pytest.fixture
-def rules() -> Rules:
-    """Fast ticks and a short reconnect grace period, so that leaving is quick to see."""
-    return Rules(tick_rate=50, reconnect_grace=0.4)
+def reconnect_grace() -> float:
+    """A short reconnect grace period, so that leaving is quick to see."""
+    return 0.4
 
 
 async def test_players_see_each_other_and_a_leaver_disappears(
@@ -132,10 +134,10 @@ async def test_a_returning_player_gets_the_same_seat_back(
     assert welcome["ack"] == 0
     await first.send_to(bytes_data=input_frame(5, Button.RIGHT))
     await wait_for(first, MessageType.SNAPSHOT, where=lambda s: player_entry(s, 0)[6] == 5)
-    sim = engine.matches[match_id].sim
+    match = engine.matches[match_id].match
     for _ in range(3):  # leave and come back, again and again
         await first.disconnect()
-        await until(engine, lambda: sim.players[0].away)
+        await until(engine, lambda: match.seats[0].away)
         first = await connect(match_id, "Ada", player_key="guest:ada")
         again = (await wait_for(first, MessageType.WELCOME))[1]
         assert (again["player_id"], again["ack"]) == (0, 5)
@@ -155,10 +157,10 @@ async def test_a_player_back_within_the_grace_period_finds_its_ship_where_it_wai
     await ada.send_to(bytes_data=input_frame(1, Button.RIGHT))
     await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: player_entry(s, 0)[6] == 1)
     await ada.disconnect()
-    sim = engine.matches[match_id].sim
-    await until(engine, lambda: sim.players[0].away)
-    waited = (sim.players[0].x, sim.players[0].y)
-    assert sim.players[0].buttons == 0, "an away ship is idle"
+    match = engine.matches[match_id].match
+    await until(engine, lambda: match.seats[0].away)
+    waited = (match.sim.ships[0].x, match.sim.ships[0].y)
+    assert match.sim.ships[0].buttons == 0, "an away ship is idle"
     ada = await connect(match_id, "Ada", player_key="guest:ada")
     welcome = (await wait_for(ada, MessageType.WELCOME))[1]
     assert (welcome["player_id"], welcome["ack"]) == (0, 1)
@@ -176,8 +178,8 @@ async def test_after_the_grace_period_the_seat_is_released_and_the_player_told(
     ada = await connect(match_id, "Ada", player_key="guest:ada")
     await wait_for(ada, MessageType.WELCOME)
     await ada.disconnect()
-    sim = engine.matches[match_id].sim
-    await until(engine, lambda: sim.players[0].released)
+    match = engine.matches[match_id].match
+    await until(engine, lambda: match.seats[0].released)
     again = await connect(match_id, "Ada", player_key="guest:ada")
     assert await wait_for_close(again) == CloseCode.SEAT_RELEASED
 
@@ -188,8 +190,8 @@ async def test_a_socket_closed_before_its_seat_reply_still_frees_the_seat(
     match_id = await new_match("duel")
     first = await connect(match_id, "Ada")
     await first.disconnect()  # may beat the engine's JOINED reply
-    sim = engine.matches[match_id].sim
-    await until(engine, lambda: sim.players and not sim.connected_players)  # after the grace
+    match = engine.matches[match_id].match
+    await until(engine, lambda: match.seats and not match.connected_count)  # after the grace
     ada = await connect(match_id, "Ada")
     bo = await connect(match_id, "Bo")
     await wait_for(ada, MessageType.WELCOME)
@@ -257,7 +259,7 @@ async def test_a_new_socket_of_the_same_player_takes_the_seat_over_and_closes_th
     assert live.seats[presence.channel] == ada_id
     for _ in range(5):  # the old socket's LEAVE has reached the engine by now
         await next_tick(engine)
-        assert not live.sim.players[ada_id].away
+        assert not live.match.seats[ada_id].away
     snapshot = await wait_for(new, MessageType.SNAPSHOT)
     assert not player_entry(snapshot, ada_id)[5] & RECONNECTING
     assert [row[0] for row in snapshot[8]] == [ada_id], "one roster row for Ada"
@@ -283,7 +285,7 @@ async def test_a_full_match_refuses_the_next_player(engine: EngineWorker, connec
 
 async def test_a_match_that_is_over_refuses_players(engine: EngineWorker, connect: Connect) -> None:
     match_id = await new_match()
-    await Match.objects.filter(id=match_id).aupdate(status=Match.Status.OVER)
+    await MatchRecord.objects.filter(id=match_id).aupdate(status=MatchRecord.Status.OVER)
     assert await wait_for_close(await connect(match_id)) == CloseCode.MATCH_OVER
 
 
@@ -292,7 +294,7 @@ async def test_an_engine_that_never_answers_closes_with_engine_unavailable(
 ) -> None:
     arena_settings(join_timeout=0.3)
     match_id = await new_match()
-    await Match.objects.filter(id=match_id).aupdate(engine_channel="arena.engine.nobody")
+    await MatchRecord.objects.filter(id=match_id).aupdate(engine_channel="arena.engine.nobody")
     assert await wait_for_close(await connect(match_id)) == CloseCode.ENGINE_UNAVAILABLE
 
 
@@ -364,7 +366,7 @@ async def test_excess_frames_are_dropped_and_the_client_told(
         comm, MessageType.SNAPSHOT, where=lambda s: player_entry(s, 0)[6] >= burst
     )
     assert player_entry(snapshot, 0)[6] < burst + 20
-    assert engine.matches[match_id].sim.players[0].last_seq < burst + 20
+    assert engine.matches[match_id].match.seats[0].last_seq < burst + 20
 
 
 async def test_ping_gets_a_pong_with_the_same_nonce(engine: EngineWorker, connect: Connect) -> None:
@@ -433,13 +435,13 @@ async def test_keyframes_come_once_a_second_and_when_a_socket_asks(
     await wait_for(comm, MessageType.WELCOME)
     await next_frame(comm)
     published: list[dict[str, Any]] = []
-    original = engine._publish
+    original = engine.publisher.publish
 
     def spy(group_messages: Any, reliable: bool = False) -> None:
         published.extend(m for _, m in group_messages if m["type"] == "match.snapshot")
         original(group_messages, reliable)
 
-    engine._publish = spy  # type: ignore[method-assign]
+    engine.publisher.publish = spy  # type: ignore[method-assign]
     for _ in range(10):
         await next_frame(comm)
     plain = [m for m in published if m["delta"] is not None]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from engine.games.shooter.rules import Rules
 from engine.protocol import CloseCode, MessageType, Phase
-from engine.rules import Rules
 from engine.worker import EngineWorker
-from game.models import Match
+from game.models import MatchRecord
 from game.services import create_match, validate_match_request
 from tests.conftest import Connect
 from tests.helpers import until, wait_for, wait_for_close
@@ -23,7 +23,7 @@ def rules() -> Rules:
 async def test_a_timed_out_duel_reports_results_closes_and_is_recorded(
     engine: EngineWorker, connect: Connect
 ) -> None:
-    match = await create_match(validate_match_request("duel", None))
+    match = await create_match(validate_match_request(mode="duel"))
     ada = await connect(str(match.id), "Ada")
     bo = await connect(str(match.id), "Bo")
     for comm in (ada, bo):
@@ -38,30 +38,30 @@ async def test_a_timed_out_duel_reports_results_closes_and_is_recorded(
     assert body["duration_ms"] == 600
     assert await wait_for_close(ada) == CloseCode.MATCH_OVER
     assert await wait_for_close(bo) == CloseCode.MATCH_OVER
-    row = await Match.objects.aget(id=match.id)
-    assert row.status == Match.Status.OVER and row.result == body and row.ended_at is not None
+    row = await MatchRecord.objects.aget(id=match.id)
+    assert row.status == MatchRecord.Status.OVER and row.result == body and row.ended_at is not None
     assert str(match.id) not in engine.matches, "closed matches leave the engine"
 
 
 async def test_a_match_nobody_joins_is_abandoned_and_cleaned_up(engine: EngineWorker) -> None:
-    match = await create_match(validate_match_request("ffa", None))
+    match = await create_match(validate_match_request(mode="ffa"))
     match_id = str(match.id)
     await until(engine, lambda: match_id in engine.matches)
 
     async def recorded() -> bool:
-        row = await Match.objects.aget(id=match.id)
-        return row.status == Match.Status.OVER
+        row = await MatchRecord.objects.aget(id=match.id)
+        return row.status == MatchRecord.Status.OVER
 
     await until(engine, recorded)
     await until(engine, lambda: match_id not in engine.matches)
-    row = await Match.objects.aget(id=match.id)
+    row = await MatchRecord.objects.aget(id=match.id)
     assert row.result is not None and row.result["reason"] == "abandoned"
 
 
 async def test_a_player_back_after_the_end_gets_the_results_then_the_close(
     engine: EngineWorker, connect: Connect
 ) -> None:
-    match = await create_match(validate_match_request("duel", None))
+    match = await create_match(validate_match_request(mode="duel"))
     ada = await connect(str(match.id), "Ada", player_key="guest:ada")
     bo = await connect(str(match.id), "Bo")
     await wait_for(ada, MessageType.WELCOME)

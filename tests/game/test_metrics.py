@@ -17,14 +17,13 @@ from django.test import AsyncClient
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
-from engine.protocol import Button, MessageType
+from engine.games.shooter.wire import Button
+from engine.protocol import MessageType
 from engine.registry import RedisEngineRegistry
 from engine.tickmeter import DURATION_BUCKETS, TickMeter
 from engine.worker import EngineWorker
 from game import engines, metrics
-from game.ratelimit import FrameRateLimiter
 from game.services import create_match, validate_match_request
-from game.stream import StreamStats
 from lobby.memory_store import MemoryLobbyStore
 from lobby.service import MatchmakingService
 from lobby.store import QueueEntry
@@ -78,14 +77,15 @@ def input_frame(seq: int, buttons: int = Button.RIGHT) -> bytes:
 
 
 async def new_match() -> str:
-    return str((await create_match(validate_match_request("ffa", None))).id)
+    return str((await create_match(validate_match_request(mode="ffa"))).id)
 
 
 async def test_metrics_is_prometheus_text_with_process_and_arena_families() -> None:
     samples = await scrape()
     names = {name for name, _, _ in samples}
     assert "process_cpu_seconds_total" in names
-    assert value(samples, "arena_info", engine="embedded", tick_rate="20") == 1
+    assert value(samples, "arena_info", engine="embedded") == 1
+    assert value(samples, "arena_game_info", game="shooter", tick_rate="20") == 1
     assert value(samples, "arena_engine_registry_up") == 1
     assert value(samples, "arena_engines") == 0  # no engine runs in this test
     assert {
@@ -231,14 +231,16 @@ async def test_matchmaking_queue_and_wait_from_the_lease_holder() -> None:
         presence_ttl=15.0,
         ticket_ttl=60.0,
         start_matches=start_matches,
+        observer=metrics.MatchmakingMetrics(),
     )
+    metrics.watch_matchmaker(service)
     before = await scrape()
     assert value(before, "arena_matchmaking_lease_held") == 0
     now = time.time()
     entries = [
-        QueueEntry("guest:ada", "Ada", 1500, "ffa", now - 5, "chan-ada"),
-        QueueEntry("guest:bo", "Bo", 1500, "duel", now - 3, "chan-bo"),
-        QueueEntry("guest:cy", "Cy", 1500, "duel", now - 2, "chan-cy"),
+        QueueEntry("guest:ada", "Ada", 1500, "shooter/ffa", now - 5, "chan-ada"),
+        QueueEntry("guest:bo", "Bo", 1500, "shooter/duel", now - 3, "chan-bo"),
+        QueueEntry("guest:cy", "Cy", 1500, "shooter/duel", now - 2, "chan-cy"),
     ]
     for entry in entries:
         await store.enqueue(entry, 15.0)
@@ -247,9 +249,9 @@ async def test_matchmaking_queue_and_wait_from_the_lease_holder() -> None:
         await service.run_pass()  # the duel pair goes to a ready check; Ada waits
         samples = await scrape()
         assert value(samples, "arena_matchmaking_lease_held") == 1
-        assert value(samples, "arena_matchmaking_queued", mode="ffa") == 1
-        assert value(samples, "arena_matchmaking_queued", mode="duel") == 0
-        assert value(samples, "arena_matchmaking_oldest_wait_seconds", mode="ffa") >= 5
+        assert value(samples, "arena_matchmaking_queued", mode="shooter/ffa") == 1
+        assert value(samples, "arena_matchmaking_queued", mode="shooter/duel") == 0
+        assert value(samples, "arena_matchmaking_oldest_wait_seconds", mode="shooter/ffa") >= 5
         (pending,) = await store.pendings()
         for key in ("guest:bo", "guest:cy"):
             await store.answer(pending.pending_id, key, accept=True)
@@ -257,46 +259,9 @@ async def test_matchmaking_queue_and_wait_from_the_lease_holder() -> None:
         after = await scrape()
     finally:
         service.holding = False
-    assert grew(before, after, "arena_matchmaking_wait_seconds_count", mode="duel") == 2
-    assert grew(before, after, "arena_matchmaking_wait_seconds_sum", mode="duel") >= 5
+    assert grew(before, after, "arena_matchmaking_wait_seconds_count", mode="shooter/duel") == 2
+    assert grew(before, after, "arena_matchmaking_wait_seconds_sum", mode="shooter/duel") >= 5
     assert grew(before, after, "arena_ready_checks_total", outcome="matched") == 1
-
-
-def test_census_keeps_closed_sockets_counts_and_forgets_lost_ones() -> None:
-    class Socket:
-        def __init__(self) -> None:
-            self.limiter = FrameRateLimiter(10, 1)
-            self.stream = type("Stream", (), {"stats": StreamStats(sent=7, dropped=2)})()
-
-    census = metrics.SocketCensus()
-    kept, lost = Socket(), Socket()
-    for each in (kept, lost):
-        census.opened("test", each)
-        each.limiter.allow(0.0)
-        each.limiter.allow(0.0)  # dropped: the burst is 1
-    assert census.open_count("test") == 2
-    assert census.counts("test").frames_in == 4 and census.counts("test").frames_dropped == 2
-    census.closed("test", kept)
-    census.closed("test", kept)  # once only
-    del lost, each
-    gc.collect()
-    assert census.open_count("test") == 0 and census.opened_count("test") == 2
-    counts = census.counts("test")
-    assert (counts.frames_in, counts.frames_dropped, counts.frames_out) == (2, 1, 7)
-
-
-def test_consumer_kinds_come_from_class_names() -> None:
-    from game.consumers import MatchConsumer
-    from lobby.consumers import LobbyConsumer
-
-    class SpectatorConsumer(metrics.CountedSocket):
-        pass
-
-    class Watcher(metrics.CountedSocket):
-        socket_kind = "spectator"
-
-    kinds = [c.metrics_kind() for c in (MatchConsumer, LobbyConsumer, SpectatorConsumer, Watcher)]
-    assert kinds == ["match", "lobby", "spectator", "spectator"]
 
 
 def test_tick_meter_histogram_is_cumulative() -> None:

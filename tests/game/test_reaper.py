@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from engine.leases import MemoryMatchLeases
 from engine.registry import MemoryEngineRegistry
-from game.models import Match
+from game.models import MatchRecord
 from game.reaper import MatchReaper
 from game.store import record_result
 
@@ -19,14 +19,14 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(20)]
 
 async def old_match(**fields: object) -> str:
     """An open match created a minute ago."""
-    match = await Match.objects.acreate(mode="duel", max_players=2, engine_id="e", **fields)
+    match = await MatchRecord.objects.acreate(mode="duel", max_players=2, engine_id="e", **fields)
     created = timezone.now() - timedelta(minutes=1)
-    await Match.objects.filter(id=match.id).aupdate(created_at=created)
+    await MatchRecord.objects.filter(id=match.id).aupdate(created_at=created)
     return str(match.id)
 
 
 async def status_of(match_id: str) -> tuple[str, str | None]:
-    match = await Match.objects.aget(id=match_id)
+    match = await MatchRecord.objects.aget(id=match_id)
     return match.status, (match.result or {}).get("reason")
 
 
@@ -34,7 +34,7 @@ async def test_a_match_no_engine_holds_twice_in_a_row_is_lost() -> None:
     registry = MemoryEngineRegistry()
     leases = MemoryMatchLeases()
     running, adoptable, lost = await old_match(), await old_match(), await old_match()
-    young = str((await Match.objects.acreate(mode="duel", max_players=2, engine_id="e")).id)
+    young = str((await MatchRecord.objects.acreate(mode="duel", max_players=2, engine_id="e")).id)
     await registry.announce("e", "chan", 1, {}, [{"id": running, "players": []}])
     await leases.claim(adoptable, "dead-engine", "chan-x", b"checkpoint")
     reaper = MatchReaper(registry, leases)

@@ -15,11 +15,12 @@ from channels.testing import WebsocketCommunicator
 from django.test import AsyncClient
 
 from engine import messages
-from engine.protocol import Button, CloseCode, MessageType, Phase
-from engine.rules import Rules
+from engine.games.shooter.rules import Rules
+from engine.games.shooter.wire import Button
+from engine.protocol import PROTOCOL_VERSION, CloseCode, MessageType, Phase
 from engine.worker import EngineWorker
 from game.engines import engine_registry
-from game.models import Match
+from game.models import MatchRecord
 from game.routing import websocket_urlpatterns
 from game.services import create_match, validate_match_request
 from tests.conftest import Connect, running_engine
@@ -69,7 +70,7 @@ def input_frame(seq: int, buttons: int, aim_mrad: int = 0) -> bytes:
 
 
 async def new_match(mode: str = "ffa") -> str:
-    match = await create_match(validate_match_request(mode, None))
+    match = await create_match(validate_match_request(mode=mode))
     return str(match.id)
 
 
@@ -100,9 +101,9 @@ async def test_a_spectator_gets_spectating_then_a_keyframe_at_once_then_deltas(
     started = time.monotonic()
     watcher, body = await spectating(spectate, match_id)
     assert body["match_id"] == match_id and body["mode"] == "ffa"
-    assert body["max_players"] == 8 and body["tick_rate"] == engine.rules.tick_rate
-    assert body["arena"]["walls"] and body["rules"]["max_health"] > 0
-    assert (body["protocol"], body["delay_ms"], body["spectators"]) == (1, 0, 1)
+    assert body["max_players"] == 8 and body["tick_rate"] == engine.games["shooter"].tick_rate
+    assert body["rules"]["arena"]["walls"] and body["rules"]["max_health"] > 0
+    assert (body["protocol"], body["delay_ms"], body["spectators"]) == (PROTOCOL_VERSION, 0, 1)
     assert "player_id" not in body and "ack" not in body
     keyframe = await next_frame(watcher)
     assert keyframe[0] == MessageType.SNAPSHOT, "a KEYFRAME at once, not a DELTA"
@@ -189,12 +190,12 @@ async def test_anything_but_the_control_set_closes_the_spectator(
     ada = await playing(connect, match_id)
     watcher, _ = await spectating(spectate, match_id)
     await wait_for(watcher, MessageType.SNAPSHOT)
-    before = engine.matches[match_id].sim.players[0].last_seq
+    before = engine.matches[match_id].match.seats[0].last_seq
     await watcher.send_to(**frame)
     assert await wait_for_close(watcher) == code
     await watcher.disconnect()  # what the web server does once the close frame is out
     await until(engine, lambda: not engine.matches[match_id].spectators)
-    assert engine.matches[match_id].sim.players[0].last_seq == before, "nothing reached the match"
+    assert engine.matches[match_id].match.seats[0].last_seq == before, "nothing reached the match"
     await wait_for(ada, MessageType.SNAPSHOT)  # the player plays on
 
 
@@ -221,7 +222,7 @@ async def test_unknown_over_and_malformed_matches_are_refused(
     for match_id in (str(uuid.uuid4()), "not-a-uuid"):
         assert await wait_for_close(await spectate(match_id)) == CloseCode.MATCH_NOT_FOUND
     over = await new_match()
-    await Match.objects.filter(id=over).aupdate(status=Match.Status.OVER)
+    await MatchRecord.objects.filter(id=over).aupdate(status=MatchRecord.Status.OVER)
     assert await wait_for_close(await spectate(over)) == CloseCode.MATCH_OVER
 
 
@@ -230,7 +231,7 @@ async def test_an_engine_that_never_answers_closes_with_engine_unavailable(
 ) -> None:
     arena_settings(join_timeout=0.3)
     match_id = await new_match()
-    await Match.objects.filter(id=match_id).aupdate(engine_channel="arena.engine.nobody")
+    await MatchRecord.objects.filter(id=match_id).aupdate(engine_channel="arena.engine.nobody")
     assert await wait_for_close(await spectate(match_id)) == CloseCode.ENGINE_UNAVAILABLE
 
 
@@ -345,7 +346,7 @@ class TestMatchEnd:
             assert follower(watcher).state.phase == Phase.ENDED  # type: ignore[union-attr]
             assert await wait_for_close(watcher) == CloseCode.MATCH_OVER
             assert time.monotonic() - closed_at >= 0.35
-            await until(engine, lambda: not engine._draining)
+            await until(engine, lambda: not engine.draining)
             await bo.disconnect()
 
 
@@ -382,8 +383,8 @@ class TestDelayedStream:
         assert body["delay_ms"] == 500
         first = await next_frame(watcher)
         assert first[0] == MessageType.SNAPSHOT and time.monotonic() - started < 0.3
-        live_tick = engine.matches[match_id].sim.tick
-        delay_ticks = round(self.DELAY * engine.rules.tick_rate)
+        live_tick = engine.matches[match_id].match.tick
+        delay_ticks = round(self.DELAY * engine.games["shooter"].tick_rate)
         assert live_tick - delay_ticks - 3 <= first[1] <= live_tick - delay_ticks + 1
         assert first[5] == seen_by_ada[first[1]][1], "the match as Ada saw it at that tick"
 
@@ -409,14 +410,14 @@ class TestDelayedStream:
         await playing(connect, match_id)
         watchers = [(await spectating(spectate, match_id))[0] for _ in range(3)]
         published: list[tuple[str, dict[str, Any]]] = []
-        original = engine._publish
+        original = engine.publisher.publish
 
         def spy(group_messages: Any, reliable: bool = False) -> None:
             published.extend(group_messages)
             original(group_messages, reliable)
 
-        engine._publish = spy  # type: ignore[method-assign]
-        for _ in range(int(self.DELAY * engine.rules.tick_rate) + 10):
+        engine.publisher.publish = spy  # type: ignore[method-assign]
+        for _ in range(int(self.DELAY * engine.games["shooter"].tick_rate) + 10):
             await next_tick(engine)
         delayed = [m for group, m in published if group == messages.delayed_group(match_id)]
         ticks = [m["tick"] for m in delayed if m["type"] == messages.SNAPSHOT]
@@ -482,6 +483,7 @@ async def test_the_live_list_shows_running_matches_with_players_and_spectators(
     first, second, third = await listed()
     assert set(first) == {
         "id",
+        "game",
         "mode",
         "phase",
         "elapsed_ms",
@@ -509,6 +511,7 @@ async def test_the_live_list_is_most_players_first_then_newest_and_at_most_fifty
     def summary(index: int, players: int) -> dict[str, Any]:
         return {
             "id": f"m{index:03}",
+            "game": "shooter",
             "mode": "ffa",
             "phase": 0,
             "elapsed_ms": 0,

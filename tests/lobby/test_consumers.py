@@ -19,11 +19,12 @@ from django.contrib.sessions.backends.db import SessionStore
 
 from engine.protocol import CloseCode, LobbyErrorCode, MessageType
 from engine.worker import EngineWorker
-from game.identity import GUEST_KEY
+from game.lifespan import build_matchmaker
 from game.routing import websocket_urlpatterns
 from lobby import wiring
+from lobby.identity import GUEST_KEY
 from lobby.memory_store import MemoryLobbyStore
-from lobby.models import PlayerProfile
+from lobby.models import Rating
 from lobby.service import MatchmakingService
 from lobby.store import PresenceState
 from tests.helpers import next_frame, wait_for, wait_for_close
@@ -56,7 +57,7 @@ async def matchmaker(
 ) -> AsyncIterator[MatchmakingService]:
     """The matchmaking service running in the test's loop, with 1 s ready checks."""
     arena_settings(accept_timeout=1.0)
-    service = wiring.build_matchmaker()
+    service = build_matchmaker()
     task = asyncio.create_task(service.run())
     yield service
     task.cancel()
@@ -96,7 +97,7 @@ async def queued_lobby(lobby: Lobby, name: str, mode: str = "duel") -> Websocket
     """A lobby socket that has sent QUEUE (its first answer may be a status or a ready check)."""
     comm = await lobby(name)
     await wait_for(comm, MessageType.LOBBY_WELCOME)
-    await send(comm, MessageType.QUEUE, mode)
+    await send(comm, MessageType.QUEUE, "shooter", mode)
     return comm
 
 
@@ -107,9 +108,11 @@ def pending_groups() -> list[str]:
 async def test_welcome_tells_the_player_their_rating_and_the_modes(lobby: Lobby) -> None:
     comm = await lobby("Ada")
     welcome = (await next_frame(comm))[1]
-    assert welcome["name"] == "Ada" and welcome["rating"] == 1500
-    assert welcome["modes"]["duel"] == {"min_players": 2, "max_players": 2}
-    assert welcome["modes"]["ffa"] == {"min_players": 4, "max_players": 8}
+    assert welcome["name"] == "Ada" and welcome["ratings"] == {}, "none played yet: 1500"
+    modes = welcome["games"]["shooter"]["modes"]
+    assert (modes["duel"]["lobby_min"], modes["duel"]["max_players"]) == (2, 2)
+    assert (modes["ffa"]["lobby_min"], modes["ffa"]["max_players"]) == (4, 8)
+    assert set(welcome["games"]) == {"shooter", "football", "connect4"}
 
 
 async def test_queue_status_reports_position_and_searching(
@@ -147,7 +150,7 @@ async def test_all_accept_gives_everyone_a_ticket_to_one_match(
     for details in found:
         match_socket = await connect(details["match_id"], ticket=details["ticket"])
         await wait_for(match_socket, MessageType.WELCOME)
-    await send(ada, MessageType.QUEUE, "duel")
+    await send(ada, MessageType.QUEUE, "shooter", "duel")
     error = await wait_for(ada, MessageType.LOBBY_ERROR)
     assert error[1] == LobbyErrorCode.ALREADY_ACTIVE and "match" in error[2]
 
@@ -168,7 +171,9 @@ async def test_a_decline_requeues_those_who_accepted_at_the_front(
     assert pending_groups() == []
     status = (await wait_for(ada, MessageType.QUEUE_STATUS))[1]
     assert status["position"] == 1
-    await send(bo, MessageType.QUEUE, "duel")  # the decliner may queue again: a new check forms
+    await send(
+        bo, MessageType.QUEUE, "shooter", "duel"
+    )  # the decliner may queue again: a new check forms
     again = [(await wait_for(c, MessageType.READY_CHECK))[1]["pending_id"] for c in (ada, bo)]
     assert again[0] == again[1] != pending_id
 
@@ -193,9 +198,9 @@ async def test_a_second_tab_gets_a_clear_error_not_a_second_seat(
     second = await lobby("Ada", cookie)
     for comm in (first, second):
         await wait_for(comm, MessageType.LOBBY_WELCOME)
-    await send(first, MessageType.QUEUE, "duel")
+    await send(first, MessageType.QUEUE, "shooter", "duel")
     await wait_for(first, MessageType.QUEUE_STATUS)
-    await send(second, MessageType.QUEUE, "ffa")
+    await send(second, MessageType.QUEUE, "shooter", "ffa")
     error = await wait_for(second, MessageType.LOBBY_ERROR)
     assert error[1] == LobbyErrorCode.ALREADY_ACTIVE and "another tab" in error[2]
 
@@ -206,7 +211,7 @@ async def test_closing_the_socket_leaves_the_queue_at_once(
     ada = await queued_lobby(lobby, "Ada")
     await wait_for(ada, MessageType.QUEUE_STATUS)
     await ada.disconnect()
-    assert await store.queued("duel", time.time()) == []
+    assert await store.queued("shooter/duel", time.time()) == []
 
 
 async def test_cancel_leaves_the_queue(matchmaker: MatchmakingService, lobby: Lobby) -> None:
@@ -223,7 +228,9 @@ async def test_unknown_mode_and_stale_answers_are_refused_and_the_socket_stays(
 ) -> None:
     ada = await lobby("Ada")
     await wait_for(ada, MessageType.LOBBY_WELCOME)
-    await send(ada, MessageType.QUEUE, "battle-royale")
+    await send(ada, MessageType.QUEUE, "shooter", "battle-royale")
+    assert (await wait_for(ada, MessageType.LOBBY_ERROR))[1] == LobbyErrorCode.UNKNOWN_MODE
+    await send(ada, MessageType.QUEUE, "chess", "blitz")
     assert (await wait_for(ada, MessageType.LOBBY_ERROR))[1] == LobbyErrorCode.UNKNOWN_MODE
     await send(ada, MessageType.READY_ANSWER, "nope", True)
     assert (await wait_for(ada, MessageType.LOBBY_ERROR))[1] == LobbyErrorCode.NO_READY_CHECK
@@ -268,7 +275,7 @@ async def test_queueing_after_a_match_uses_the_new_rating(
     ada = await lobby("Ada", cookie)
     bo = await queued_lobby(lobby, "Bo")
     await wait_for(ada, MessageType.LOBBY_WELCOME)
-    await send(ada, MessageType.QUEUE, "duel")
+    await send(ada, MessageType.QUEUE, "shooter", "duel")
     pending_id = (await wait_for(ada, MessageType.READY_CHECK))[1]["pending_id"]
     for comm in (ada, bo):
         await send(comm, MessageType.READY_ANSWER, pending_id, True)
@@ -276,13 +283,15 @@ async def test_queueing_after_a_match_uses_the_new_rating(
     match_socket = await connect(found["match_id"], ticket=found["ticket"])
     await wait_for(match_socket, MessageType.WELCOME)
     key = f"guest:{await guest_id(cookie)}"
-    await PlayerProfile.objects.filter(key=key).aupdate(rating=1712.0)  # the match was rated
+    await Rating.objects.aupdate_or_create(  # the match was rated
+        player_key=key, game="shooter", mode="duel", defaults={"rating": 1712.0}
+    )
     await match_socket.send_to(bytes_data=msgpack.packb([MessageType.LEAVE]))  # back to the lobby
     assert await wait_for_close(match_socket) == CloseCode.NORMAL
     await until(lambda: store.presence(key, time.time()), absent=True)
-    await send(ada, MessageType.QUEUE, "duel")
+    await send(ada, MessageType.QUEUE, "shooter", "duel")
     await until(lambda: store.presence(key, time.time()))
-    [entry] = [e for e in await store.queued("duel", time.time()) if e.player_key == key]
+    [entry] = [e for e in await store.queued("shooter/duel", time.time()) if e.player_key == key]
     assert entry.rating == 1712.0
 
 
@@ -305,7 +314,7 @@ async def test_a_reloaded_page_is_offered_the_match_its_player_has_a_seat_in(
     ada = await lobby("Ada", cookie)
     bo = await queued_lobby(lobby, "Bo")
     assert (await wait_for(ada, MessageType.LOBBY_WELCOME))[1]["match"] is None
-    await send(ada, MessageType.QUEUE, "duel")
+    await send(ada, MessageType.QUEUE, "shooter", "duel")
     pending_id = (await wait_for(ada, MessageType.READY_CHECK))[1]["pending_id"]
     for comm in (ada, bo):
         await send(comm, MessageType.READY_ANSWER, pending_id, True)
@@ -324,7 +333,7 @@ async def test_a_reloaded_page_is_offered_the_match_its_player_has_a_seat_in(
         found["ws_path"],
         False,
     )
-    await send(reloaded, MessageType.QUEUE, "duel")
+    await send(reloaded, MessageType.QUEUE, "shooter", "duel")
     refused = await wait_for(reloaded, MessageType.LOBBY_ERROR)
     assert refused[1] == LobbyErrorCode.ALREADY_ACTIVE, "not queued twice"
     back = await connect(found["match_id"], ticket=seat["ticket"])
@@ -334,17 +343,17 @@ async def test_a_reloaded_page_is_offered_the_match_its_player_has_a_seat_in(
 async def test_a_seat_kept_for_a_match_that_is_over_does_not_keep_its_player_from_queueing(
     lobby: Lobby, store: MemoryLobbyStore, engine: EngineWorker
 ) -> None:
-    from game.models import Match
+    from game.models import MatchRecord
 
     cookie = await guest_cookie()
     key = f"guest:{await guest_id(cookie)}"
-    match = await Match.objects.acreate(
-        mode="duel", max_players=2, engine_id="e", status=Match.Status.OVER
+    match = await MatchRecord.objects.acreate(
+        mode="duel", max_players=2, engine_id="e", status=MatchRecord.Status.OVER
     )
     await store.reserve_matches([(key, str(match.id))], 20.0)
     ada = await lobby("Ada", cookie)
     assert (await wait_for(ada, MessageType.LOBBY_WELCOME))[1]["match"] is None
-    await send(ada, MessageType.QUEUE, "duel")
+    await send(ada, MessageType.QUEUE, "shooter", "duel")
 
     async def queued() -> PresenceState | None:
         presence = await store.presence(key, time.time())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from game.ratelimit import ABUSE_SECONDS, FrameRateLimiter
+from lobby.ratelimit import ABUSE_SECONDS, FrameRateLimiter
 
 
 def send_steadily(limiter: FrameRateLimiter, per_second: float, seconds: float) -> int:

@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 from django.conf import settings
 
 from engine.protocol import CloseCode, ProtocolError
-from game.dispatch import DatabaseFreeDispatch
-from game.metrics import CountedSocket
-from game.ratelimit import FrameRateLimiter
+from lobby.census import CountedSocket
+from lobby.dispatch import DatabaseFreeDispatch
+from lobby.ratelimit import FrameRateLimiter
 from lobby.wiring import PRESENCE_REFRESH, PRESENCE_TTL, lobby_store
 
 Message = TypeVar("Message")

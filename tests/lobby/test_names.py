@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from game.names import InvalidName, clean_display_name
+from lobby.names import InvalidName, clean_display_name
 
 
 @pytest.mark.parametrize(

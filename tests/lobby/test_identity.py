@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.sessions.backends.db import SessionStore
 
-from game.identity import GUEST_KEY, ensure_guest, player_key_for
+from lobby.identity import GUEST_KEY, ensure_guest, player_key_for
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from game.sockets import ArenaSocket
+from lobby.sockets import ArenaSocket
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -30,6 +30,6 @@ async def test_background_work_for_a_gone_client_is_quiet_and_bugs_are_logged(
             await asyncio.sleep(0)
         gc.collect()
     assert not socket.background, "finished work is let go"
-    failures = [r for r in caplog.records if r.name == "game.sockets"]
+    failures = [r for r in caplog.records if r.name == "lobby.sockets"]
     assert len(failures) == 1 and failures[0].exc_info[0] is ValueError
     assert not any("never retrieved" in r.getMessage() for r in caplog.records)

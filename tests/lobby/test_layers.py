@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from game.layers import BoundedPubSubChannelLayer, DropOldestQueue
+from lobby.layers import BoundedPubSubChannelLayer, DropOldestQueue
 
 pytestmark = pytest.mark.timeout(10)
 
