@@ -23,7 +23,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The embedded server (no Redis) with short matches."""
     tmp = tmp_path_factory.mktemp("browser")
     env = base_env(
-        tmp, None, "browser", ARENA_TIME_LIMIT="8", ARENA_COUNTDOWN="1", ARENA_SECRET_KEY=""
+        tmp,
+        None,
+        "browser",
+        ARENA_SHOOTER_TIME_LIMIT="8",
+        ARENA_SHOOTER_COUNTDOWN="1",
+        ARENA_SECRET_KEY="",
     )
     stack = Stack(env, tmp)
     try:
@@ -61,7 +66,7 @@ def start_private_match(browser: Browser, errors: list[str], server: str, mode: 
 
 
 def canvas_pixels(page: Page) -> str:
-    return page.eval_on_selector("#game", "canvas => canvas.toDataURL('image/png')")
+    return page.eval_on_selector("#canvas", "canvas => canvas.toDataURL('image/png')")
 
 
 def test_a_match_starts_and_the_canvas_follows_the_snapshots(server: str, browser: Browser) -> None:
@@ -140,7 +145,7 @@ def test_two_players_meet_in_the_lobby_play_and_come_back(server: str, browser: 
 
 
 def own_state(page: Page) -> dict:
-    """The own ship through the client's debug hook (static/js/main.js `debugState`)."""
+    """The own ship through the client's debug hook (static/js/core/play.js `Player.debugState`)."""
     return page.evaluate("window.arena.state()")
 
 
@@ -212,7 +217,7 @@ def test_own_movement_is_immediate_at_100_ms_round_trip(slow_server: str, browse
 
 
 def watch_state(page: Page) -> dict:
-    """The spectator view through the client's debug hook (static/js/spectate.js `debugState`)."""
+    """The spectator view through the debug hook (static/js/core/spectate.js `debugState`)."""
     return page.evaluate("window.arena.watch()")
 
 

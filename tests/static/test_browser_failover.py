@@ -20,7 +20,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.e2e, pytest.ma
 @pytest.fixture
 def stack(tmp_path: Path, redis_url: str, redis_prefix: str) -> Iterator[tuple[Stack, str]]:
     """Two engine workers and one web process on Redis."""
-    env = base_env(tmp_path, redis_url, redis_prefix, ARENA_TIME_LIMIT="60", ARENA_COUNTDOWN="1")
+    env = base_env(
+        tmp_path,
+        redis_url,
+        redis_prefix,
+        ARENA_SHOOTER_TIME_LIMIT="60",
+        ARENA_SHOOTER_COUNTDOWN="1",
+    )
     stack = Stack(env, tmp_path)
     try:
         [base] = stack.start_all(["engine-a", "engine-b"], ["web-a"])

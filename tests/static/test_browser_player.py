@@ -24,8 +24,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         tmp,
         None,
         "player",
-        ARENA_TIME_LIMIT="60",
-        ARENA_COUNTDOWN="1",
+        ARENA_SHOOTER_TIME_LIMIT="60",
+        ARENA_SHOOTER_COUNTDOWN="1",
         ARENA_TICKET_TTL="5",
         ARENA_ACCEPT_TIMEOUT="5",
     )

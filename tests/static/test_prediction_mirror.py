@@ -1,4 +1,5 @@
-"""The browser's prediction moves a player exactly as the engine does, double for double."""
+"""The shooter's prediction in the browser (static/js/games/shooter/prediction.js) moves a ship
+exactly as the engine does, double for double, from the rules of the WELCOME the server sends."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import subprocess
 
 import pytest
 
-from engine.protocol import Button
-from engine.rules import Rect, Rules
-from engine.simulation import Match
-from engine.snapshot import encode_welcome
+from engine.frames import encode_welcome
+from engine.games.shooter.game import ShooterGame
+from engine.games.shooter.rules import Rect, Rules
+from engine.games.shooter.wire import Button
+from engine.match import Match
 from loadtest.stack import ROOT
 
 MOVES = [
@@ -33,8 +35,8 @@ MOVES = [
 # prediction.js from the WELCOME's rules and prints every state.
 SCRIPT = """
 import { decode } from "@msgpack/msgpack";
-import { movementRules, stepMovement } from "./static/js/prediction.js";
-import { parseWelcome } from "./static/js/protocol.js";
+import { parseWelcome } from "./static/js/core/protocol.js";
+import { movementRules, stepMovement } from "./static/js/games/shooter/prediction.js";
 let input = "";
 for await (const chunk of process.stdin) input += chunk;
 const { welcome, runs } = JSON.parse(input);
@@ -53,10 +55,11 @@ console.log(JSON.stringify(out));
 def engine_runs(rules: Rules, seed: int, runs: int, ticks: int) -> tuple[bytes, list[dict]]:
     """Random walks of one player through the engine: its WELCOME and every tick's state."""
     rng = random.Random(seed)
-    match = Match(rules, seed=seed, max_players=max(2, rules.min_players))
+    game = ShooterGame(rules)
+    match = Match(game, game.mode("ffa"), seed=seed, max_players=max(2, rules.min_players))
     player_id = match.add_player("Ada")
-    player = match.players[player_id]
-    welcome = encode_welcome(match, "m", player_id, "ffa")
+    player = match.sim.ships[player_id]
+    welcome = encode_welcome(match, "m", player_id, spectators=0, reconnect_grace_ms=20_000)
     seq = 0
     out = []
     for _ in range(runs):
@@ -76,9 +79,9 @@ def engine_runs(rules: Rules, seed: int, runs: int, ticks: int) -> tuple[bytes, 
             if rng.random() < 0.2:
                 held = int(rng.choice(MOVES))
             seq += 1
-            assert match.apply_input(player_id, seq, held, 0.0)
+            assert match.apply_input(player_id, seq, (held, 0))
             match.step()
-            assert player.alive and match.players[player_id] is player
+            assert player.alive and match.sim.ships[player_id] is player
             buttons.append(held)
             states.append([player.x, player.y, player.vx, player.vy])
         out.append({"start": [x, y], "buttons": buttons, "states": states})

@@ -1,47 +1,55 @@
-"""The browser's protocol module mirrors the server's, number for number."""
+"""The browser's protocol modules mirror the server's, number for number: the generic core
+(static/js/core/protocol.js against engine/protocol.py) and the shooter's module
+(static/js/games/shooter/ against engine/games/shooter/)."""
 
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 from enum import IntEnum
+from typing import Any
 
 import pytest
 
 from engine import protocol
+from engine.games.shooter import wire
+from engine.games.shooter.game import ShooterGame
 from loadtest.stack import ROOT
+from lobby.rating import DEFAULT_RATING
 
-ENUMS: list[type[IntEnum]] = [
+CORE_ENUMS: list[type[IntEnum]] = [
     protocol.MessageType,
     protocol.CloseCode,
-    protocol.Button,
     protocol.Phase,
-    protocol.EventKind,
-    protocol.PlayerFlag,
     protocol.LobbyErrorCode,
 ]
-CONSTANTS = [
+CORE_CONSTANTS = [
     "PROTOCOL_VERSION",
     "MAX_CLIENT_FRAME_BYTES",
-    "POSITION_SCALE",
-    "AIM_SCALE",
     "MAX_SEQ",
     "MAX_NONCE",
     "MAX_PLAYER_ID",
-    "ALL_BUTTONS",
     "MAX_LOBBY_FRAME_BYTES",
+    "MAX_GAME_LENGTH",
     "MAX_MODE_LENGTH",
     "MAX_PENDING_ID_LENGTH",
 ]
+SHOOTER_ENUMS: list[type[IntEnum]] = [wire.Button, wire.EventKind, wire.PlayerFlag]
+SHOOTER_CONSTANTS = ["POSITION_SCALE", "AIM_SCALE", "MAX_AIM_MRAD", "ALL_BUTTONS"]
+ANGLES = [k * 0.37 - 9.0 for k in range(50)] + [
+    math.pi,
+    -math.pi,
+    0.0,
+    1e-4,
+    -1e-4,
+    3.1415,
+    -3.1416,
+]
 
 
-@pytest.fixture(scope="module")
-def client_protocol() -> dict:
-    names = [enum.__name__ for enum in ENUMS] + CONSTANTS + ["CLOSE_DESCRIPTIONS"]
-    script = (
-        "const m = await import('./static/js/protocol.js');"
-        f"console.log(JSON.stringify(Object.fromEntries({json.dumps(names)}.map(n => [n, m[n]]))));"
-    )
+def node(script: str) -> Any:
+    """Run an ES module script with node from the repository root; its JSON output."""
     out = subprocess.run(
         ["node", "--input-type=module", "-e", script],
         cwd=ROOT,
@@ -52,16 +60,82 @@ def client_protocol() -> dict:
     return json.loads(out.stdout)
 
 
-@pytest.mark.parametrize("enum", ENUMS, ids=lambda e: e.__name__)
-def test_enums_match(client_protocol: dict, enum: type[IntEnum]) -> None:
-    assert client_protocol[enum.__name__] == {member.name: member.value for member in enum}
+def exported(module: str, names: list[str]) -> dict[str, Any]:
+    return node(
+        f"const m = await import('./static/js/{module}');"
+        f"console.log(JSON.stringify(Object.fromEntries({json.dumps(names)}.map(n => [n, m[n]]))));"
+    )
 
 
-@pytest.mark.parametrize("name", CONSTANTS)
-def test_constants_match(client_protocol: dict, name: str) -> None:
-    assert client_protocol[name] == getattr(protocol, name)
+@pytest.fixture(scope="module")
+def core() -> dict[str, Any]:
+    names = [e.__name__ for e in CORE_ENUMS] + CORE_CONSTANTS
+    return exported("core/protocol.js", [*names, "CLOSE_DESCRIPTIONS", "DEFAULT_RATING"])
 
 
-def test_every_close_code_has_a_human_description(client_protocol: dict) -> None:
-    described = {int(code) for code in client_protocol["CLOSE_DESCRIPTIONS"]}
+@pytest.fixture(scope="module")
+def shooter() -> dict[str, Any]:
+    names = [e.__name__ for e in SHOOTER_ENUMS] + SHOOTER_CONSTANTS
+    return exported("games/shooter/wire.js", names)
+
+
+@pytest.mark.parametrize("enum", CORE_ENUMS, ids=lambda e: e.__name__)
+def test_core_enums_match(core: dict[str, Any], enum: type[IntEnum]) -> None:
+    assert core[enum.__name__] == {member.name: member.value for member in enum}
+
+
+@pytest.mark.parametrize("name", CORE_CONSTANTS)
+def test_core_constants_match(core: dict[str, Any], name: str) -> None:
+    assert core[name] == getattr(protocol, name)
+
+
+def test_every_close_code_has_a_human_description(core: dict[str, Any]) -> None:
+    described = {int(code) for code in core["CLOSE_DESCRIPTIONS"]}
     assert {code.value for code in protocol.CloseCode} <= described
+
+
+def test_the_default_rating_is_the_lobbys(core: dict[str, Any]) -> None:
+    assert core["DEFAULT_RATING"] == round(DEFAULT_RATING)
+
+
+@pytest.mark.parametrize("enum", SHOOTER_ENUMS, ids=lambda e: e.__name__)
+def test_shooter_enums_match(shooter: dict[str, Any], enum: type[IntEnum]) -> None:
+    assert shooter[enum.__name__] == {member.name: member.value for member in enum}
+
+
+@pytest.mark.parametrize("name", SHOOTER_CONSTANTS)
+def test_shooter_constants_match(shooter: dict[str, Any], name: str) -> None:
+    assert shooter[name] == getattr(wire, name)
+
+
+def test_the_shooter_quantizes_aim_as_the_engine_does() -> None:
+    angles = node(
+        "const { quantizeAim } = await import('./static/js/games/shooter/wire.js');"
+        f"console.log(JSON.stringify({json.dumps(ANGLES)}.map(quantizeAim)));"
+    )
+    assert angles == [wire.quantize_aim(angle) for angle in ANGLES]
+
+
+def test_the_shooter_module_reads_the_schema_the_game_declares() -> None:
+    """Its columns are the roster's, its events and collections the schema's names."""
+    schema = ShooterGame().state
+    module = node(
+        "const m = await import('./static/js/games/shooter/index.js');"
+        "console.log(JSON.stringify({columns: m.COLUMNS.map((c) => c.name)}));"
+    )
+    assert module["columns"] == [field.name for field in schema.roster]
+    assert [c.name for c in schema.collections] == ["players", "bullets"]
+    assert schema.collection("players").avatars
+    assert [f.name for f in schema.collection("players").fields] == [
+        "x",
+        "y",
+        "aim",
+        "health",
+        "flags",
+        "ack",
+    ]
+    assert {e.name: e.args for e in schema.events} == {
+        "kill": ("killer", "victim"),
+        "hit": ("shooter", "victim", "damage"),
+        "spawn": ("player",),
+    }

@@ -1,0 +1,415 @@
+/**
+ * Arena client entry point: lobby (pick a game and a mode) → find a match (or create or join a
+ * private one) → play (play.js, with the game's module from static/js/games/) → results → lobby,
+ * or lobby → watch a live match (spectate.js) → lobby. The debug hook `window.arena` reads the
+ * views for tests and the console.
+ */
+
+import { createMatch, createTicket, getSession, listGames } from "./api.js";
+import { matchIdFromHash, watchHash, watchIdFromHash } from "./format.js";
+import { loadGameModule } from "./game-module.js";
+import { Hud, helpLine } from "./hud.js";
+import { Lobby } from "./lobby.js";
+import { LobbyState } from "./matchmaking.js";
+import { MatchmakingPanel } from "./matchmaking-ui.js";
+import { Player, seatOf, ticketSeat } from "./play.js";
+import { normalizeName, parseGames, parseRatings } from "./protocol.js";
+import { Spectator } from "./spectate.js";
+import { WatchList } from "./watch-list.js";
+
+const NAME_HINT = "Enter a display name: 1–16 letters, digits, spaces, _ - or .";
+const BUSY_HINT = "Cancel the search first to play a private match.";
+
+class App {
+  constructor() {
+    this.body = document.body;
+    this.lobbyView = document.getElementById("lobby");
+    this.gameView = document.getElementById("game-view");
+    this.canvas = document.getElementById("canvas");
+    this.copyButton = document.getElementById("copy-link");
+    this.helpControls = document.getElementById("help-controls");
+    this.hud = new Hud(document);
+    this.invitedMatchId = null;
+    this.request = 0;
+    this.lobby = new Lobby(document, {
+      onSubmit: () => (this.invitedMatchId ? this.joinInvite() : this.find()),
+      onCreate: (game, mode) => (this.invitedMatchId ? this.joinInvite() : this.create(game, mode)),
+      onJoin: (match) => this.joinPrivate(match.id),
+      onDismissInvite: () => this.dismissInvite(),
+      onNameChange: (name) => {
+        const valid = normalizeName(name);
+        if (valid !== null) this.matchmaking.setName(valid);
+      },
+      onSelect: (game, mode) => this.onSelect(game, mode),
+    });
+    this.watchList = new WatchList(document, { onWatch: (match) => this.watch(match.id) });
+    this.sessionReady = this.loadSession();
+    this.player = new Player({
+      hud: this.hud,
+      body: this.body,
+      canvas: this.canvas,
+      sessionReady: this.sessionReady,
+    });
+    this.spectator = new Spectator({
+      hud: this.hud,
+      body: this.body,
+      canvas: this.canvas,
+      scoreboard: document.getElementById("scoreboard"),
+    });
+    this.matchmaking = new MatchmakingPanel(document, {
+      location,
+      sessionReady: this.sessionReady,
+      refreshSession: () => this.loadSession(),
+      onFind: () => this.find(),
+      onMatchFound: (match) => this.onMatchFound(match),
+      onMatchOffer: (match) => this.offerMatch(match),
+      onGames: (games) => this.setGames(games),
+      onChange: (view) => this.onMatchmakingChange(view),
+    });
+    this.sessionReady.then(() => {
+      const name = normalizeName(this.lobby.name);
+      if (name !== null) this.matchmaking.setName(name);
+    });
+    this.loadGames();
+    this.onSelect(this.lobby.game, this.lobby.mode);
+
+    this.heldMatch = document.getElementById("held-match");
+    this.heldMatchOffer = null;
+    document.getElementById("held-match-join").addEventListener("click", () => {
+      const offer = this.heldMatchOffer;
+      this.heldMatch.hidden = true;
+      if (offer) this.startMatch(seatOf(offer));
+    });
+    document.getElementById("leave").addEventListener("click", () => this.backToLobby());
+    document.getElementById("back-to-lobby").addEventListener("click", () => this.backToLobby());
+    document.getElementById("notice-back").addEventListener("click", () => this.backToLobby());
+    document.getElementById("notice-rejoin").addEventListener("click", () =>
+      this.spectator.active ? this.spectator.reconnect() : this.player.rejoin(),
+    );
+    this.copyButton.addEventListener("click", () => this.copyLink());
+    window.addEventListener("hashchange", () => this.handleHash());
+    window.addEventListener("online", () => this.player.reconnectNow());
+
+    this.showLobby();
+    this.handleHash();
+    requestAnimationFrame(() => this.frame());
+  }
+
+  showLobby() {
+    this.gameView.hidden = true;
+    this.lobbyView.hidden = false;
+    this.body.dataset.view = "lobby";
+    this.lobby.start();
+    this.watchList.start();
+  }
+
+  showGame() {
+    this.lobby.stop();
+    this.watchList.stop();
+    this.lobbyView.hidden = true;
+    this.gameView.hidden = false;
+    this.body.dataset.view = "game";
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+  }
+
+  validName() {
+    const name = normalizeName(this.lobby.name);
+    if (name === null) {
+      this.lobby.showMessage(NAME_HINT);
+      this.lobby.focusName();
+      return null;
+    }
+    this.lobby.nameInput.value = name;
+    this.lobby.saveName();
+    return name;
+  }
+
+  /** `GET /api/session/`: makes sure the session cookie exists; shows the ratings it reports. */
+  async loadSession() {
+    try {
+      const session = await getSession();
+      this.lobby.suggestName(session?.name);
+      this.matchmaking?.setRatings(parseRatings(session?.ratings), session?.default_rating);
+      return session;
+    } catch (error) {
+      console.warn("Could not load the session:", error.message);
+      return null;
+    }
+  }
+
+  /** `GET /api/games/`: the games on offer, also for a visitor without a lobby socket. */
+  async loadGames() {
+    try {
+      this.setGames(parseGames(await listGames()));
+    } catch (error) {
+      console.warn("Could not load the games:", error.message);
+    }
+  }
+
+  /** The games on offer (`GET /api/games/` or LOBBY_WELCOME): the selects and the lists. */
+  setGames(games) {
+    if (!Object.keys(games).length) return;
+    const known = this.games ?? {};
+    // the HTTP list knows the roster columns, LOBBY_WELCOME does not: keep them
+    const merged = {};
+    for (const [name, game] of Object.entries(games)) {
+      merged[name] = { ...game, columns: game.columns ?? known[name]?.columns ?? null };
+    }
+    this.games = merged;
+    this.lobby.setGames(merged);
+    this.watchList.setGames(merged);
+    this.matchmaking.setGames(merged);
+    this.onSelect(this.lobby.game, this.lobby.mode);
+  }
+
+  /** The game or mode picked: its rating, and its controls in the help card. */
+  onSelect(game, mode) {
+    this.matchmaking?.select(game, mode);
+    const selected = game;
+    loadGameModule(game).then(
+      (module) => {
+        if (this.lobby.game !== selected) return;
+        const lines = Array.isArray(module.controls) ? module.controls : [];
+        this.helpControls.replaceChildren(...lines.map((line) => helpLine(document, line)));
+      },
+      () => {
+        if (this.lobby.game === selected) this.helpControls.replaceChildren();
+      },
+    );
+  }
+
+  onMatchmakingChange(view) {
+    const busy = view.lobby === LobbyState.SEARCHING || view.lobby === LobbyState.READY_CHECK;
+    this.lobby.setLocked(busy);
+    this.lobby.setPrivateAllowed(!busy);
+    if (!busy) this.lobby.clearMessage();
+  }
+
+  /** Find match: queue for the selected game and mode. */
+  find() {
+    const name = this.validName();
+    if (name === null) return;
+    this.lobby.clearMessage();
+    this.matchmaking.find(name, this.lobby.game, this.lobby.mode);
+  }
+
+  onMatchFound(match) {
+    if (this.player.matchId === match.matchId) return; // already there (a private match's link)
+    this.heldMatch.hidden = true;
+    this.startMatch(seatOf(match, this.matchmaking.name));
+  }
+
+  /** The player plays `match` in another tab or window: offer to play it here instead. */
+  offerMatch(match) {
+    if (this.player.matchId === match.matchId) return;
+    this.heldMatchOffer = { ...match, name: this.matchmaking.name };
+    this.heldMatch.hidden = false;
+  }
+
+  /** Create a private match of `game` in `mode`, take a seat ticket and join it. */
+  async create(game, mode) {
+    const name = this.privateName();
+    if (name === null) return;
+    const request = this.beginRequest();
+    try {
+      await this.sessionReady;
+      const match = await createMatch(game, mode, { listed: this.lobby.listed });
+      const ticket = await createTicket(match.id, name);
+      if (request !== this.request) return;
+      this.startMatch(ticketSeat(match.id, ticket, name));
+    } catch (error) {
+      if (request === this.request) this.lobby.showMessage(error.message);
+    } finally {
+      if (request === this.request) this.lobby.setBusy(false);
+    }
+  }
+
+  /** Take a seat ticket for the private match `matchId` and join it. */
+  async joinPrivate(matchId) {
+    const name = this.privateName();
+    if (name === null) return;
+    const request = this.beginRequest();
+    try {
+      await this.sessionReady;
+      const ticket = await createTicket(matchId, name);
+      if (request !== this.request) return;
+      this.startMatch(ticketSeat(matchId, ticket, name));
+    } catch (error) {
+      if (request !== this.request) return;
+      if (error.status === 404 || error.status === 409) this.dismissInvite();
+      this.lobby.showMessage(error.message);
+    } finally {
+      if (request === this.request) this.lobby.setBusy(false);
+    }
+  }
+
+  /** The display name for a private match, or null (with a message) if it cannot start now. */
+  privateName() {
+    const name = this.validName();
+    if (name === null) return null;
+    if (this.matchmaking.busy) {
+      this.lobby.showMessage(BUSY_HINT);
+      return null;
+    }
+    return name;
+  }
+
+  beginRequest() {
+    this.request += 1;
+    this.lobby.clearMessage();
+    this.lobby.setBusy(true);
+    return this.request;
+  }
+
+  /**
+   * React to `#match=<id>` in the address: join at once if a display name is known and no search
+   * is running, otherwise show the invitation banner; `#watch/<id>` watches. A missing or
+   * finished match is reported when the seat ticket is refused.
+   */
+  handleHash() {
+    const watchId = watchIdFromHash(location.hash);
+    if (watchId !== null) {
+      if (this.spectator.matchId !== watchId) this.watch(watchId);
+      return;
+    }
+    const matchId = matchIdFromHash(location.hash);
+    if (matchId === null || this.player.matchId === matchId) return;
+    this.spectator.stop();
+    if (this.player.matchId !== null) {
+      this.player.leave();
+      this.matchmaking.leaveMatch();
+    }
+    this.hud.hideResults();
+    this.hud.hideNotice();
+    this.showLobby();
+    this.invitedMatchId = matchId;
+    if (normalizeName(this.lobby.name) !== null && !this.matchmaking.busy) {
+      this.joinInvite();
+    } else {
+      this.lobby.setInvite(true);
+      this.lobby.focusName();
+    }
+  }
+
+  dismissInvite() {
+    this.invitedMatchId = null;
+    this.lobby.setInvite(false);
+    this.clearHash();
+  }
+
+  joinInvite() {
+    if (this.invitedMatchId) this.joinPrivate(this.invitedMatchId);
+  }
+
+  /** Watch the match `matchId` as a spectator (`#watch/<id>`), leaving a match being played. */
+  watch(matchId) {
+    if (this.player.matchId !== null) {
+      this.player.leave();
+      this.matchmaking.leaveMatch();
+    }
+    this.request += 1;
+    this.lobby.setBusy(false);
+    this.dismissInvite();
+    history.replaceState(null, "", watchHash(matchId));
+    this.copyButton.hidden = true;
+    this.showGame();
+    this.body.dataset.view = "watch";
+    this.spectator.start(matchId);
+  }
+
+  /** Connect to a match with a seat ticket and show the game. */
+  startMatch(seat) {
+    this.spectator.stop();
+    this.request += 1;
+    this.lobby.setBusy(false);
+    this.invitedMatchId = null;
+    this.lobby.setInvite(false);
+    this.lobby.clearMessage();
+    if (seat.source === "private") {
+      history.replaceState(null, "", `#match=${seat.matchId}`);
+      this.matchmaking.enterMatch({ matchId: seat.matchId });
+    } else {
+      this.clearHash();
+    }
+    this.copyButton.hidden = seat.source !== "private";
+    this.showGame();
+    this.player.start(seat);
+  }
+
+  backToLobby() {
+    const played = this.player.matchId !== null;
+    this.spectator.stop();
+    this.player.leave();
+    this.matchmaking.leaveMatch();
+    if (played) this.loadSession();
+    this.invitedMatchId = null;
+    this.lobby.setInvite(false);
+    this.hud.hideResults();
+    this.hud.hideNotice();
+    this.clearHash();
+    this.showLobby();
+  }
+
+  clearHash() {
+    if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+  }
+
+  async copyLink() {
+    const matchId = this.player.matchId;
+    if (matchId === null) return;
+    const link = `${location.origin}/#match=${matchId}`;
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(link);
+      copied = true;
+    } catch {
+      copied = copyWithSelection(link);
+    }
+    this.copyButton.textContent = copied ? "Link copied!" : "Copy failed";
+    this.copyButton.title = link;
+    this.copyButton.blur();
+    setTimeout(() => {
+      this.copyButton.textContent = "Copy invite link";
+    }, 1800);
+    if (!copied) window.prompt("Copy this link to invite a friend:", link);
+  }
+
+  frame() {
+    requestAnimationFrame(() => this.frame());
+    if (this.gameView.hidden) return;
+    const now = performance.now();
+    if (this.spectator.active) this.spectator.frame(now);
+    else this.player.frame(now);
+  }
+}
+
+function copyWithSelection(text) {
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.setAttribute("readonly", "");
+  area.style.position = "fixed";
+  area.style.opacity = "0";
+  document.body.append(area);
+  area.select();
+  let ok = false;
+  try {
+    ok = document.execCommand("copy");
+  } catch {
+    ok = false;
+  }
+  area.remove();
+  return ok;
+}
+
+const app = new App();
+/**
+ * Debug hook (tests, the console): read-only views of the own avatar (see `Player.debugState`)
+ * and of the spectator view (see `Spectator.debugState`), and a simulated network drop.
+ */
+window.arena = Object.freeze({
+  state: () => app.player.debugState(),
+  draws: () => app.player.draws(),
+  watch: () => app.spectator.debugState(),
+  /** Simulate a dropped connection of the match being played (tests): it reconnects by itself. */
+  drop: () => app.player.drop(),
+});
