@@ -70,7 +70,7 @@ def seeded_cookies(count: int, mean: float, spread: float, seed: int) -> list[tu
     from django.conf import settings
     from django.contrib.sessions.backends.db import SessionStore
 
-    from game.identity import GUEST_KEY
+    from lobby.identity import GUEST_KEY
     from lobby.models import PlayerProfile
 
     rng = random.Random(seed)

@@ -56,8 +56,8 @@ class ChaosOptions:
     faults: tuple[str, ...] = ("kill", "term", "web", "drop", "redis")
     pause: float = 10.0  # seconds of play before the first fault
     spacing: float = 12.0  # seconds between two faults
-    time_limit: float = 90.0  # seconds a match runs (ARENA_TIME_LIMIT)
-    countdown: float = 3.0  # ARENA_COUNTDOWN
+    time_limit: float = 90.0  # seconds a match runs (ARENA_SHOOTER_TIME_LIMIT)
+    countdown: float = 3.0  # ARENA_SHOOTER_COUNTDOWN
     grace: float = 20.0  # ARENA_RECONNECT_GRACE
     tick_rate: int = 20  # ARENA_TICK_RATE
     drop_share: float = 0.25
@@ -134,9 +134,9 @@ async def chaos(options: ChaosOptions) -> chaos_report.ChaosReport:
 def server_env(options: ChaosOptions) -> dict[str, str]:
     """The settings of every process of the stack."""
     env = {
-        "ARENA_TIME_LIMIT": f"{options.time_limit:g}",
-        "ARENA_COUNTDOWN": f"{options.countdown:g}",
-        "ARENA_SCORE_LIMIT": "1000",
+        "ARENA_SHOOTER_TIME_LIMIT": f"{options.time_limit:g}",
+        "ARENA_SHOOTER_COUNTDOWN": f"{options.countdown:g}",
+        "ARENA_SHOOTER_SCORE_LIMIT": "1000",
         "ARENA_TICKET_TTL": "3600",
         "ARENA_RECONNECT_GRACE": f"{options.grace:g}",
         "ARENA_TICK_RATE": str(options.tick_rate),

@@ -22,9 +22,10 @@ import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+from engine.bots import Bot, BotView
+from engine.games import configured_games
 from engine.protocol import MessageType
-from engine.snapshot_state import ChainBroken, SnapshotState, apply_frame, is_snapshot
-from loadtest.locust_bot import Bot
+from engine.wirestate import ChainBroken, SnapshotChain, is_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,6 @@ MAX_DELAY = 5.0
 JITTER = 0.2
 MARGIN = 5.0  # seconds of trying beyond the server's reconnect grace period
 INPUT_RATE = 20.0  # INPUTs a second, as the browser sends
-FIRE_RATIO = 0.6  # share of the time the bot holds the trigger while an opponent is in range
 OPEN_TIMEOUT = 5.0
 
 
@@ -170,8 +170,9 @@ class ChaosPlayer:
         self.socket: ClientConnection | None = None
         self.seated = False  # WELCOME received on the current socket
         self.connected_base: str | None = None
-        self._state: SnapshotState | None = None
-        self._bot: Bot | None = None
+        self._chain = SnapshotChain()
+        self._bot: Bot | None = None  # the game's bot (Game.make_bot), from the first WELCOME
+        self._view: BotView | None = None
         self._seq = 0
         self._next_delay: float | None = None  # the first delay after a drop the run caused
         self._sending: set[asyncio.Task[None]] = set()
@@ -292,30 +293,34 @@ class ChaosPlayer:
         if outage is not None and outage.ended is None:
             outage.ended, outage.same_id = now, welcome["player_id"] == self.player_id
         self.seated = True
-        self._state = None  # the chain starts over from a KEYFRAME
+        self._chain.welcome(welcome)  # the chain starts over from a KEYFRAME
         self._seq = max(self._seq, int(welcome["ack"]))
         self.ledger.observe(int(welcome["ack"]), now)
         if self._bot is None:
-            self._bot = Bot.from_welcome(welcome, FIRE_RATIO, self.rng)
+            self._bot = configured_games({})[welcome["game"]].make_bot(self.rng)
+        self._view = BotView.from_welcome(welcome)
         for probe in self.probes:
             if probe.recovered_at is None:
                 probe.welcomed = True
 
     def _snapshot(self, frame: list[Any], socket: ClientConnection, now: float) -> None:
         try:
-            self._state = apply_frame(self._state, frame)
+            self._chain.apply(frame)
         except ChainBroken:
             self.chain_breaks += 1
-            self._state = None
+            self._chain.reset()
             resync = asyncio.create_task(_send_quietly(socket, msgpack.packb([MessageType.RESYNC])))
             self._sending.add(resync)
             resync.add_done_callback(self._sending.discard)
             return
         self.snapshots += 1
         self.recorder.snapshot(now)
-        own = None if self.player_id is None else self._state.players.get(self.player_id)
-        if own is not None and self.seated:
-            self.ledger.observe(int(own[5]), now)
+        ack = None
+        if self._view is not None:
+            self._view.state = self._chain.state
+            ack = self._view.own_ack()
+        if ack is not None and self.seated:
+            self.ledger.observe(int(ack), now)
         if self.probes:
             for probe in self.probes:
                 ready = probe.welcomed or not probe.need_welcome
@@ -332,10 +337,13 @@ class ChaosPlayer:
             if not self.seated or self._bot is None or self.result is not None:
                 due = time.monotonic()
                 continue
-            buttons, aim = self._bot.decide(self._state, self.player_id, time.monotonic())
+            assert self._view is not None
+            values = self._bot.decide(self._view, time.monotonic())
+            if values is None:
+                continue
             self._seq += 1
             try:
-                await socket.send(msgpack.packb([MessageType.INPUT, self._seq, buttons, aim]))
+                await socket.send(msgpack.packb([MessageType.INPUT, self._seq, *values]))
             except ConnectionClosed:
                 return
             self.inputs_sent += 1

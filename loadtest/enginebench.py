@@ -25,8 +25,9 @@ from typing import Any
 from channels.layers import InMemoryChannelLayer
 
 from engine import messages
+from engine.games.shooter.game import ShooterGame
+from engine.games.shooter.rules import Rules
 from engine.registry import MemoryEngineRegistry
-from engine.rules import Rules
 from engine.worker import EngineWorker
 
 DIRECTIONS = (1, 2, 4, 8, 5, 9, 6, 10)
@@ -45,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _layer(redis_url: str) -> Any:
     if not redis_url:
         return InMemoryChannelLayer(capacity=100_000)
-    from game.layers import BoundedPubSubChannelLayer
+    from lobby.layers import BoundedPubSubChannelLayer
 
     prefix = f"enginebench-{uuid.uuid4().hex[:8]}:"
     return BoundedPubSubChannelLayer(hosts=[{"address": redis_url}], prefix=prefix)
@@ -61,9 +62,10 @@ def _group_send_many(layer: Any, redis_url: str) -> Any:
     import django
 
     django.setup()
-    from game.fanout import group_send_many
+    from engine.fanout import group_send_many
+    from game.engines import redis_for_layer
 
-    return functools.partial(group_send_many, layer)
+    return functools.partial(group_send_many, layer, redis=redis_for_layer(layer))
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -73,7 +75,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     worker = EngineWorker(
         layer,
         MemoryEngineRegistry(),
-        rules,
+        {"shooter": ShooterGame(rules)},
         group_send_many=_group_send_many(layer, args.redis_url),
     )
     await worker.start()
@@ -81,28 +83,28 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     seats: list[tuple[str, int]] = []
     for index in range(args.matches):
         match_id = f"bench-{index}"
-        worker.handle_create(match_id, "ffa", args.players, seed=index)
-        live = worker.matches[match_id]
+        hosted = worker.handle_create(match_id, "shooter", "ffa", args.players, seed=index)
+        assert hosted is not None
         for seat in range(args.players):
-            player_id = live.sim.add_player(f"bot-{seat}")
-            live.seats[f"bench-socket-{index}-{seat}"] = player_id
+            player_id = hosted.match.add_player(f"bot-{seat}")
+            hosted.seats[f"bench-socket-{index}-{seat}"] = player_id
             seats.append((match_id, player_id))
     seq = 0
-    held: dict[tuple[str, int], tuple[int, float]] = {}
+    held: dict[tuple[str, int], tuple[int, int]] = {}
     deadline = time.monotonic() + args.seconds
     while time.monotonic() < deadline:
         batch = []
         for seat in seats:
             if seat not in held or rng.random() < 2 / args.tick_rate:
                 buttons = rng.choice(DIRECTIONS) | (16 if rng.random() < 0.5 else 0)
-                held[seat] = (buttons, rng.uniform(-3.1, 3.1))
+                held[seat] = (buttons, rng.randint(-3100, 3100))
             seq += 1
-            buttons, aim = held[seat]
-            batch.append([seat[0], seat[1], seq, buttons, aim])
+            buttons, aim_mrad = held[seat]
+            batch.append([seat[0], seat[1], seq, buttons, aim_mrad])
         await worker.handle({"type": messages.INPUTS, "inputs": batch})
         await asyncio.sleep(1 / args.tick_rate)
     report = worker.meter.report().to_dict()
-    bullets = sum(len(live.sim.bullets) for live in worker.matches.values())
+    bullets = sum(len(hosted.match.sim.bullets) for hosted in worker.matches.values())
     await worker.stop()
     period = 1000 / args.tick_rate
     return {

@@ -18,7 +18,8 @@ lobby errors.
 MATCH_FOUND, the match socket with the ticket; then INPUTs at ``--arena-input-rate`` (20 a
 second, like the browser) from a bot that wanders, aims at the nearest opponent and fires in
 bursts, a PING every ``--arena-ping-interval`` seconds; snapshots are followed with
-``engine.snapshot_state.apply_frame`` (RESYNC when a DELTA is off the chain). When the match ends
+``engine.wirestate.SnapshotChain``, from WELCOME's schema (RESYNC when a DELTA is off the
+chain). When the match ends
 (RESULT, close 4006) the player queues again; the lobby socket stays open meanwhile, as the
 browser's does.
 
@@ -54,9 +55,10 @@ from locust.runners import MasterRunner, WorkerRunner
 if __package__ in (None, ""):  # loaded by path (locust -f): make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from engine.bots import Bot, BotView  # noqa: E402
+from engine.games import configured_games  # noqa: E402
 from engine.protocol import MessageType, Phase  # noqa: E402
-from engine.snapshot_state import ChainBroken, SnapshotState, apply_frame  # noqa: E402
-from loadtest.locust_bot import Bot  # noqa: E402
+from engine.wirestate import ChainBroken, SnapshotChain  # noqa: E402
 from loadtest.locust_metrics import Metrics, format_summary  # noqa: E402
 from loadtest.locust_ws import (
     ArenaSocket,
@@ -92,11 +94,11 @@ _summary_written = False
 def add_arguments(parser: Any) -> None:
     """Options of this locustfile (also LOCUST_ARENA_* variables, and the web UI's form)."""
     arena = parser  # locust's parser: these also appear in the web UI's form
+    arena.add_argument("--arena-game", default="shooter", help="the game players queue for")
     arena.add_argument(
         "--arena-mode",
         default="duel",
-        choices=["duel", "ffa", "mixed"],
-        help="lobby mode players queue for; mixed: each queue picks one at random",
+        help="the game's mode players queue for; mixed: each queue picks one of the shooter's",
     )
     arena.add_argument("--arena-player-weight", type=int, default=9, help="PlayerUser weight")
     arena.add_argument(
@@ -270,7 +272,7 @@ class PlayerUser(HttpUser):
         mode = self.options.arena_mode
         if mode == "mixed":
             mode = self.rng.choice(MODES)
-        sock.send([int(MessageType.QUEUE), mode], "QUEUE")
+        sock.send([int(MessageType.QUEUE), self.options.arena_game, mode], "QUEUE")
         return mode
 
     def _find_match(self) -> dict[str, Any] | None:
@@ -579,7 +581,7 @@ class Play:
         self.seq = 1
         self.tick_ms = 50.0
         self.delay_ms = 0.0
-        self.state: SnapshotState | None = None
+        self.chain = SnapshotChain()
         self.last_arrival: float | None = None
         self.gap_ms: float | None = None
         self.last_tick: int | None = None
@@ -588,14 +590,19 @@ class Play:
         self.result = False
         self.pings: dict[int, float] = {}
         self.bot: Bot | None = None
+        self.view: BotView | None = None
 
     def welcomed(self, body: dict[str, Any]) -> None:
         """WELCOME (or SPECTATING): the seat, the tick rate, the arena."""
         self.welcome = body
+        self.chain.welcome(body)
         self.player_id = body.get("player_id")
         self.seq = int(body.get("ack", 0)) + 1
         self.tick_ms = 1000.0 / float(body.get("tick_rate") or 20)
-        self.bot = Bot.from_welcome(body, self.options.arena_fire, self.rng)
+        self.view = BotView.from_welcome(body)
+        self.bot = configured_games({})[body["game"]].make_bot(self.rng)
+        if hasattr(self.bot, "fire_ratio"):  # the shooter's
+            self.bot.fire_ratio = self.options.arena_fire
 
     def over(self) -> bool:
         """Whether a close with 4006 (match over) is what this socket should expect now.
@@ -604,7 +611,8 @@ class Play:
         RESULT); a spectator also when the match ended before its first snapshot (between the
         listing and the socket).
         """
-        if self.result or (self.state is not None and self.state.phase == ENDED):
+        state = self.chain.state
+        if self.result or (state is not None and state.phase == ENDED):
             return True
         return self.spectator and self.last_tick is None
 
@@ -621,9 +629,9 @@ class Play:
         self.ticks_missed = 0 if self.last_tick is None else max(0, tick - self.last_tick - 1)
         self.last_tick = tick
         try:
-            self.state = apply_frame(self.state, frame)
+            self.chain.apply(frame)
         except ChainBroken as exc:
-            self.state = None  # the next KEYFRAME starts again
+            self.chain.reset()  # the next KEYFRAME starts again
             return exc
         return None
 
@@ -644,12 +652,14 @@ def _send_loop(sock: ArenaSocket, play: Play, options: Any) -> None:
         while play.active:
             now = time.monotonic()
             if now >= next_input:
-                assert play.bot is not None and input_period is not None
-                buttons, aim = play.bot.decide(play.state, play.player_id, now)
-                size = sock.send([int(MessageType.INPUT), play.seq, buttons, aim], "INPUT")
-                play.seq += 1
-                METRICS.count("inputs_sent")
-                METRICS.count("match_bytes_sent", size)
+                assert play.bot is not None and play.view is not None and input_period
+                play.view.state = play.chain.state
+                values = play.bot.decide(play.view, now)
+                if values is not None:
+                    size = sock.send([int(MessageType.INPUT), play.seq, *values], "INPUT")
+                    play.seq += 1
+                    METRICS.count("inputs_sent")
+                    METRICS.count("match_bytes_sent", size)
                 next_input += input_period
                 if next_input < now:
                     next_input = now + input_period
@@ -662,8 +672,8 @@ def _send_loop(sock: ArenaSocket, play: Play, options: Any) -> None:
                     METRICS.count("match_bytes_sent", size)
                 next_ping = now + ping_period
             if now >= next_follow:
-                if play.state is not None and play.state.players:
-                    sock.send([FOLLOW, play.rng.choice(list(play.state.players))], "FOLLOW")
+                if play.chain.avatars:
+                    sock.send([FOLLOW, play.rng.choice(list(play.chain.avatars))], "FOLLOW")
                 next_follow = now + play.rng.uniform(4, 10)
             gevent.sleep(max(0.0, min(next_input, next_ping, next_follow) - time.monotonic()))
     except (websocket.WebSocketException, OSError):

@@ -32,8 +32,8 @@ CREATE_BATCH = 16
 BENCH_SECRET_KEY = "fanout-bench-" + "k" * 40
 # Long matches that nobody wins during the bench, and tickets that outlive a slow ramp.
 BENCH_LIMITS = {
-    "ARENA_TIME_LIMIT": "3600",
-    "ARENA_SCORE_LIMIT": "1000",
+    "ARENA_SHOOTER_TIME_LIMIT": "3600",
+    "ARENA_SHOOTER_SCORE_LIMIT": "1000",
     "ARENA_TICKET_TTL": "3600",
 }
 
@@ -82,7 +82,7 @@ def create_ffa_matches(count: int) -> list[str]:
     """Create ``count`` 8-player ffa matches on the live engines, in batches; their ids."""
     from game.services import create_matches, validate_match_request
 
-    request = validate_match_request("ffa", PLAYERS_PER_MATCH)
+    request = validate_match_request(mode="ffa", max_players=PLAYERS_PER_MATCH)
 
     async def create() -> list[str]:
         ids: list[str] = []

@@ -2,9 +2,9 @@
 
     python -m loadtest.bench snapshot-size [--seconds 60] [--players 8] [--seed 1] [--json PATH]
 
-A pure simulation, no server and no Django: one ``engine.simulation.Match`` of ``--players``
+A pure simulation, no server and no Django: one shooter ``engine.match.Match`` of ``--players``
 scripted bots (rules: the defaults, with a time and score limit nobody reaches, so the match
-keeps running), encoded tick after tick by ``engine.snapshot.SnapshotEncoder`` with a KEYFRAME
+keeps running), encoded tick after tick by ``engine.codec.SnapshotEncoder`` with a KEYFRAME
 every second (``keyframe_interval = tick_rate``), as the engine worker does. Every bot joins
 before the first tick, so the player set never changes; every ~0.5 s (0.3 to 0.7 s at random)
 it picks a new direction (one of the 8, or none) and aim at random, and holds fire about half
@@ -38,10 +38,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.protocol import POSITION_SCALE, Button
-from engine.rules import Rules
-from engine.simulation import Event, HitEvent, KillEvent, Match, SpawnEvent
-from engine.snapshot import SnapshotEncoder
+from engine.codec import SnapshotEncoder
+from engine.games.shooter.game import ShooterGame
+from engine.games.shooter.rules import Rules
+from engine.games.shooter.wire import POSITION_SCALE, Button, EventKind
+from engine.match import Match
 
 SERVER_MS_START = 1_760_000_000_000  # a realistic Unix time in ms: the wire int is as wide
 GOAL_RATIO = 0.15
@@ -88,30 +89,27 @@ class Bot:
                 self.buttons |= int(Button.FIRE)
             self.aim_mrad = rng.randint(-3142, 3142)  # as the client sends it
             low, high = CHANGE_EVERY_S
-            rate = match.rules.tick_rate
+            rate = match.game.tick_rate
             self.next_change = match.tick + max(1, round(rng.uniform(low, high) * rate))
         self.seq += 1
-        match.apply_input(self.player_id, self.seq, self.buttons, self.aim_mrad / 1000)
+        match.apply_input(self.player_id, self.seq, (self.buttons, self.aim_mrad))
 
 
-def _event_json(event: Event) -> dict[str, Any]:
-    if isinstance(event, KillEvent):
-        return {"type": "kill", "killer": event.killer_id, "victim": event.victim_id}
-    if isinstance(event, HitEvent):
-        return {
-            "type": "hit",
-            "shooter": event.shooter_id,
-            "victim": event.victim_id,
-            "damage": event.damage,
-        }
-    if isinstance(event, SpawnEvent):
-        return {"type": "spawn", "player": event.player_id}
+def _event_json(event: list[int]) -> dict[str, Any]:
+    kind, *args = event
+    if kind == EventKind.KILL:
+        return {"type": "kill", "killer": args[0], "victim": args[1]}
+    if kind == EventKind.HIT:
+        return {"type": "hit", "shooter": args[0], "victim": args[1], "damage": args[2]}
+    if kind == EventKind.SPAWN:
+        return {"type": "spawn", "player": args[0]}
     raise TypeError(f"unknown event {event!r}")
 
 
-def naive_json(match: Match, events: list[Event], server_ms: int) -> str:
+def naive_json(match: Match, events: list[list[int]], server_ms: int) -> str:
     """The tick as one full keyed JSON object, floats as the simulation holds them."""
-    per_second = match.rules.tick_rate / POSITION_SCALE
+    per_second = match.game.tick_rate / POSITION_SCALE
+    sim = match.sim
     return json.dumps(
         {
             "type": "snapshot",
@@ -122,18 +120,18 @@ def naive_json(match: Match, events: list[Event], server_ms: int) -> str:
             "players": [
                 {
                     "id": p.id,
-                    "name": p.name,
+                    "name": match.seats[p.id].name,
                     "x": p.x,
                     "y": p.y,
                     "aim": p.aim,
                     "health": p.health,
                     "alive": p.alive,
-                    "protected": match.is_protected(p),
+                    "protected": sim.is_protected(p),
                     "score": p.score,
                     "deaths": p.deaths,
-                    "ack": p.last_seq,
+                    "ack": match.seats[p.id].last_seq,
                 }
-                for p in match.connected_players
+                for p in sim.ships_in_play
             ],
             "bullets": [
                 {
@@ -144,7 +142,7 @@ def naive_json(match: Match, events: list[Event], server_ms: int) -> str:
                     "vx": b.step_x * per_second,
                     "vy": b.step_y * per_second,
                 }
-                for b in match.bullets
+                for b in sim.bullets
             ],
             "events": [_event_json(event) for event in events],
         }
@@ -175,12 +173,13 @@ def measure_snapshot_sizes(seconds: float = 60.0, players: int = 8, seed: int = 
     rules = Rules(time_limit=3600, score_limit=10**6)  # the match keeps running
     if players < rules.min_players:
         raise ValueError(f"a match needs at least {rules.min_players} players")
-    rate = rules.tick_rate
+    game = ShooterGame(rules)
+    rate = game.tick_rate
     ticks = max(1, round(seconds * rate))
     rng = random.Random(seed)
-    match = Match(rules, seed=seed, max_players=players)
+    match = Match(game, game.mode("ffa"), seed, players)
     bots = [Bot(match.add_player(f"bot{i}")) for i in range(players)]
-    encoder = SnapshotEncoder(keyframe_interval=rate)
+    encoder = SnapshotEncoder(game.state, keyframe_interval=rate)
 
     keyframes: list[int] = []  # wire bytes of the KEYFRAMEs a client that keeps up gets
     deltas: list[int] = []
@@ -194,10 +193,11 @@ def measure_snapshot_sizes(seconds: float = 60.0, players: int = 8, seed: int = 
     for _ in range(ticks):
         for bot in bots:
             bot.decide(match, rng)
-        before = {p.id: (p.x, p.y) for p in match.connected_players}
+        before = {p.id: (p.x, p.y) for p in match.sim.ships_in_play}
         events = match.step()
         server_ms = SERVER_MS_START + round(match.tick * 1000 / rate)
         encoded = encoder.encode(match, events, server_ms)
+        assert encoded is not None and encoded.keyframe is not None
         frame = encoded.delta if encoded.delta is not None else encoded.keyframe
         wire = len(frame) + ws_header_bytes(len(frame))
         (deltas if encoded.delta is not None else keyframes).append(wire)
@@ -206,9 +206,9 @@ def measure_snapshot_sizes(seconds: float = 60.0, players: int = 8, seed: int = 
         payloads.append(len(frame))
         text = naive_json(match, events, server_ms).encode()
         naive.append(len(text) + ws_header_bytes(len(text)))
-        bullets += len(match.bullets)
+        bullets += len(match.sim.bullets)
         moving += sum(
-            1 for p in match.connected_players if p.alive and (p.x, p.y) != before.get(p.id)
+            1 for p in match.sim.ships_in_play if p.alive and (p.x, p.y) != before.get(p.id)
         )
         phase = match.phase.name.lower()
         phases[phase] = phases.get(phase, 0) + 1

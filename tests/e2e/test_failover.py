@@ -23,10 +23,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from engine import messages
-from engine.protocol import Button, CloseCode, MessageType, Phase
-from engine.snapshot_state import is_snapshot
-from game.layers import BoundedPubSubChannelLayer
+from engine.games.shooter.wire import Button
+from engine.protocol import CloseCode, MessageType, Phase
+from engine.wirestate import is_snapshot
 from loadtest.stack import Stack, base_env, http_json, ticket_url
+from lobby.layers import BoundedPubSubChannelLayer
 from tests.helpers import ChainFollower, decode, reading_in_background
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.timeout(90)]
@@ -64,8 +65,9 @@ class Player:
         return self.seq
 
     def own_entry(self) -> list[Any]:
-        assert self.chain.state is not None
-        return self.chain.state.players[self.welcomes[-1]["player_id"]]
+        assert self.chain.state is not None and self.chain.schema is not None
+        ships = self.chain.state.rows(self.chain.schema, "players")
+        return ships[self.welcomes[-1]["player_id"]]
 
 
 @contextlib.asynccontextmanager
@@ -84,7 +86,13 @@ def reading(player: Player) -> contextlib.AbstractAsyncContextManager[None]:
 @pytest.fixture
 def stack(tmp_path: Path, redis_url: str, redis_prefix: str) -> Iterator[tuple[Stack, str]]:
     """Two engine workers and one web process; matches last 8 s of play."""
-    env = base_env(tmp_path, redis_url, redis_prefix, ARENA_TIME_LIMIT="8", ARENA_COUNTDOWN="0.5")
+    env = base_env(
+        tmp_path,
+        redis_url,
+        redis_prefix,
+        ARENA_SHOOTER_TIME_LIMIT="8",
+        ARENA_SHOOTER_COUNTDOWN="0.5",
+    )
     stack = Stack(env, tmp_path)
     try:
         [base] = stack.start_all(["engine-a", "engine-b"], ["web-a"])

@@ -65,7 +65,7 @@ async def test_players_queued_on_different_web_processes_play_one_match(
     ada = await open_lobby(web_a, "Ada", guest_cookie(web_a))
     bo = await open_lobby(web_b, "Bo", guest_cookie(web_b))
     for socket in (ada, bo):
-        await send(socket, MessageType.QUEUE, "duel")
+        await send(socket, MessageType.QUEUE, "shooter", "duel")
     checks = [await next_of(s, MessageType.READY_CHECK) for s in (ada, bo)]
     assert checks[0]["pending_id"] == checks[1]["pending_id"]
     for socket in (ada, bo):
@@ -93,7 +93,7 @@ async def test_a_web_restart_loses_no_queue_entry(stack: tuple[Stack, str, str])
     stack_, web_a, web_b = stack
     cookie = guest_cookie(web_a)
     ada = await open_lobby(web_a, "Ada", cookie)
-    await send(ada, MessageType.QUEUE, "ffa")
+    await send(ada, MessageType.QUEUE, "shooter", "ffa")
     queued_at = time.monotonic()
     first = await next_of(ada, MessageType.QUEUE_STATUS)
     assert first["position"] == 1
@@ -128,7 +128,7 @@ async def test_the_matchmaker_lease_moves_when_its_holder_dies(
     ada = await open_lobby(survivor, "Ada", guest_cookie(survivor))
     bo = await open_lobby(survivor, "Bo", guest_cookie(survivor))
     for socket in (ada, bo):
-        await send(socket, MessageType.QUEUE, "duel")
+        await send(socket, MessageType.QUEUE, "shooter", "duel")
     checks = [await next_of(s, MessageType.READY_CHECK) for s in (ada, bo)]
     assert checks[0]["pending_id"] == checks[1]["pending_id"]
     assert "took the matchmaker lease" in (stack_.logs / f"{survivor_name}.log").read_text()

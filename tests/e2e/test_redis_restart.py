@@ -17,7 +17,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from engine.protocol import MessageType
-from engine.snapshot_state import is_snapshot
+from engine.wirestate import is_snapshot
 from loadtest.stack import Stack, base_env, free_port, http_json, ticket_url
 from tests.helpers import decode
 

@@ -17,8 +17,9 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from engine.protocol import Button, CloseCode, MessageType, PlayerFlag
-from engine.snapshot_state import is_snapshot
+from engine.games.shooter.wire import Button, PlayerFlag
+from engine.protocol import CloseCode, MessageType
+from engine.wirestate import is_snapshot
 from loadtest.stack import Stack, base_env, http_json, ticket_url
 from tests.helpers import decode, follower, player_entry, reading_in_background
 
@@ -91,7 +92,7 @@ async def test_snapshots_arrive_at_the_tick_rate_and_inputs_move_the_player(
     _, base = stack
     match = create(base, {"mode": "duel"})
     async with player(ws_url(base, match, "Ada")) as ada, player(ws_url(base, match, "Bo")) as bo:
-        welcome = decode(await ada.recv())
+        welcome = await next_frame(ada)
         assert welcome[0] == MessageType.WELCOME
         me = welcome[1]["player_id"]
         async with draining(bo):

@@ -1,6 +1,6 @@
 """The fan-out load client's frame reading and input-to-applied bookkeeping (fanout-frames.mjs).
 
-Node runs the module on frames made by the server's own encoder (engine.snapshot) and on the
+Node runs the module on frames made by the server's own encoder (engine.codec) and on the
 worked example of docs/protocol.md; the samples it records are checked against what the ticks
 say: one per INPUT, the time from its send to the first snapshot whose own ack covers it.
 """
@@ -15,9 +15,10 @@ from typing import Any
 import msgpack
 import pytest
 
-from engine.rules import Rules
-from engine.simulation import Match
-from engine.snapshot import SnapshotEncoder
+from engine.codec import SnapshotEncoder
+from engine.games.shooter.game import ShooterGame
+from engine.games.shooter.rules import Rules
+from engine.match import Match
 from loadtest.stack import ROOT
 
 # Runs a list of steps against one InputAcks and prints what it recorded. A step is
@@ -131,11 +132,11 @@ def simulated_frames(ticks: int, seed: int) -> tuple[list[list[Any]], list[float
     ack is at least that seq, minus its send time.
     """
     rng = random.Random(seed)
-    rules = Rules(time_limit=3600, score_limit=10**6)
-    match = Match(rules, seed=seed, max_players=4)
+    game = ShooterGame(Rules(time_limit=3600, score_limit=10**6))
+    match = Match(game, game.mode("ffa"), seed=seed, max_players=4)
     ids = [match.add_player(f"p{i}") for i in range(4)]
     own = ids[1]
-    encoder = SnapshotEncoder(keyframe_interval=7, stagger=3)
+    encoder = SnapshotEncoder(game.state, keyframe_interval=7, stagger=3)
     seqs = dict.fromkeys(ids, 0)
     sent_at: dict[int, float] = {}
     acked_by: dict[int, float] = {}
@@ -146,8 +147,8 @@ def simulated_frames(ticks: int, seed: int) -> tuple[list[list[Any]], list[float
             for k in range(rng.choice([0, 1, 1, 2, 3]) if pid == own else rng.choice([0, 1])):
                 seqs[pid] += 1
                 buttons = rng.randrange(32)
-                aim = rng.randint(-3142, 3142) / 1000
-                match.apply_input(pid, seqs[pid], buttons, aim)
+                aim = rng.randint(-3142, 3142)
+                match.apply_input(pid, seqs[pid], (buttons, aim))
                 if pid == own:
                     t = t0 - 40.0 + 10.0 * k
                     sent_at[seqs[pid]] = t
@@ -158,7 +159,7 @@ def simulated_frames(ticks: int, seed: int) -> tuple[list[list[Any]], list[float
         assert data is not None
         received = t0 + 7.0
         steps.append(frame(received, data))
-        ack = match.players[own].last_seq
+        ack = match.seats[own].last_seq
         for seq in range(1, ack + 1):
             acked_by.setdefault(seq, received)
     expected = [acked_by[seq] - sent_at[seq] for seq in sorted(acked_by)]

@@ -1,4 +1,4 @@
-"""The locust load test: its figures, its bot, and a short run against the real stack.
+"""The locust load test: its figures, and a short run against the real stack.
 
 The locustfile itself is only ever loaded by locust in a subprocess: importing locust here would
 monkey-patch this process with gevent.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
 import random
 import subprocess
@@ -18,9 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from engine.protocol import Button
-from engine.snapshot_state import SnapshotState
-from loadtest.locust_bot import Bot
 from loadtest.locust_metrics import Histogram, Metrics, format_summary
 from loadtest.stack import QUIET_FLAGS, ROOT, Stack, base_env
 
@@ -70,23 +66,6 @@ def test_open_sockets_count_towards_bytes_per_second_across_reports() -> None:
     master.started_at, master.stopped_at = 0.0, 10.0
     assert master.summary()["bytes_per_s_per_client"]["received"] == 1000.0
     assert "bytes/s per client   1000.0 received" in format_summary(master.summary())
-
-
-def test_the_bot_moves_aims_at_the_nearest_opponent_and_fires_in_range() -> None:
-    bot = Bot(1600, 900, fire_ratio=1.0, rng=random.Random(3))
-    # players: id -> [x, y, aim, health, flags, ack] in wire units (tenths)
-    state = SnapshotState(
-        1, 0, 2, 0, {0: [2000, 4500, 0, 100, 1, 0], 1: [6000, 4500, 0, 100, 1, 0]}
-    )
-    buttons, aim = bot.decide(state, 0, now=0.0)
-    assert buttons & Button.FIRE, "the opponent is 400 u away"
-    assert abs(aim) < 300, "aiming right, at the opponent (with a little noise)"
-    assert buttons & (Button.UP | Button.DOWN | Button.LEFT | Button.RIGHT)
-    far = SnapshotState(1, 0, 2, 0, {0: [200, 200, 0, 100, 1, 0], 1: [15000, 8500, 0, 100, 1, 0]})
-    assert not bot.decide(far, 0, now=0.1)[0] & Button.FIRE, "out of range"
-    assert bot.decide(None, 0, now=0.2)[0] == 0, "no state yet: nothing held"
-    assert all(-3142 <= bot.decide(state, 0, now=t / 10)[1] <= 3142 for t in range(100))
-    assert math.isfinite(bot.aim)
 
 
 # -- the real thing ------------------------------------------------------------------------------
