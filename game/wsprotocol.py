@@ -18,6 +18,13 @@ is parsed. For a game socket that sends 20 inputs a second this saves, per input
 the queue, a task switch, and the pause and resume of reading that uvicorn does around every
 queued message. Text frames, and everything else, still go through ASGI.
 
+Once the sink is registered, the client's frames are also cut out of the byte stream here
+(``FrameCutter``): a complete, final, masked binary frame goes to the sink unmasked, without the
+websockets library's generator-based parser, its frame object and its event list; any other
+complete frame (a text frame, a ping or pong, a close, a compressed frame) is handed to the
+library whole, at a frame boundary, so it keeps its own checks and answers. A fragmented message,
+or a length beyond the socket's limit, hands the rest of the stream to the library for good.
+
 Binary frames can also skip the ASGI send path (``FRAME_WRITER``): the app may call a function
 that writes a binary message straight to the transport when the socket can take it, and
 returns False when it cannot (the app then awaits ASGI ``send``, which waits for the buffer).
@@ -45,6 +52,7 @@ from django.conf import settings
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
+from websockets.speedups import apply_mask
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +64,77 @@ ENCODED_FRAMES_CACHED = 2048  # distinct messages whose encoded frame is kept (a
 
 FrameSink = Callable[[bytes], None]
 FrameWriter = Callable[[bytes], bool]
+BinaryFrame = Callable[[bytes, bytes], None]  # (unmasked payload, the frame's raw bytes)
+
+FIN_BINARY = 0x82  # first header byte of a final, uncompressed binary frame
+CONTROL_BIT = 0x08  # opcodes 8-15 are control frames (close, ping, pong)
+OPCODE_CONTINUATION = 0x00
+MASK_BIT = 0x80
+
+
+class FrameCutter:
+    """Cuts a client's byte stream into WebSocket frames (RFC 6455 5.2).
+
+    Complete, final, masked binary frames go to ``binary`` unmasked (with their raw bytes),
+    every other complete frame to ``other`` as its raw bytes. ``max_size`` bounds a frame's
+    payload: past it, or at the first frame of a fragmented message, ``cut`` returns the
+    unparsed rest and the cutter is done (the caller hands it to a full parser).
+    """
+
+    def __init__(self, binary: BinaryFrame, other: Callable[[bytes], None], max_size: int) -> None:
+        self.binary = binary
+        self.other = other
+        self.max_size = max_size
+        self.pending = b""
+        self.done = False
+
+    def cut(self, data: bytes) -> bytes | None:
+        """Take ``data``; None while cutting goes on, else the bytes the cutter did not take."""
+        buffer = self.pending + data if self.pending else data
+        size = len(buffer)
+        position = 0
+        while size - position >= 2:
+            first = buffer[position]
+            second = buffer[position + 1]
+            length = second & 0x7F
+            header = 2
+            if length == 126:
+                if size - position < 4:
+                    break
+                length = int.from_bytes(buffer[position + 2 : position + 4], "big")
+                header = 4
+            elif length == 127:
+                if size - position < 10:
+                    break
+                length = int.from_bytes(buffer[position + 2 : position + 10], "big")
+                header = 10
+            opcode = first & 0x0F
+            if length > self.max_size or (
+                not opcode & CONTROL_BIT and (not first & 0x80 or opcode == OPCODE_CONTINUATION)
+            ):
+                self.done = True
+                self.pending = b""
+                return buffer[position:]  # fragmented, or too long: the full parser decides
+            masked = second & MASK_BIT
+            if masked:
+                header += 4
+            end = position + header + length
+            if end > size:
+                break
+            if first == FIN_BINARY and masked:
+                start = end - length
+                payload = apply_mask(buffer[start:end], buffer[start - 4 : start])
+                try:
+                    self.binary(payload, buffer[position:end])
+                except Exception:
+                    logger.exception("the frame sink failed on a %d-byte frame", length)
+            else:
+                self.other(buffer[position:end])
+                if self.done:
+                    return None
+            position = end
+        self.pending = buffer[position:] if position < size else b""
+        return None
 
 
 @functools.lru_cache(maxsize=ENCODED_FRAMES_CACHED)
@@ -68,10 +147,14 @@ class ArenaWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O WebSocket protocol with small write buffers and prompt closes."""
 
     frame_sink: FrameSink | None = None
+    cutter: FrameCutter | None = None  # cuts the client's frames once the socket is accepted
+    request_seen = False  # the handshake request was parsed
+    early_frame_bytes = False  # bytes came after the request before the accept: no cutter
 
     def handle_connect(self, event: Any) -> None:
         """Offer the app the frame sink with the connection's scope."""
         super().handle_connect(event)
+        self.request_seen = True
         scope = getattr(self, "scope", None)
         if scope is not None:
             extensions = scope.setdefault("extensions", {})
@@ -94,6 +177,43 @@ class ArenaWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def _set_frame_sink(self, sink: FrameSink) -> None:
         self.frame_sink = sink
+
+    def _start_cutting(self) -> None:
+        """Cut frames here from now on (just after the accept), if the library's parser is
+        at a frame boundary: no byte came after the handshake request yet."""
+        if not self.early_frame_bytes and not self.conn.reader.buffer:
+            limit = self.conn.max_message_size
+            self.cutter = FrameCutter(
+                self._binary_frame, self._parse_whole_frame, limit if limit is not None else 2**63
+            )
+
+    def _binary_frame(self, payload: bytes, frame: bytes) -> None:
+        """A complete binary message: to the sink, or (none yet) through ASGI as uvicorn does."""
+        sink = self.frame_sink
+        if sink is None:
+            self._parse_whole_frame(frame)
+        elif not self.close_sent:
+            sink(payload)
+
+    def _parse_whole_frame(self, frame: bytes) -> None:
+        """A complete frame the cutter does not take: the library parses and answers it."""
+        super().data_received(frame)
+        if self.conn.state is not State.OPEN and self.cutter is not None:
+            self.cutter.done = True  # closing: the library sees everything from here on
+
+    def data_received(self, data: bytes) -> None:
+        """Cut the client's frames here once the socket is accepted; before, as uvicorn."""
+        cutter = self.cutter
+        if cutter is None or cutter.done:
+            if self.request_seen and not self.handshake_complete:
+                self.early_frame_bytes = True  # sent before the accept: the library parses all
+            super().data_received(data)
+            return
+        rest = cutter.cut(data)
+        if rest is not None:
+            self.cutter = None
+            if rest:
+                super().data_received(rest)
 
     def send_receive_event_to_app(self) -> None:
         """Hand a complete binary message to the frame sink if there is one, else to ASGI."""
@@ -138,7 +258,10 @@ class ArenaWebSocketProtocol(WebSocketsSansIOProtocol):
                     self.writable.clear()
             self.loop.call_later(ABORT_AFTER, self._abort_if_open)
             return
+        accepting = message["type"] == "websocket.accept" and not self.handshake_complete
         await super().send(message)
+        if accepting and self.handshake_complete:
+            self._start_cutting()
 
     def shutdown(self) -> None:
         """As uvicorn's shutdown, with a reason on the 1012 close frame (docs/protocol.md 8)."""

@@ -13,7 +13,13 @@ import pytest
 import uvicorn
 from websockets.asyncio.client import connect
 
-from game.wsprotocol import FRAME_SINK, FRAME_WRITER, ArenaWebSocketProtocol, binary_frame
+from game.wsprotocol import (
+    FRAME_SINK,
+    FRAME_WRITER,
+    ArenaWebSocketProtocol,
+    FrameCutter,
+    binary_frame,
+)
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -43,7 +49,7 @@ class SinkApp:
 
 
 @contextlib.asynccontextmanager
-async def serving(app: SinkApp) -> AsyncIterator[str]:
+async def serving(app: Any, max_size: int = 16 * 1024 * 1024) -> AsyncIterator[str]:
     """``app`` behind uvicorn with the Arena protocol on a free local port."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -55,6 +61,7 @@ async def serving(app: SinkApp) -> AsyncIterator[str]:
         ws=ArenaWebSocketProtocol,
         lifespan="off",
         log_level="warning",
+        ws_max_size=max_size,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -133,3 +140,112 @@ def test_a_frame_is_encoded_once_per_message() -> None:
     payload = bytes(range(50))
     assert binary_frame(payload) is binary_frame(bytes(range(50)))
     assert binary_frame(payload) == b"\x82\x32" + payload
+
+
+def client_frame(
+    payload: bytes, first: int = 0x82, mask: bytes | None = b"\x01\x02\x03\x04"
+) -> bytes:
+    """A client frame as RFC 6455 5.2 lays it out (masked unless ``mask`` is None)."""
+    length = len(payload)
+    if length < 126:
+        header = bytes([first, length | (0x80 if mask else 0)])
+    elif length < 65536:
+        header = bytes([first, 126 | (0x80 if mask else 0)]) + length.to_bytes(2, "big")
+    else:
+        header = bytes([first, 127 | (0x80 if mask else 0)]) + length.to_bytes(8, "big")
+    if mask is None:
+        return header + payload
+    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+class Cut:
+    """What a FrameCutter handed where."""
+
+    def __init__(self, max_size: int = 512) -> None:
+        self.binary: list[bytes] = []
+        self.other: list[bytes] = []
+        self.cutter = FrameCutter(
+            lambda p, _raw: self.binary.append(p), self.other.append, max_size
+        )
+
+
+def test_the_cutter_unmasks_binary_frames_whatever_the_reads_split_them_into() -> None:
+    payloads = [b"\x93\x01\x02\x03", b"", b"\xab" * 125, b"\xcd" * 126, b"\xef" * 400]
+    stream = b"".join(client_frame(p) for p in payloads)
+    for chunk in (1, 2, 3, 7, len(stream)):
+        cut = Cut()
+        for start in range(0, len(stream), chunk):
+            assert cut.cutter.cut(stream[start : start + chunk]) is None
+        assert cut.binary == payloads and cut.other == [] and cut.cutter.pending == b""
+
+
+def test_the_cutter_hands_other_frames_whole_and_goes_on() -> None:
+    ping = client_frame(b"hi", first=0x89)
+    text = client_frame(b"report", first=0x81)
+    unmasked = client_frame(b"\x01", mask=None)
+    cut = Cut()
+    stream = client_frame(b"\x01") + ping + text + unmasked + client_frame(b"\x02")
+    assert cut.cutter.cut(stream) is None
+    assert cut.binary == [b"\x01", b"\x02"] and cut.other == [ping, text, unmasked]
+
+
+def test_a_fragmented_message_or_an_oversized_frame_ends_the_cutting() -> None:
+    first_fragment = client_frame(b"\x01", first=0x02)
+    cut = Cut()
+    rest = cut.cutter.cut(client_frame(b"\x09") + first_fragment + client_frame(b"\x02"))
+    assert rest == first_fragment + client_frame(b"\x02") and cut.cutter.done
+    assert cut.binary == [b"\x09"]
+    huge = Cut(max_size=512)
+    header = bytes([0x82, 0xFF]) + (2**40).to_bytes(8, "big")  # a terabyte announced
+    assert huge.cutter.cut(header) == header and huge.binary == []
+
+
+async def raw_socket(url: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A TCP connection that has done the WebSocket handshake and reads nothing more."""
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    response = await reader.readuntil(b"\r\n\r\n")
+    assert response.startswith(b"HTTP/1.1 101")
+    return reader, writer
+
+
+async def test_frames_cut_by_the_server_reach_the_sink_and_pings_are_answered() -> None:
+    app = SinkApp(register=True)
+    async with serving(app) as url:
+        reader, writer = await raw_socket(url)
+        stream = client_frame(b"\x01") + client_frame(b"ping", first=0x89) + client_frame(b"\x02")
+        for byte in stream:  # one byte per write: every frame split across reads
+            writer.write(bytes([byte]))
+            await writer.drain()
+        pong = await reader.readexactly(6)
+        assert pong == b"\x8a\x04ping"
+        writer.write(client_frame(b"report", first=0x81))
+        header = await reader.readexactly(2)
+        report = json.loads(await reader.readexactly(header[1]))
+        writer.close()
+    assert report["sunk"] == ["01", "02"]
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        (client_frame(b"\x01" * 600), 1009),  # beyond --ws-max-size
+        (client_frame(b"\x01", mask=None), 1002),  # a client's frames must be masked
+    ],
+)
+async def test_frames_the_cutter_refuses_are_closed_by_the_library_with_its_code(
+    frame: bytes, code: int
+) -> None:
+    app = SinkApp(register=True)
+    async with serving(app, max_size=512) as url:
+        reader, writer = await raw_socket(url)
+        writer.write(frame)
+        header = await reader.readexactly(2)
+        assert header[0] == 0x88
+        body = await reader.readexactly(header[1] & 0x7F)
+        writer.close()
+    assert int.from_bytes(body[:2], "big") == code and app.sunk == []
