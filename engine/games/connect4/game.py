@@ -76,8 +76,8 @@ class Connect4(Simulation):
     def player_returned(self, seat: Seat) -> None:
         """A player back after leaving keeps its disc, or takes the free one if it left before
         the game started."""
-        if seat.id not in self.discs:
-            self.player_joined(seat)
+        if seat.id not in self.discs and len(self.discs) < 2:
+            self.player_joined(seat)  # (none is free once two others play: it has no disc)
 
     def player_left(self, seat: Seat) -> None:
         """Before the game starts the leaver's disc is free for the next player; once it runs,
@@ -94,9 +94,9 @@ class Connect4(Simulation):
 
     def apply_input(self, seat: Seat, values: tuple[int, ...]) -> None:
         """``(column, move)``: drop in ``column`` as move number ``move``. A repeated or stale
-        INPUT, a move out of turn or into a full column changes nothing."""
+        INPUT, a move out of turn, after the win or into a full column changes nothing."""
         column, move = values
-        if self.ctx.phase is not Phase.RUNNING or seat.id != self.turn:
+        if self.ctx.phase is not Phase.RUNNING or self.winner is not None or seat.id != self.turn:
             return
         if move != self.moves + 1 or self._top(column) is None:
             return

@@ -20,7 +20,9 @@ def state_schema(rules: FootballRules) -> StateSchema:
     """The score and pause as globals, the players and the ball as entities."""
     width = round(rules.pitch_width * POSITION_SCALE)
     height = round(rules.pitch_height * POSITION_SCALE)
-    margin = round(rules.ball_max_speed / rules.tick_rate * POSITION_SCALE) + 1  # in a goal
+    # in a goal: a touch can push the ball up to its radius over the line, then it rolls a tick
+    margin = round((rules.ball_max_speed / rules.tick_rate + rules.ball_radius) * POSITION_SCALE)
+    margin += 1
     position = {"scale": POSITION_SCALE, "delta": "diff", "lerp": True}
     return StateSchema(
         globals=(

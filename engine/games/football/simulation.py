@@ -301,8 +301,11 @@ class FootballSimulation(Simulation):
             p.x, p.y, p.vx, p.vy = x, y, vx, vy
 
     def _separate(self, players: list[Footballer]) -> None:
-        """Players do not overlap: each overlapping pair is pushed apart, half each."""
-        reach = 2 * self.rules.player_radius
+        """Players do not overlap: each overlapping pair is pushed apart, half each, but nobody
+        off the pitch."""
+        rules = self.rules
+        r = rules.player_radius
+        reach = 2 * r
         for i, a in enumerate(players):
             for b in players[i + 1 :]:
                 dx, dy = b.x - a.x, b.y - a.y
@@ -315,6 +318,9 @@ class FootballSimulation(Simulation):
                 a.y -= ny * push
                 b.x += nx * push
                 b.y += ny * push
+        for p in players:
+            p.x = min(max(p.x, r), rules.pitch_width - r)
+            p.y = min(max(p.y, r), rules.pitch_height - r)
 
     def _kick(self, players: list[Footballer]) -> None:
         rules = self.rules
@@ -395,7 +401,9 @@ class FootballSimulation(Simulation):
             self.ball = Ball(self.rules.pitch_width / 2, self.rules.pitch_height / 2)
             return None
         self.score[team] += 1
-        if scorer is not None and self._team_of(scorer) == team:
+        if scorer is not None and self._team_of(scorer) != team:
+            scorer = None  # an own goal: nobody of the scoring team touched it last
+        if scorer is not None:
             self.players[scorer].goals += 1
             self._roster_version += 1
         self._pending.append([int(EventKind.GOAL), team, -1 if scorer is None else scorer])

@@ -1,0 +1,1 @@
+"""Football's tests (a package: its module names repeat the shooter's)."""
