@@ -47,10 +47,11 @@ async def send_many(
 # command with one argument (redis-py packs arguments one by one, in Python)
 _PUBLISH_ALL = """
 local pairs = cmsgpack.unpack(ARGV[1])
+local receivers = {}
 for i = 1, #pairs, 2 do
-  redis.call('PUBLISH', pairs[i], pairs[i + 1])
+  receivers[#receivers + 1] = redis.call('PUBLISH', pairs[i], pairs[i + 1])
 end
-return #pairs / 2
+return receivers
 """
 _publish_all_scripts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
     weakref.WeakKeyDictionary()
@@ -59,8 +60,9 @@ _publish_all_scripts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] 
 
 async def group_send_many(
     layer: Any, messages: Sequence[tuple[str, dict[str, Any]]], redis: RedisFor = None
-) -> None:
-    """Send each ``(group, message)``; on the Redis pub/sub layer in one command.
+) -> list[int] | None:
+    """Send each ``(group, message)``; on the Redis pub/sub layer in one command, which
+    returns how many subscribers (web processes) each message reached; None on other layers.
 
     An engine worker publishes one snapshot per match per tick. The pub/sub layer's
     ``group_send`` is one PUBLISH per call behind a per-connection lock, so 125 matches cost 125
@@ -70,7 +72,7 @@ async def group_send_many(
     125-command pipeline.
     """
     if not messages:
-        return
+        return []
     if isinstance(layer, RedisPubSubChannelLayer) and redis is not None:
         client = redis
         script = for_this_loop(_publish_all_scripts, lambda: client().register_script(_PUBLISH_ALL))
@@ -79,8 +81,8 @@ async def group_send_many(
             pairs.append(layer._get_group_channel_name(group))
             pairs.append(layer.serialize(message))
         # raw strings (not bin): Redis' Lua msgpack reads them as byte strings, unchanged
-        await script(args=[msgpack.packb(pairs, use_bin_type=False)])
-        return
+        return list(await script(args=[msgpack.packb(pairs, use_bin_type=False)]))
     for start in range(0, len(messages), CONCURRENT_SENDS):
         batch = messages[start : start + CONCURRENT_SENDS]
         await asyncio.gather(*(layer.group_send(group, message) for group, message in batch))
+    return None

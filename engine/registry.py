@@ -23,12 +23,14 @@ class NoEngineAvailable(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class WorkerInfo:
-    """A live engine worker: its id, the channel it reads and the matches it runs."""
+    """A live engine worker: its id, the channel it reads and the matches it runs; ``route``
+    is the base URL of the web process it runs in ("" for a worker of its own)."""
 
     worker_id: str
     channel: str
     load: int
     stats: dict[str, Any] = field(default_factory=dict, compare=False)
+    route: str = ""
 
 
 def least_loaded(workers: Iterable[WorkerInfo]) -> WorkerInfo:
@@ -49,8 +51,10 @@ class EngineRegistry(Protocol):
         load: int,
         stats: dict[str, Any] | None = None,
         matches: list[MatchSummary] | None = None,
+        route: str = "",
     ) -> None:
-        """Register or refresh a live worker with its load, tick statistics and match summaries."""
+        """Register or refresh a live worker with its load, tick statistics, match summaries
+        and route (the base URL of the web process it runs in, if it runs in one)."""
 
     async def withdraw(self, worker_id: str) -> None:
         """Remove a worker that is shutting down."""
@@ -71,6 +75,7 @@ class MemoryEngineRegistry:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._workers: dict[str, tuple[str, int, float]] = {}
+        self._routes: dict[str, str] = {}
         self._stats: dict[str, dict[str, Any]] = {}
         self._matches: dict[str, list[MatchSummary]] = {}
 
@@ -81,9 +86,12 @@ class MemoryEngineRegistry:
         load: int,
         stats: dict[str, Any] | None = None,
         matches: list[MatchSummary] | None = None,
+        route: str = "",
     ) -> None:
-        """Register or refresh a live worker with its load, tick statistics and match summaries."""
+        """Register or refresh a live worker with its load, tick statistics, match summaries
+        and route (the base URL of the web process it runs in, if it runs in one)."""
         self._workers[worker_id] = (channel, load, self._clock())
+        self._routes[worker_id] = route
         self._stats[worker_id] = dict(stats or {})
         self._matches[worker_id] = list(matches or [])
 
@@ -103,7 +111,9 @@ class MemoryEngineRegistry:
         """The workers heard from within the last WORKER_TTL seconds."""
         now = self._clock()
         return [
-            WorkerInfo(worker_id, channel, load, self._stats.get(worker_id, {}))
+            WorkerInfo(
+                worker_id, channel, load, self._stats.get(worker_id, {}), self._routes[worker_id]
+            )
             for worker_id, (channel, load, seen) in self._workers.items()
             if now - seen <= WORKER_TTL
         ]
@@ -137,9 +147,13 @@ class RedisEngineRegistry:
         load: int,
         stats: dict[str, Any] | None = None,
         matches: list[MatchSummary] | None = None,
+        route: str = "",
     ) -> None:
-        """Register or refresh a live worker with its load, tick statistics and match summaries."""
-        entry = json.dumps({"channel": channel, "seen": time.time(), "stats": stats or {}})
+        """Register or refresh a live worker with its load, tick statistics, match summaries
+        and route (the base URL of the web process it runs in, if it runs in one)."""
+        entry = json.dumps(
+            {"channel": channel, "seen": time.time(), "stats": stats or {}, "route": route}
+        )
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(self._workers_key, worker_id, entry)
             pipe.hset(self._load_key, worker_id, load)
@@ -173,7 +187,15 @@ class RedisEngineRegistry:
                 dead.append(raw_id)
                 continue
             load = int(loads.get(raw_id, 0))
-            live.append(WorkerInfo(raw_id.decode(), entry["channel"], load, entry.get("stats", {})))
+            live.append(
+                WorkerInfo(
+                    raw_id.decode(),
+                    entry["channel"],
+                    load,
+                    entry.get("stats", {}),
+                    entry.get("route", ""),
+                )
+            )
         if dead:
             await self._redis.hdel(self._workers_key, *dead)
             await self._redis.hdel(self._load_key, *dead)

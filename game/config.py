@@ -35,7 +35,10 @@ DEFAULT_WS_SEND_BUFFER = 0
 DEFAULT_SPECTATOR_DELAY = 0.0  # seconds spectators see a match behind its players; 0 = live
 DEFAULT_MAX_SPECTATORS = 2000  # per match
 MAX_SPECTATOR_DELAY = 30.0
-ENGINE_MODES = ("embedded", "external")
+# embedded: the web process runs the engine, alone (no Redis); external: engine workers are
+# processes of their own (runengine); hosted: every web process runs an engine worker on
+# Redis that hosts its matches beside their players' sockets
+ENGINE_MODES = ("embedded", "external", "hosted")
 CHANNEL_LAYERS = ("pubsub", "core")
 INSECURE_DEV_SECRET = "arena-embedded-development-only-secret-key-do-not-deploy"
 
@@ -56,6 +59,7 @@ class Config:
     redis_url: str | None
     redis_prefix: str
     channel_layer: str
+    public_url: str  # hosted: this web process's base URL, which its matches' players reach
     engine: str
     game_options: Mapping[str, Any]  # game name -> its Options, read from ARENA_<GAME>_<OPTION>
     input_rate: float
@@ -77,8 +81,13 @@ class Config:
 
     @property
     def embedded_engine(self) -> bool:
-        """True when the web process runs the engine itself."""
-        return self.engine == "embedded"
+        """True when the web process runs an engine worker itself (embedded or hosted)."""
+        return self.engine in ("embedded", "hosted")
+
+    @property
+    def hosted_engine(self) -> bool:
+        """True when every web process hosts matches beside their players' sockets."""
+        return self.engine == "hosted"
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -216,10 +225,18 @@ def _load(env: Mapping[str, str]) -> Config:
     redis_url = _redis_url(env)
     debug = _bool(env, "ARENA_DEBUG", False)
     engine = _choice(env, "ARENA_ENGINE", "external" if redis_url else "embedded", ENGINE_MODES)
-    if engine == "external" and redis_url is None:
+    if engine in ("external", "hosted") and redis_url is None:
         raise ConfigError(
-            "ARENA_ENGINE=external needs REDIS_URL: a separate engine process can only reach "
-            "the web processes through a Redis channel layer"
+            f"ARENA_ENGINE={engine} needs REDIS_URL: engine workers of several processes can "
+            "only reach each other's web processes through a Redis channel layer"
+        )
+    public_url = (env.get("ARENA_PUBLIC_URL") or "").strip().rstrip("/")
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise ConfigError(f"ARENA_PUBLIC_URL={public_url!r} must start with http:// or https://")
+    if engine == "hosted" and not public_url:
+        raise ConfigError(
+            "ARENA_ENGINE=hosted needs ARENA_PUBLIC_URL: the base URL at which players reach "
+            "this web process (each web process has its own)"
         )
     secret_key = env.get("ARENA_SECRET_KEY", "").strip()
     if not secret_key:
@@ -247,6 +264,7 @@ def _load(env: Mapping[str, str]) -> Config:
         redis_url=redis_url,
         redis_prefix=prefix,
         channel_layer=_choice(env, "ARENA_CHANNEL_LAYER", "pubsub", CHANNEL_LAYERS),
+        public_url=public_url,
         engine=engine,
         game_options=game_options(env),
         input_rate=_number(env, "ARENA_INPUT_RATE", DEFAULT_INPUT_RATE, 1, 1000),

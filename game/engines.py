@@ -20,7 +20,9 @@ from engine.redisclient import PerLoop, for_this_loop
 from engine.redisclient import redis_client as new_redis_client
 from engine.registry import EngineRegistry, MemoryEngineRegistry, RedisEngineRegistry
 from engine.worker import EngineWorker
+from game.inputs import input_batcher
 from game.reaper import MatchReaper
+from game.relay import match_relay
 from game.store import DjangoMatchStore
 
 _memory_registry = MemoryEngineRegistry()
@@ -107,3 +109,27 @@ def build_worker(worker_id: str | None = None) -> EngineWorker:
         leases=match_leases(),
         **worker_options(),
     )
+
+
+def build_hosting_worker() -> EngineWorker:
+    """The engine worker of a web process in the hosted shape: it hands its matches' messages
+    to this process's relay and takes this process's inputs for them directly, and its
+    players are sent to this process (``ARENA_PUBLIC_URL``)."""
+    layer = get_channel_layer()
+    relay = match_relay(layer)
+    worker = EngineWorker(
+        layer,
+        engine_registry(),
+        games(),
+        store=DjangoMatchStore(),
+        group_send_many=functools.partial(group_send_many, layer, redis=redis_for_layer(layer)),
+        leases=match_leases(),
+        local=relay.deliver_local,
+        route=settings.ARENA.public_url,
+        on_released=relay.released,
+        **worker_options(),
+    )
+    relay.local = worker
+    batcher = input_batcher(layer, settings.ARENA.input_flush_interval, redis_for_layer(layer))
+    batcher.local = worker
+    return worker

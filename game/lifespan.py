@@ -70,9 +70,12 @@ class ArenaLifespan:
     async def startup(self) -> None:
         """Start the matchmaker, the lost-match reaper, and the engine worker if this
         deployment embeds one."""
-        from game.engines import build_worker, match_reaper
+        from game.engines import build_hosting_worker, build_worker, match_reaper
 
-        if settings.ARENA.embedded_engine:
+        if settings.ARENA.hosted_engine:
+            self.worker = build_hosting_worker()
+            await self.worker.start()
+        elif settings.ARENA.embedded_engine:
             self.worker = build_worker()
             await self.worker.start()
         else:

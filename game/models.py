@@ -21,6 +21,8 @@ class MatchRecord(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     engine_id = models.CharField(max_length=64)
     engine_channel = models.CharField(max_length=200)
+    # the base URL of the web process that hosts the match (hosted shape); "" for any
+    route = models.CharField(max_length=300, blank=True, default="")
     seed = models.BigIntegerField(default=0, help_text="the simulation seed, for replays")
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -48,6 +50,15 @@ class MatchRecord(models.Model):
         """The WebSocket path players connect to."""
         return f"/ws/match/{self.id}/"
 
+    @property
+    def ws_url(self) -> str | None:
+        """The WebSocket URL players connect to when one web process hosts the match; None:
+        ``ws_path`` on any web process."""
+        if not self.route:
+            return None
+        scheme, _, rest = self.route.partition("://")
+        return f"{'wss' if scheme == 'https' else 'ws'}://{rest}{self.ws_path}"
+
     def to_api(self) -> dict[str, object]:
         """The match object of the HTTP API (docs/protocol.md section 2)."""
         return {
@@ -58,6 +69,7 @@ class MatchRecord(models.Model):
             "status": self.status,
             "created_at": self.created_at.isoformat(),
             "ws_path": self.ws_path,
+            "ws_url": self.ws_url,
             "listed": self.listed,
             "result": self.result,
         }

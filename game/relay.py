@@ -9,6 +9,11 @@ those sockets directly: one layer message per match per process per tick.
 A match has a second group when spectators watch it with a delay (``messages.delayed_group``);
 its messages carry ``delayed: True``, and the relay keeps the members of each group apart.
 
+In the hosted shape the process's own engine worker runs some matches (``LocalHost``): their
+messages come straight from it (``deliver_local``), and the relay does not join their groups;
+a match that worker stops running (taken over, handed over) is watched through its group again
+(``released``), and one it starts running (adopted) stops being watched there.
+
 Messages carry the lease epoch of the engine worker that published them (``engine.leases``).
 The relay drops a message older than the newest epoch it has seen for the match: a worker that
 lost a match (it was paused, and another worker took the match over) is never heard again.
@@ -72,11 +77,20 @@ class RelayMember(Protocol):
         """Another engine worker took the match over; it reads ``engine_channel``."""
 
 
+class LocalHost(Protocol):
+    """This process's engine worker, as the relay sees it."""
+
+    def hosts(self, match_id: str) -> bool:
+        """Whether it publishes ``match_id``'s messages."""
+
+
 class MatchRelay:
     """The per-process relay: subscribes to matches on demand and fans their messages out."""
 
     def __init__(self, layer: Any) -> None:
         self.layer = layer
+        self.local: LocalHost | None = None  # this process's engine worker (hosted shape)
+        self.local_delivered = 0  # messages handed over by the local worker
         self.channel: str | None = None
         self._members: dict[str, set[RelayMember]] = {}  # match id -> members (live group)
         self._delayed_members: dict[str, set[RelayMember]] = {}  # ... of the delayed group
@@ -88,6 +102,7 @@ class MatchRelay:
         self._epochs: dict[str, int] = {}  # match id -> newest lease epoch seen
         self.fenced = 0  # messages dropped: published by a worker that lost the match
         self._read_failures = FailureLog(logger, "the match relay reading its channel")
+        self._reconciling: set[asyncio.Future[None]] = set()
 
     async def attach(self, match_id: str, member: RelayMember, delayed: bool = False) -> None:
         """Deliver ``match_id``'s messages (of its delayed group if ``delayed``) to ``member``."""
@@ -123,10 +138,26 @@ class MatchRelay:
                 self.channel = await self.layer.new_channel()
                 self._task = asyncio.create_task(self._run(), name="match-relay")
 
+    def is_local(self, match_id: str) -> bool:
+        """Whether this process's own engine worker runs ``match_id``."""
+        return self.local is not None and self.local.hosts(match_id)
+
+    def released(self, match_id: str) -> None:
+        """The local worker no longer runs ``match_id``: watch its groups through the layer."""
+        self._reconcile_soon(match_id)
+
+    def _reconcile_soon(self, match_id: str) -> None:
+        for delayed in (False, True):
+            if match_id in self._table(delayed):
+                task = asyncio.ensure_future(self._reconcile(match_id, delayed))
+                self._reconciling.add(task)
+                task.add_done_callback(self._reconciling.discard)
+
     async def _reconcile(self, match_id: str, delayed: bool) -> None:
-        """Make the group membership match whether anyone local watches the group."""
+        """Make the group membership match whether anyone here watches the group and the
+        match's messages do not come from the local worker."""
         async with self._membership:
-            wanted = match_id in self._table(delayed)
+            wanted = match_id in self._table(delayed) and not self.is_local(match_id)
             group = (messages.delayed_group if delayed else messages.match_group)(match_id)
             if wanted and group not in self._subscribed:
                 await self.layer.group_add(group, self.channel)
@@ -149,11 +180,18 @@ class MatchRelay:
                 await asyncio.sleep(RECEIVE_RETRY_DELAY)
                 continue
             self._read_failures.succeeded()
+            if self.local is not None:  # the local worker's own come from it, not from here
+                batch = [m for m in batch if not self.is_local(m.get("match_id", ""))]
             if len(batch) > 1:
                 wanted = newest_snapshots_only(batch)
                 self.superseded += len(batch) - len(wanted)
                 batch = wanted
             self.deliver_batch(batch)
+
+    def deliver_local(self, batch: Any) -> None:
+        """Messages the local engine worker publishes, as ``(group, message)`` pairs."""
+        self.local_delivered += len(batch)
+        self.deliver_batch([message for _, message in batch])
 
     async def _resubscribe(self) -> None:
         """Join every watched group again: a Redis that restarted without its data forgot the
@@ -178,6 +216,8 @@ class MatchRelay:
                     continue
                 if epoch > newest:
                     epochs[match_id] = epoch
+            if message.get("type") == messages.MOVED and self.local is not None:
+                self._reconcile_soon(message.get("match_id", ""))  # it may be local now, or not
             table = self._delayed_members if message.get("delayed") else self._members
             for member in list(table.get(message.get("match_id", ""), ())):
                 if member.spectating:

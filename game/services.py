@@ -99,6 +99,7 @@ async def create_matches(requests: list[MatchRequest], ranked: bool = False) -> 
                 listed=request.listed,
                 engine_id=worker.worker_id,
                 engine_channel=worker.channel,
+                route=worker.route,
             )
         )
     for worker_id, count in placed.items():
@@ -127,7 +128,7 @@ async def start_lobby_matches(groups: list[tuple[str, list[str]]]) -> list[tuple
     """Create the ranked matches of accepted ready checks, given (queue, player keys) each,
     where a queue is ``"<game>/<mode>"``.
 
-    Returns each match's id and socket path, in order.
+    Returns each match's id, socket path and socket URL (None: the page's own host), in order.
     """
     requests = []
     offered = games()
@@ -136,7 +137,7 @@ async def start_lobby_matches(groups: list[tuple[str, list[str]]]) -> list[tuple
         spec = offered[game].mode(mode)
         seats = min(max(len(keys), spec.min_players), spec.max_players)
         requests.append(MatchRequest(game, mode, seats, seats=tuple(keys)))
-    return [(str(m.id), m.ws_path) for m in await create_matches(requests, ranked=True)]
+    return [(str(m.id), m.ws_path, m.ws_url) for m in await create_matches(requests, ranked=True)]
 
 
 async def seated_match(match_id: str) -> MatchRecord | None:

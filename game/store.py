@@ -26,10 +26,13 @@ class DjangoMatchStore:
         """Mark the match over, keep its result and each player's part; rate ranked matches."""
         await database_sync_to_async(record_result)(match_id, result, player_keys)
 
-    async def match_moved(self, match_id: str, worker_id: str, channel: str) -> None:
-        """Point new sockets of the match at the worker that took it over."""
+    async def match_moved(
+        self, match_id: str, worker_id: str, channel: str, route: str = ""
+    ) -> None:
+        """Point new sockets of the match at the worker that took it over (and at the web
+        process it runs in, if it runs in one)."""
         await MatchRecord.objects.filter(id=match_id).aupdate(
-            engine_id=worker_id, engine_channel=channel
+            engine_id=worker_id, engine_channel=channel, route=route
         )
 
     async def match_lost(self, match_id: str) -> None:

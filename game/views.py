@@ -130,6 +130,7 @@ def tickets(request: HttpRequest, match_id: uuid.UUID) -> JsonResponse:
         {
             "ticket": issue_ticket(str(match.id), key, name),
             "ws_path": match.ws_path,
+            "ws_url": match.ws_url,
             "expires_in_ms": int(settings.ARENA.ticket_ttl * 1000),
         },
         status=201,

@@ -140,6 +140,8 @@ RESERVED_SERVER_ENV = {
     "DATABASE_URL": "the bench migrates its own database",
     "ARENA_SECRET_KEY": "the bench signs the tickets",
     "DJANGO_SETTINGS_MODULE": "the stack runs game.settings",
+    "ARENA_ENGINE": "use --engine",
+    "ARENA_PUBLIC_URL": "the bench gives each web process its own",
 }
 
 
@@ -522,6 +524,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="real with --spectators: run it first without spectators and compare players' p99",
     )
+    parser.add_argument(
+        "--engine",
+        default=defaults.engine,
+        choices=["external", "hosted"],
+        help="real: one runengine process (external) or an engine in every web process, each "
+        "match's players on the process that hosts it (hosted)",
+    )
     parser.add_argument("--json", type=Path, help="also write the whole report here")
     parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
 
@@ -568,6 +577,7 @@ def options_from(args: argparse.Namespace) -> FanoutOptions:
         connect_timeout=args.connect_timeout,
         server_env=parse_server_env(args.server_env),
         spectators=args.spectators,
+        engine=args.engine,
         compare=args.compare,
     )
 

@@ -1,5 +1,9 @@
 """The project's own stack for the fan-out bench: uvicorn web processes, one engine, Redis.
 
+Two shapes: ``external`` (one ``runengine`` worker; players alternate web processes) and
+``hosted`` (no engine process: every web process runs an engine worker, and each match's
+players connect to the web process that hosts it, as its ``ws_url`` says).
+
 Matches are created from the bench process through Django (``game.services.create_matches``,
 the lobby's code path), with the stack's environment, and every player gets a signed ticket
 (``lobby.tickets``), so the load client connects exactly as browsers do. Spectators, if any,
@@ -78,35 +82,39 @@ def setup_django(env: dict[str, str]) -> None:
         raise RuntimeError("Django was already set up with another environment in this process")
 
 
-def create_ffa_matches(count: int) -> list[str]:
-    """Create ``count`` 8-player ffa matches on the live engines, in batches; their ids."""
+def create_ffa_matches(count: int) -> list[tuple[str, str | None]]:
+    """Create ``count`` 8-player ffa matches on the live engines, in batches; their ids and
+    socket URLs (None: any web process)."""
     from game.services import create_matches, validate_match_request
 
     request = validate_match_request(mode="ffa", max_players=PLAYERS_PER_MATCH)
 
-    async def create() -> list[str]:
-        ids: list[str] = []
-        while len(ids) < count:
-            batch = min(CREATE_BATCH, count - len(ids))
-            ids += [str(match.id) for match in await create_matches([request] * batch)]
-        return ids
+    async def create() -> list[tuple[str, str | None]]:
+        created: list[tuple[str, str | None]] = []
+        while len(created) < count:
+            batch = min(CREATE_BATCH, count - len(created))
+            created += [(str(m.id), m.ws_url) for m in await create_matches([request] * batch)]
+        return created
 
     return asyncio.run(create())
 
 
 def player_sockets(
-    match_ids: list[str], players: int, webs: list[str], run: str
+    matches: list[tuple[str, str | None]], players: int, webs: list[str], run: str
 ) -> list[SocketSpec]:
-    """One ticketed socket per player, filling matches in order and alternating web processes."""
+    """One ticketed socket per player, filling matches in order: at the match's ``ws_url``
+    when it has one, else alternating web processes."""
     from lobby.tickets import issue_ticket
 
     sockets = []
     for index in range(players):
-        match_id = match_ids[index // PLAYERS_PER_MATCH]
+        match_id, ws_url = matches[index // PLAYERS_PER_MATCH]
         ticket = issue_ticket(match_id, f"guest:{run}-{index}", f"bot{index}")
         base = webs[index % len(webs)]
+        if ws_url is not None:
+            base = "http://" + ws_url.removeprefix("ws://").split("/", 1)[0]
         url = f"{base.replace('http://', 'ws://')}/ws/match/{match_id}/?ticket={quote(ticket)}"
-        watched = match_id == match_ids[0]
+        watched = match_id == matches[0][0]
         sockets.append(SocketSpec(url, {"Origin": base}, watched=watched))
     return sockets
 
@@ -121,40 +129,49 @@ def spectator_sockets(match_id: str, spectators: int, webs: list[str]) -> list[S
     return sockets
 
 
-def sockets_per_web(names: list[str], players: int, spectators: int) -> dict[str, int]:
+def sockets_per_web(bases: dict[str, str], sockets: list[SocketSpec]) -> dict[str, int]:
     """How many of the players' and the spectators' sockets each web process holds."""
-    count = len(names)
-    return {
-        name: len(range(i, players, count)) + len(range(i, spectators, count))
-        for i, name in enumerate(names)
-    }
+    hosts = {base.removeprefix("http://"): name for name, base in bases.items()}
+    counts = dict.fromkeys(bases, 0)
+    for spec in sockets:
+        counts[hosts[spec.url.removeprefix("ws://").split("/", 1)[0]]] += 1
+    return counts
 
 
-def start_real_stack(stack: Stack, clients: int, webs: int, spectators: int = 0) -> RealStack:
-    """Migrate, start the engine and the web processes, create the matches, mint the tickets.
+def start_real_stack(
+    stack: Stack, clients: int, webs: int, spectators: int = 0, engine: str = "external"
+) -> RealStack:
+    """Migrate, start the engine (``external``) and the web processes (each with an engine of
+    its own: ``hosted``), create the matches, mint the tickets.
 
     ``spectators`` sockets watch the first match. ``stack`` carries the environment from
     ``stack_env``; the caller stops it.
     """
     env = stack.env
     stack.migrate()
-    stack.start_engine("engine")
-    bases = {f"web-{i + 1}": stack.start_web(f"web-{i + 1}", QUIET_FLAGS) for i in range(webs)}
-    stack.wait_for_engines(next(iter(bases.values())), 1)
+    hosted = engine == "hosted"
+    if not hosted:
+        stack.start_engine("engine")
+    bases = {
+        f"web-{i + 1}": stack.start_web(f"web-{i + 1}", QUIET_FLAGS, hosted=hosted)
+        for i in range(webs)
+    }
+    stack.wait_for_engines(next(iter(bases.values())), webs if hosted else 1)
     setup_django(env)
-    match_ids = create_ffa_matches(math.ceil(clients / PLAYERS_PER_MATCH))
+    matches = create_ffa_matches(math.ceil(clients / PLAYERS_PER_MATCH))
     base_list = list(bases.values())
-    sockets = player_sockets(match_ids, clients, base_list, env["ARENA_REDIS_PREFIX"])
-    sockets += spectator_sockets(match_ids[0], spectators, base_list)
-    per_web = sockets_per_web(list(bases), clients, spectators)
+    sockets = player_sockets(matches, clients, base_list, env["ARENA_REDIS_PREFIX"])
+    sockets += spectator_sockets(matches[0][0], spectators, base_list)
+    per_web = sockets_per_web(bases, sockets)
     logger.info(
-        "real stack: %d matches on %d web process(es), %d spectators of match %s",
-        len(match_ids),
+        "real stack (%s engine): %d matches on %d web process(es), %d spectators of match %s",
+        engine,
+        len(matches),
         webs,
         spectators,
-        match_ids[0],
+        matches[0][0],
     )
-    return RealStack(bases, sockets, per_web, len(match_ids), match_ids[0])
+    return RealStack(bases, sockets, per_web, len(matches), matches[0][0])
 
 
 def delete_keys(redis_url: str, prefix: str) -> None:

@@ -55,6 +55,7 @@ class FanoutOptions:
     connect_timeout: float = 30.0
     server_env: dict[str, str] = field(default_factory=dict)  # real: extra server settings
     spectators: int = 0  # real: spectator sockets, all watching the first match
+    engine: str = "external"  # real: "external" (a runengine process) or "hosted" (in the webs)
     compare: bool = False  # real with spectators: also run it without them, first
 
 
@@ -134,8 +135,10 @@ def real_stack(workdir: Path, options: FanoutOptions) -> Stack:
 
 def start_real(stack: Stack, options: FanoutOptions) -> Target:
     """Start the project's stack and create its matches."""
-    real = start_real_stack(stack, options.clients, options.webs, options.spectators)
-    others = {"engine": stack.pid("engine")}
+    real = start_real_stack(
+        stack, options.clients, options.webs, options.spectators, options.engine
+    )
+    others = {"engine": stack.pid("engine")} if options.engine == "external" else {}
     redis_pid = redis_server_pid(options.redis_url)
     if redis_pid is not None:
         others["redis-server"] = redis_pid
@@ -153,6 +156,7 @@ def start_real(stack: Stack, options: FanoutOptions) -> Target:
             "input_rate": options.input_rate,
             "server_env": dict(options.server_env),
             "spectators": options.spectators,
+            "engine": options.engine,
             "watched_match": real.watched_match,
         },
     )

@@ -52,10 +52,12 @@ class Stack:
     expected_exits: set[int] = field(default_factory=set)  # pids stopped on purpose
     services: set[str] = field(default_factory=set)  # names stopped after the others (Redis)
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, name: str, args: list[str], env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
-            args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            args, cwd=ROOT, env={**self.env, **(env or {})}, stdout=log, stderr=subprocess.STDOUT
         )
         self.processes.append((name, process))
         return process
@@ -84,10 +86,21 @@ class Stack:
         """Start a `runengine` worker process."""
         self._spawn(name, [sys.executable, "manage.py", "runengine", "--worker-id", name])
 
-    def start_web(self, name: str, extra_flags: Sequence[str] = (), port: int | None = None) -> str:
-        """Start a uvicorn web process; returns its base URL once it answers."""
+    def start_web(
+        self,
+        name: str,
+        extra_flags: Sequence[str] = (),
+        port: int | None = None,
+        hosted: bool = False,
+    ) -> str:
+        """Start a uvicorn web process; returns its base URL once it answers. A ``hosted`` one
+        runs an engine worker that hosts matches beside their sockets (ARENA_ENGINE=hosted)."""
+        port = port or free_port()
+        env = None
+        if hosted:
+            env = {"ARENA_ENGINE": "hosted", "ARENA_PUBLIC_URL": f"http://127.0.0.1:{port}"}
         return self.start_uvicorn(
-            name, "game.asgi:application", [*UVICORN_FLAGS, *extra_flags], _answers, port
+            name, "game.asgi:application", [*UVICORN_FLAGS, *extra_flags], _answers, port, env
         )
 
     def start_uvicorn(
@@ -97,12 +110,13 @@ class Stack:
         flags: Sequence[str],
         ready: Callable[[str], bool],
         port: int | None = None,
+        env: dict[str, str] | None = None,
     ) -> str:
-        """Start uvicorn serving ``app`` on ``port`` (default: a free one); returns its base URL
-        once ``ready``."""
+        """Start uvicorn serving ``app`` on ``port`` (default: a free one), with ``env`` over
+        the stack's environment; returns its base URL once ``ready``."""
         port = port or free_port()
         args = [sys.executable, "-m", "uvicorn", app, "--port", str(port)]
-        self._spawn(name, args + list(flags))
+        self._spawn(name, args + list(flags), env)
         base = f"http://127.0.0.1:{port}"
         self.wait_until(lambda: ready(base), f"{name} to answer on {base}")
         return base

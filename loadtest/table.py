@@ -243,7 +243,8 @@ def format_header(report: dict[str, Any]) -> str:
         f"fanout: {_num(o.get('clients'))} clients, {o.get('webs')} web process(es), "
         f"{o.get('tick_rate')} Hz, warm-up {_num(o.get('warmup'))} s, "
         f"measured {_num(o.get('duration'))} s, {_num(o.get('input_rate'))} inputs/s per player, "
-        f"channel layer {o.get('channel_layer')}, {report.get('cpus')} CPUs"
+        f"channel layer {o.get('channel_layer')}, engine {o.get('engine', 'external')}, "
+        f"{report.get('cpus')} CPUs"
     )
     if o.get("spectators"):
         line += f"; real: {_num(o.get('spectators'))} spectators of one match"

@@ -14,12 +14,13 @@ from lobby.store import Pending, split_queue
 
 
 class SeatedMatch(Protocol):
-    """What LOBBY_WELCOME says of a match: its id, game, mode and socket path."""
+    """What LOBBY_WELCOME says of a match: its id, game, mode, socket path and URL."""
 
     id: Any
     game: str
     mode: str
     ws_path: str
+    ws_url: str | None
     ranked: bool
 
 
@@ -60,6 +61,7 @@ def lobby_welcome(
             "game": seat.match.game,
             "mode": seat.match.mode,
             "ws_path": seat.match.ws_path,
+            "ws_url": seat.match.ws_url,
             "ticket": seat.ticket,
             "connected": seat.connected,
             "ranked": seat.match.ranked,
@@ -97,10 +99,20 @@ def ready_update(pending_id: str, accepted: int, size: int) -> bytes:
     )
 
 
-def match_found(match_id: str, queue: str, ws_path: str, ticket: str) -> bytes:
-    """MATCH_FOUND with the player's own ticket."""
+def match_found(
+    match_id: str, queue: str, ws_path: str, ticket: str, ws_url: str | None = None
+) -> bytes:
+    """MATCH_FOUND with the player's own ticket; ``ws_url`` is where to connect when the match
+    is hosted by one web process in particular (else ``ws_path`` on the page's own host)."""
     game, mode = split_queue(queue)
-    body = {"match_id": match_id, "game": game, "mode": mode, "ws_path": ws_path, "ticket": ticket}
+    body = {
+        "match_id": match_id,
+        "game": game,
+        "mode": mode,
+        "ws_path": ws_path,
+        "ws_url": ws_url,
+        "ticket": ticket,
+    }
     return pack([MessageType.MATCH_FOUND, body])
 
 

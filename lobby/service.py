@@ -26,7 +26,8 @@ STATUS_INTERVAL = 1.0  # seconds between two QUEUE_STATUS frames to a queued pla
 SWEEP_INTERVAL = 30.0  # seconds between two sweeps of expired presences
 
 # (queue, player keys) of each accepted ready check -> (match id, socket path) of each match
-StartMatches = Callable[[list[tuple[str, list[str]]]], Awaitable[list[tuple[str, str]]]]
+# (queue, player keys) per match -> (match id, socket path, socket URL or None) per match
+StartMatches = Callable[[list[tuple[str, list[str]]]], Awaitable[list[tuple[str, str, str | None]]]]
 
 
 class MatchmakingObserver(Protocol):
@@ -177,15 +178,15 @@ class MatchmakingService:
             return
         seats = [
             (entry.player_key, match_id)
-            for pending, (match_id, _) in zip(ready, placed, strict=True)
+            for pending, (match_id, _, _) in zip(ready, placed, strict=True)
             for entry in pending.entries
         ]
         await self.store.reserve_matches(seats, self.ticket_ttl)
         found = []
-        for pending, (match_id, ws_path) in zip(ready, placed, strict=True):
+        for pending, (match_id, ws_path, ws_url) in zip(ready, placed, strict=True):
             for entry in pending.entries:
                 ticket = issue_ticket(match_id, entry.player_key, entry.name)
-                frame = frames.match_found(match_id, pending.mode, ws_path, ticket)
+                frame = frames.match_found(match_id, pending.mode, ws_path, ticket, ws_url)
                 message = {
                     "type": messages.SETTLED,
                     "frame": frame,

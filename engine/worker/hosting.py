@@ -28,8 +28,11 @@ class MatchStore(Protocol):
     ) -> None:
         """Persist the result of a finished match; ``player_keys`` maps player ids to players."""
 
-    async def match_moved(self, match_id: str, worker_id: str, channel: str) -> None:
-        """Record that ``worker_id``, reading ``channel``, took the match over."""
+    async def match_moved(
+        self, match_id: str, worker_id: str, channel: str, route: str = ""
+    ) -> None:
+        """Record that ``worker_id``, reading ``channel`` (in the web process at ``route``,
+        if any), took the match over."""
 
     async def match_lost(self, match_id: str) -> None:
         """Record that no worker can run the match any more (its checkpoint is gone)."""

@@ -54,6 +54,7 @@ class MatchOwnership:
     leases_fresh_until: float
     matches_lost: int
     matches_adopted: int
+    route: str
 
     def clock(self) -> float:
         """The worker's monotonic clock (overridden by the worker's own)."""
@@ -65,6 +66,10 @@ class MatchOwnership:
 
     def in_background(self, work: Coroutine[Any, Any, None]) -> None:
         """Run ``work`` without waiting for it (the worker's own)."""
+        raise NotImplementedError
+
+    def released(self, match_ids: list[str]) -> None:
+        """Matches another worker runs now (the worker's own)."""
         raise NotImplementedError
 
     @property
@@ -123,6 +128,7 @@ class MatchOwnership:
                 del self.matches[match_id]
                 self.matches_lost += 1
                 logger.warning("match %s was taken over by another worker", match_id)
+                self.released([match_id])
             else:
                 hosted.epoch = epoch
         if self.leases.shared:
@@ -164,7 +170,9 @@ class MatchOwnership:
         self.matches_adopted += 1
         logger.info("match %s taken over at tick %d (epoch %d)", match_id, match.tick, hosted.epoch)
         if self.store is not None:
-            self.in_background(self.store.match_moved(match_id, self.worker_id, self.channel))
+            self.in_background(
+                self.store.match_moved(match_id, self.worker_id, self.channel, self.route)
+            )
         moved: messages.MovedMessage = {
             "type": "match.moved",
             "match_id": match_id,

@@ -31,7 +31,13 @@ from engine.ticker import FixedRateTicker
 from engine.tickmeter import TickMeter
 from engine.worker.hosting import HostedMatch, MatchStore, now_ms, rejected
 from engine.worker.ownership import MatchOwnership
-from engine.worker.publisher import GroupMessages, GroupSendMany, Publisher
+from engine.worker.publisher import (
+    GroupMessages,
+    GroupSendMany,
+    LocalDelivery,
+    Publisher,
+    RemoteAudience,
+)
 from engine.worker.spectating import SpectatorDesk
 
 logger = logging.getLogger(__name__)
@@ -42,6 +48,10 @@ PUBLISH_CHUNK = 25  # snapshots handed to the publisher at a time while the tick
 DEFAULT_MAX_SPECTATORS = 2000  # per match
 DEFAULT_RECONNECT_GRACE = 20.0  # seconds
 RECEIVE_RETRY_DELAY = 1.0  # seconds before reading the channel again after a layer error
+# messages from sockets (through the layer) that may come from another web process
+REQUESTS_FROM_SOCKETS = frozenset(
+    {messages.JOIN, messages.WATCH, messages.KEYFRAME_WANTED, messages.CATCH_UP}
+)
 LOOPS = (
     "forgetting finished matches",
     "reading its channel",
@@ -69,11 +79,20 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
         max_spectators: int = DEFAULT_MAX_SPECTATORS,
         leases: MatchLeases | None = None,
         reconnect_grace: float = DEFAULT_RECONNECT_GRACE,
+        local: LocalDelivery | None = None,
+        route: str = "",
+        on_released: Callable[[str], None] | None = None,
     ) -> None:
         """``games`` are the games it can run, by name; ``spectator_delay`` (seconds, 0 =
         live) delays the spectators' stream of every match; ``max_spectators`` is the number of
         spectators a match takes; ``leases`` say which worker owns which match (default: this
-        process alone); ``reconnect_grace`` is how long a dropped player's seat waits."""
+        process alone); ``reconnect_grace`` is how long a dropped player's seat waits.
+
+        A worker inside a web process (the hosted shape) hands what it publishes to that
+        process's sockets at once (``local``) and publishes snapshots to the layer only for
+        groups another process listens to; ``route`` is that web process's base URL, which
+        its players connect to; ``on_released`` is told of a match this worker no longer
+        runs while it still may have sockets here (taken over, or handed over)."""
         self.layer = layer
         self.registry = registry
         self.games = dict(games)
@@ -107,8 +126,13 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
         self.failures = {
             name: FailureLog(logger, f"engine worker {self.worker_id}: {name}") for name in LOOPS
         }
+        self.route = route
+        self.on_released = on_released
         self.publisher = Publisher(
-            group_send_many or self._gather_group_sends, self.failures["publishing"]
+            group_send_many or self._gather_group_sends,
+            self.failures["publishing"],
+            local=local,
+            audience=RemoteAudience(clock) if local is not None else None,
         )
 
     def clock(self) -> float:
@@ -146,7 +170,7 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
         self.channel = await self.layer.new_channel("arena.engine.")
         if self.leases.shared:
             self.leases_fresh_until = self.clock() + self.lease_validity
-        await self.registry.announce(self.worker_id, self.channel, self.load)
+        await self.registry.announce(self.worker_id, self.channel, self.load, route=self.route)
         self._tasks = [
             asyncio.create_task(self._receive_loop(), name=f"{self.worker_id}-receive"),
             asyncio.create_task(self._heartbeat_loop(), name=f"{self.worker_id}-heartbeat"),
@@ -189,6 +213,8 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
             await self._interrupt(list(self.matches.values()))
         for hosted in closing:
             await self._close_group(hosted, CloseCode.GOING_AWAY, "server shutting down")
+        if handed_over:
+            self.released(list(self.matches))
         self.matches.clear()
         self.draining.clear()
         try:
@@ -261,6 +287,8 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
     async def handle(self, message: dict[str, Any]) -> None:
         """Apply one message from the worker's channel."""
         kind = message.get("type")
+        if kind in REQUESTS_FROM_SOCKETS and self.publisher.audience is not None:
+            self._expect_listeners(message.get("match_id", ""))
         if kind == messages.INPUTS:
             matches = self.matches
             for match_id, player_id, seq, *values in message["inputs"]:
@@ -288,6 +316,36 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
             await self.send_catch_up(message)  # type: ignore[arg-type]
         else:
             logger.warning("engine worker %s ignored a message of type %r", self.worker_id, kind)
+
+    def _expect_listeners(self, match_id: str) -> None:
+        """A socket asked about ``match_id``: it may watch from another web process, so the
+        match's next snapshots are published for it (hosted shape)."""
+        audience = self.publisher.audience
+        assert audience is not None
+        audience.expect(messages.match_group(match_id))
+        audience.expect(messages.delayed_group(match_id))
+
+    def apply_input(self, match_id: str, player_id: int, seq: int, values: tuple[int, ...]) -> None:
+        """One validated input of a socket in this process (the hosted shape's direct path)."""
+        hosted = self.matches.get(match_id)
+        if hosted is not None:
+            hosted.match.apply_input(player_id, seq, values)
+
+    def hosts(self, match_id: str) -> bool:
+        """Whether this worker publishes ``match_id``'s messages (running, or its delayed
+        stream draining)."""
+        return match_id in self.matches or match_id in self.draining
+
+    def released(self, match_ids: list[str]) -> None:
+        """Tell ``on_released`` of matches this worker stopped running while their sockets
+        may still watch them (another worker runs them now)."""
+        if self.on_released is None:
+            return
+        for match_id in match_ids:
+            try:
+                self.on_released(match_id)
+            except Exception:
+                logger.exception("on_released failed for match %s", match_id)
 
     # -- matches -------------------------------------------------------------------------------
 
@@ -591,7 +649,12 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
             announcing = self.failures["announcing itself"]
             try:
                 await self.registry.announce(
-                    self.worker_id, self.channel, self.load, self.stats(), self.live_summaries()
+                    self.worker_id,
+                    self.channel,
+                    self.load,
+                    self.stats(),
+                    self.live_summaries(),
+                    route=self.route,
                 )
             except Exception as exc:
                 announcing.failed(exc)

@@ -75,6 +75,16 @@ async def test_group_sends_reach_every_group_in_one_call_on_redis(
     assert received == [{"type": "t.msg", "n": i, "b": b"x" * i} for i in range(count)]
 
 
+async def test_group_sends_on_redis_say_how_many_processes_each_reached(
+    pubsub_layer: RedisPubSubChannelLayer, redis: Callable[[], aioredis.Redis]
+) -> None:
+    await pubsub_layer.group_add("watched", await pubsub_layer.new_channel())
+    receivers = await group_send_many(
+        pubsub_layer, [("watched", {"type": "t.msg"}), ("nobody", {"type": "t.msg"})], redis
+    )
+    assert receivers == [1, 0]
+
+
 async def test_group_sends_on_other_layers() -> None:
     layer = InMemoryChannelLayer()
     channel = await layer.new_channel()

@@ -219,8 +219,10 @@ async def test_matchmaking_queue_and_wait_from_the_lease_holder() -> None:
     gc.collect()  # matchmakers of earlier tests are gone
     store = MemoryLobbyStore()
 
-    async def start_matches(requests: list[tuple[str, list[str]]]) -> list[tuple[str, str]]:
-        return [(str(uuid.uuid4()), "/ws/match/x/") for _ in requests]
+    async def start_matches(
+        requests: list[tuple[str, list[str]]],
+    ) -> list[tuple[str, str, str | None]]:
+        return [(str(uuid.uuid4()), "/ws/match/x/", None) for _ in requests]
 
     service = MatchmakingService(
         store,

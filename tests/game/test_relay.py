@@ -224,3 +224,63 @@ async def test_messages_of_an_older_lease_epoch_are_dropped_after_a_move() -> No
     assert member.got == [("snapshot", 5), ("moved", "engine-b"), ("snapshot", 3), ("snapshot", 4)]
     assert relay.fenced == 2
     await relay.detach("m", member)
+
+
+class LocalWorker:
+    """The process's own engine worker, as the relay asks it: which matches it runs."""
+
+    def __init__(self, *match_ids: str) -> None:
+        self.running = set(match_ids)
+
+    def hosts(self, match_id: str) -> bool:
+        return match_id in self.running
+
+
+async def until_true(condition: Any) -> None:
+    async with asyncio.timeout(3):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+async def test_a_match_of_the_local_worker_comes_from_it_and_not_through_the_layer() -> None:
+    layer = get_channel_layer()
+    relay = MatchRelay(layer)
+    relay.local = LocalWorker("local")
+    member, remote_member = Member(), Member()
+    await relay.attach("local", member)
+    await relay.attach("remote", remote_member)
+    assert messages.match_group("local") not in layer.groups, "its messages come from the worker"
+    assert messages.match_group("remote") in layer.groups
+    relay.deliver_local([(messages.match_group("local"), snapshot("local", 7))])
+    await layer.group_send(messages.match_group("remote"), snapshot("remote", 3))
+    assert await member.wait(1) == [("snapshot", 7)]
+    assert await remote_member.wait(1) == [("snapshot", 3)]
+
+
+async def test_a_match_the_local_worker_lets_go_is_watched_through_the_layer_again() -> None:
+    layer = get_channel_layer()
+    relay = MatchRelay(layer)
+    worker = LocalWorker("a")
+    relay.local = worker
+    member = Member()
+    await relay.attach("a", member)
+    worker.running.discard("a")  # taken over by a worker of another process
+    relay.released("a")
+    await until_true(lambda: messages.match_group("a") in layer.groups)
+    await layer.group_send(messages.match_group("a"), snapshot("a", 9))
+    assert await member.wait(1) == [("snapshot", 9)]
+
+
+async def test_a_match_the_local_worker_adopts_stops_coming_through_the_layer() -> None:
+    layer = get_channel_layer()
+    relay = MatchRelay(layer)
+    worker = LocalWorker()
+    relay.local = worker
+    member = Member()
+    await relay.attach("a", member)
+    assert messages.match_group("a") in layer.groups
+    worker.running.add("a")  # adopted here: its MOVED comes from the local worker
+    moved = {"type": messages.MOVED, "match_id": "a", "engine": "here", "epoch": 2}
+    relay.deliver_local([(messages.match_group("a"), moved)])
+    await until_true(lambda: messages.match_group("a") not in layer.groups)
+    assert await member.wait(1) == [("moved", "here")]

@@ -423,7 +423,7 @@ export function parseLobbyWelcome(frame) {
 
 /**
  * LOBBY_WELCOME's `match`: the match the player has a seat in, `{matchId, game, mode, wsPath,
- * ticket, connected, ranked}` (`connected` while another socket of the player plays it), or null.
+ * wsUrl, ticket, connected, ranked}` (`connected` while another socket of the player plays it), or null.
  */
 function parseHeldSeat(seat) {
   if (!seat || typeof seat !== "object") return null;
@@ -433,6 +433,7 @@ function parseHeldSeat(seat) {
     game: seat.game ?? null,
     mode: seat.mode,
     wsPath: seat.ws_path,
+    wsUrl: socketUrlOf(seat),
     ticket: seat.ticket,
     connected: seat.connected === true,
     ranked: seat.ranked !== false,
@@ -496,8 +497,14 @@ export function parseMatchFound(frame) {
       typeof body.ws_path === "string" && body.ws_path
         ? body.ws_path
         : wsPathForMatch(body.match_id),
+    wsUrl: socketUrlOf(body),
     ticket: body.ticket,
   };
+}
+
+/** A match's `ws_url` (the web process that hosts it), or null: `ws_path` on the page's host. */
+function socketUrlOf(body) {
+  return typeof body.ws_url === "string" && /^wss?:\/\//.test(body.ws_url) ? body.ws_url : null;
 }
 
 /** Parse a decoded READY_FAILED `[35, {...}]`. */
@@ -563,8 +570,12 @@ export function socketUrl(location, path, params = {}) {
   return `${scheme}//${location.host}${path}${query ? `?${query}` : ""}`;
 }
 
-/** WebSocket URL of a match seat: ws_path + ?ticket= (protocol section 3). */
-export function matchSocketUrl(location, wsPath, ticket) {
+/**
+ * WebSocket URL of a match seat: ws_path + ?ticket= (protocol section 3), or `wsUrl` + ?ticket=
+ * when the server named the web process that hosts the match.
+ */
+export function matchSocketUrl(location, wsPath, ticket, wsUrl = null) {
+  if (wsUrl) return `${wsUrl}?ticket=${encodeURIComponent(ticket)}`;
   return socketUrl(location, wsPath, { ticket });
 }
 

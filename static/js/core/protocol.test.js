@@ -166,6 +166,11 @@ test("socket URLs pick ws or wss and encode the ticket or the name", () => {
     matchSocketUrl(https, wsPathForMatch("abc"), "t"),
     "wss://arena.example/ws/match/abc/?ticket=t",
   );
+  assert.equal(
+    matchSocketUrl(http, "/ws/match/abc/", "t+1", "wss://web-2.arena.example/ws/match/abc/"),
+    "wss://web-2.arena.example/ws/match/abc/?ticket=t%2B1",
+    "the web process that hosts the match, whatever the page's host",
+  );
   assert.equal(lobbySocketUrl(http, "Ada Lovelace"), "ws://localhost:8000/ws/lobby/?name=Ada%20Lovelace");
   assert.equal(socketUrl(http, "/ws/x/"), "ws://localhost:8000/ws/x/");
 });
@@ -392,7 +397,7 @@ test("LOBBY_WELCOME lists the games and their modes, the ratings and the held se
     },
   ]).match;
   assert.deepEqual(held, {
-    matchId: "m1", game: "shooter", mode: "duel", wsPath: "/ws/match/m1/", ticket: "t",
+    matchId: "m1", game: "shooter", mode: "duel", wsPath: "/ws/match/m1/", wsUrl: null, ticket: "t",
     connected: false, ranked: true,
   });
   assert.throws(() => parseLobbyWelcome([30, null]), ProtocolParseError);
@@ -452,9 +457,12 @@ test("READY_CHECK, READY_UPDATE, MATCH_FOUND, READY_FAILED, QUEUE_LEFT", () => {
       34,
       { match_id: "m1", game: "shooter", mode: "duel", ws_path: "/ws/match/m1/", ticket: "t" },
     ]),
-    { matchId: "m1", game: "shooter", mode: "duel", wsPath: "/ws/match/m1/", ticket: "t" },
+    { matchId: "m1", game: "shooter", mode: "duel", wsPath: "/ws/match/m1/", wsUrl: null, ticket: "t" },
   );
   assert.equal(parseMatchFound([34, { match_id: "m2", ticket: "t" }]).wsPath, "/ws/match/m2/");
+  const hosted = { match_id: "m3", ticket: "t", ws_url: "ws://10.0.0.2:8101/ws/match/m3/" };
+  assert.equal(parseMatchFound([34, hosted]).wsUrl, "ws://10.0.0.2:8101/ws/match/m3/");
+  assert.equal(parseMatchFound([34, { ...hosted, ws_url: "javascript:x" }]).wsUrl, null);
   assert.throws(() => parseMatchFound([34, { match_id: "m1" }]), ProtocolParseError);
   assert.deepEqual(parseReadyFailed([35, { pending_id: "p1", reason: "timeout", requeued: true }]), {
     pendingId: "p1",
