@@ -38,8 +38,13 @@ class FrameRateLimiter:
             raise ValueError("rate must be positive and burst at least 1")
         self.tokens = float(self.burst)
 
-    def allow(self, now: float) -> bool:
-        """Count one frame at time ``now`` and take a token for it; False means drop it."""
+    def allow(self, now: float, slack: float = 0.0) -> bool:
+        """Count one frame at time ``now`` and take a token for it; False means drop it.
+
+        ``slack`` is how late the server has lately been in reading (seconds): the frames a
+        client sent meanwhile arrive together, so the bucket holds that many seconds' worth of
+        tokens more than its burst.
+        """
         if self.updated is None:
             self.updated = now
             self.window_start = now
@@ -47,7 +52,7 @@ class FrameRateLimiter:
         self._count(now)
         elapsed = max(0.0, now - self.updated)
         self.updated = now
-        self.tokens = min(float(self.burst), self.tokens + elapsed * self.rate)
+        self.tokens = min(self.burst + slack * self.rate, self.tokens + elapsed * self.rate)
         if self.tokens >= 1.0:
             self.tokens -= 1.0
             return True

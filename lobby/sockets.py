@@ -14,6 +14,7 @@ from django.conf import settings
 from engine.protocol import CloseCode, ProtocolError
 from lobby.census import CountedSocket
 from lobby.dispatch import DatabaseFreeDispatch
+from lobby.looplag import LoopLag, loop_lag
 from lobby.ratelimit import FrameRateLimiter
 from lobby.wiring import PRESENCE_REFRESH, PRESENCE_TTL, lobby_store
 
@@ -42,6 +43,7 @@ class ArenaSocket(CountedSocket, DatabaseFreeDispatch):
     closed_with: CloseCode | None = None  # the code the server closed the socket with, if it did
     presence_task: asyncio.Task[None] | None = None
     background: set[asyncio.Task[Any]] | None = None
+    lag: LoopLag | None = None  # how late the event loop has been: not the client's fault
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run ``work`` in the background, keeping a reference until it is done."""
@@ -54,6 +56,7 @@ class ArenaSocket(CountedSocket, DatabaseFreeDispatch):
     def start_limits(self) -> None:
         """Give this socket its frame rate limiter (call from connect)."""
         self.limiter = FrameRateLimiter(settings.ARENA.input_rate, settings.ARENA.input_burst)
+        self.lag = loop_lag()
 
     async def take_frame(
         self, text_data: str | None, bytes_data: bytes | None, decode: Callable[[bytes], Message]
@@ -75,7 +78,7 @@ class ArenaSocket(CountedSocket, DatabaseFreeDispatch):
         if self.closing:
             return None
         now = time.monotonic()
-        if not self.limiter.allow(now):
+        if not self.limiter.allow(now, self.lag.lag if self.lag is not None else 0.0):
             if self.limiter.abusive:
                 self.close_soon(CloseCode.RATE_LIMITED, "too many frames")
                 return None
