@@ -1,6 +1,8 @@
 """The browser's protocol modules mirror the server's, number for number: the generic core
-(static/js/core/protocol.js against engine/protocol.py) and the shooter's module
-(static/js/games/shooter/ against engine/games/shooter/)."""
+(static/js/core/protocol.js against engine/protocol.py), the shooter's module
+(static/js/games/shooter/ against engine/games/shooter/), football's (static/js/games/football/
+against engine/games/football/), and the node tests' fixtures (static/js/core/fixtures.js) are
+what the games send."""
 
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ from typing import Any
 import pytest
 
 from engine import protocol
+from engine.games import game_classes
+from engine.games.football import wire as football_wire
+from engine.games.football.game import FootballGame
 from engine.games.shooter import wire
 from engine.games.shooter.game import ShooterGame
 from loadtest.stack import ROOT
@@ -37,6 +42,12 @@ CORE_CONSTANTS = [
 ]
 SHOOTER_ENUMS: list[type[IntEnum]] = [wire.Button, wire.EventKind, wire.PlayerFlag]
 SHOOTER_CONSTANTS = ["POSITION_SCALE", "AIM_SCALE", "MAX_AIM_MRAD", "ALL_BUTTONS"]
+FOOTBALL_ENUMS: list[type[IntEnum]] = [
+    football_wire.Button,
+    football_wire.EventKind,
+    football_wire.PlayerFlag,
+]
+FOOTBALL_CONSTANTS = ["POSITION_SCALE", "AIM_SCALE", "MAX_AIM_MRAD", "ALL_BUTTONS"]
 ANGLES = [k * 0.37 - 9.0 for k in range(50)] + [
     math.pi,
     -math.pi,
@@ -139,3 +150,88 @@ def test_the_shooter_module_reads_the_schema_the_game_declares() -> None:
         "hit": ("shooter", "victim", "damage"),
         "spawn": ("player",),
     }
+
+
+@pytest.fixture(scope="module")
+def football() -> dict[str, Any]:
+    names = [e.__name__ for e in FOOTBALL_ENUMS] + FOOTBALL_CONSTANTS
+    return exported("games/football/wire.js", names)
+
+
+@pytest.mark.parametrize("enum", FOOTBALL_ENUMS, ids=lambda e: e.__name__)
+def test_football_enums_match(football: dict[str, Any], enum: type[IntEnum]) -> None:
+    assert football[enum.__name__] == {member.name: member.value for member in enum}
+
+
+@pytest.mark.parametrize("name", FOOTBALL_CONSTANTS)
+def test_football_constants_match(football: dict[str, Any], name: str) -> None:
+    assert football[name] == getattr(football_wire, name)
+
+
+def test_football_quantizes_aim_as_the_engine_does() -> None:
+    angles = node(
+        "const { quantizeAim } = await import('./static/js/games/football/wire.js');"
+        f"console.log(JSON.stringify({json.dumps(ANGLES)}.map(quantizeAim)));"
+    )
+    assert angles == [football_wire.quantize_aim(angle) for angle in ANGLES]
+
+
+def test_the_football_module_reads_the_schema_and_rules_the_game_declares() -> None:
+    """Its columns are the roster's, its events and collections the schema's names, and its
+    pitch the rules' (through the WELCOME's rules map, as sent)."""
+    game = FootballGame()
+    schema = game.state
+    rules = json.dumps(game.rules(game.modes[0]))
+    module = node(
+        "const m = await import('./static/js/games/football/index.js');"
+        "const { pitchOf } = await import('./static/js/games/football/pitch.js');"
+        f"const pitch = pitchOf({rules});"
+        "console.log(JSON.stringify({columns: m.COLUMNS.map((c) => c.name), pitch}));"
+    )
+    assert module["columns"] == [field.name for field in schema.roster]
+    assert [c.name for c in schema.collections] == ["players", "ball"]
+    assert schema.collection("players").avatars
+    assert [f.name for f in schema.collection("players").fields] == [
+        "x",
+        "y",
+        "aim",
+        "flags",
+        "ack",
+    ]
+    assert [f.name for f in schema.collection("ball").fields] == ["x", "y"]
+    assert [f.name for f in schema.globals] == ["score0", "score1", "paused", "kickoff_team"]
+    assert {e.name: e.args for e in schema.events} == {
+        "goal": ("team", "scorer"),
+        "kick": ("player",),
+        "kickoff": ("team",),
+    }
+    options = game.options
+    pitch = module["pitch"]
+    assert [pitch["width"], pitch["height"]] == [options.pitch_width, options.pitch_height]
+    assert [pitch["goalTop"], pitch["goalBottom"]] == [options.goal_top, options.goal_bottom]
+    assert [pitch["playerRadius"], pitch["ballRadius"]] == [
+        options.player_radius,
+        options.ball_radius,
+    ]
+    assert pitch["kickReach"] == options.kick_reach, "the engine's default reach"
+    assert pitch["goalPauseMs"] == round(options.goal_pause * 1000)
+
+
+def test_the_fixtures_are_what_the_games_send() -> None:
+    """static/js/core/fixtures.js holds each game's WELCOME schema and the rules of the games
+    whose node tests read them, with default options."""
+    fixtures = node(
+        "const m = await import('./static/js/core/fixtures.js');"
+        "console.log(JSON.stringify({schemas: {shooter: m.SHOOTER_SCHEMA, "
+        "football: m.FOOTBALL_SCHEMA, connect4: m.CONNECT4_SCHEMA}, "
+        "rules: {shooter: m.SHOOTER_RULES, football: m.FOOTBALL_RULES}}));"
+    )
+    games = {name: cls() for name, cls in game_classes().items()}
+    assert sorted(fixtures["schemas"]) == sorted(games), "a fixture schema for every game"
+    for name, game in games.items():
+        sent = json.loads(json.dumps(game.wire_schema))
+        assert fixtures["schemas"][name] == sent, f"{name}'s schema changed: update fixtures.js"
+    for name, rules in fixtures["rules"].items():
+        game = games[name]
+        sent = json.loads(json.dumps(game.rules(game.modes[0])))
+        assert rules == sent, f"{name}'s rules changed: update fixtures.js"

@@ -115,7 +115,7 @@ export const FOOTBALL_SCHEMA = Object.freeze({
       name: "ball",
       kind: "entities",
       fields: [
-        { name: "x", low: -476, high: 12476, scale: 10, delta: "diff", kind: "int", lerp: true },
+        { name: "x", low: -576, high: 12576, scale: 10, delta: "diff", kind: "int", lerp: true },
         { name: "y", low: 0, high: 7000, scale: 10, delta: "diff", kind: "int", lerp: true },
       ],
       avatars: false,
@@ -213,20 +213,43 @@ export const SHOOTER_RULES = Object.freeze({
   },
 });
 
+/** Football's rules with default options (`FootballRules.to_wire()`). */
+export const FOOTBALL_RULES = Object.freeze({
+  pitch: { width: 1200.0, height: 700.0, goal_top: 255.0, goal_bottom: 445.0 },
+  player_radius: 16.0,
+  ball_radius: 10.0,
+  max_speed: 240.0,
+  acceleration: 2000.0,
+  friction: 1600.0,
+  score_limit: 0,
+  goal_pause_ms: 2000,
+});
+
+/** What a WELCOME of each game says besides its schema: its mode, teams, seats and rules. */
+const WELCOME_OF_GAME = Object.freeze({
+  shooter: { mode: "ffa", teams: 0, max_players: 8, rules: SHOOTER_RULES },
+  football: { mode: "1v1", teams: 2, max_players: 2, rules: FOOTBALL_RULES },
+});
+const WELCOME_OF_OTHER_GAMES = Object.freeze({
+  mode: "classic",
+  teams: 0,
+  max_players: 8,
+  rules: {},
+});
+
 /**
  * A decoded WELCOME `[10, {...}]` of `game` with its wire `schema`; `extra` keys on top (snake_case
  * as on the wire).
  */
 export function welcomeFrame(game, schema, extra = {}) {
+  const ofGame = WELCOME_OF_GAME[game] ?? WELCOME_OF_OTHER_GAMES;
   return [
     10,
     {
       protocol: 2,
       match_id: "5f0c",
       game,
-      mode: game === "shooter" ? "ffa" : "classic",
-      teams: 0,
-      max_players: 8,
+      ...ofGame,
       min_players: 2,
       tick_rate: 20,
       snapshots: "every_tick",
@@ -234,9 +257,8 @@ export function welcomeFrame(game, schema, extra = {}) {
       time_limit_ms: 180000,
       reconnect_grace_ms: 20000,
       schema,
-      rules: game === "shooter" ? SHOOTER_RULES : {},
       player_id: 3,
-      team: null,
+      team: ofGame.teams ? 0 : null,
       ack: 0,
       spectators: 0,
       ...extra,

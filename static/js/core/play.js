@@ -31,7 +31,7 @@ const DRAW_TRACE_LENGTH = 120;
 
 /**
  * One game session: the socket and everything received on it, across reconnects. `seat` says
- * how it was joined: `{matchId, wsPath, ticket, ticketAt, name, source}` with `source` "lobby" or
+ * how it was joined: `{matchId, wsPath, wsUrl, ticket, ticketAt, name, source}` with `source` "lobby" or
  * "private". `retry` is set while it reconnects: `{plan, attempt, timer}`.
  */
 class Session extends MatchView {
@@ -95,7 +95,7 @@ export class Player {
     const wsPath = seat.wsPath || wsPathForMatch(seat.matchId);
     let socket = null;
     const current = () => session === this.session && session.socket === socket;
-    socket = new GameSocket(matchSocketUrl(location, wsPath, seat.ticket), {
+    socket = new GameSocket(matchSocketUrl(location, wsPath, seat.ticket, seat.wsUrl), {
       onOpen: () => current() && !session.retry && this.hud.setStatus("joining…", "pending"),
       onWelcome: (welcome, atMs) => current() && this.onWelcome(session, welcome, atMs),
       onSnapshot: (snapshot, atMs) => current() && this.onSnapshot(session, snapshot, atMs),
@@ -215,7 +215,10 @@ export class Player {
     });
   }
 
-  /** Correct the game's prediction of the own avatar with the newest snapshot. */
+  /**
+   * Correct the game's prediction of the own avatar with the newest snapshot (the decoded
+   * snapshot goes along: its globals and events may say when a game holds its players still).
+   */
   reconcile(session, snapshot, atMs) {
     const self = session.selfId;
     const avatar = avatarOf(session.schema, snapshot, self);
@@ -224,7 +227,8 @@ export class Player {
       snapshot.events.some((event) => event.kind === "spawn" && event.player === self);
     session.hadAvatar = avatar !== null;
     const ack = Number.isInteger(avatar?.ack) ? avatar.ack : null;
-    session.game?.predictor?.reconcile(avatar, ack, atMs, { respawned, phase: snapshot.phase });
+    const context = { respawned, phase: snapshot.phase, snapshot };
+    session.game?.predictor?.reconcile(avatar, ack, atMs, context);
   }
 
   onResult(session, result) {
@@ -326,7 +330,8 @@ export class Player {
     if (session !== this.session || !session.retry) return;
     session.retry.timer = null;
     const seat = session.seat;
-    if (performance.now() - seat.ticketAt >= TICKET_REUSE_MS) {
+    // a match hosted by one web process may have moved to another: ask where it is now
+    if (seat.wsUrl || performance.now() - seat.ticketAt >= TICKET_REUSE_MS) {
       try {
         await this.sessionReady;
         const ticket = await createTicket(seat.matchId, seat.name);
@@ -560,6 +565,7 @@ export function seatOf(match, name = match.name) {
   return {
     matchId: match.matchId,
     wsPath: match.wsPath,
+    wsUrl: match.wsUrl ?? null,
     ticket: match.ticket,
     ticketAt: performance.now(),
     name,
@@ -572,6 +578,7 @@ export function ticketSeat(matchId, ticket, name) {
   return {
     matchId,
     wsPath: ticket.ws_path,
+    wsUrl: typeof ticket.ws_url === "string" && ticket.ws_url ? ticket.ws_url : null,
     ticket: ticket.ticket,
     ticketAt: performance.now(),
     name,

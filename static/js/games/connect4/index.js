@@ -9,6 +9,12 @@ const COLORS = ["#1b2333", "#ffcc4d", "#ff5b6e"];
 const MARGIN = 24;
 const KEY_COLUMN = { Digit1: 0, Digit2: 1, Digit3: 2, Digit4: 3, Digit5: 4, Digit6: 5, Digit7: 6 };
 
+/** The help lines of the lobby's controls card and of the match screen. */
+export const controls = Object.freeze([
+  "Click a column, or press 1–7, to drop your disc",
+  "Four in a row wins",
+]);
+
 /** The module's entry point (static/js/games/README.md). */
 export function createGame({ canvas, welcome }) {
   return new Connect4View(canvas, welcome);
@@ -38,7 +44,7 @@ class Connect4View {
     this.world = null;
     this.selfId = null;
     this.hover = null;
-    this.controls = ["Click a column, or press 1–7, to drop your disc", "Four in a row wins"];
+    this.controls = controls;
     /** Scoreboard and results columns (static/js/games/README.md). */
     this.columns = [{ name: "disc", title: "Disc" }];
     this.input = new Connect4Input(this);

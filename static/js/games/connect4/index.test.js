@@ -21,3 +21,8 @@ test("a full column takes no more discs", () => {
   assert.equal(moveFor(world(board, 0, 6), 0, 1), null);
   assert.deepEqual(moveFor(world(board, 0, 6), 0, 0), [0, 7]);
 });
+
+test("the lobby's controls card has Connect Four's help lines", async () => {
+  const module = await import("./index.js");
+  assert.ok(module.controls.length > 0 && module.controls.every((line) => typeof line === "string"));
+});

@@ -1,9 +1,10 @@
 /**
  * The shooter's input (games/README.md `input`): keys and the mouse to the INPUT values
  * `[buttons, aim_mrad]`, aim from the own ship on screen towards the pointer. `Controls` is the
- * pure state; `ShooterInput` is the browser listener around it.
+ * pure state; `ShooterInput` is the browser listener around it (core/keyboard-pointer.js).
  */
 
+import { KeyboardPointerInput } from "../../core/keyboard-pointer.js";
 import { Button, quantizeAim } from "./wire.js";
 
 /** `KeyboardEvent.code` → button bit. Codes are physical keys, so WASD works on any layout. */
@@ -61,6 +62,18 @@ export class Controls {
     return this.aim;
   }
 
+  /** Whether `code` is one of the shooter's keys. */
+  handles(code) {
+    return code in KEY_BUTTONS;
+  }
+
+  /** The fire pointer button went down or up; true when that changed it. */
+  pointerButton(down) {
+    const had = this.pointerFire;
+    this.pointerFire = down;
+    return had !== down;
+  }
+
   /** A key went down or up; true when the buttons changed. */
   key(code, down) {
     if (!(code in KEY_BUTTONS)) return false;
@@ -91,100 +104,13 @@ export class Controls {
   }
 }
 
-const EDITABLE = new Set(["INPUT", "TEXTAREA", "SELECT"]);
-
 /**
- * Browser keyboard and mouse listener of the shooter: held keys, the fire button and the pointer
- * position relative to the canvas. Everything is released when the window loses focus.
+ * Browser keyboard and mouse listener of the shooter (core/keyboard-pointer.js): held keys, the
+ * fire button and the pointer position relative to the canvas, into `Controls`. Everything is
+ * released when the window loses focus.
  */
-export class ShooterInput {
+export class ShooterInput extends KeyboardPointerInput {
   constructor() {
-    this.controls = new Controls();
-    this.element = null;
-    this.onChange = () => {};
-    this.listeners = [];
-  }
-
-  /** Whether input is taken (the core enables it while the player plays). */
-  get enabled() {
-    return this.controls.enabled;
-  }
-
-  /** Listen on `element` (the canvas) and the window; `onChange()` when the buttons change. */
-  attach(element, onChange = () => {}) {
-    this.detach();
-    this.element = element;
-    this.onChange = onChange;
-    const on = (target, type, handler, options) => {
-      target.addEventListener(type, handler, options);
-      this.listeners.push(() => target.removeEventListener(type, handler, options));
-    };
-    on(window, "keydown", (event) => this.handleKey(event, true));
-    on(window, "keyup", (event) => this.handleKey(event, false));
-    on(window, "blur", () => this.release());
-    on(document, "visibilitychange", () => {
-      if (document.hidden) this.release();
-    });
-    on(window, "pointermove", (event) => this.handlePointerMove(event));
-    on(element, "pointerdown", (event) => {
-      if (!this.enabled || event.button !== 0) return;
-      event.preventDefault();
-      element.setPointerCapture?.(event.pointerId);
-      this.handlePointerMove(event);
-      this.controls.pointerFire = true;
-      this.onChange();
-    });
-    on(window, "pointerup", (event) => {
-      if (event.button !== 0 || !this.controls.pointerFire) return;
-      this.controls.pointerFire = false;
-      this.onChange();
-    });
-    on(element, "lostpointercapture", () => {
-      if (!this.controls.pointerFire) return;
-      this.controls.pointerFire = false;
-      this.onChange();
-    });
-    on(element, "contextmenu", (event) => event.preventDefault());
-  }
-
-  /** Remove every listener. */
-  detach() {
-    for (const remove of this.listeners) remove();
-    this.listeners = [];
-    this.element = null;
-  }
-
-  /** Start or stop taking input; disabling releases everything. */
-  setEnabled(on) {
-    this.controls.enabled = on;
-    if (!on) this.release();
-  }
-
-  /** `[buttons, aim_mrad]` to send now (the core's tick). */
-  values() {
-    return this.controls.values();
-  }
-
-  /** True when the buttons changed since the last INPUT. */
-  wantsSendNow() {
-    return this.controls.wantsSendNow();
-  }
-
-  release() {
-    if (this.controls.releaseAll()) this.onChange();
-  }
-
-  handleKey(event, down) {
-    if (!(event.code in KEY_BUTTONS)) return;
-    if (down && (!this.enabled || event.ctrlKey || event.metaKey || event.altKey)) return;
-    if (down && EDITABLE.has(event.target?.tagName)) return;
-    if (this.enabled) event.preventDefault();
-    if (this.controls.key(event.code, down)) this.onChange();
-  }
-
-  handlePointerMove(event) {
-    if (!this.element) return;
-    const rect = this.element.getBoundingClientRect();
-    this.controls.pointer = { x: event.clientX - rect.left, y: event.clientY - rect.top };
+    super(new Controls());
   }
 }
