@@ -2,9 +2,11 @@
 
 Starts its own stack: a private redis-server without persistence (so restarting it is safe;
 ``redis-server`` must be on PATH), two ``runengine`` workers and two uvicorn web processes, on
-SQLite in the log directory (or ``--database-url``). Creates free-for-all matches over HTTP and
-plays them with bots (``loadtest.chaos_player``), spread over both web processes, at 20 INPUTs a
-second each. Then it injects faults on a schedule (``loadtest.chaos_faults``), each once:
+SQLite in the log directory (or ``--database-url``). Creates matches of ``--game`` (any
+registered game; default the shooter) in ``--mode`` (default: its first mode for ``--players``)
+over HTTP and plays them with the game's bots (``loadtest.chaos_player``), spread over both web
+processes, at ``--input-rate`` INPUTs a second each (20, as the browser). Then it injects faults
+on a schedule (``loadtest.chaos_faults``), each once:
 
 - ``kill``: SIGKILL the engine worker owning the most matches; a replacement starts 5 s later.
 - ``term``: SIGTERM it instead (it hands its matches over); a replacement starts once it exits.
@@ -12,11 +14,13 @@ second each. Then it injects faults on a schedule (``loadtest.chaos_faults``), e
 - ``drop``: cut the connections of a share of the players without a close frame.
 - ``redis``: stop Redis (its data is lost) and start it again on its port 2 s later.
 
-Players reconnect as the browser does. When the matches have ended (the time limit is set to
-end them after the schedule) it prints a report (``loadtest.chaos_report``): matches played out
-and lost, recovery after each fault, engine takeover times, reconnects, inputs applied twice or
-rolled back, snapshots per second over time, and the server logs' warnings and errors.
-``--json PATH`` writes it as JSON. Exits 1 when a goal was missed.
+Players reconnect as the browser does. When the matches have ended (the game's time limit, where
+it has one, is set to end them after the schedule; a game that ends its matches itself, turn by
+turn, plays on as long as its bots take: a low ``--input-rate`` makes them think) it prints a
+report (``loadtest.chaos_report``): matches played out and lost, recovery after each fault,
+engine takeover times, reconnects, inputs applied twice or rolled back, snapshots per second
+over time, and the server logs' warnings and errors. ``--json PATH`` writes it as JSON. Exits 1
+when a goal was missed.
 """
 
 from __future__ import annotations
@@ -31,13 +35,14 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from loadtest import chaos_report
 from loadtest.chaos_faults import FAULTS, ChaosStack, Fault, FaultPlan
-from loadtest.chaos_player import ChaosPlayer, Recorder
+from loadtest.chaos_player import INPUT_RATE, ChaosPlayer, Recorder
+from loadtest.games import game, option_env, seating_mode
 from loadtest.stack import http_json, ticket_url
 
 logger = logging.getLogger(__name__)
@@ -51,15 +56,18 @@ EXIT_CHECK_INTERVAL = 0.5
 class ChaosOptions:
     """How big the run is, which faults it injects and when."""
 
+    game: str = "shooter"
+    mode: str = ""  # default: the game's first mode for ``players``
     matches: int = 8
     players: int = 4  # per match
     faults: tuple[str, ...] = ("kill", "term", "web", "drop", "redis")
     pause: float = 10.0  # seconds of play before the first fault
     spacing: float = 12.0  # seconds between two faults
-    time_limit: float = 90.0  # seconds a match runs (ARENA_SHOOTER_TIME_LIMIT)
-    countdown: float = 3.0  # ARENA_SHOOTER_COUNTDOWN
+    time_limit: float = 90.0  # seconds a match runs (ARENA_<GAME>_TIME_LIMIT, if it has one)
+    countdown: float = 3.0  # ARENA_<GAME>_COUNTDOWN
     grace: float = 20.0  # ARENA_RECONNECT_GRACE
     tick_rate: int = 20  # ARENA_TICK_RATE
+    input_rate: float = INPUT_RATE  # INPUTs a second each player's bot may send
     drop_share: float = 0.25
     drop_reconnect_after: float = 1.0
     redis_down: float = 2.0
@@ -83,6 +91,7 @@ async def chaos(options: ChaosOptions) -> chaos_report.ChaosReport:
     unknown = set(options.faults) - set(FAULTS)
     if unknown:
         raise ValueError(f"unknown faults {sorted(unknown)}; known: {sorted(FAULTS)}")
+    options = replace(options, mode=mode_name(options))  # the game and the mode exist
     log_dir = options.log_dir or Path(tempfile.mkdtemp(prefix="arena-chaos-"))
     log_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(options.seed)
@@ -131,12 +140,35 @@ async def chaos(options: ChaosOptions) -> chaos_report.ChaosReport:
     return _report(options, stack, players, faults, stored, recorder, ended, log_dir)
 
 
+def mode_name(options: ChaosOptions) -> str:
+    """The mode the run's matches are created in; ValueError for an unknown game or mode."""
+    try:
+        definition = game(options.game)
+    except KeyError:
+        raise ValueError(f"no game called {options.game!r}") from None
+    if not options.mode:
+        return seating_mode(definition, options.players).name
+    try:
+        mode = definition.mode(options.mode)
+    except KeyError:
+        raise ValueError(f"{options.game} has no mode {options.mode!r}") from None
+    if not mode.min_players <= options.players <= mode.max_players:
+        raise ValueError(f"a {options.game} {mode.name} match is not for {options.players}")
+    return mode.name
+
+
 def server_env(options: ChaosOptions) -> dict[str, str]:
-    """The settings of every process of the stack."""
+    """The settings of every process of the stack: the game's matches run to their time limit
+    (a score limit out of reach), where the game has these options."""
     env = {
-        "ARENA_SHOOTER_TIME_LIMIT": f"{options.time_limit:g}",
-        "ARENA_SHOOTER_COUNTDOWN": f"{options.countdown:g}",
-        "ARENA_SHOOTER_SCORE_LIMIT": "1000",
+        **option_env(
+            {
+                "time_limit": options.time_limit,
+                "countdown": options.countdown,
+                "score_limit": 1000,
+            },
+            [options.game],
+        ),
         "ARENA_TICKET_TTL": "3600",
         "ARENA_RECONNECT_GRACE": f"{options.grace:g}",
         "ARENA_TICK_RATE": str(options.tick_rate),
@@ -154,9 +186,9 @@ def _seat_players(
     """Create the matches and a ticket for each player (blocking)."""
     bases = stack.bases
     players = []
+    body = {"game": options.game, "mode": mode_name(options), "max_players": options.players}
     for index in range(options.matches):
         base = bases[index % len(bases)]
-        body = {"mode": "ffa", "max_players": max(2, options.players)}
         status, match = http_json("POST", f"{base}/api/matches/", body)
         if status != 201:
             raise RuntimeError(f"creating a match failed: {status} {match}")
@@ -166,7 +198,17 @@ def _seat_players(
             path = "/" + url.split("/", 3)[3]
             home = (index + seat) % len(bases)
             players.append(
-                ChaosPlayer(name, match["id"], path, bases, home, options.grace, recorder, rng)
+                ChaosPlayer(
+                    name,
+                    match["id"],
+                    path,
+                    bases,
+                    home,
+                    options.grace,
+                    recorder,
+                    rng,
+                    options.input_rate,
+                )
             )
     return players
 
@@ -273,6 +315,8 @@ def parse_options(argv: list[str] | None = None) -> tuple[ChaosOptions, Path | N
         description="Start a stack, play matches with bots, inject faults, report what survived."
         " Needs redis-server on PATH.",
     )
+    parser.add_argument("--game", default=defaults.game, help="a registered game's name")
+    parser.add_argument("--mode", default="", help="default: the game's first for --players")
     parser.add_argument("--matches", type=int, default=defaults.matches)
     parser.add_argument("--players", type=int, default=defaults.players, help="per match")
     parser.add_argument(
@@ -284,6 +328,12 @@ def parse_options(argv: list[str] | None = None) -> tuple[ChaosOptions, Path | N
     parser.add_argument("--spacing", type=float, default=defaults.spacing, help="s between faults")
     parser.add_argument("--time-limit", type=float, default=defaults.time_limit, help="s")
     parser.add_argument("--grace", type=float, default=defaults.grace, help="reconnect grace, s")
+    parser.add_argument(
+        "--input-rate",
+        type=float,
+        default=defaults.input_rate,
+        help="INPUTs a second per player (a turn-based game's bots think for 1/rate s a move)",
+    )
     parser.add_argument("--drop-share", type=float, default=defaults.drop_share)
     parser.add_argument("--redis-down", type=float, default=defaults.redis_down, help="s")
     parser.add_argument("--takeover-goal", type=float, default=defaults.takeover_goal, help="s")
@@ -297,6 +347,9 @@ def parse_options(argv: list[str] | None = None) -> tuple[ChaosOptions, Path | N
     if unknown:
         parser.error(f"unknown faults: {', '.join(sorted(unknown))}")
     options = ChaosOptions(
+        game=args.game,
+        mode=args.mode,
+        input_rate=args.input_rate,
         matches=args.matches,
         players=args.players,
         faults=faults,
@@ -311,6 +364,10 @@ def parse_options(argv: list[str] | None = None) -> tuple[ChaosOptions, Path | N
         database_url=args.database_url,
         log_dir=args.logs,
     )
+    try:
+        mode_name(options)
+    except ValueError as exc:
+        parser.error(str(exc))
     return options, args.json
 
 

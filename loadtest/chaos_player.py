@@ -3,8 +3,8 @@
 It reconnects as the browser does (``static/js/reconnect.js``): after the close codes of
 ``RETRY_CODES`` or a lost connection, with a backoff doubling from 250 ms to 5 s (±20 %), with
 the same ticket, trying the web processes in turn, for up to the reconnect grace period plus
-5 s. It sends the bot's INPUT 20 times a second, reads every frame, follows the snapshot chain
-and keeps every ``ack`` it sees in an ``AckLedger``.
+5 s. It sends its game's bot's INPUT 20 times a second (or at the run's input rate), reads every
+frame, follows the snapshot chain and keeps every ``ack`` it sees in an ``AckLedger``.
 """
 
 from __future__ import annotations
@@ -140,9 +140,11 @@ class ChaosPlayer:
         grace: float,
         recorder: Recorder,
         rng: random.Random,
+        input_rate: float = INPUT_RATE,
     ) -> None:
         """``socket_path`` is the path and query with the ticket; ``home`` the web process of
-        the first connection (an index into ``bases``, the web processes' URLs)."""
+        the first connection (an index into ``bases``, the web processes' URLs); its bot is asked
+        for an INPUT ``input_rate`` times a second."""
         self.name = name
         self.match_id = match_id
         self.socket_path = socket_path
@@ -151,6 +153,7 @@ class ChaosPlayer:
         self.grace = grace
         self.recorder = recorder
         self.rng = rng
+        self.input_rate = input_rate
         self.player_id: int | None = None
         self.ledger = AckLedger()
         self.probes: list[Probe] = []
@@ -329,7 +332,7 @@ class ChaosPlayer:
             self.probes = [p for p in self.probes if p.recovered_at is None]
 
     async def _send_inputs(self, socket: ClientConnection) -> None:
-        period = 1.0 / INPUT_RATE
+        period = 1.0 / self.input_rate
         due = time.monotonic()
         while True:
             due += period

@@ -12,7 +12,9 @@ from typing import Any
 from loadtest.chaos_faults import Fault
 from loadtest.chaos_player import REPLACED, ChaosPlayer
 
-ENDING_REASONS = ("time_limit", "score_limit")  # a RESULT for a match that was played out
+# the runtime's reasons for a match not played out; any other (the time limit, or a game's own
+# end: a score limit, four in a row...) means it was
+UNFINISHED_REASONS = ("abandoned", "forfeit", "interrupted")
 LOST_CODES = (4004, 4006)  # match not found, match over: the match is gone for that player
 ENGINE_FAULTS = ("kill", "term")
 LOG_SAMPLES = 6  # distinct warning and error lines shown per process
@@ -61,9 +63,10 @@ def match_outcomes(players: list[ChaosPlayer], stored: dict[str, dict[str, Any]]
     """Which matches were played out to a RESULT and which were lost, and why.
 
     A match is *ended* when every one of its players that did not give up received a RESULT
-    whose reason is a time or score limit (and at least one did). It is *lost* otherwise: no
-    player got a RESULT, a player was closed with 4004 or 4006 without one, the RESULT says
-    "abandoned", or a player still waited for one when the run's deadline passed.
+    of a match played out (its time limit, or its game's own end; at least one did). It is
+    *lost* otherwise: no player got a RESULT, a player was closed with 4004 or 4006 without one,
+    the RESULT says "abandoned", "forfeit" or "interrupted", or a player still waited for one
+    when the run's deadline passed.
     """
     by_match: dict[str, list[ChaosPlayer]] = {}
     for player in players:
@@ -94,7 +97,7 @@ def _why_lost(members: list[ChaosPlayer]) -> str:
         codes = sorted({p.gave_up for p in members if p.gave_up is not None})
         return f"no player got a RESULT (gave up: {codes})" if codes else "no RESULT by the end"
     reasons = {p.result["reason"] for p in members if p.result}
-    if not reasons <= set(ENDING_REASONS):
+    if reasons & set(UNFINISHED_REASONS):
         return f"RESULT {sorted(reasons)}"
     for player in members:
         if player.result is None and player.gave_up in LOST_CODES:
@@ -283,7 +286,8 @@ def format_report(report: ChaosReport) -> str:
     o, m, r, i = report.options, report.matches, report.reconnects, report.inputs
     t = report.takeover
     lines = [
-        f"Arena chaos run: {o['matches']} matches × {o['players']} players, "
+        f"Arena chaos run: {o['game']} {o['mode']}, "
+        f"{o['matches']} matches × {o['players']} players, "
         f"{o['webs']} web processes, {o['engines']} engine workers, a private Redis; "
         f"time limit {o['time_limit']:g} s, reconnect grace {o['grace']:g} s",
         "faults: " + ", ".join(f"{f['kind']} at {f['at_s']:g} s" for f in report.faults),

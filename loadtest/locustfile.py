@@ -14,14 +14,15 @@ of PONG the round trip; of WELCOME the time since the socket opened. Failures: s
 to open or close unexpectedly, frames that do not come in time, a DELTA off the chain, THROTTLED,
 lobby errors.
 
-``PlayerUser``: ``GET /api/session/``, the lobby socket, QUEUE, accepts the ready check,
-MATCH_FOUND, the match socket with the ticket; then INPUTs at ``--arena-input-rate`` (20 a
-second, like the browser) from a bot that wanders, aims at the nearest opponent and fires in
-bursts, a PING every ``--arena-ping-interval`` seconds; snapshots are followed with
+``PlayerUser``: ``GET /api/session/``, the lobby socket, QUEUE (for ``--arena-game`` in
+``--arena-mode``: any registered game and mode; ``mixed`` spreads the queues over the games or
+the modes), accepts the ready check, MATCH_FOUND, the match socket with the ticket; then INPUTs
+at ``--arena-input-rate`` (20 a second, like the browser) from the game's bot
+(``Game.make_bot``: the shooter's wanders, aims at the nearest opponent and fires in bursts), a
+PING every ``--arena-ping-interval`` seconds; snapshots are followed with
 ``engine.wirestate.SnapshotChain``, from WELCOME's schema (RESYNC when a DELTA is off the
-chain). When the match ends
-(RESULT, close 4006) the player queues again; the lobby socket stays open meanwhile, as the
-browser's does.
+chain). When the match ends (RESULT, close 4006) the player queues again; the lobby socket stays
+open meanwhile, as the browser's does.
 
 ``SpectatorUser`` (one user in ten by default: ``--arena-player-weight 9``,
 ``--arena-spectator-weight 1``): ``GET /api/matches/live``, picks a match, watches it on
@@ -76,7 +77,7 @@ FOLLOW, SPECTATING = 4, 17  # the spectator protocol's FOLLOW and SPECTATING
 MATCH_OVER = 4006
 ENDED = int(Phase.ENDED)
 ALREADY_ACTIVE = 2  # LOBBY_ERROR code
-MODES = ("duel", "ffa")
+MIXED = "mixed"  # --arena-game / --arena-mode: each queue picks one
 # What a round of a user may fail with: reported as a failure (where it happened, or at the end
 # of the round), then the user pauses and starts another round. Anything else is a bug of this
 # file, and locust reports it as an exception with its traceback.
@@ -94,11 +95,16 @@ _summary_written = False
 def add_arguments(parser: Any) -> None:
     """Options of this locustfile (also LOCUST_ARENA_* variables, and the web UI's form)."""
     arena = parser  # locust's parser: these also appear in the web UI's form
-    arena.add_argument("--arena-game", default="shooter", help="the game players queue for")
+    arena.add_argument(
+        "--arena-game",
+        default="shooter",
+        help="the game players queue for (a registered game's name); mixed: each queue picks one",
+    )
     arena.add_argument(
         "--arena-mode",
-        default="duel",
-        help="the game's mode players queue for; mixed: each queue picks one of the shooter's",
+        default="",
+        help="the game's mode players queue for (default: its first); mixed: each queue picks"
+        " one of the game's modes",
     )
     arena.add_argument("--arena-player-weight", type=int, default=9, help="PlayerUser weight")
     arena.add_argument(
@@ -163,6 +169,23 @@ def _apply_weights(environment: Any) -> None:
         return
     PlayerUser.weight = max(0, options.arena_player_weight)
     SpectatorUser.weight = max(0, options.arena_spectator_weight)
+
+
+def queue_choice(game: str, mode: str, rng: random.Random) -> tuple[str, str]:
+    """The game and mode of one QUEUE: as given, or picked among the registered games (game
+    ``mixed``) and the game's modes (mode ``mixed``); no mode: the game's first."""
+    games = configured_games({})
+    picked = game == MIXED
+    if picked:
+        game = rng.choice(sorted(games))
+    if game not in games:
+        raise ValueError(f"--arena-game {game!r}: the games are {', '.join(games)} or mixed")
+    modes = [m.name for m in games[game].modes]
+    if mode == MIXED:
+        return game, rng.choice(modes)
+    if not mode or (picked and mode not in modes):  # a mode of one game only: the others' first
+        return game, modes[0]
+    return game, mode
 
 
 # -- users --------------------------------------------------------------------------------------
@@ -269,10 +292,8 @@ class PlayerUser(HttpUser):
         return error
 
     def _queue(self, sock: ArenaSocket) -> str:
-        mode = self.options.arena_mode
-        if mode == "mixed":
-            mode = self.rng.choice(MODES)
-        sock.send([int(MessageType.QUEUE), self.options.arena_game, mode], "QUEUE")
+        game, mode = queue_choice(self.options.arena_game, self.options.arena_mode, self.rng)
+        sock.send([int(MessageType.QUEUE), game, mode], "QUEUE")
         return mode
 
     def _find_match(self) -> dict[str, Any] | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -11,9 +13,17 @@ import msgpack
 from channels.testing import WebsocketCommunicator
 from websockets.exceptions import ConnectionClosed
 
+from engine.bots import BotView, RandomBot
+from engine.game import Game, Mode, Timing
+from engine.games import game_classes
 from engine.protocol import MessageType
 from engine.schema import StateSchema
 from engine.wirestate import WireState, apply_frame, is_snapshot
+from loadtest.games import seating_mode
+
+# Every registered game, for ``pytest.mark.parametrize``: a game added to the registry is
+# covered by the cross-cutting suites without a line of its own.
+GAME_NAMES = sorted(game_classes())
 
 
 class SocketClosed(AssertionError):
@@ -107,6 +117,61 @@ async def wait_for_close(comm: WebsocketCommunicator, timeout: float = 3.0) -> i
             output = await comm.receive_output(timeout)
             if output["type"] == "websocket.close":
                 return output.get("code")
+
+
+def game_with(name: str, **options: Any) -> Game:
+    """The registered game ``name`` with those of ``options`` that its Options have (the others
+    are left out: ``countdown`` means nothing to a game without one)."""
+    cls = game_classes()[name]
+    defaults = cls.Options()
+    known = {f.name for f in dataclasses.fields(defaults)}
+    return cls(dataclasses.replace(defaults, **{k: v for k, v in options.items() if k in known}))
+
+
+def with_timers(game: Game, **timers: Any) -> Game:
+    """``game`` whose matches have the runtime's timers ``timers`` (fields of
+    ``engine.game.Timing``: ``countdown``, ``time_limit``, ``ended_linger``, ``empty_timeout``)
+    whatever its options say: short matches of any game."""
+    timing = game.timing
+
+    def shortened(mode: Mode) -> Timing:
+        return dataclasses.replace(timing(mode), **timers)
+
+    game.timing = shortened  # type: ignore[method-assign]
+    return game
+
+
+def random_input(game: Game, seq: int) -> bytes:
+    """An INPUT frame of ``game`` whose values the default bot picks (random within the game's
+    InputSchema), the same for the same ``seq``."""
+    values = RandomBot(game.inputs, random.Random(seq)).decide(BotView(game.state, {}), 0.0)
+    return msgpack.packb([MessageType.INPUT, seq, *values])
+
+
+def duel_mode(game: Game) -> Mode:
+    """The game's first mode whose matches (and the lobby's groups) seat two players."""
+    return seating_mode(game, 2)
+
+
+def avatars(comm: Any) -> dict[int, list[int]] | None:
+    """The players' avatars a socket's follower holds, by player id (None when the game has no
+    avatars collection, or before the first snapshot)."""
+    chain = follower(comm)
+    if chain.schema is None or chain.state is None:
+        return None
+    for index, collection in enumerate(chain.schema.collections):
+        if collection.avatars:
+            return chain.state.collections[index]
+    return None
+
+
+def roster_row(comm: Any, player_id: int) -> list[Any] | None:
+    """A player's roster entry ``[id, name, (team,) *columns, connected]`` in the state a
+    socket's follower holds (None if absent)."""
+    state = follower(comm).state
+    if state is None:
+        return None
+    return next((row for row in state.roster if row[0] == player_id), None)
 
 
 def player_entry(snapshot: list[Any], player_id: int) -> list[Any] | None:

@@ -2,7 +2,8 @@
 
 An engine killed with SIGKILL, paused with SIGSTOP or stopped with SIGTERM loses its matches to
 the other engine, which resumes them from their last checkpoint; players keep their sockets,
-their ships and their scores.
+their seats and their scores. The takeover, handover and reconnection tests run for every
+registered game, played by the game's own bot (docs/games.md: failover is the runtime's).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import signal
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -23,32 +25,52 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from engine import messages
-from engine.games.shooter.wire import Button
+from engine.bots import Bot, BotView, RandomBot
 from engine.protocol import CloseCode, MessageType, Phase
 from engine.wirestate import is_snapshot
+from loadtest.games import game, option_env, seating_mode
 from loadtest.stack import Stack, base_env, http_json, ticket_url
 from lobby.layers import BoundedPubSubChannelLayer
-from tests.helpers import ChainFollower, decode, reading_in_background
+from tests.helpers import GAME_NAMES, ChainFollower, decode, reading_in_background
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.timeout(90)]
 
 TAKEOVER_LIMIT = 8.0  # seconds: lease expiry (3 s) + a heartbeat (1 s), with room to spare
+# short matches of every game: 6 s of play, or turns of 1 s where the game has turns
+SHORT_MATCHES = {"countdown": 0.5, "time_limit": 6.0, "turn_time": 1.0}
+RESULT_TIMEOUT = 30.0  # seconds: a game that ends itself (turns) may take a while
+PLAYED = 1.5  # seconds of ticks a player plays before the fault: a checkpoint holds its INPUTs
 
 
 class Player:
-    """One player's socket: follows the snapshot chain and starts over on every WELCOME."""
+    """One player's socket: follows the snapshot chain and starts over on every WELCOME; its
+    INPUTs come from its game's bot (``Game.make_bot``) or, with ``random_inputs``, from the
+    default bot (random values within the game's InputSchema, whatever the state)."""
 
-    def __init__(self, socket: ClientConnection) -> None:
+    def __init__(self, socket: ClientConnection, random_inputs: bool = False) -> None:
         self.socket = socket
         self.chain = ChainFollower()
         self.welcomes: list[dict[str, Any]] = []
         self.seq = 0
+        self.random_inputs = random_inputs
+        self.rng = random.Random(7)
+        self.bot: Bot | None = None
+        self.view: BotView | None = None
 
     async def frame(self) -> list[Any]:
         frame = decode(await self.socket.recv())
         if frame[0] == MessageType.WELCOME:
-            self.welcomes.append(frame[1])
+            body = frame[1]
+            self.welcomes.append(body)
             self.chain = ChainFollower()  # the match starts over from a KEYFRAME
+            self.view = BotView.from_welcome(body)
+            if self.bot is None:
+                definition = game(body["game"])
+                self.bot = (
+                    RandomBot(definition.inputs, self.rng)
+                    if self.random_inputs
+                    else definition.make_bot(self.rng)
+                )
         self.chain.feed(frame)
         return frame
 
@@ -59,21 +81,48 @@ class Player:
                 if frame[0] == kind or (kind == MessageType.SNAPSHOT and is_snapshot(frame)):
                     return frame
 
-    async def send_input(self, buttons: int) -> int:
+    async def play(self) -> int | None:
+        """Send the bot's INPUT for the state the socket holds; its seq (None: none sent)."""
+        assert self.bot is not None and self.view is not None
+        self.view.state = self.chain.state
+        values = self.bot.decide(self.view, time.monotonic())
+        if values is None:
+            return None
         self.seq += 1
-        await self.socket.send(msgpack.packb([MessageType.INPUT, self.seq, buttons, 0]))
+        await self.socket.send(msgpack.packb([MessageType.INPUT, self.seq, *values]))
         return self.seq
 
-    def own_entry(self) -> list[Any]:
-        assert self.chain.state is not None and self.chain.schema is not None
-        ships = self.chain.state.rows(self.chain.schema, "players")
-        return ships[self.welcomes[-1]["player_id"]]
+    @property
+    def tick(self) -> int:
+        """The tick of the state the socket holds (0 before the first snapshot)."""
+        return self.chain.state.tick if self.chain.state is not None else 0
+
+    @property
+    def tick_rate(self) -> int:
+        return int(self.welcomes[-1]["tick_rate"])
+
+    def ack(self) -> int | None:
+        """The last of its INPUTs applied, as its avatar's ``ack`` shows it; None when the game's
+        state shows no ack (its INPUTs' sequence cannot be followed from a client)."""
+        assert self.view is not None
+        self.view.state = self.chain.state
+        self.view.player_id = self.welcomes[-1]["player_id"]
+        return self.view.own_ack()
+
+    async def play_for(self, seconds: float) -> None:
+        """Play (an INPUT per snapshot) until ``seconds`` of ticks have passed since its first
+        INPUT was sent."""
+        first_tick: int | None = None
+        while first_tick is None or self.tick < first_tick + seconds * self.tick_rate:
+            await self.next_of(MessageType.SNAPSHOT)
+            if await self.play() is not None and first_tick is None:
+                first_tick = self.tick
 
 
 @contextlib.asynccontextmanager
-async def playing(url: str) -> AsyncIterator[Player]:
+async def playing(url: str, random_inputs: bool = False) -> AsyncIterator[Player]:
     async with connect(url, compression=None, open_timeout=5) as socket:
-        player = Player(socket)
+        player = Player(socket, random_inputs)
         await player.next_of(MessageType.WELCOME)
         yield player
 
@@ -85,14 +134,8 @@ def reading(player: Player) -> contextlib.AbstractAsyncContextManager[None]:
 
 @pytest.fixture
 def stack(tmp_path: Path, redis_url: str, redis_prefix: str) -> Iterator[tuple[Stack, str]]:
-    """Two engine workers and one web process; matches last 8 s of play."""
-    env = base_env(
-        tmp_path,
-        redis_url,
-        redis_prefix,
-        ARENA_SHOOTER_TIME_LIMIT="8",
-        ARENA_SHOOTER_COUNTDOWN="0.5",
-    )
+    """Two engine workers and one web process; every game's matches are short."""
+    env = base_env(tmp_path, redis_url, redis_prefix, **option_env(SHORT_MATCHES))
     stack = Stack(env, tmp_path)
     try:
         [base] = stack.start_all(["engine-a", "engine-b"], ["web-a"])
@@ -116,53 +159,69 @@ def owner_of(redis_url: str, prefix: str, match_id: str) -> tuple[str, int]:
     return worker, int(epoch)
 
 
-def new_duel(base: str) -> tuple[dict[str, Any], str, str]:
-    status, match = http_json("POST", f"{base}/api/matches/", {"mode": "duel"})
+def new_duel(base: str, game_name: str) -> tuple[dict[str, Any], str, str]:
+    """A new match of the game's two-player mode, and a ticket for each of its players."""
+    mode = seating_mode(game(game_name), 2).name
+    body = {"game": game_name, "mode": mode, "max_players": 2}
+    status, match = http_json("POST", f"{base}/api/matches/", body)
     assert status == 201, match
     return match, ticket_url(base, match, "Ada"), ticket_url(base, match, "Bo")
 
 
+@pytest.mark.parametrize("game_name", GAME_NAMES)
 async def test_a_killed_engines_match_resumes_on_the_other_and_ends_with_its_players(
-    stack: tuple[Stack, str], redis_url: str, redis_prefix: str
+    stack: tuple[Stack, str], redis_url: str, redis_prefix: str, game_name: str
 ) -> None:
     stack_, base = stack
-    match, ada_url, bo_url = new_duel(base)
+    match, ada_url, bo_url = new_duel(base, game_name)
     async with playing(ada_url) as ada, playing(bo_url) as bo, reading(bo):
         owner, epoch = owner_of(redis_url, redis_prefix, match["id"])
         me = ada.welcomes[0]["player_id"]
-        for _ in range(30):  # 1.5 s of play: at least one checkpoint with these inputs
-            await ada.send_input(Button.RIGHT)
-            await ada.next_of(MessageType.SNAPSHOT)
-        acked_before = ada.own_entry()[5]
-        assert acked_before > 0
-        os.kill(stack_.pid(owner), signal.SIGKILL)
+        await ada.play_for(PLAYED)  # at least one checkpoint (every second) with her INPUTs
+        acked_before = ada.ack()
+        assert acked_before is None or acked_before > 0
+        stack_.send_signal(owner, signal.SIGKILL)
         killed_at = time.monotonic()
         welcome = (await ada.next_of(MessageType.WELCOME, timeout=TAKEOVER_LIMIT))[1]
         took = time.monotonic() - killed_at
         assert took < TAKEOVER_LIMIT
-        assert welcome["player_id"] == me, "the same ship"
-        assert 0 < welcome["ack"] <= acked_before, "inputs resume after the checkpoint's"
+        assert welcome["player_id"] == me, "the same seat"
+        last_known = ada.seq if acked_before is None else acked_before
+        assert 0 < welcome["ack"] <= last_known, "inputs resume after the checkpoint's"
         new_owner, new_epoch = owner_of(redis_url, redis_prefix, match["id"])
         assert new_owner != owner and new_epoch > epoch
         # the match goes on from a KEYFRAME, and new inputs are applied once, in order
         first = await ada.next_of(MessageType.SNAPSHOT)
         assert first[0] == MessageType.SNAPSHOT, "a KEYFRAME first"
-        seq = await ada.send_input(Button.DOWN)
-        async with asyncio.timeout(5):
-            while ada.own_entry()[5] != seq:
-                await ada.next_of(MessageType.SNAPSHOT)
-        result = (await ada.next_of(MessageType.RESULT, timeout=20))[1]
+        if ada.ack() is not None:
+            seq = None
+            async with asyncio.timeout(5):
+                while seq is None:
+                    seq = await ada.play()
+                    await ada.next_of(MessageType.SNAPSHOT)
+                while ada.ack() != seq:
+                    await ada.next_of(MessageType.SNAPSHOT)
+        async with asyncio.timeout(RESULT_TIMEOUT):  # she plays on until the match ends
+            while (frame := await ada.frame())[0] != MessageType.RESULT:
+                if is_snapshot(frame):
+                    await ada.play()
+        result = frame[1]
         assert sorted(row[1] for row in result["standings"]) == ["Ada", "Bo"]
         assert len(bo.welcomes) == 2, "the other player was moved as well"
-    status, stored = http_json("GET", f"{base}/api/matches/{match['id']}/")
-    assert status == 200 and stored["status"] == "over", stored
+
+    def stored() -> bool:  # the engine stores the result while its RESULT goes out
+        status, record = http_json("GET", f"{base}/api/matches/{match['id']}/")
+        assert status == 200, record
+        return record["status"] == "over"
+
+    await asyncio.to_thread(stack_.wait_until, stored, "the result to be stored", 5)
 
 
 async def test_a_paused_engine_that_lost_its_match_is_never_heard_again(
     stack: tuple[Stack, str], redis_url: str, redis_prefix: str
 ) -> None:
     stack_, base = stack
-    match, ada_url, _ = new_duel(base)
+    match, ada_url, _ = new_duel(base, "shooter")
     observer = BoundedPubSubChannelLayer(hosts=[redis_url], prefix=f"{redis_prefix}:layer:")
     listener = await observer.new_channel()
     await observer.group_add(messages.match_group(match["id"]), listener)
@@ -198,17 +257,18 @@ async def test_a_paused_engine_that_lost_its_match_is_never_heard_again(
         await observer.flush()
 
 
+@pytest.mark.parametrize("game_name", GAME_NAMES)
 async def test_a_stopping_engine_hands_its_match_over_without_losing_a_tick(
-    stack: tuple[Stack, str], redis_url: str, redis_prefix: str
+    stack: tuple[Stack, str], redis_url: str, redis_prefix: str, game_name: str
 ) -> None:
     stack_, base = stack
-    match, ada_url, _ = new_duel(base)
+    match, ada_url, _ = new_duel(base, game_name)
     async with playing(ada_url) as ada:
         owner, _ = owner_of(redis_url, redis_prefix, match["id"])
         await ada.next_of(MessageType.SNAPSHOT)
         os.kill(stack_.pid(owner), signal.SIGTERM)
         stopped_at = time.monotonic()
-        last_tick = ada.chain.state.tick if ada.chain.state else 0
+        last_tick = ada.tick
         welcome = await ada.next_of(MessageType.WELCOME, timeout=TAKEOVER_LIMIT)
         assert time.monotonic() - stopped_at < 2.0, "handed over, not left to expire"
         keyframe = await ada.next_of(MessageType.SNAPSHOT)
@@ -217,20 +277,27 @@ async def test_a_stopping_engine_hands_its_match_over_without_losing_a_tick(
         assert welcome[1]["player_id"] == ada.welcomes[0]["player_id"]
 
 
-async def test_a_restarting_web_process_sends_its_players_to_another_with_their_ships(
-    stack: tuple[Stack, str],
+@pytest.mark.parametrize("game_name", GAME_NAMES)
+async def test_a_restarting_web_process_sends_its_players_to_another_within_the_grace(
+    stack: tuple[Stack, str], game_name: str
 ) -> None:
     stack_, base = stack
     other = await asyncio.to_thread(stack_.start_web, "web-b")
-    match, ada_url, _ = new_duel(base)
-    async with playing(ada_url) as ada:
+    match, ada_url, _ = new_duel(base, game_name)
+    async with playing(ada_url, random_inputs=True) as ada:
         me = ada.welcomes[0]["player_id"]
+        await ada.next_of(MessageType.SNAPSHOT)
         for _ in range(5):
-            seq = await ada.send_input(Button.LEFT)
-            await ada.next_of(MessageType.SNAPSHOT)
+            seq = await ada.play()
+        assert seq is not None
+        sent_at = ada.tick
         async with asyncio.timeout(5):
-            while ada.own_entry()[5] != seq:
-                await ada.next_of(MessageType.SNAPSHOT)
+            if ada.ack() is not None:
+                while ada.ack() != seq:
+                    await ada.next_of(MessageType.SNAPSHOT)
+            else:  # nothing shows it: half a second of ticks is plenty for it to arrive
+                while ada.tick < sent_at + ada.tick_rate / 2:
+                    await ada.next_of(MessageType.SNAPSHOT)
         os.kill(stack_.pid("web-a"), signal.SIGTERM)
         with pytest.raises(ConnectionClosed) as closed:
             while True:
@@ -242,7 +309,7 @@ async def test_a_restarting_web_process_sends_its_players_to_another_with_their_
         ada_url.replace(base.removeprefix("http://"), other.removeprefix("http://"))
     ) as back:
         welcome = back.welcomes[0]
-        assert welcome["player_id"] == me, "the same ship"
+        assert welcome["player_id"] == me, "the same seat"
         assert welcome["ack"] == seq, "its inputs go on from the last one applied"
         back.seq = seq
         await back.next_of(MessageType.SNAPSHOT)

@@ -1,4 +1,5 @@
-"""The engine worker's side of spectators, driven message by message and tick by tick."""
+"""The engine worker's side of spectators, driven message by message and tick by tick (the
+delayed stream's for every registered game)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,19 @@ import pytest
 from channels.layers import InMemoryChannelLayer
 
 from engine import messages
-from engine.games.shooter.game import ShooterGame
-from engine.games.shooter.rules import Rules
 from engine.protocol import CloseCode, MessageType
 from engine.registry import MemoryEngineRegistry
 from engine.worker import EngineWorker
+from tests.helpers import GAME_NAMES, duel_mode, game_with, with_timers
 
 pytestmark = pytest.mark.timeout(10)
 
-RULES = Rules(tick_rate=20, countdown=0.1, time_limit=0.5, ended_linger=0.2)
-GAMES = {"shooter": ShooterGame(RULES)}
+# every game at its own tick rate, its matches short: 0.1 s of countdown, 0.5 s of play and
+# 0.2 s of linger
+GAMES = {
+    name: with_timers(game_with(name), countdown=0.1, time_limit=0.5, ended_linger=0.2)
+    for name in GAME_NAMES
+}
 
 
 def decode(frame: bytes) -> Any:
@@ -43,11 +47,21 @@ class Published:
         return items
 
 
-async def make_worker(**options: Any) -> tuple[EngineWorker, InMemoryChannelLayer]:
+async def make_worker(
+    game: str = "shooter", **options: Any
+) -> tuple[EngineWorker, InMemoryChannelLayer]:
     layer = InMemoryChannelLayer()
     worker = EngineWorker(layer, MemoryEngineRegistry(), GAMES, **options)
-    worker.handle_create("m", "shooter", "duel", 2, seed=1)
+    worker.handle_create("m", game, duel_mode(GAMES[game]).name, 2, seed=1)
     return worker, layer
+
+
+def delay_ticks(game: str, seconds: float) -> int:
+    return max(1, round(seconds * GAMES[game].tick_rate))
+
+
+def snapshot_ticks(items: list[tuple[str, dict[str, Any]]], group: str) -> list[int]:
+    return [m["tick"] for g, m in items if g == group and m["type"] == messages.SNAPSHOT]
 
 
 async def join(worker: EngineWorker, layer: InMemoryChannelLayer, name: str) -> str:
@@ -108,10 +122,11 @@ async def test_the_cap_and_the_refusals() -> None:
     assert over["code"] == CloseCode.MATCH_OVER
 
 
-async def test_a_tick_costs_the_same_with_one_spectator_or_a_hundred() -> None:
+@pytest.mark.parametrize("game", GAME_NAMES)
+async def test_a_tick_costs_the_same_with_one_spectator_or_a_hundred(game: str) -> None:
     counts = []
     for spectators in (1, 100):
-        worker, layer = await make_worker(spectator_delay=0.1)
+        worker, layer = await make_worker(game, spectator_delay=0.1)
         published = Published(worker)
         await join(worker, layer, "Ada")
         for _ in range(spectators):
@@ -119,14 +134,14 @@ async def test_a_tick_costs_the_same_with_one_spectator_or_a_hundred() -> None:
         for _ in range(10):
             await worker.tick()
         items = published.take()
-        snapshots = [(g, m) for g, m in items if m["type"] == messages.SNAPSHOT]
-        counts.append(
-            (
-                sum(g == messages.match_group("m") for g, _ in snapshots),
-                sum(g == messages.delayed_group("m") for g, _ in snapshots),
-            )
-        )
-    assert counts[0] == counts[1] == (10, 8), "10 live snapshots, 8 of them two ticks later"
+        live = snapshot_ticks(items, messages.match_group("m"))
+        delayed = snapshot_ticks(items, messages.delayed_group("m"))
+        assert live, "the match published"
+        assert delayed == [t for t in live if t <= 10 - delay_ticks(game, 0.1)], "later, once"
+        counts.append((len(live), len(delayed)))
+    assert counts[0] == counts[1]
+    if GAMES[game].snapshots == "every_tick":
+        assert counts[0] == (10, 8), "10 live snapshots, 8 of them two ticks later"
 
 
 async def test_spectators_alone_make_a_match_publish() -> None:
@@ -142,34 +157,47 @@ async def test_spectators_alone_make_a_match_publish() -> None:
     assert [m for _, m in published.take() if m["type"] == messages.SNAPSHOT] == []
 
 
-async def test_without_spectators_nothing_is_published_to_the_delayed_group() -> None:
-    worker, layer = await make_worker(spectator_delay=0.1)
+@pytest.mark.parametrize("game", GAME_NAMES)
+async def test_without_spectators_nothing_is_published_to_the_delayed_group(game: str) -> None:
+    worker, layer = await make_worker(game, spectator_delay=0.1)
     published = Published(worker)
     await join(worker, layer, "Ada")
     for _ in range(10):
         await worker.tick()
-    assert {g for g, _ in published.take()} == {messages.match_group("m")}
+    items = published.take()
+    assert {g for g, _ in items} == {messages.match_group("m")}
     _, reply = await watch(worker, layer)
     assert reply["delayed"] is True and decode(reply["spectating"])[1]["delay_ms"] == 100
-    assert reply["snapshot"]["tick"] == 8, "a KEYFRAME of the tick two ticks ago, at once"
+    delayed_tick = max(
+        t for t in snapshot_ticks(items, "match.m") if t <= 10 - delay_ticks(game, 0.1)
+    )
+    assert reply["snapshot"]["tick"] == delayed_tick, "a KEYFRAME of the delayed tick, at once"
 
 
-async def test_a_delayed_spectator_of_a_match_nobody_played_gets_a_keyframe_at_once() -> None:
-    worker, layer = await make_worker(spectator_delay=0.5)
+@pytest.mark.parametrize("game", GAME_NAMES)
+async def test_a_delayed_spectator_of_a_match_nobody_played_gets_a_keyframe_at_once(
+    game: str,
+) -> None:
+    worker, layer = await make_worker(game, spectator_delay=0.5)
     for _ in range(30):
         await worker.tick()  # nobody there: nothing published
     _, reply = await watch(worker, layer)
-    assert reply["snapshot"]["tick"] == 30 and decode(reply["snapshot"]["keyframe"])[5] == []
+    assert reply["snapshot"]["tick"] == 30 and decode(reply["snapshot"]["keyframe"])[-1] == []
     published = Published(worker)
     for _ in range(12):
         await worker.tick()
-    delayed = [m for g, m in published.take() if g == messages.delayed_group("m")]
-    assert [m["tick"] for m in delayed] == [31, 32], "the delayed stream goes on from there"
+    items = published.take()
+    delayed = [m for g, m in items if g == messages.delayed_group("m")]
+    live = snapshot_ticks(items, messages.match_group("m"))
+    assert live[0] == 31
+    expected = [t for t in live if t <= 42 - delay_ticks(game, 0.5)]
+    assert [m["tick"] for m in delayed] == expected, "the delayed stream goes on from there"
     assert delayed[0]["keyframe"] is not None
 
 
-async def test_delayed_spectators_get_the_end_after_the_players_in_order() -> None:
-    worker, layer = await make_worker(spectator_delay=0.5)  # longer than ended_linger
+@pytest.mark.parametrize("game", GAME_NAMES)
+async def test_delayed_spectators_get_the_end_after_the_players_in_order(game: str) -> None:
+    worker, layer = await make_worker(game, spectator_delay=0.5)  # longer than ended_linger
     published = Published(worker)
     await join(worker, layer, "Ada")
     await join(worker, layer, "Bo")

@@ -21,11 +21,16 @@ from lobby.tickets import issue_ticket
 from lobby.wiring import lobby_store
 from tests.conftest import Connect
 from tests.helpers import (
+    GAME_NAMES,
     SocketClosed,
+    avatars,
+    duel_mode,
     follower,
     next_frame,
     next_tick,
     player_entry,
+    random_input,
+    roster_row,
     until,
     wait_for,
     wait_for_close,
@@ -42,6 +47,38 @@ def input_frame(seq: int, buttons: int, aim_mrad: int = 0) -> bytes:
 async def new_match(mode: str = "ffa", max_players: int | None = None) -> str:
     match = await create_match(validate_match_request(mode=mode, max_players=max_players))
     return str(match.id)
+
+
+async def new_duel(engine: EngineWorker, game_name: str) -> str:
+    """A new match of the game's two-player mode."""
+    mode = duel_mode(engine.games[game_name]).name
+    match = await create_match(validate_match_request(game_name, mode, 2))
+    return str(match.id)
+
+
+GRACE_TO_COME_BACK = 3.0  # seconds: room for a socket to come back within the grace period
+
+
+async def resting_avatar(engine: EngineWorker, match: Any, game_name: str) -> list[int] | None:
+    """The lerp'd fields (where it is) of player 0's avatar once it stays put from one tick to
+    the next (None: the game has no avatars)."""
+    schema = match.game.state
+    index = next((i for i, c in enumerate(schema.collections) if c.avatars), None)
+    if index is None:
+        return None
+    lerped = [i for i, f in enumerate(schema.collections[index].fields) if f.lerp]
+    seen: list[list[int] | None] = [None]
+
+    def place() -> list[int]:
+        row = match.view().collections[index][0]
+        return [row[i] for i in lerped]
+
+    def still() -> bool:
+        before, seen[0] = seen[0], place()
+        return before == seen[0]
+
+    await until(engine, still, game=game_name)
+    return place()
 
 
 async def test_join_sends_welcome_then_a_snapshot_every_tick(
@@ -100,86 +137,104 @@ def reconnect_grace() -> float:
     return 0.4
 
 
-async def test_players_see_each_other_and_a_leaver_disappears(
-    engine: EngineWorker, connect: Connect
+@pytest.mark.parametrize("game_name", GAME_NAMES)
+async def test_players_see_each_other_and_a_leaver_waits_then_goes(
+    engine: EngineWorker, connect: Connect, game_name: str
 ) -> None:
-    match_id = await new_match()
+    match_id = await new_duel(engine, game_name)
     ada = await connect(match_id, "Ada")
     bo = await connect(match_id, "Bo")
     ada_id = (await wait_for(ada, MessageType.WELCOME))[1]["player_id"]
     bo_id = (await wait_for(bo, MessageType.WELCOME))[1]["player_id"]
     assert ada_id != bo_id
-    both = await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: len(s[5]) == 2)
-    assert {p[0] for p in both[5]} == {ada_id, bo_id}
-    assert both[3] in (Phase.WAITING, Phase.COUNTDOWN)
+    await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: roster_row(ada, bo_id) is not None)
+    seen = avatars(ada)
+    assert seen is None or set(seen) == {ada_id, bo_id}
+    assert follower(ada).state.phase in (Phase.WAITING, Phase.COUNTDOWN)  # type: ignore[union-attr]
 
     await bo.disconnect()
-    waiting = await wait_for(
-        ada, MessageType.SNAPSHOT, where=lambda s: player_entry(s, bo_id)[5] & RECONNECTING
+    await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: roster_row(ada, bo_id)[-1] is False)
+    seen = avatars(ada)
+    assert seen is None or bo_id in seen, "its avatar waits in the match"
+    match = engine.matches[match_id].match
+    assert match.seats[bo_id].away
+    await until(engine, lambda: match.seats[bo_id].released, game=game_name)
+    await wait_for(
+        ada, MessageType.SNAPSHOT, where=lambda s: (avatars(ada) or {}).get(bo_id) is None
     )
-    assert player_entry(waiting, bo_id)[5] & PlayerFlag.ALIVE, "the ship waits in the match"
-    alone = await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: len(s[5]) == 1)
-    roster = {entry[0]: entry for entry in alone[8]}
-    assert roster[bo_id][1] == "Bo" and roster[bo_id][4] is False
-    assert roster[ada_id][4] is True
+    assert roster_row(ada, bo_id)[1:2] == ["Bo"] and roster_row(ada, bo_id)[-1] is False
+    assert roster_row(ada, ada_id)[-1] is True
     assert len(engine.matches[match_id].seats) == 1
 
 
+@pytest.mark.parametrize("reconnect_grace", [GRACE_TO_COME_BACK])
+@pytest.mark.parametrize("game_name", GAME_NAMES)
 async def test_a_returning_player_gets_the_same_seat_back(
-    engine: EngineWorker, connect: Connect
+    engine: EngineWorker, connect: Connect, game_name: str
 ) -> None:
-    match_id = await new_match()
+    game = engine.games[game_name]
+    match_id = await new_duel(engine, game_name)
     first = await connect(match_id, "Ada", player_key="guest:ada")
     welcome = (await wait_for(first, MessageType.WELCOME))[1]
     assert welcome["ack"] == 0
-    await first.send_to(bytes_data=input_frame(5, Button.RIGHT))
-    await wait_for(first, MessageType.SNAPSHOT, where=lambda s: player_entry(s, 0)[6] == 5)
+    await first.send_to(bytes_data=random_input(game, 5))
     match = engine.matches[match_id].match
+    await until(engine, lambda: match.seats[0].last_seq == 5, game=game_name)
     for _ in range(3):  # leave and come back, again and again
         await first.disconnect()
-        await until(engine, lambda: match.seats[0].away)
+        await until(engine, lambda: match.seats[0].away, game=game_name)
         first = await connect(match_id, "Ada", player_key="guest:ada")
         again = (await wait_for(first, MessageType.WELCOME))[1]
         assert (again["player_id"], again["ack"]) == (0, 5)
-    snapshot = await wait_for(first, MessageType.SNAPSHOT)
-    assert [row[0] for row in snapshot[8]] == [0], "one roster row, however often Ada came back"
-    await first.send_to(bytes_data=input_frame(5, Button.LEFT))  # already applied: ignored
-    await first.send_to(bytes_data=input_frame(6, Button.LEFT))
-    await wait_for(first, MessageType.SNAPSHOT, where=lambda s: player_entry(s, 0)[6] == 6)
+    await wait_for(first, MessageType.SNAPSHOT)
+    roster = follower(first).state.roster  # type: ignore[union-attr]
+    assert [row[0] for row in roster] == [0], "one roster row, however often Ada came back"
+    await first.send_to(bytes_data=random_input(game, 5))  # already applied: ignored
+    await first.send_to(bytes_data=random_input(game, 6))
+    await until(engine, lambda: match.seats[0].last_seq == 6, game=game_name)
 
 
-async def test_a_player_back_within_the_grace_period_finds_its_ship_where_it_waited(
-    engine: EngineWorker, connect: Connect
+@pytest.mark.parametrize("reconnect_grace", [GRACE_TO_COME_BACK])
+@pytest.mark.parametrize("game_name", GAME_NAMES)
+async def test_a_player_back_within_the_grace_period_finds_its_place_as_it_left_it(
+    engine: EngineWorker, connect: Connect, game_name: str
 ) -> None:
-    match_id = await new_match()
+    game = engine.games[game_name]
+    match_id = await new_duel(engine, game_name)
     ada = await connect(match_id, "Ada", player_key="guest:ada")
     await wait_for(ada, MessageType.WELCOME)
-    await ada.send_to(bytes_data=input_frame(1, Button.RIGHT))
-    await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: player_entry(s, 0)[6] == 1)
-    await ada.disconnect()
+    await ada.send_to(bytes_data=random_input(game, 1))
     match = engine.matches[match_id].match
-    await until(engine, lambda: match.seats[0].away)
-    waited = (match.sim.ships[0].x, match.sim.ships[0].y)
-    assert match.sim.ships[0].buttons == 0, "an away ship is idle"
+    await until(engine, lambda: match.seats[0].last_seq == 1, game=game_name)
+    await ada.disconnect()
+    await until(engine, lambda: match.seats[0].away, game=game_name)
+    waited = await resting_avatar(engine, match, game_name)  # an away player's avatar is idle
+    columns = list(match.sim.roster_columns(match.seats[0]))
     ada = await connect(match_id, "Ada", player_key="guest:ada")
     welcome = (await wait_for(ada, MessageType.WELCOME))[1]
     assert (welcome["player_id"], welcome["ack"]) == (0, 1)
-    back = await wait_for(ada, MessageType.SNAPSHOT)
-    entry = player_entry(back, 0)
-    assert not entry[5] & RECONNECTING
-    assert abs(entry[1] / 10 - waited[0]) < 30 and abs(entry[2] / 10 - waited[1]) < 30
-    assert [row[0] for row in back[8]] == [0]
+    await wait_for(ada, MessageType.SNAPSHOT, where=lambda s: roster_row(ada, 0)[-1] is True)
+    roster = follower(ada).state.roster  # type: ignore[union-attr]
+    assert [row[0] for row in roster] == [0]
+    teams = 1 if match.mode.teams else 0
+    assert roster_row(ada, 0)[2 + teams : -1] == columns, "its numbers as it left them"
+    if waited is not None:
+        schema = follower(ada).schema
+        avatar = next(c for c in schema.collections if c.avatars)  # type: ignore[union-attr]
+        row = avatars(ada)[0]  # type: ignore[index]
+        assert [v for f, v in zip(avatar.fields, row, strict=True) if f.lerp] == waited
 
 
+@pytest.mark.parametrize("game_name", GAME_NAMES)
 async def test_after_the_grace_period_the_seat_is_released_and_the_player_told(
-    engine: EngineWorker, connect: Connect
+    engine: EngineWorker, connect: Connect, game_name: str
 ) -> None:
-    match_id = await new_match()
+    match_id = await new_duel(engine, game_name)
     ada = await connect(match_id, "Ada", player_key="guest:ada")
     await wait_for(ada, MessageType.WELCOME)
     await ada.disconnect()
     match = engine.matches[match_id].match
-    await until(engine, lambda: match.seats[0].released)
+    await until(engine, lambda: match.seats[0].released, game=game_name)
     again = await connect(match_id, "Ada", player_key="guest:ada")
     assert await wait_for_close(again) == CloseCode.SEAT_RELEASED
 
@@ -469,10 +524,12 @@ async def test_leave_gives_the_seat_up_at_once_and_the_opponent_wins_by_forfeit(
     assert [row[1] for row in result["standings"]] == ["Bo", "Ada"]
 
 
+@pytest.mark.parametrize("reconnect_grace", [GRACE_TO_COME_BACK])
+@pytest.mark.parametrize("game_name", GAME_NAMES)
 async def test_a_dropped_player_keeps_its_lobby_place_as_a_reserved_seat(
-    engine: EngineWorker, connect: Connect
+    engine: EngineWorker, connect: Connect, game_name: str
 ) -> None:
-    match_id = await new_match("duel")
+    match_id = await new_duel(engine, game_name)
     ada = await connect(match_id, "Ada", player_key="guest:ada")
     await wait_for(ada, MessageType.WELCOME)
     await ada.disconnect()  # dropped, not LEAVE

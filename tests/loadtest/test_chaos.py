@@ -10,6 +10,13 @@ import pytest
 from loadtest.chaos import ChaosOptions, parse_options, run_chaos
 from loadtest.chaos_player import AckLedger
 from loadtest.chaos_report import spread
+from loadtest.games import game
+from tests.helpers import GAME_NAMES
+
+# A real-time game's bots send 20 INPUTs a second, as the browser does; a turn-based one's (it
+# sends snapshots on change) think about two seconds a move, so that its matches, which end
+# when the game says, outlast the fault schedule as a time-limited match does.
+INPUT_RATES = {"every_tick": 20.0, "on_change": 0.5}
 
 
 def test_a_rollback_costs_the_undone_inputs_and_a_replay_counts_as_applied_twice() -> None:
@@ -45,25 +52,41 @@ def test_spread_uses_nearest_rank() -> None:
 def test_the_command_line_names_the_faults_in_order() -> None:
     options, json_path = parse_options(["--faults", "drop,kill", "--matches", "3", "--json", "x"])
     assert options.faults == ("drop", "kill") and options.matches == 3
+    assert (options.game, options.mode, options.input_rate) == ("shooter", "", 20.0)
     assert json_path == Path("x")
     with pytest.raises(SystemExit):
         parse_options(["--faults", "flood"])
 
 
+def test_the_command_line_names_a_game_and_a_mode_it_has() -> None:
+    options, _ = parse_options(["--game", "football", "--mode", "1v1", "--players", "2"])
+    assert (options.game, options.mode, options.players) == ("football", "1v1", 2)
+    assert parse_options(["--input-rate", "0.5"])[0].input_rate == 0.5
+    for wrong in (["--game", "chess"], ["--game", "football", "--mode", "duel"]):
+        with pytest.raises(SystemExit):
+            parse_options(wrong)
+    with pytest.raises(SystemExit):  # a duel is not for four
+        parse_options(["--mode", "duel", "--players", "4"])
+
+
 @pytest.mark.e2e
 @pytest.mark.redis
 @pytest.mark.timeout(120)
-def test_a_short_chaos_run_loses_no_match_and_no_player(tmp_path: Path) -> None:
-    """Two duels on a stack of its own: an engine killed, half the players' connections cut."""
+@pytest.mark.parametrize("game_name", GAME_NAMES)
+def test_a_short_chaos_run_loses_no_match_and_no_player(tmp_path: Path, game_name: str) -> None:
+    """Two matches of two players on a stack of its own: an engine killed, half the players'
+    connections cut."""
     if shutil.which("redis-server") is None:
         pytest.fail("the chaos run starts its own redis-server: install it (make redis does)")
     options = ChaosOptions(
+        game=game_name,
+        input_rate=INPUT_RATES[game(game_name).snapshots],
         matches=2,
         players=2,
         faults=("kill", "drop"),
         pause=4.0,
         spacing=8.0,
-        time_limit=22.0,
+        time_limit=18.0,  # a match plays on 6 s after the last fault
         countdown=1.0,
         drop_share=0.5,
         seed=7,

@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from loadtest.games import game, seating_mode
 from loadtest.locust_metrics import Histogram, Metrics, format_summary
 from loadtest.stack import QUIET_FLAGS, ROOT, Stack, base_env
+from tests.helpers import GAME_NAMES
 
-SMOKE_PLAYERS = 6  # even: three duels
+SMOKE_PLAYERS = 6  # even: three matches of two
 SMOKE_SPECTATORS = 2
 SMOKE_SECONDS = 10
 
@@ -89,7 +91,11 @@ def web(tmp_path: Path, redis_url: str, redis_prefix: str) -> Iterator[str]:
 @pytest.mark.e2e
 @pytest.mark.redis
 @pytest.mark.timeout(120)
-def test_a_short_locust_run_plays_without_failures(web: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("game_name", GAME_NAMES)
+def test_a_short_locust_run_plays_without_failures(
+    web: str, tmp_path: Path, game_name: str
+) -> None:
+    definition = game(game_name)
     out = tmp_path / "results"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
     args = [
@@ -112,8 +118,10 @@ def test_a_short_locust_run_plays_without_failures(web: str, tmp_path: Path) -> 
         "--html",
         str(out / "locust.html"),
         "--only-summary",
+        "--arena-game",
+        game_name,
         "--arena-mode",
-        "duel",
+        seating_mode(definition, 2).name,
         "--arena-player-weight",
         str(SMOKE_PLAYERS),
         "--arena-spectator-weight",
@@ -142,14 +150,19 @@ def test_a_short_locust_run_plays_without_failures(web: str, tmp_path: Path) -> 
     assert users["players_with_snapshots"] == SMOKE_PLAYERS, "every player received snapshots"
     assert users["spectators_started"] == SMOKE_SPECTATORS, summary
     assert users["spectators_with_snapshots"] == SMOKE_SPECTATORS, "every spectator too"
-    assert summary["matches"]["joined"] == SMOKE_PLAYERS, summary
+    # every player joined a match (a game that ends itself may have ended it and found another)
+    assert summary["matches"]["joined"] >= SMOKE_PLAYERS, summary
     assert summary["disconnects_total"] == 0 and summary["chain_breaks"] == 0, summary
     assert summary["throttled"]["frames"] == 0, summary
     assert summary["locust"]["failures"] == 0, summary
     # Every player got a match in a few seconds and then a snapshot stream at about the tick
-    # rate (20 a second); a busy machine may delay or drop a few, not most.
-    assert summary["time_to_match_ms"]["count"] == SMOKE_PLAYERS
-    assert summary["snapshots"]["per_s_per_client"] > 10, summary
+    # rate (a game that sends on change: a KEYFRAME a second at least); a busy machine may delay
+    # or drop a few, not most.
+    assert summary["time_to_match_ms"]["count"] >= SMOKE_PLAYERS
+    every_tick = definition.snapshots == "every_tick"
+    assert summary["snapshots"]["per_s_per_client"] > (
+        definition.tick_rate / 2 if every_tick else 1
+    ), summary
     assert summary["latency_ms"]["count"] == summary["snapshots"]["received"] > 0
     assert summary["bytes_per_s_per_client"]["received"] > 0
     assert summary["spectators"]["latency_ms"]["count"] > 0
