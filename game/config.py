@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import dj_database_url
+from redis.connection import parse_url
 
 from engine.games import game_classes
 
@@ -318,6 +319,14 @@ def database_settings(config: Config, base_dir: Path) -> dict[str, Any]:
     return database
 
 
+def layer_prefix(redis_prefix: str, redis_url: str) -> str:
+    """The channel layer's prefix, with the Redis database number in it: Redis pub/sub channels
+    ignore the database, so two deployments of one ``ARENA_REDIS_PREFIX`` on databases 0 and 9
+    of one Redis would otherwise hear each other's engines and sockets."""
+    database = parse_url(redis_url).get("db", 0)
+    return f"{redis_prefix}:db{database}:layer:"
+
+
 def channel_layer_settings(config: Config) -> dict[str, object]:
     """The CHANNEL_LAYERS["default"] entry for this configuration."""
     # "specific.*" channels are the consumers' own and each web process's match relay, which
@@ -340,16 +349,17 @@ def channel_layer_settings(config: Config) -> dict[str, object]:
         "socket_keepalive": True,
         "health_check_interval": 15,
     }
+    prefix = layer_prefix(config.redis_prefix, config.redis_url)
     if config.channel_layer == "pubsub":
         return {
             "BACKEND": "lobby.layers.BoundedPubSubChannelLayer",
-            "CONFIG": {"hosts": [host], "prefix": f"{config.redis_prefix}:layer:"},
+            "CONFIG": {"hosts": [host], "prefix": prefix},
         }
     return {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
             "hosts": [host],
-            "prefix": f"{config.redis_prefix}:layer:",
+            "prefix": prefix,
             "capacity": 200,
             "channel_capacity": {"arena.engine.*": 100_000, "specific.*": 2_000},
         },

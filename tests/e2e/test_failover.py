@@ -28,6 +28,7 @@ from engine import messages
 from engine.bots import Bot, BotView, RandomBot
 from engine.protocol import CloseCode, MessageType, Phase
 from engine.wirestate import is_snapshot
+from game.config import layer_prefix
 from loadtest.games import game, option_env, seating_mode
 from loadtest.stack import Stack, base_env, http_json, ticket_url
 from lobby.layers import BoundedPubSubChannelLayer
@@ -222,7 +223,9 @@ async def test_a_paused_engine_that_lost_its_match_is_never_heard_again(
 ) -> None:
     stack_, base = stack
     match, ada_url, _ = new_duel(base, "shooter")
-    observer = BoundedPubSubChannelLayer(hosts=[redis_url], prefix=f"{redis_prefix}:layer:")
+    observer = BoundedPubSubChannelLayer(
+        hosts=[redis_url], prefix=layer_prefix(redis_prefix, redis_url)
+    )
     listener = await observer.new_channel()
     await observer.group_add(messages.match_group(match["id"]), listener)
     try:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
 import pytest
 
-from game.config import ConfigError, channel_layer_settings, database_settings, load_config
+from game.config import (
+    ConfigError,
+    channel_layer_settings,
+    database_settings,
+    layer_prefix,
+    load_config,
+)
+from lobby.layers import BoundedPubSubChannelLayer
 
 GOOD_SECRET = "s" * 40
 
@@ -118,3 +126,28 @@ def test_sqlite_paths_are_relative_to_the_project() -> None:
     database = database_settings(load_config({}), Path("/srv/arena"))
     assert database["NAME"] == "/srv/arena/db.sqlite3" and database["CONN_MAX_AGE"] == 0
     assert "pool" not in database.get("OPTIONS", {})
+
+
+def test_the_channel_layer_prefix_names_the_redis_database() -> None:
+    assert layer_prefix("arena", "redis://127.0.0.1:6379/9") == "arena:db9:layer:"
+    assert layer_prefix("arena", "redis://127.0.0.1:6379") == "arena:db0:layer:"
+
+
+@pytest.mark.redis
+async def test_two_deployments_on_two_databases_of_one_redis_do_not_hear_each_other(
+    redis_url: str, redis_prefix: str
+) -> None:
+    base = redis_url.rsplit("/", 1)[0]
+    zero, nine = f"{base}/0", f"{base}/9"
+    first = BoundedPubSubChannelLayer(hosts=[zero], prefix=layer_prefix(redis_prefix, zero))
+    second = BoundedPubSubChannelLayer(hosts=[nine], prefix=layer_prefix(redis_prefix, nine))
+    heard, other = await first.new_channel(), await second.new_channel()
+    await first.group_add("match.m", heard)
+    await second.group_add("match.m", other)
+    await second.group_send("match.m", {"type": "t", "from": "second"})
+    await first.group_send("match.m", {"type": "t", "from": "first"})
+    async with asyncio.timeout(3):
+        assert (await first.receive(heard))["from"] == "first", "its own only"
+        assert (await second.receive(other))["from"] == "second"
+    await first.flush()
+    await second.flush()
