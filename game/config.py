@@ -35,6 +35,7 @@ DEFAULT_WS_WRITE_BUFFER = 4096  # bytes buffered in the web process before a sen
 DEFAULT_WS_SEND_BUFFER = 0
 DEFAULT_SPECTATOR_DELAY = 0.0  # seconds spectators see a match behind its players; 0 = live
 DEFAULT_MAX_SPECTATORS = 2000  # per match
+DEFAULT_HSTS_SECONDS = 365 * 86400  # with ARENA_HTTPS: browsers keep to HTTPS for a year
 MAX_SPECTATOR_DELAY = 30.0
 # embedded: the web process runs the engine, alone (no Redis); external: engine workers are
 # processes of their own (runengine); hosted: every web process runs an engine worker on
@@ -61,6 +62,8 @@ class Config:
     redis_prefix: str
     channel_layer: str
     public_url: str  # hosted: this web process's base URL, which its matches' players reach
+    https: bool  # served over TLS (behind a proxy that sets X-Forwarded-Proto): secure cookies
+    hsts_seconds: int  # with https: how long browsers must keep to HTTPS (HSTS)
     engine: str
     game_options: Mapping[str, Any]  # game name -> its Options, read from ARENA_<GAME>_<OPTION>
     input_rate: float
@@ -266,6 +269,8 @@ def _load(env: Mapping[str, str]) -> Config:
         redis_prefix=prefix,
         channel_layer=_choice(env, "ARENA_CHANNEL_LAYER", "pubsub", CHANNEL_LAYERS),
         public_url=public_url,
+        https=_bool(env, "ARENA_HTTPS", False),
+        hsts_seconds=_integer(env, "ARENA_HSTS_SECONDS", DEFAULT_HSTS_SECONDS, 0, 10 * 365 * 86400),
         engine=engine,
         game_options=game_options(env),
         input_rate=_number(env, "ARENA_INPUT_RATE", DEFAULT_INPUT_RATE, 1, 1000),

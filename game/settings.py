@@ -41,6 +41,21 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# Production over TLS (ARENA_HTTPS): the proxy in front terminates TLS and says so in
+# X-Forwarded-Proto; cookies are secure, plain HTTP is redirected (but the proxy's own health
+# checks and metrics scrapes), and browsers are told to keep to HTTPS.
+if ARENA.https:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = ARENA.hsts_seconds
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True  # allows (does not make) a submission to browsers' preload list
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
 # POSTs to the API need the csrftoken cookie's value in X-CSRFToken; refusals answer JSON
 CSRF_FAILURE_VIEW = "game.views.csrf_failure"
 
