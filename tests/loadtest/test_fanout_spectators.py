@@ -64,14 +64,27 @@ def test_spectators_watch_the_first_match_spread_over_the_web_processes() -> Non
     assert sockets[0].url == "ws://127.0.0.1:9001/ws/spectate/m1/"
     assert sockets[1].url == "ws://127.0.0.1:9002/ws/spectate/m1/"
     assert sockets[1].headers == {"Origin": WEBS[1]}
-    assert sockets_per_web(["web-1", "web-2"], 17, 5) == {"web-1": 9 + 3, "web-2": 8 + 2}
+    players = player_sockets([("m1", None), ("m2", None), ("m3", None)], 17, WEBS, "run")
+    bases = {"web-1": WEBS[0], "web-2": WEBS[1]}
+    assert sockets_per_web(bases, players + sockets) == {"web-1": 9 + 3, "web-2": 8 + 2}
 
 
 def test_the_first_matchs_players_are_marked_watched() -> None:
-    players = player_sockets(["m1", "m2"], 12, WEBS, "run")
+    players = player_sockets([("m1", None), ("m2", None)], 12, WEBS, "run")
     assert [s.watched for s in players] == [True] * 8 + [False] * 4
     assert {s.role for s in players} == {PLAYER}
     assert "/ws/match/m1/?ticket=" in players[7].url and "/ws/match/m2/" in players[8].url
+
+
+def test_players_of_a_hosted_match_all_go_to_the_process_that_hosts_it() -> None:
+    hosted = [
+        ("m1", "ws://127.0.0.1:9002/ws/match/m1/"),
+        ("m2", "ws://127.0.0.1:9001/ws/match/m2/"),
+    ]
+    players = player_sockets(hosted, 16, WEBS, "run")
+    assert {s.url.split("/ws/")[0] for s in players[:8]} == {"ws://127.0.0.1:9002"}
+    assert {s.url.split("/ws/")[0] for s in players[8:]} == {"ws://127.0.0.1:9001"}
+    assert players[0].headers == {"Origin": "http://127.0.0.1:9002"}
 
 
 def test_many_spectators_raise_the_servers_cap_unless_the_server_env_sets_it(
