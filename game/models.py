@@ -71,6 +71,7 @@ class MatchRecord(models.Model):
             "ws_path": self.ws_path,
             "ws_url": self.ws_url,
             "listed": self.listed,
+            "ranked": self.ranked,
             "result": self.result,
         }
 

@@ -42,7 +42,8 @@ class DjangoMatchStore:
 
 def record_result(match_id: str, result: dict[str, Any], player_keys: dict[int, str]) -> None:
     """Store a result: each player's place, team and the game's columns (``stats``), and, for a
-    ranked match played out, the players' new ratings in the match's game and mode."""
+    ranked match played out, the players' new ratings in the match's game and mode (and, in the
+    stored result's ``ratings``, each player's rating before and after it)."""
     with transaction.atomic():
         match = MatchRecord.objects.select_for_update().filter(id=match_id).first()
         if match is None:
@@ -53,16 +54,17 @@ def record_result(match_id: str, result: dict[str, Any], player_keys: dict[int, 
         match.status = MatchRecord.Status.OVER
         match.ended_at = timezone.now()
         match.result = result
-        match.save(update_fields=["status", "ended_at", "result"])
 
         teams = bool(result.get("teams"))
         columns = list(result.get("columns") or [])
         rows: dict[str, dict[str, Any]] = {}
+        keys_by_id: dict[int, str] = {}
         for row in result["standings"]:
             player_id, name, place = row[0], row[1], row[2]
             team = row[3] if teams else None
             values = row[4:] if teams else row[3:]
             key = player_keys.get(player_id) or f"anonymous:{match_id}:{player_id}"
+            keys_by_id[player_id] = key
             rows.setdefault(
                 key,
                 {
@@ -94,6 +96,8 @@ def record_result(match_id: str, result: dict[str, Any], player_keys: dict[int, 
                 rating.rating = after[key]
                 rating.games += 1
                 rating.save(update_fields=["rating", "games", "updated_at"])
+            match.result = {**result, "ratings": rating_changes(keys_by_id, before, after)}
+        match.save(update_fields=["status", "ended_at", "result"])
 
         MatchPlayer.objects.bulk_create(
             MatchPlayer(
@@ -108,3 +112,15 @@ def record_result(match_id: str, result: dict[str, Any], player_keys: dict[int, 
             )
             for key, row in rows.items()
         )
+
+
+def rating_changes(
+    keys_by_id: dict[int, str], before: dict[str, float], after: dict[str, float]
+) -> list[dict[str, int]]:
+    """The result's ``ratings``: each rated player's rating before and after the match, rounded
+    as players see them, by player id in standings order (docs/protocol.md section 2)."""
+    return [
+        {"id": player_id, "before": round(before[key]), "after": round(after[key])}
+        for player_id, key in keys_by_id.items()
+        if key in before and key in after
+    ]

@@ -1,11 +1,16 @@
 """HTTP routes."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from game import ops, views
 
+handler404 = views.page_not_found
+handler500 = views.server_error
+
 urlpatterns = [
     path("", views.index, name="index"),
+    path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
     path("api/matches/", views.matches, name="matches"),
     path("api/matches/live", views.live_matches, name="live-matches"),
     path("api/matches/<uuid:match_id>/", views.match_detail, name="match-detail"),

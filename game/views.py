@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
@@ -22,6 +23,7 @@ from lobby.tickets import issue_ticket
 from lobby.wiring import game_list as lobby_game_list
 
 INDEX_FILE = settings.BASE_DIR / "static" / "index.html"
+API_PREFIX = "/api/"
 OPEN_MATCH_LIMIT = 50
 LIVE_MATCH_LIMIT = 50
 LIVE_MATCH_KEYS = (
@@ -60,6 +62,22 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
         "CSRF check failed: send the csrftoken cookie's value in an X-CSRFToken header "
         "(GET /api/session/ sets the cookie)",
     )
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler404``: JSON for the API, else the styled page that leads back to the lobby."""
+    if request.path.startswith(API_PREFIX):
+        return _error(404, "not found")
+    body = loader.render_to_string("404.html", {"path": request.path}, request)
+    return HttpResponse(body, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: JSON for the API, else the styled page (rendered without a context, as
+    little as possible can fail while it renders)."""
+    if request.path.startswith(API_PREFIX):
+        return _error(500, "the server hit an unexpected error")
+    return HttpResponse(loader.get_template("500.html").render(), status=500)
 
 
 @require_GET

@@ -50,7 +50,9 @@ def test_a_ranked_result_moves_ratings_zero_sum() -> None:
     match = make_match(ranked=True)
     record_result(str(match.id), RESULT, KEYS)
     match.refresh_from_db()
-    assert match.status == MatchRecord.Status.OVER and match.result == RESULT
+    assert match.status == MatchRecord.Status.OVER
+    ratings = [{"id": 0, "before": 1500, "after": 1516}, {"id": 1, "before": 1500, "after": 1484}]
+    assert match.result == {**RESULT, "ratings": ratings}, "the result, and each rating change"
     ada, bo = rating("guest:ada"), rating("guest:bo")
     assert ada.rating == pytest.approx(1516.0) and bo.rating == pytest.approx(1484.0)
     assert ada.games == bo.games == 1
@@ -76,6 +78,7 @@ def test_an_unranked_result_keeps_ratings() -> None:
     match = make_match(ranked=False)
     record_result(str(match.id), RESULT, KEYS)
     assert not Rating.objects.exists()
+    assert MatchRecord.objects.get(id=match.id).result == RESULT, "no rating changes in it"
     assert MatchPlayer.objects.filter(match=match, rating_after__isnull=True).count() == 2
 
 
@@ -84,6 +87,7 @@ def test_a_ranked_match_not_played_out_keeps_ratings(reason: str) -> None:
     match = make_match(ranked=True)
     record_result(str(match.id), {**RESULT, "reason": reason, "winner_id": None}, KEYS)
     assert not Rating.objects.exists()
+    assert "ratings" not in MatchRecord.objects.get(id=match.id).result
     assert MatchRecord.objects.get(id=match.id).status == MatchRecord.Status.OVER
 
 
@@ -135,6 +139,9 @@ def test_a_player_listed_twice_counts_once_at_its_best_place() -> None:
     assert len(rows) == 2
     assert (rows["guest:ada"].place, rows["guest:ada"].stats) == (1, {"score": 4, "deaths": 0})
     assert rating("guest:ada").rating > 1500 and rating("guest:ada").games == 1
+    changes = MatchRecord.objects.get(id=match.id).result["ratings"]
+    assert [change["id"] for change in changes] == [2, 1, 0], "each id of the standings"
+    assert changes[0] == changes[2] | {"id": 2}, "both of Ada's ids show her one change"
 
 
 def test_players_without_a_key_are_recorded_but_not_rated_apart() -> None:
@@ -150,3 +157,13 @@ def test_a_result_is_recorded_once() -> None:
     record_result(str(match.id), RESULT, KEYS)
     assert rating("guest:ada").games == 1
     assert MatchPlayer.objects.filter(match=match).count() == 2
+
+
+def test_the_rating_changes_are_rounded_as_the_lobby_shows_ratings() -> None:
+    Rating.objects.create(player_key="guest:ada", game="shooter", mode="duel", rating=1612.6)
+    match = make_match(ranked=True)
+    record_result(str(match.id), RESULT, KEYS)
+    ada, bo = MatchRecord.objects.get(id=match.id).result["ratings"]
+    assert ada == {"id": 0, "before": 1613, "after": round(rating("guest:ada").rating)}
+    assert bo == {"id": 1, "before": 1500, "after": round(rating("guest:bo").rating)}
+    assert ada["after"] - ada["before"] == -(bo["after"] - bo["before"]), "zero sum, here"
