@@ -76,7 +76,6 @@ class LobbyConsumer(ArenaSocket):
 
     player_key: str | None = None
     pending_id: str | None = None
-    rating_stale: bool = False
     seated_match: SeatedMatchLookup = staticmethod(_no_seated_match)  # type: ignore[assignment]
 
     def __init__(self, *args: Any, seated_match: SeatedMatchLookup | None = None, **kwargs: Any):
@@ -154,9 +153,9 @@ class LobbyConsumer(ArenaSocket):
         if queue not in self.modes:
             await self._error(LobbyErrorCode.UNKNOWN_MODE, f"no game and mode called {queue!r}")
             return
-        if self.rating_stale:  # a match has ended since the ratings were read
-            self.ratings = await _ratings(self.player_key)
-            self.rating_stale = False
+        # read again for every QUEUE: a match may have ended since (one this socket saw through
+        # its ready check, or one played while the page was away, whose ratings came later)
+        self.ratings = await _ratings(self.player_key)
         rating = self.ratings.get(queue, DEFAULT_RATING)
         now = time.time()
         entry = QueueEntry(self.player_key, self.name, rating, queue, now, self.channel_name)
@@ -228,7 +227,6 @@ class LobbyConsumer(ArenaSocket):
 
     async def lobby_settled(self, message: dict[str, Any]) -> None:
         """The ready check is over: pass its outcome on and leave its group."""
-        self.rating_stale = self.rating_stale or message.get("matched", False)
         pending_id = message["pending_id"]
         await self.channel_layer.group_discard(ready_check_group(pending_id), self.channel_name)
         if self.pending_id == pending_id:

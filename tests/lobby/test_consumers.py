@@ -295,6 +295,22 @@ async def test_queueing_after_a_match_uses_the_new_rating(
     assert entry.rating == 1712.0
 
 
+async def test_a_rating_recorded_after_the_page_opened_is_the_one_queued_with(
+    lobby: Lobby, store: MemoryLobbyStore
+) -> None:
+    cookie = await guest_cookie()
+    ada = await lobby("Ada", cookie)
+    await wait_for(ada, MessageType.LOBBY_WELCOME)  # the page reloaded during a match
+    key = f"guest:{await guest_id(cookie)}"
+    await Rating.objects.aupdate_or_create(  # ... whose result came in afterwards
+        player_key=key, game="shooter", mode="duel", defaults={"rating": 1640.0}
+    )
+    await send(ada, MessageType.QUEUE, "shooter", "duel")
+    await until(lambda: store.presence(key, time.time()))
+    [entry] = [e for e in await store.queued("shooter/duel", time.time()) if e.player_key == key]
+    assert entry.rating == 1640.0
+
+
 @database_sync_to_async
 def guest_id(cookie: bytes) -> str:
     session_key = cookie.decode().split("=", 1)[1]
