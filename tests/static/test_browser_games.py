@@ -1,6 +1,8 @@
 """Every registered game played end to end in the browser: two guests pick the game in the lobby,
 find a match, accept the ready check and play it with real input until one of them wins; a third
-guest watches it from the lobby's live list and follows a player; all three see the results.
+guest watches it from the lobby's live list and follows a player; all three see the results, with
+each player's rating change; back in the lobby, and in the next ready check, the players have
+their new ratings.
 
 The games come from the registry (``engine.games``); each has a way to be played here
 (``PLAYS``), and a newly registered game fails this test until it gets one. Screenshots of every
@@ -220,12 +222,18 @@ def play_shooter(match: Match) -> Outcome:
     ada.keyboard.down("Space")  # fire
     try:
         wait_own(bo, "a.health < arg", rules.max_health)  # hit
+        # the shooter sees its hit: the hit marker over the ship hit
+        expect(ada.locator("#hit-marker")).to_have_attribute(
+            "data-hits", re.compile(r"^[1-9]"), timeout=WAIT_MS
+        )
         match.shot(ada, "match")
         match.shot(match.viewer, "spectator")
         expect(ada.locator("#results")).to_be_visible(timeout=PLAY_MS)
     finally:
         ada.keyboard.up("Space")
     expect(ada.locator("#killfeed")).to_contain_text(f"{match.names[0]} eliminated")
+    expect(ada.locator("#callout")).to_have_text(f"You eliminated {match.names[1]}")
+    expect(bo.locator("#callout")).not_to_have_text(re.compile("You eliminated"))
     return Outcome(0, re.compile("Score limit reached"))
 
 
@@ -373,6 +381,18 @@ def test_a_game_is_picked_found_played_watched_and_won(
     # play it: everyone in the running phase, then the game's own way to a win
     for page in (*pages, viewer):
         page.wait_for_function("Number(document.body.dataset.phase) === 2", timeout=WAIT_MS)
+    # the title says where each one is; the help lines say how to play (or how to follow):
+    # shown at the start, behind the Controls button once the match has been running a while
+    for page in pages:
+        expect(page).to_have_title(f"Playing {game.title} · Arena")
+        help_lines = page.locator("#match-controls")
+        expect(help_lines.locator("li")).not_to_have_count(0)
+        if help_lines.is_hidden():
+            page.click("#help-toggle")
+        expect(help_lines).to_be_visible()
+        expect(page.locator("#help-toggle")).to_have_attribute("aria-expanded", "true")
+    expect(viewer).to_have_title(f"Watching {game.title} · Arena")
+    expect(viewer.locator("#match-controls")).to_contain_text("to follow them")
     outcome = play(match)
 
     # the results, for the players and the spectator
@@ -396,13 +416,44 @@ def test_a_game_is_picked_found_played_watched_and_won(
     expect(pages[outcome.winner].locator("#results")).to_have_attribute("data-outcome", "win")
     expect(pages[1 - outcome.winner].locator("#results")).to_have_attribute("data-outcome", "loss")
     expect(viewer.locator("#results")).to_have_attribute("data-outcome", "watched")
+    # each player's rating change, once the server has recorded the match (new guests: 1500)
+    won_text, lost_text = "1500 → 1516 (+16)", "1500 → 1484 (−16)"
+    expect(pages[outcome.winner].locator("#results-rating")).to_have_text(
+        f"Your rating: {won_text}", timeout=WAIT_MS
+    )
+    expect(pages[1 - outcome.winner].locator("#results-rating")).to_have_text(
+        f"Your rating: {lost_text}", timeout=WAIT_MS
+    )
+    for page in (*pages, viewer):
+        rating_cells = page.locator("#standings td.rating")
+        expect(rating_cells).to_have_count(2, timeout=WAIT_MS)
+        expect(page.locator("#standings tr.winner td.rating")).to_have_text(won_text)
+    expect(viewer.locator("#results-rating")).to_be_hidden()
     match.shot(pages[outcome.winner], "results")
     match.shot(viewer, "spectator-results")
     expect(viewer.locator("#status")).to_contain_text("match finished", timeout=WAIT_MS)
 
-    # and back to the lobby
-    for page in pages:
+    # back to the lobby, which shows the new ratings; so does the next ready check
+    new_ratings = {outcome.winner: "1516", 1 - outcome.winner: "1484"}
+    for index, page in enumerate(pages):
         page.click("#back-to-lobby")
+        page.wait_for_function("document.body.dataset.lobby === 'idle'", timeout=WAIT_MS)
+        expect(page).to_have_title("Lobby · Arena")
+        expect(page.locator("#rating")).to_have_text(new_ratings[index], timeout=WAIT_MS)
+    for page in pages:
+        page.click("#find")
+    for page in pages:
+        expect(page.locator("#ready-dialog")).to_be_visible(timeout=WAIT_MS)
+        for index, player in enumerate(names):
+            entry = page.locator("#ready-players li").filter(has_text=player)
+            expect(entry.locator(".rating")).to_have_text(new_ratings[index])
+    match.shot(pages[0], "ready-after")
+    pages[0].click("#decline")
+    for page in pages:
+        expect(page.locator("#ready-dialog")).to_be_hidden(timeout=WAIT_MS)
+    if pages[1].locator("#cancel").is_visible():
+        pages[1].click("#cancel")  # requeued after the other declined
+    for page in pages:
         page.wait_for_function("document.body.dataset.lobby === 'idle'", timeout=WAIT_MS)
     assert errors == []
 

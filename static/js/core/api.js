@@ -66,7 +66,9 @@ export function errorText(status, serverText) {
   }
   if (STATUS_TEXT[status]) return STATUS_TEXT[status];
   if (typeof serverText === "string" && serverText.trim()) return capitalize(serverText.trim());
-  return `The server answered with an error (${status}).`;
+  return status >= 500
+    ? "Something went wrong on the server. Please try again in a moment."
+    : "The server refused the request. Reload the page and try again.";
 }
 
 function capitalize(text) {

@@ -17,7 +17,9 @@ test("errorText gives players a clear text for the statuses they can act on", ()
   assert.equal(errorText(409, "match over"), "That match is already over.");
   assert.match(errorText(503), /No game engine/);
   assert.equal(errorText(400, "name must be 1 to 16 characters"), "Name must be 1 to 16 characters");
-  assert.match(errorText(500, ""), /500/);
+  assert.match(errorText(500, ""), /went wrong on the server/);
+  assert.doesNotMatch(errorText(502, ""), /502/, "no raw status shown to players");
+  assert.doesNotMatch(errorText(418, ""), /418/);
 });
 
 function fakeFetch(t, answers) {

@@ -1,20 +1,28 @@
 /**
  * Arena client entry point: lobby (pick a game and a mode) → find a match (or create or join a
  * private one) → play (play.js, with the game's module from static/js/games/) → results → lobby,
- * or lobby → watch a live match (spectate.js) → lobby. The debug hook `window.arena` reads the
- * views for tests and the console.
+ * or lobby → watch a live match (spectate.js) → lobby; a link to a match that is not there shows
+ * the "no such match" screen. Also the page's sound (mute toggle), touch controls, title and the
+ * confirmation before Leave. The debug hook `window.arena` reads the views for tests and the
+ * console.
  */
 
 import { createMatch, createTicket, getSession, listGames } from "./api.js";
 import { matchIdFromHash, watchHash, watchIdFromHash } from "./format.js";
 import { loadGameModule } from "./game-module.js";
 import { Hud, helpLine } from "./hud.js";
+import { LeaveConfirm } from "./leave-confirm.js";
 import { Lobby } from "./lobby.js";
-import { LobbyState } from "./matchmaking.js";
+import { LobbyState, gameTitle } from "./matchmaking.js";
 import { MatchmakingPanel } from "./matchmaking-ui.js";
+import { MissingMatchScreen } from "./missing-match.js";
+import { pageTitle } from "./page-title.js";
 import { Player, seatOf, ticketSeat } from "./play.js";
 import { normalizeName, parseGames, parseRatings } from "./protocol.js";
+import { SoundBoard } from "./sound-board.js";
+import { bindSoundToggles } from "./sound-toggle.js";
 import { Spectator } from "./spectate.js";
+import { TouchControls } from "./touch-controls.js";
 import { WatchList } from "./watch-list.js";
 
 const NAME_HINT = "Enter a display name: 1–16 letters, digits, spaces, _ - or .";
@@ -29,8 +37,19 @@ class App {
     this.copyButton = document.getElementById("copy-link");
     this.helpControls = document.getElementById("help-controls");
     this.hud = new Hud(document);
+    this.sounds = new SoundBoard();
+    this.sounds.listenForGesture(window);
+    bindSoundToggles(document, this.sounds);
+    this.touch = new TouchControls({
+      layer: document.getElementById("touch-controls"),
+      body: this.body,
+    });
+    this.missing = new MissingMatchScreen(document, { onBack: () => this.backToLobby() });
+    this.leaveConfirm = new LeaveConfirm(document, { onLeave: () => this.backToLobby() });
     this.invitedMatchId = null;
     this.request = 0;
+    /** The game being played or watched (its name), for the page title. */
+    this.shownGame = null;
     this.lobby = new Lobby(document, {
       onSubmit: () => (this.invitedMatchId ? this.joinInvite() : this.find()),
       onCreate: (game, mode) => (this.invitedMatchId ? this.joinInvite() : this.create(game, mode)),
@@ -49,12 +68,20 @@ class App {
       body: this.body,
       canvas: this.canvas,
       sessionReady: this.sessionReady,
+      touch: this.touch,
+      sounds: this.sounds,
+      onRatings: () => this.loadSession(), // recorded now: the lobby shows the new rating
+      onGameShown: (game) => this.showTitle(game),
     });
     this.spectator = new Spectator({
       hud: this.hud,
       body: this.body,
       canvas: this.canvas,
       scoreboard: document.getElementById("scoreboard"),
+      sounds: this.sounds,
+      touchMode: () => this.touch.touchMode,
+      onMissing: (reason) => this.showMissing(reason, true),
+      onGameShown: (game) => this.showTitle(game),
     });
     this.matchmaking = new MatchmakingPanel(document, {
       location,
@@ -72,6 +99,7 @@ class App {
     });
     this.loadGames();
     this.onSelect(this.lobby.game, this.lobby.mode);
+    this.touch.onTouchMode(() => this.onSelect(this.lobby.game, this.lobby.mode));
 
     this.heldMatch = document.getElementById("held-match");
     this.heldMatchOffer = null;
@@ -80,7 +108,7 @@ class App {
       this.heldMatch.hidden = true;
       if (offer) this.startMatch(seatOf(offer));
     });
-    document.getElementById("leave").addEventListener("click", () => this.backToLobby());
+    document.getElementById("leave").addEventListener("click", () => this.leave());
     document.getElementById("back-to-lobby").addEventListener("click", () => this.backToLobby());
     document.getElementById("notice-back").addEventListener("click", () => this.backToLobby());
     document.getElementById("notice-rejoin").addEventListener("click", () =>
@@ -97,19 +125,66 @@ class App {
 
   showLobby() {
     this.gameView.hidden = true;
+    this.missing.hide();
+    this.leaveConfirm.close();
     this.lobbyView.hidden = false;
     this.body.dataset.view = "lobby";
+    this.shownGame = null;
     this.lobby.start();
     this.watchList.start();
+    this.showTitle();
   }
 
   showGame() {
     this.lobby.stop();
     this.watchList.stop();
+    this.missing.hide();
     this.lobbyView.hidden = true;
     this.gameView.hidden = false;
     this.body.dataset.view = "game";
+    this.shownGame = null;
     if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+    this.showTitle();
+  }
+
+  /**
+   * The page's own "no such match" screen for a link to a match that is not there: `reason`
+   * "unknown" or "over", `watching` for a watch link.
+   */
+  showMissing(reason, watching = false) {
+    this.spectator.stop();
+    this.invitedMatchId = null;
+    this.lobby.setInvite(false);
+    this.lobby.stop();
+    this.watchList.stop();
+    this.hud.hideResults();
+    this.hud.hideNotice();
+    this.lobbyView.hidden = true;
+    this.gameView.hidden = true;
+    this.body.dataset.view = "missing";
+    this.missing.show(reason, watching);
+    this.showTitle();
+  }
+
+  /** The page title for where the player is (`game`: the game now shown, by name). */
+  showTitle(game = this.shownGame) {
+    this.shownGame = game;
+    const title = pageTitle({
+      view: this.body.dataset.view,
+      game: game ? gameTitle(this.games, game) : "",
+      lobby: this.body.dataset.lobby,
+    });
+    if (document.title !== title) document.title = title;
+  }
+
+  /** Leave: while the match is being played, only once the player confirms. */
+  leave() {
+    if (this.player.playing && !this.spectator.active) {
+      const { source, others } = this.player.seating;
+      this.leaveConfirm.ask(source, others);
+      return;
+    }
+    this.backToLobby();
   }
 
   validName() {
@@ -162,14 +237,19 @@ class App {
     this.onSelect(this.lobby.game, this.lobby.mode);
   }
 
-  /** The game or mode picked: its rating, and its controls in the help card. */
+  /** The game or mode picked: its rating, and its controls (touch ones on a touch device). */
   onSelect(game, mode) {
     this.matchmaking?.select(game, mode);
     const selected = game;
     loadGameModule(game).then(
       (module) => {
         if (this.lobby.game !== selected) return;
-        const lines = Array.isArray(module.controls) ? module.controls : [];
+        const touchHelp = this.touch.touchMode ? module.touch?.help : null;
+        const lines = touchHelp?.length
+          ? touchHelp
+          : Array.isArray(module.controls)
+            ? module.controls
+            : [];
         this.helpControls.replaceChildren(...lines.map((line) => helpLine(document, line)));
       },
       () => {
@@ -183,6 +263,7 @@ class App {
     this.lobby.setLocked(busy);
     this.lobby.setPrivateAllowed(!busy);
     if (!busy) this.lobby.clearMessage();
+    this.showTitle();
   }
 
   /** Find match: queue for the selected game and mode. */
@@ -236,7 +317,12 @@ class App {
       this.startMatch(ticketSeat(matchId, ticket, name));
     } catch (error) {
       if (request !== this.request) return;
-      if (error.status === 404 || error.status === 409) this.dismissInvite();
+      const missing = { 404: "unknown", 409: "over" }[error.status];
+      if (missing && this.invitedMatchId === matchId) {
+        this.showMissing(missing, false);
+        return;
+      }
+      if (missing) this.dismissInvite();
       this.lobby.showMessage(error.message);
     } finally {
       if (request === this.request) this.lobby.setBusy(false);
@@ -314,6 +400,7 @@ class App {
     this.copyButton.hidden = true;
     this.showGame();
     this.body.dataset.view = "watch";
+    this.showTitle();
     this.spectator.start(matchId);
   }
 
@@ -403,8 +490,9 @@ function copyWithSelection(text) {
 
 const app = new App();
 /**
- * Debug hook (tests, the console): read-only views of the own avatar (see `Player.debugState`)
- * and of the spectator view (see `Spectator.debugState`), and a simulated network drop.
+ * Debug hook (tests, the console): read-only views of the own avatar (see `Player.debugState`),
+ * of the spectator view (see `Spectator.debugState`) and of the sound, and a simulated network
+ * drop.
  */
 window.arena = Object.freeze({
   state: () => app.player.debugState(),
@@ -412,4 +500,11 @@ window.arena = Object.freeze({
   watch: () => app.spectator.debugState(),
   /** Simulate a dropped connection of the match being played (tests): it reconnects by itself. */
   drop: () => app.player.drop(),
+  /** The sound: muted, unlocked by a user gesture, its audio context's state, sounds played. */
+  sound: () => ({
+    muted: app.sounds.muted,
+    unlocked: app.sounds.unlocked,
+    context: app.sounds.context?.state ?? null,
+    played: app.sounds.played,
+  }),
 });

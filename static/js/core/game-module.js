@@ -112,6 +112,29 @@ export function teamNameOf(game) {
   return (team) => game?.teamName?.(team) ?? defaultTeamName(team);
 }
 
+/**
+ * The help lines of the match screen: the game's touch help on a page used by touch (`touchMode`)
+ * when it has one, else its `controls`.
+ */
+export function helpLinesOf(game, touchMode = false) {
+  const touchHelp = Array.isArray(game?.touch?.help) ? game.touch.help : [];
+  if (touchMode && touchHelp.length) return touchHelp;
+  return Array.isArray(game?.controls) ? game.controls : [];
+}
+
+/**
+ * Where a world point is on the stage, the canvas's parent (CSS pixels from its top left), by
+ * the game's `worldToScreen`; null without it. For what the HUD puts over the field (the hit
+ * marker).
+ */
+export function stagePoint(game, canvas, x, y) {
+  if (typeof game?.worldToScreen !== "function" || !Number.isFinite(x) || !Number.isFinite(y)) {
+    return null;
+  }
+  const at = game.worldToScreen(x, y);
+  return { x: (canvas.offsetLeft || 0) + at.x, y: (canvas.offsetTop || 0) + at.y };
+}
+
 /** The players the game says are reconnecting in `world` (its `reconnectingOf`), a Set of ids. */
 export function reconnectingIn(game, world) {
   if (!world || typeof game?.reconnectingOf !== "function") return new Set();

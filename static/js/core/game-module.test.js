@@ -9,8 +9,10 @@ import {
   avatarsOnPage,
   columnsOf,
   gameModulePath,
+  helpLinesOf,
   loadGameModule,
   reconnectingIn,
+  stagePoint,
   teamNameOf,
 } from "./game-module.js";
 import { parseSchema } from "./schema.js";
@@ -100,4 +102,20 @@ test("avatars are found by player id and placed on the page through the game", (
   });
   assert.deepEqual(avatarsOnPage({}, SHOOTER, world, { left: 0, top: 0 }), { points: [], radius: 0 });
   assert.equal(avatarsOnPage({ worldToScreen: game.worldToScreen }, SHOOTER, world, { left: 0, top: 0 }).radius, 12);
+});
+
+test("the match's help lines: the touch ones on a page used by touch, else the game's", () => {
+  const game = { controls: ["[W] up"], touch: { help: ["Left thumb: move"] } };
+  assert.deepEqual(helpLinesOf(game, false), ["[W] up"]);
+  assert.deepEqual(helpLinesOf(game, true), ["Left thumb: move"]);
+  assert.deepEqual(helpLinesOf({ controls: ["[W] up"] }, true), ["[W] up"], "no touch help");
+  assert.deepEqual(helpLinesOf(null, true), []);
+});
+
+test("a world point on the stage: the game's screen point past the canvas's offset", () => {
+  const game = { worldToScreen: (x, y) => ({ x: x / 2, y: y / 2 }) };
+  const canvas = { offsetLeft: 100, offsetTop: 20 };
+  assert.deepEqual(stagePoint(game, canvas, 40, 60), { x: 120, y: 50 });
+  assert.equal(stagePoint({}, canvas, 40, 60), null, "a game that does not place points");
+  assert.equal(stagePoint(game, canvas, Number.NaN, 60), null);
 });

@@ -1,11 +1,14 @@
 /**
  * Heads-up display in the DOM, the same for every game: connection status, phase and timer,
  * the game's status line (the shooter's health), spectator count, the scoreboard and the results
- * from the game's columns, the feed (kills, notes), the disconnect notice and the match's help
- * lines; for a spectator also who the camera follows and the stream's delay.
+ * from the game's columns (with each player's rating change once the server has it), the feed
+ * (kills, notes), a callout for what the player did ("You eliminated Bo"), a hit marker, the
+ * disconnect notice and the match's help lines (open at the start, behind a Controls button
+ * later); for a spectator also who the camera follows and the stream's delay.
  */
 
 import { playerColor } from "./colors.js";
+import { formatRatingChange } from "./rating-change.js";
 import {
   describeEndReason,
   formatClock,
@@ -18,6 +21,10 @@ import { titleOf } from "./schema.js";
 
 const KILL_FEED_MS = 6000;
 const KILL_FEED_MAX = 5;
+/** How long a callout ("You eliminated Bo") stays. */
+const CALLOUT_MS = 2200;
+/** How long the hit marker shows. */
+const HIT_MARKER_MS = 260;
 const EMPTY = new Set();
 
 /** A team's default name: "Team 1", "Team 2". */
@@ -92,9 +99,24 @@ export class Hud {
     this.standingsHead = $("standings-head");
     this.standings = $("standings");
     this.matchControls = $("match-controls");
+    this.helpToggle = $("help-toggle");
+    this.callout = $("callout");
+    this.hitMarkerElement = $("hit-marker");
+    this.resultsRating = $("results-rating");
     this.feedEntries = [];
     this.lastScoreboardKey = "";
     this.lastControlsKey = "";
+    this.controlLines = [];
+    this.helpOpen = true;
+    this.helpChosen = false;
+    this.calloutUntil = -Infinity;
+    this.hitMarkerUntil = -Infinity;
+    this.hits = 0;
+    this.helpToggle?.addEventListener("click", () => {
+      this.helpChosen = true;
+      this.setHelpOpen(!this.helpOpen);
+      this.helpToggle.blur();
+    });
   }
 
   /** Clear everything for a new connection. */
@@ -106,6 +128,11 @@ export class Hud {
     this.setFollowing(null);
     this.setDelay(0);
     this.setControls([]);
+    this.helpChosen = false;
+    this.setHelpOpen(true);
+    this.hideCallout();
+    this.hitMarkerUntil = -Infinity;
+    this.hitMarkerElement.hidden = true;
     this.scoreboard.replaceChildren();
     this.lastScoreboardKey = "";
     this.killFeed.replaceChildren();
@@ -172,8 +199,70 @@ export class Hud {
     const key = JSON.stringify(lines ?? []);
     if (key === this.lastControlsKey) return;
     this.lastControlsKey = key;
-    this.matchControls.replaceChildren(...(lines ?? []).map((line) => helpLine(this.root, line)));
-    this.matchControls.hidden = !lines?.length;
+    this.controlLines = lines ?? [];
+    const items = this.controlLines.map((line) => helpLine(this.root, line));
+    this.matchControls.replaceChildren(...items);
+    this.showHelp();
+  }
+
+  /** Show the help lines (`open`) or only the Controls button that shows them again. */
+  setHelpOpen(open) {
+    this.helpOpen = Boolean(open);
+    this.showHelp();
+  }
+
+  /**
+   * The match has been running a while: fold the help lines away behind the Controls button,
+   * unless the player opened or closed them with it.
+   */
+  foldHelp() {
+    if (!this.helpChosen && this.helpOpen) this.setHelpOpen(false);
+  }
+
+  showHelp() {
+    const any = this.controlLines.length > 0;
+    this.matchControls.hidden = !any || !this.helpOpen;
+    if (this.helpToggle) {
+      this.helpToggle.hidden = !any;
+      this.helpToggle.setAttribute("aria-expanded", String(any && this.helpOpen));
+    }
+  }
+
+  /**
+   * A line over the field about what the player just did ("You eliminated Bo") for CALLOUT_MS
+   * from `nowMs`; `kind` styles it ("good", "bad" or "").
+   */
+  announce(text, nowMs, kind = "") {
+    setText(this.callout, text);
+    this.callout.dataset.kind = kind;
+    this.callout.hidden = false;
+    // restart the animation of a callout that is already shown
+    this.callout.classList.remove("pop");
+    void this.callout.offsetWidth;
+    this.callout.classList.add("pop");
+    this.calloutUntil = nowMs + CALLOUT_MS;
+  }
+
+  hideCallout() {
+    this.callout.hidden = true;
+    this.calloutUntil = -Infinity;
+  }
+
+  /**
+   * The hit marker at a point of the stage (CSS pixels from its top left) from `nowMs`: the own
+   * shot hit. `data-hits` counts the hits shown (tests).
+   */
+  showHitMarker(x, y, nowMs) {
+    const marker = this.hitMarkerElement;
+    marker.style.left = `${x.toFixed(1)}px`;
+    marker.style.top = `${y.toFixed(1)}px`;
+    marker.hidden = false;
+    marker.classList.remove("pop");
+    void marker.offsetWidth;
+    marker.classList.add("pop");
+    this.hits += 1;
+    marker.dataset.hits = String(this.hits);
+    this.hitMarkerUntil = nowMs + HIT_MARKER_MS;
   }
 
   /**
@@ -276,10 +365,14 @@ export class Hud {
     while (this.feedEntries.length > KILL_FEED_MAX) this.feedEntries.pop().li.remove();
   }
 
-  /** Remove feed entries older than their display time. */
+  /** Remove feed entries older than their display time (and an old callout and hit marker). */
   pruneKillFeed(nowMs) {
     while (this.feedEntries.length && this.feedEntries.at(-1).until <= nowMs) {
       this.feedEntries.pop().li.remove();
+    }
+    if (!this.callout.hidden && nowMs >= this.calloutUntil) this.hideCallout();
+    if (!this.hitMarkerElement.hidden && nowMs >= this.hitMarkerUntil) {
+      this.hitMarkerElement.hidden = true;
     }
   }
 
@@ -324,18 +417,54 @@ export class Hud {
       for (const value of entry.values) cells.push(["td", formatValue(value)]);
       const tr = row("tr", cells);
       tr.children[1].prepend(swatch(entry.id));
+      tr.dataset.playerId = String(entry.id);
       if (entry.id === selfId) tr.classList.add("self");
       const winner = teams ? result.winnerTeam : result.winnerId;
       if (winner !== null && (teams ? entry.team : entry.id) === winner) tr.classList.add("winner");
       return tr;
     });
     this.standings.replaceChildren(...rows);
+    this.resultsRating.hidden = true;
     this.results.hidden = false;
+  }
+
+  /**
+   * Add each player's rating change (`changes`: Map player id → `{before, after, change}`,
+   * rating-change.js) to the results shown, as a Rating column, and the own one (`selfId`) as a
+   * line under the title. Nothing for no changes.
+   */
+  showRatingChanges(changes, selfId) {
+    if (!changes?.size || this.results.hidden) return;
+    const head = this.standingsHead.querySelector("tr");
+    if (head && !head.querySelector("th.rating")) {
+      const th = document.createElement("th");
+      th.className = "rating";
+      th.textContent = "Rating";
+      head.append(th);
+    }
+    for (const tr of this.standings.querySelectorAll("tr[data-player-id]")) {
+      const change = changes.get(Number(tr.dataset.playerId));
+      let cell = tr.querySelector("td.rating");
+      if (!cell) {
+        cell = document.createElement("td");
+        cell.className = "rating";
+        tr.append(cell);
+      }
+      cell.textContent = change ? formatRatingChange(change) : "";
+      cell.dataset.trend = !change ? "" : change.change > 0 ? "up" : change.change < 0 ? "down" : "";
+    }
+    const own = selfId === null || selfId === undefined ? null : changes.get(selfId);
+    if (own) {
+      setText(this.resultsRating, `Your rating: ${formatRatingChange(own)}`);
+      this.resultsRating.dataset.trend = own.change > 0 ? "up" : own.change < 0 ? "down" : "";
+      this.resultsRating.hidden = false;
+    }
   }
 
   /** Hide the results overlay. */
   hideResults() {
     this.results.hidden = true;
+    this.resultsRating.hidden = true;
   }
 }
 

@@ -8,7 +8,8 @@
  * `controls` is the game's: `enabled` (read and set), `handles(code)` (a key of the game),
  * `key(code, down)` and `pointerButton(down)` (true when that changed what is held),
  * `pointer` (set: `{x, y}` in canvas CSS pixels), `releaseAll()` (true when something was held),
- * `values(now, self)` and `wantsSendNow()`.
+ * `values(now, self)` and `wantsSendNow()`; and, for the on-screen touch controls (the game's
+ * `touch`, core/touch-controls.js), `touch(name, value)` (true when that changed what is held).
  */
 
 const EDITABLE = new Set(["INPUT", "TEXTAREA", "SELECT"]);
@@ -81,6 +82,15 @@ export class KeyboardPointerInput {
   /** True when the controls changed since the last INPUT in a way that should not wait. */
   wantsSendNow() {
     return this.controls.wantsSendNow();
+  }
+
+  /**
+   * A touch control moved (games/README.md `touch`): a stick's vector (null when let go) or a
+   * button's state, to the game's controls; true when the INPUT should go at once.
+   */
+  touch(name, value) {
+    if (!this.enabled || typeof this.controls.touch !== "function") return false;
+    return Boolean(this.controls.touch(name, value));
   }
 
   /** Release every key and button (the window lost focus). */

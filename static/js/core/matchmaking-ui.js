@@ -11,9 +11,10 @@ import { CloseCode, MessageType, lobbySocketUrl } from "./protocol.js";
 const TICK_MS = 250;
 
 /**
- * Owns `#find`, `#cancel`, `#queue-status`, `#rating`, `#lobby-error`, `#lobby-connection` and
- * `#ready-dialog`. Options: `location` (for the socket URL), `sessionReady` (a promise settled
- * once the session cookie exists), `refreshSession()` (returns a promise; called before
+ * Owns `#find`, `#cancel`, `#queue-status` (with `#queue-hint`), `#rating`, `#lobby-error`,
+ * `#lobby-connection` and `#ready-dialog` (the page title is the app's, page-title.js).
+ * Options: `location` (for the socket URL), `sessionReady` (a promise settled once the session
+ * cookie exists), `refreshSession()` (returns a promise; called before
  * reconnecting after a 4014 close), and callbacks `onFind()` (Find match pressed),
  * `onMatchFound(match)` (connect to `match.wsPath` with `match.ticket`), `onMatchOffer(match)`
  * (the player plays `match` in another tab: offer to play it here), `onGames(games)` (the
@@ -40,6 +41,7 @@ export class MatchmakingPanel {
     this.queueStatus = $("queue-status");
     this.queueTitle = $("queue-title");
     this.queueDetail = $("queue-detail");
+    this.queueHint = $("queue-hint");
     this.rating = $("rating");
     this.connection = $("lobby-connection");
     this.error = $("lobby-error");
@@ -206,6 +208,8 @@ export class MatchmakingPanel {
     setText(this.queueTitle, view.queueTitle);
     setText(this.queueDetail, view.queueDetail);
     this.queueDetail.hidden = view.queueDetail === "";
+    setText(this.queueHint, view.queueHint);
+    this.queueHint.hidden = view.queueHint === "";
     setText(this.rating, view.rating);
     setText(this.connection, view.connection.text);
     if (this.connection.dataset.kind !== view.connection.kind) {
@@ -220,7 +224,6 @@ export class MatchmakingPanel {
       this.error.hidden = true;
     }
     this.renderReady(view.ready);
-    if (this.root.title !== view.title) this.root.title = view.title;
     this.updateTimer(view.lobby);
     if (view.lobby !== this.lastLobby) {
       this.lastLobby = view.lobby;

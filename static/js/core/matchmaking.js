@@ -77,6 +77,27 @@ export function ratingFor(ratings, defaultRating, game, mode) {
   return typeof defaultRating === "number" ? defaultRating : null;
 }
 
+/**
+ * What a search waits for when the lobby cannot estimate the wait: how many players the mode
+ * needs to start (its `lobbyMin`), and how many more while fewer search ("Free for all needs 3
+ * players to start: 1 more to go."); "" when the mode is not known.
+ */
+export function playersNeededText(games, game, mode, searching = null) {
+  const spec = games?.[game]?.modes?.[mode];
+  const needed = spec?.lobbyMin ?? spec?.minPlayers;
+  if (!Number.isInteger(needed) || needed < 2) return "";
+  const name = modeTitle(games, game, mode).split(" · ")[0];
+  const text = `${name} needs ${needed} players to start`;
+  const missing = Number.isInteger(searching) ? needed - searching : 0;
+  return missing > 0 ? `${text}: ${missing} more to go.` : `${text}.`;
+}
+
+/** Text for `#lobby-error` after QUEUE_LEFT that the player did not ask for. */
+export function queueLeftText(reason) {
+  if (reason === "expired") return "Your place in the queue expired, so you left it.";
+  return "You left the queue.";
+}
+
 /** Text for `#lobby-error` after a failed ready check. */
 export function readyFailedText(reason, requeued, answer) {
   if (requeued) {
@@ -398,7 +419,7 @@ export class Matchmaking {
     this.cancelling = false;
     if (this.phase === LobbyState.SEARCHING) this.toIdle();
     if (!expected && left.reason !== "cancelled") {
-      this.notice = { text: `You left the queue (${left.reason}).`, kind: "info" };
+      this.notice = { text: queueLeftText(left.reason), kind: "info" };
     }
     return [];
   }
@@ -466,7 +487,8 @@ export class Matchmaking {
 
 /**
  * What the screen shows for `state` at time `now`: `{lobby, connection, canFind, canCancel,
- * queueTitle, queueDetail, ready, notice, rating, title}`. `ready` is null or
+ * queueTitle, queueDetail, queueHint, ready, notice, rating, title}` (`queueHint`: how many
+ * players the mode needs, while the wait cannot be estimated). `ready` is null or
  * `{mode, players, secondsLeft, fraction, acceptedText, answer, hint}`.
  */
 export function describe(state, now) {
@@ -477,6 +499,7 @@ export function describe(state, now) {
     canCancel: state.phase === LobbyState.SEARCHING,
     queueTitle: "",
     queueDetail: "",
+    queueHint: "",
     ready: null,
     notice: state.notice,
     rating: ratingText(state),
@@ -583,7 +606,15 @@ function searchingText(state, now) {
     : formatClock(status.estimatedMs);
   parts.push(`estimated wait ${estimate}`);
   const detail = parts.join(" · ") + quiet;
-  return { queueTitle, queueDetail: detail.charAt(0).toUpperCase() + detail.slice(1) };
+  const unknown = status.estimatedMs === null || status.estimatedMs === undefined;
+  const queueHint = unknown
+    ? playersNeededText(state.games, search.game, search.mode, status.searching)
+    : "";
+  return {
+    queueTitle,
+    queueDetail: detail.charAt(0).toUpperCase() + detail.slice(1),
+    queueHint,
+  };
 }
 
 function readyView(ready, games, now) {

@@ -14,6 +14,8 @@ import {
   modeTitle,
   queueLabel,
   ratingFor,
+  playersNeededText,
+  queueLeftText,
   readyFailedText,
 } from "./matchmaking.js";
 import { LobbyErrorCode, parseGames } from "./protocol.js";
@@ -23,7 +25,7 @@ const GAMES = parseGames({
     title: "Arena shooter",
     modes: {
       duel: { title: "Duel · 1 vs 1", min_players: 2, max_players: 2 },
-      ffa: { title: "Free for all · up to 8", min_players: 2, max_players: 8 },
+      ffa: { title: "Free for all · up to 8", min_players: 2, max_players: 8, lobby_min: 3 },
     },
   },
 });
@@ -425,4 +427,27 @@ test("a seat held in a match is taken back at once, or offered when another tab 
   const playing = online();
   playing.matchFound(FOUND, 1);
   assert.deepEqual(playing.welcome({ ...WELCOME, match: { ...seat, connected: true } }, 2), []);
+});
+
+test("an unknown wait says how many players the mode needs to start", () => {
+  assert.equal(
+    playersNeededText(GAMES, "shooter", "ffa", 1),
+    "Free for all needs 3 players to start: 2 more to go.",
+  );
+  assert.equal(playersNeededText(GAMES, "shooter", "ffa", 5), "Free for all needs 3 players to start.");
+  assert.equal(playersNeededText(GAMES, "shooter", "duel", null), "Duel needs 2 players to start.");
+  assert.equal(playersNeededText(GAMES, "chess", "duel"), "", "an unknown mode");
+
+  const mm = new Matchmaking();
+  mm.welcome(WELCOME, 0);
+  mm.find("shooter", "ffa", 0);
+  mm.queueStatus({ game: "shooter", mode: "ffa", position: 1, searching: 2, elapsedMs: 0, estimatedMs: null }, 0);
+  assert.equal(describe(mm, 0).queueHint, "Free for all needs 3 players to start: 1 more to go.");
+  mm.queueStatus({ game: "shooter", mode: "ffa", position: 1, searching: 2, elapsedMs: 0, estimatedMs: 9000 }, 0);
+  assert.equal(describe(mm, 0).queueHint, "", "no hint once the wait is estimated");
+});
+
+test("leaving the queue unasked is said in words, not the server's reason code", () => {
+  assert.equal(queueLeftText("expired"), "Your place in the queue expired, so you left it.");
+  assert.equal(queueLeftText("something_new"), "You left the queue.");
 });

@@ -2,8 +2,9 @@
  * Playing a match of any game: the match socket with its seat ticket, the game's module (loaded
  * when WELCOME names it, games/README.md), one INPUT per client tick from the game's input (and
  * one at once when it says so), the own avatar drawn where the game's predictor puts it and
- * everything else where interpolation does, the HUD, and reconnecting by itself after a dropped
- * connection (reconnect.js), resuming from the KEYFRAME the server sends first.
+ * everything else where interpolation does, the HUD, the game's touch controls and sounds,
+ * reconnecting by itself after a dropped connection (reconnect.js), resuming from the KEYFRAME
+ * the server sends first, and the rating changes of a ranked match once the server recorded it.
  */
 
 import { createTicket } from "./api.js";
@@ -13,13 +14,24 @@ import {
   avatarsOnPage,
   clearCanvas,
   columnsOf,
+  helpLinesOf,
   reconnectingIn,
+  stagePoint,
   teamNameOf,
 } from "./game-module.js";
+import { resultTitle } from "./hud.js";
 import { InputClock } from "./input-clock.js";
 import { MatchView, phaseOverlay } from "./match-view.js";
 import { GameSocket } from "./net.js";
-import { CloseCode, inputFrame, leaveFrame, matchSocketUrl, wsPathForMatch } from "./protocol.js";
+import {
+  CloseCode,
+  Phase,
+  inputFrame,
+  leaveFrame,
+  matchSocketUrl,
+  wsPathForMatch,
+} from "./protocol.js";
+import { parseRatingChanges, waitForRatingChanges } from "./rating-change.js";
 import { ReconnectPlan, needsNewTicket, reconnectBudgetMs, shouldReconnect } from "./reconnect.js";
 
 /** A ticket younger than this is reused to reconnect; older ones are replaced over HTTP. */
@@ -28,6 +40,10 @@ const TICKET_REUSE_MS = 45000;
 const THROTTLED_WARNING_MS = 1000;
 /** Own-avatar positions kept for the debug hook (`window.arena.draws()`): about two seconds. */
 const DRAW_TRACE_LENGTH = 120;
+/** The help lines fold away once the match has been running this long. */
+export const HELP_FOLD_MS = 10000;
+/** The sound of a match's end for the player's outcome (hud.js `resultTitle`). */
+const END_SOUNDS = Object.freeze({ win: "win", loss: "lose" });
 
 /**
  * One game session: the socket and everything received on it, across reconnects. `seat` says
@@ -49,6 +65,8 @@ class Session extends MatchView {
     this.hadAvatar = false;
     /** Since when (ms) the socket is stalled: nothing arrived for a while; or null. */
     this.stalledSince = null;
+    /** The rating changes of the finished match (Map player id → change), once known. */
+    this.ratingChanges = null;
   }
 
   get selfId() {
@@ -60,18 +78,49 @@ class Session extends MatchView {
  * The player's view of the game screen, drawn on `canvas` with `hud` (hud.js); `body` gets the
  * data attributes the tests read (`data-tick`, `data-phase`, `data-player-id`, `data-welcomes`,
  * `data-stalled`, `data-reconnecting`); `sessionReady` is the session cookie's promise (for new
- * tickets).
+ * tickets); `touch` the page's TouchControls and `sounds` its SoundBoard (either may be absent);
+ * `onRatings(changes)` is called once the rating changes of a finished match are known, and
+ * `onGameShown(name)` once the game's module is there (the page title).
  */
 export class Player {
-  constructor({ hud, body, canvas, sessionReady }) {
+  constructor({
+    hud,
+    body,
+    canvas,
+    sessionReady,
+    touch = null,
+    sounds = null,
+    onRatings,
+    onGameShown,
+  }) {
     this.hud = hud;
     this.body = body;
     this.canvas = canvas;
     this.sessionReady = sessionReady;
+    this.touch = touch;
+    this.sounds = sounds;
+    this.onRatings = onRatings;
+    this.onGameShown = onGameShown;
     this.session = null;
     this.inputTimer = null;
     this.inputTimerAt = Infinity;
     this.ownDraws = [];
+    touch?.onTouchMode(() => {
+      if (this.session?.game) this.hud.setControls(helpLinesOf(this.session.game, true));
+    });
+  }
+
+  /** Whether Leave should ask first: the player is seated in a match that is not over. */
+  get playing() {
+    const session = this.session;
+    return Boolean(session?.welcome) && !session.result && !session.closed;
+  }
+
+  /** How the match being played was joined ("lobby" or "private"), and how many others play it. */
+  get seating() {
+    const session = this.session;
+    const others = session ? session.roster.filter((e) => e.id !== session.selfId).length : 0;
+    return { source: session?.seat.source ?? "private", others };
   }
 
   /** The match played now, or null. */
@@ -143,9 +192,13 @@ export class Player {
     const first = session.game === null;
     session.game = game;
     game.predictor?.reset(session.welcome);
-    if (first) game.input?.attach(this.canvas, () => this.pumpInput());
-    game.input?.setEnabled(!session.closed && !session.result);
-    this.hud.setControls(game.controls ?? []);
+    if (first) {
+      game.input?.attach(this.canvas, () => this.pumpInput());
+      this.touch?.use(game.touch, game.input, () => this.pumpInput());
+      this.onGameShown?.(session.welcome.game);
+    }
+    this.setInputEnabled(session, !session.closed && !session.result);
+    this.hud.setControls(helpLinesOf(game, this.touch?.touchMode));
     this.showScoreboard(session);
     this.pumpInput();
   }
@@ -175,9 +228,18 @@ export class Player {
     this.body.dataset.tick = String(snapshot.tick);
     if (phaseChanged) this.body.dataset.phase = String(snapshot.phase);
     if (snapshot.roster || reconnectingChanged) this.showScoreboard(session);
-    if (snapshot.events.length && game) {
-      game.onEvents(snapshot.events, this.eventContext(session, snapshot, atMs));
-    }
+    const started = phaseChanged && snapshot.phase === Phase.RUNNING;
+    if (started && session.previousPhase === Phase.COUNTDOWN) this.sounds?.play("start");
+    if (!game) return;
+    const ctx = this.eventContext(session, snapshot, atMs);
+    if (snapshot.events.length) game.onEvents(snapshot.events, ctx);
+    if (game.sounds) this.sounds?.play(game.sounds(snapshot, ctx));
+  }
+
+  /** Start or stop taking the player's input: keys, mouse and the touch controls. */
+  setInputEnabled(session, on) {
+    session.game?.input?.setEnabled(on);
+    if (session === this.session) this.touch?.setEnabled(on && Boolean(session.game?.input));
   }
 
   /** What a game's `onEvents` gets with the events of `snapshot` (games/README.md). */
@@ -194,6 +256,11 @@ export class Player {
         const a = player(killer);
         const b = player(victim);
         this.hud.addKill(a, b, atMs, a.id === selfId || b.id === selfId, verb);
+      },
+      announce: (text, kind = "") => this.hud.announce(text, atMs, kind),
+      hitMarker: (x, y) => {
+        const at = stagePoint(session.game, this.canvas, x, y);
+        if (at) this.hud.showHitMarker(at.x, at.y, atMs);
       },
       nameOf: (id) => session.nameOf(id),
       selfId,
@@ -232,15 +299,41 @@ export class Player {
   }
 
   onResult(session, result) {
+    const repeated = session.result !== null;
     session.takeResult(result);
     const game = session.game;
+    const selfTeam = session.welcome?.team ?? null;
     this.hud.showResults(result, session.selfId, {
-      selfTeam: session.welcome?.team ?? null,
+      selfTeam,
       columns: columnsOf(game, session.schema),
       teamName: teamNameOf(game),
       summary: game?.summaryText?.(result) ?? "",
     });
-    game?.input?.setEnabled(false);
+    this.setInputEnabled(session, false);
+    if (repeated) {
+      if (session.ratingChanges) this.hud.showRatingChanges(session.ratingChanges, session.selfId);
+      return;
+    }
+    const { outcome } = resultTitle(result, session.selfId, { selfTeam });
+    this.sounds?.play(END_SOUNDS[outcome] ?? "end");
+    this.showRatingChanges(session, result);
+  }
+
+  /**
+   * The rating changes of the match just over: the RESULT's own (a result the server had
+   * recorded already), else the match API's once the server has recorded it (a ranked match);
+   * `onRatings` is told either way (the lobby's rating).
+   */
+  async showRatingChanges(session, result) {
+    let changes = parseRatingChanges(result.ratings);
+    // waited for also once the player is back in the lobby: it shows the new rating then
+    if (!changes.size && session.seat.source === "lobby") {
+      changes = await waitForRatingChanges(session.matchId);
+    }
+    if (!changes?.size) return;
+    session.ratingChanges = changes;
+    if (session === this.session) this.hud.showRatingChanges(changes, session.selfId);
+    this.onRatings?.(changes);
   }
 
   /** Nothing arrived for a while (or frames come again): say so at once. */
@@ -280,7 +373,7 @@ export class Player {
     session.stalledSince = null;
     delete this.body.dataset.stalled;
     this.stopInputTimer();
-    session.game?.input?.setEnabled(false);
+    this.setInputEnabled(session, false);
     if (info.byClient) return;
     if (info.code === CloseCode.MATCH_OVER && session.result) {
       this.hud.setStatus("match finished", "pending");
@@ -391,7 +484,7 @@ export class Player {
     if (session.welcome && !session.result && !session.closed) session.socket?.send(leaveFrame());
     session.closed = true;
     session.socket?.close(1000, "leaving");
-    session.game?.input?.setEnabled(false);
+    this.setInputEnabled(session, false);
     this.stopInputTimer();
   }
 
@@ -400,6 +493,7 @@ export class Player {
     const session = this.session;
     if (!session) return;
     this.leaveSocket(session);
+    this.touch?.clear();
     this.session = null;
     session.slot.dispose();
     for (const key of ["tick", "playerId", "phase", "reconnecting", "stalled", "welcomes"]) {
@@ -491,6 +585,9 @@ export class Player {
       this.hud.keepClear(avatarsOnPage(game, session.schema, world, box));
       if (!session.closed || session.retry) {
         this.hud.setGameStatus(game.statusOf?.(world, session.selfId) ?? null);
+      }
+      if (session.phase === Phase.RUNNING && now - session.phaseSince > HELP_FOLD_MS) {
+        this.hud.foldHelp();
       }
     } else {
       clearCanvas(this.canvas, session.closed ? "" : "Connecting…");

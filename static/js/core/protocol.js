@@ -171,14 +171,20 @@ export const SnapshotPolicy = Object.freeze({
   ON_CHANGE: "on_change",
 });
 
-/** Human text for a WebSocket close code, falling back to the server's reason. */
+/** What a close without a known code or a reason says (the code goes to the console only). */
+export const UNKNOWN_CLOSE_TEXT = "The connection to the server closed unexpectedly.";
+
+/**
+ * Human text for a WebSocket close code, falling back to the server's reason; never the code
+ * itself (players cannot act on a number: it goes to the console).
+ */
 export function describeClose(code, reason = "") {
   const known = CLOSE_DESCRIPTIONS[code];
   const why = typeof reason === "string" ? reason.trim() : "";
   if (known && REASON_CODES.has(code) && why) return `${known.replace(/\.$/, "")}: ${why}.`;
   if (known) return known;
   if (why) return `The connection was closed: ${why}`;
-  return `The connection was closed (code ${code}).`;
+  return UNKNOWN_CLOSE_TEXT;
 }
 
 /** Human text for a close code of a spectator socket (`describeClose` with a few worded for watching). */
@@ -190,7 +196,7 @@ export function describeSpectatorClose(code, reason = "") {
 export function describeLobbyError(code, message = "") {
   const text = typeof message === "string" ? message.trim() : "";
   if (text) return text;
-  return LOBBY_ERROR_DESCRIPTIONS[code] ?? `The lobby refused the request (code ${code}).`;
+  return LOBBY_ERROR_DESCRIPTIONS[code] ?? "The lobby refused the request.";
 }
 
 /**
@@ -307,9 +313,10 @@ export function parseResult(frame) {
 
 /**
  * Parse a RESULT body map (also the `result` of the HTTP match object): `{reason, winnerId,
- * winnerTeam, teams, columns, standings, durationMs, summary}` with standings rows `[id, name,
- * place, (team,) *columns]` as `{id, name, place, team?, values, ...columns}` (`values` in the
- * order of `columns`).
+ * winnerTeam, teams, columns, standings, durationMs, summary, ratings}` with standings rows `[id,
+ * name, place, (team,) *columns]` as `{id, name, place, team?, values, ...columns}` (`values` in
+ * the order of `columns`); `ratings` is the recorded result's `[{id, before, after}]` (a ranked
+ * match's, see rating-change.js), else null.
  */
 export function parseResultBody(body) {
   if (!body || typeof body !== "object") throw new ProtocolParseError("RESULT body is not a map");
@@ -338,6 +345,7 @@ export function parseResultBody(body) {
     standings,
     durationMs: body.duration_ms ?? 0,
     summary: body.summary && typeof body.summary === "object" ? body.summary : {},
+    ratings: Array.isArray(body.ratings) ? body.ratings : null,
   };
 }
 

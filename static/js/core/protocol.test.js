@@ -18,6 +18,7 @@ import {
   PROTOCOL_VERSION,
   ProtocolParseError,
   SnapshotPolicy,
+  UNKNOWN_CLOSE_TEXT,
   cancelFrame,
   describeClose,
   describeLobbyError,
@@ -70,7 +71,8 @@ test("version 2, and every close code has a human description", () => {
     }
   }
   assert.match(describeClose(4999, "odd"), /odd/);
-  assert.match(describeClose(4999, ""), /4999/);
+  assert.equal(describeClose(4999, ""), UNKNOWN_CLOSE_TEXT, "no raw code shown to players");
+  assert.doesNotMatch(describeClose(1005), /\d{4}/);
 });
 
 test("JOIN_REFUSED (4020) says the game's reason", () => {
@@ -184,7 +186,7 @@ test("LOBBY_ERROR keeps the server's message and falls back to a description", (
   });
   assert.equal(parseLobbyError([37, 1]).text, LOBBY_ERROR_DESCRIPTIONS[1]);
   assert.equal(describeLobbyError(3, "  "), LOBBY_ERROR_DESCRIPTIONS[3]);
-  assert.match(describeLobbyError(99, ""), /99/);
+  assert.equal(describeLobbyError(99, ""), "The lobby refused the request.", "no raw code");
   for (const code of Object.values(LobbyErrorCode)) assert.ok(LOBBY_ERROR_DESCRIPTIONS[code]);
 });
 
@@ -300,7 +302,10 @@ test("parseResult reads the game's columns, places, teams and summary", () => {
     ],
     durationMs: 61250,
     summary: {},
+    ratings: null,
   });
+  const rated = parseResultBody({ ...body, ratings: [{ id: 0, before: 1500, after: 1516 }] });
+  assert.deepEqual(rated.ratings, [{ id: 0, before: 1500, after: 1516 }], "a recorded result's");
   const football = parseResultBody({
     reason: "time_limit",
     winner_id: null,

@@ -4,7 +4,9 @@
  * drawing every avatar interpolated (no prediction), a camera that follows a chosen player (a
  * scoreboard row or an avatar clicked, 1–8, Tab; 0 shows the whole field; FOLLOW tells the
  * server) over the avatars' x and y (or where the game says, `focusOf`), the scoreboard, the
- * feed, the spectator count, the stream's delay, RESULT and what each close code means.
+ * feed, the spectator count, the stream's delay, the game's sounds, RESULT (with the rating
+ * changes of a ranked match) and what each close code means; a link to a match that does not
+ * exist or is over goes to the page's "no such match" screen (`onMissing`).
  */
 
 import {
@@ -29,7 +31,14 @@ import {
 } from "./game-module.js";
 import { MatchView, phaseOverlay } from "./match-view.js";
 import { GameSocket } from "./net.js";
-import { CloseCode, describeSpectatorClose, followFrame, spectateSocketUrl } from "./protocol.js";
+import {
+  CloseCode,
+  Phase,
+  describeSpectatorClose,
+  followFrame,
+  spectateSocketUrl,
+} from "./protocol.js";
+import { parseRatingChanges, waitForRatingChanges } from "./rating-change.js";
 import { avatarBounds } from "./schema.js";
 
 /** Closes after which watching again may work. */
@@ -45,6 +54,17 @@ const RETRYABLE_CLOSE_CODES = new Set([
 const EDITABLE = new Set(["INPUT", "TEXTAREA", "SELECT"]);
 /** How near (in avatar radii on the page) a click must be to an avatar to follow it. */
 const CLICK_REACH_RADII = 1.8;
+/** The match screen's help lines for a spectator (by keyboard and mouse, and by touch). */
+export const WATCH_HELP = Object.freeze([
+  "Click a player or a scoreboard row, or press [1]–[8], to follow them",
+  "[Tab] the next player · [0] the whole field",
+]);
+export const WATCH_TOUCH_HELP = Object.freeze(["Tap a player or a scoreboard row to follow them"]);
+/** Closes before SPECTATING that mean no live match at the link: the "no such match" screen. */
+const MISSING_CLOSES = Object.freeze({
+  [CloseCode.MATCH_NOT_FOUND]: "unknown",
+  [CloseCode.MATCH_OVER]: "over",
+});
 
 /** One spectator connection to a match and everything received on it. */
 class WatchSession extends MatchView {
@@ -69,14 +89,30 @@ class WatchSession extends MatchView {
 /**
  * The spectator view, drawn on `canvas` with the game view's `hud` (see app.js, which shows and
  * hides the view). `body` gets `data-tick` and `data-phase` as for players; `canvas` and
- * `scoreboard` take clicks to choose whom to follow.
+ * `scoreboard` take clicks to choose whom to follow. `sounds` is the page's SoundBoard,
+ * `touchMode()` whether the page is used by touch (the help lines), `onMissing(reason)` is
+ * called when the match is not there to watch ("unknown" or "over") and `onGameShown(game)`
+ * when the game's module has been loaded (the page title).
  */
 export class Spectator {
   /** Wire the keys and clicks that choose whom to follow; nothing is watched until `start`. */
-  constructor({ hud, body, canvas, scoreboard }) {
+  constructor({
+    hud,
+    body,
+    canvas,
+    scoreboard,
+    sounds = null,
+    touchMode = () => false,
+    onMissing,
+    onGameShown,
+  }) {
     this.hud = hud;
     this.body = body;
     this.canvas = canvas;
+    this.sounds = sounds;
+    this.touchMode = touchMode;
+    this.onMissing = onMissing;
+    this.onGameShown = onGameShown;
     this.session = null;
     window.addEventListener("keydown", (event) => this.onKey(event));
     scoreboard.addEventListener("click", (event) => {
@@ -154,6 +190,8 @@ export class Spectator {
         if (!game || !this.current(session)) return;
         session.game = game;
         this.showFollow(session);
+        this.showHelp();
+        this.onGameShown?.(info.game);
       },
       (error) => {
         if (!this.current(session)) return;
@@ -179,6 +217,8 @@ export class Spectator {
     for (const id of left) this.hud.addNote({ id, name: session.nameOf(id) }, "left", atMs);
     this.body.dataset.tick = String(snapshot.tick);
     if (phaseChanged) this.body.dataset.phase = String(snapshot.phase);
+    const started = phaseChanged && snapshot.phase === Phase.RUNNING;
+    if (started && session.previousPhase === Phase.COUNTDOWN) this.sounds?.play("start");
     if (snapshot.roster) {
       const columns = columnsOf(game, session.schema);
       const keep = session.overview
@@ -189,9 +229,15 @@ export class Spectator {
     } else if (reconnectingChanged) {
       this.showFollow(session);
     }
-    if (snapshot.events.length && game) {
-      game.onEvents(snapshot.events, this.eventContext(session, snapshot, atMs));
-    }
+    if (!game) return;
+    const ctx = this.eventContext(session, snapshot, atMs);
+    if (snapshot.events.length) game.onEvents(snapshot.events, ctx);
+    if (game.sounds) this.sounds?.play(game.sounds(snapshot, ctx));
+  }
+
+  /** The help lines for watching (by touch on a page used by touch). */
+  showHelp() {
+    this.hud.setControls(this.touchMode() ? WATCH_TOUCH_HELP : WATCH_HELP);
   }
 
   /** What a game's `onEvents` gets: as for players, the followed player standing for "self". */
@@ -209,6 +255,8 @@ export class Spectator {
         const b = player(victim);
         this.hud.addKill(a, b, atMs, a.id === selfId || b.id === selfId, verb);
       },
+      announce: () => {}, // callouts are the player's own: "You eliminated Bo"
+      hitMarker: () => {},
       nameOf: (id) => session.nameOf(id),
       selfId,
       spectating: true,
@@ -220,6 +268,7 @@ export class Spectator {
 
   onResult(session, result) {
     if (!this.current(session)) return;
+    const repeated = session.result !== null;
     session.takeResult(result);
     const game = session.game;
     this.hud.showResults(result, null, {
@@ -227,6 +276,19 @@ export class Spectator {
       teamName: teamNameOf(game),
       summary: game?.summaryText?.(result) ?? "",
     });
+    if (repeated) return;
+    this.sounds?.play("end");
+    this.showRatingChanges(session, result);
+  }
+
+  /** The rating changes of a ranked match, once the server recorded them (none for others). */
+  async showRatingChanges(session, result) {
+    let changes = parseRatingChanges(result.ratings);
+    if (!changes.size) {
+      const isCurrent = () => this.current(session);
+      changes = await waitForRatingChanges(session.matchId, { isCurrent });
+    }
+    if (changes?.size && this.current(session)) this.hud.showRatingChanges(changes, null);
   }
 
   /** Nothing arrived for a while (or frames come again): say so at once. */
@@ -256,6 +318,11 @@ export class Spectator {
       return;
     }
     console.info(`The spectator socket closed with ${info.code}: ${info.reason || info.text}`);
+    const missing = session.info === null ? MISSING_CLOSES[info.code] : undefined;
+    if (missing && this.onMissing) {
+      this.onMissing(missing);
+      return;
+    }
     this.hud.setStatus("offline", "error");
     this.hud.showNotice(info.text, RETRYABLE_CLOSE_CODES.has(info.code), "Watch again");
   }

@@ -1,8 +1,9 @@
 /**
- * Connect Four in the browser: the grid, the discs, whose turn and the time left; a click on a
- * column (or the keys 1–7) drops a disc there as INPUT `[column, move]`, move being the number
- * of the disc (one more than the discs dropped so far), so that sending it twice is harmless.
- * No prediction: the server's snapshot, sent when something changes, is the truth.
+ * Connect Four in the browser: the grid, the discs, whose turn and the time left; a click or a
+ * tap on a column (or the keys 1–7) drops a disc there as INPUT `[column, move]`, move being the
+ * number of the disc (one more than the discs dropped so far), so that sending it twice is
+ * harmless; a sound for each disc dropped. No prediction: the server's snapshot, sent when
+ * something changes, is the truth.
  */
 
 const COLORS = ["#1b2333", "#ffcc4d", "#ff5b6e"];
@@ -14,6 +15,26 @@ export const controls = Object.freeze([
   "Click a column, or press 1–7, to drop your disc",
   "Four in a row wins",
 ]);
+
+/** On a touch screen: no sticks, the grid takes taps (games/README.md `touch`). */
+export const TOUCH = Object.freeze({
+  help: Object.freeze(["Tap a column to drop your disc", "Four in a row wins"]),
+});
+
+/**
+ * The sounds of a decoded snapshot (games/README.md `sounds`): a drop for each disc since the
+ * snapshot before (`movesBefore`, null for the first one seen: nothing). Returns
+ * `{sounds, moves}` with the moves to remember.
+ */
+export function dropSounds(snapshot, movesBefore) {
+  const moves = snapshot?.globals?.moves;
+  if (!Number.isInteger(moves)) return { sounds: [], moves: movesBefore };
+  const dropped = movesBefore !== null && moves > movesBefore;
+  return { sounds: dropped ? ["drop"] : [], moves };
+}
+
+/** The touch controls and their help (games/README.md `touch`), also for the lobby's help card. */
+export const touch = TOUCH;
 
 /** The module's entry point (static/js/games/README.md). */
 export function createGame({ canvas, welcome }) {
@@ -45,6 +66,8 @@ class Connect4View {
     this.selfId = null;
     this.hover = null;
     this.controls = controls;
+    this.touch = TOUCH;
+    this.movesHeard = null;
     /** Scoreboard and results columns (static/js/games/README.md). */
     this.columns = [{ name: "disc", title: "Disc" }];
     this.input = new Connect4Input(this);
@@ -56,7 +79,14 @@ class Connect4View {
     this.gridColumns = rules.columns ?? 7;
     this.rows = rules.rows ?? 6;
     this.tickRate = welcome?.tickRate ?? 10;
+    this.movesHeard = null;
     this.resize();
+  }
+
+  sounds(snapshot) {
+    const { sounds, moves } = dropSounds(snapshot, this.movesHeard);
+    this.movesHeard = moves;
+    return sounds;
   }
 
   /** Fit the canvas to its parent, keeping the grid's aspect ratio. */
@@ -168,6 +198,8 @@ class Connect4Input {
       const box = view.canvas.getBoundingClientRect();
       view.hover = view.columnAt(event.clientX - box.left);
     };
+    // a finger does not hover: the column touched is the one shown
+    this.onDown = (event) => this.onMove(event);
     this.onKey = (event) => {
       if (this.enabled && event.code in KEY_COLUMN) this.pending = KEY_COLUMN[event.code];
     };
@@ -176,12 +208,14 @@ class Connect4Input {
   attach(element) {
     element.addEventListener("click", this.onClick);
     element.addEventListener("pointermove", this.onMove);
+    element.addEventListener("pointerdown", this.onDown);
     globalThis.addEventListener?.("keydown", this.onKey);
   }
 
   detach() {
     this.view.canvas.removeEventListener("click", this.onClick);
     this.view.canvas.removeEventListener("pointermove", this.onMove);
+    this.view.canvas.removeEventListener("pointerdown", this.onDown);
     globalThis.removeEventListener?.("keydown", this.onKey);
   }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { cellIndex, moveFor } from "./index.js";
+import { TOUCH, cellIndex, dropSounds, moveFor } from "./index.js";
 
 function world(board, turn, moves, phase = 2) {
   return { phase, tick: 0, globals: { board, turn, moves, deadline: 100 } };
@@ -25,4 +25,17 @@ test("a full column takes no more discs", () => {
 test("the lobby's controls card has Connect Four's help lines", async () => {
   const module = await import("./index.js");
   assert.ok(module.controls.length > 0 && module.controls.every((line) => typeof line === "string"));
+});
+
+test("a disc dropped sounds once; the first snapshot seen is quiet", () => {
+  const at = (moves) => ({ globals: { moves } });
+  assert.deepEqual(dropSounds(at(3), null), { sounds: [], moves: 3 }, "joined mid-game");
+  assert.deepEqual(dropSounds(at(4), 3), { sounds: ["drop"], moves: 4 });
+  assert.deepEqual(dropSounds(at(4), 4), { sounds: [], moves: 4 }, "a snapshot without a move");
+  assert.deepEqual(dropSounds({ globals: {} }, 4), { sounds: [], moves: 4 });
+});
+
+test("on a touch screen Connect Four takes taps on the grid, with its own help", () => {
+  assert.equal(TOUCH.sticks, undefined);
+  assert.match(TOUCH.help[0], /Tap a column/);
 });

@@ -1,16 +1,18 @@
 /**
  * Football in the browser (games/README.md): the pitch, the players and the ball on the canvas
- * (render.js, pitch.js), keys and mouse to `[buttons, aim_mrad]` (input.js), the own player
- * predicted through the game's pauses (prediction.js, movement.js), goals in the feed and kicks
- * and goals as effects (events.js), the score as the status line and in the results (hud.js).
+ * (render.js, pitch.js), keys, mouse and a touch stick and button to `[buttons, aim_mrad]`
+ * (input.js), the own player predicted through the game's pauses (prediction.js, movement.js),
+ * goals in the feed and kicks and goals as effects (events.js) and sounds (sounds.js), the
+ * score as the status line and in the results (hud.js).
  */
 
 import { showEvents } from "./events.js";
 import { pauseBanner, statusText, summaryText, teamName } from "./hud.js";
-import { FootballInput } from "./input.js";
+import { FootballInput, TOUCH } from "./input.js";
 import { pitchOf } from "./pitch.js";
 import { FootballPredictor, hasKickoff } from "./prediction.js";
 import { Renderer, ballOf, inKickReach, playersOf } from "./render.js";
+import { footballSounds } from "./sounds.js";
 import { isReconnecting } from "./wire.js";
 
 /** The lobby's and the match screen's help lines. */
@@ -69,6 +71,9 @@ export function focusOn(world, id) {
   };
 }
 
+/** The touch controls and their help (games/README.md `touch`), also for the lobby's help card. */
+export const touch = TOUCH;
+
 /** The module's entry point: football on `canvas` for a parsed WELCOME or SPECTATING. */
 export function createGame({ canvas, welcome }) {
   return new FootballGame(canvas, welcome);
@@ -80,6 +85,8 @@ class FootballGame {
     this.input = new FootballInput();
     this.predictor = new FootballPredictor();
     this.controls = controls;
+    this.touch = TOUCH;
+    this.sounds = footballSounds;
     this.columns = COLUMNS;
     this.jumped = entityJumped;
     this.reconnectingOf = reconnectingPlayers;

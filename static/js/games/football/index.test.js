@@ -177,3 +177,21 @@ test("the game object draws a match and answers the core's questions", (t) => {
   assert.deepEqual(game.worldToScreen(600, 350), { x: 664, y: 380 }, "the camera's centre in the middle");
   game.destroy();
 });
+
+test("football's sounds: kicks (the own louder) and goals", async () => {
+  const { footballSounds, OTHERS_KICK_VOLUME } = await import("./sounds.js");
+  const snapshot = {
+    events: [
+      { kind: "kick", player: 0 },
+      { kind: "kick", player: 1 },
+      { kind: "goal", team: 0, scorer: 0 },
+      { kind: "kickoff", team: 1 },
+    ],
+  };
+  assert.deepEqual(footballSounds(snapshot, { selfId: 0 }), [
+    "kick",
+    { name: "kick", volume: OTHERS_KICK_VOLUME },
+    "goal",
+  ]);
+  assert.deepEqual(footballSounds({ events: [] }, { selfId: 0 }), []);
+});

@@ -4,12 +4,24 @@
  * Space to kick, as the INPUT values `[buttons, aim_mrad]`. A kick press stays on the wire for
  * KICK_HOLD_MS from the first INPUT that carries it, so that a quick tap is not replaced by its
  * release within one engine tick (the engine applies only the newest INPUT of a tick, and
- * INPUTs arrive with some jitter). `Controls` is the pure state;
- * `FootballInput` the browser listener around it (core/keyboard-pointer.js).
+ * INPUTs arrive with some jitter). On a touch screen a stick runs (and aims the way it runs)
+ * and a button kicks; a tap on the pitch kicks towards it (`touch`). `Controls` is the pure
+ * state; `FootballInput` the browser listener around it (core/keyboard-pointer.js).
  */
 
 import { KeyboardPointerInput } from "../../core/keyboard-pointer.js";
+import { stickBits, stickPushed } from "../../core/touch.js";
 import { Button, quantizeAim } from "./wire.js";
+
+/** The on-screen touch controls (games/README.md `touch`): a stick to run, a kick button. */
+export const TOUCH = Object.freeze({
+  sticks: Object.freeze([Object.freeze({ name: "move", side: "left", label: "Run" })]),
+  buttons: Object.freeze([Object.freeze({ name: "kick", label: "Kick" })]),
+  help: Object.freeze([
+    "Left thumb: run; you kick the way you run",
+    "Kick button to kick, or tap the pitch to kick towards that spot",
+  ]),
+});
 
 /** `KeyboardEvent.code` → button bit. Codes are physical keys, so WASD works on any layout. */
 export const KEY_BUTTONS = Object.freeze({
@@ -58,26 +70,53 @@ export class Controls {
     this.kickLatched = false;
     this.kickSentAt = null;
     this.kickPresses = 0;
+    this.touchMove = 0;
+    this.touchAim = null;
+    this.touchKick = false;
     this.sentButtons = null;
   }
 
-  /** Whether the kick is held (a key or the pointer button). */
+  /** Whether the kick is held (a key, the pointer button or the touch kick button). */
   get kickHeld() {
-    return this.pointerKick || this.heldCodes.has("Space");
+    return this.pointerKick || this.touchKick || this.heldCodes.has("Space");
   }
 
   /** Current button bitmask (0 while disabled): what is held, and a kick still latched. */
   buttons() {
     if (!this.enabled) return 0;
-    const held = buttonsFor(this.heldCodes, this.pointerKick);
+    const held = buttonsFor(this.heldCodes, this.pointerKick || this.touchKick) | this.touchMove;
     return this.kickLatched ? held | Button.KICK : held;
   }
 
-  /** The aim (radians) from the own player towards the pointer, the last one without either. */
+  /**
+   * The aim (radians): the way the run stick last pointed, else from the own player towards the
+   * pointer, else the last one.
+   */
   currentAim() {
     const { pointer, anchor } = this;
-    if (pointer && anchor) this.aim = aimAngle(anchor.x, anchor.y, pointer.x, pointer.y, this.aim);
+    if (this.touchAim !== null) this.aim = this.touchAim;
+    else if (pointer && anchor) {
+      this.aim = aimAngle(anchor.x, anchor.y, pointer.x, pointer.y, this.aim);
+    }
     return this.aim;
+  }
+
+  /**
+   * A touch control moved: the "move" stick (`vector` of core/touch.js, null when let go) runs
+   * the way it points and aims there; the "kick" button (true, false) kicks as Space does. True
+   * when the buttons changed.
+   */
+  touch(name, value) {
+    const before = this.buttons();
+    if (name === "move") {
+      this.touchMove = stickBits(value, Button);
+      if (stickPushed(value)) this.touchAim = value.angle;
+    } else if (name === "kick") {
+      const kicking = this.kickHeld;
+      this.touchKick = Boolean(value);
+      this.notePress(kicking);
+    } else return false;
+    return this.buttons() !== before;
   }
 
   /** Whether `code` is one of football's keys. */
@@ -96,8 +135,9 @@ export class Controls {
     return had !== down;
   }
 
-  /** The kick pointer button went down or up; true when that changed it. */
+  /** The kick pointer button went down or up (a tap aims at its spot); true when it changed. */
   pointerButton(down) {
+    if (down) this.touchAim = null;
     const kicking = this.kickHeld;
     const had = this.pointerKick;
     this.pointerKick = down;
@@ -131,12 +171,19 @@ export class Controls {
     return this.enabled && this.buttons() !== this.sentButtons;
   }
 
-  /** Release every key, the kick button and a latched kick; true when something was held. */
+  /** Release every key, kick button, the stick and a latched kick; true if something was held. */
   releaseAll() {
-    const had = this.heldCodes.size > 0 || this.pointerKick || this.kickLatched;
+    const had =
+      this.heldCodes.size > 0 ||
+      this.pointerKick ||
+      this.kickLatched ||
+      this.touchKick ||
+      this.touchMove !== 0;
     this.heldCodes.clear();
     this.pointerKick = false;
     this.kickLatched = false;
+    this.touchKick = false;
+    this.touchMove = 0;
     return had;
   }
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { Controls, KICK_HOLD_MS, aimAngle, buttonsFor } from "./input.js";
+import { Controls, KICK_HOLD_MS, TOUCH, aimAngle, buttonsFor } from "./input.js";
+import { stickVector, touchLayout } from "../../core/touch.js";
 import { InputClock } from "../../core/input-clock.js";
 import { Button } from "./wire.js";
 
@@ -113,4 +114,31 @@ test("a tap of a few milliseconds reaches an engine tick whenever it falls", () 
     }
     assert.ok(kicked, `seed ${seed}: a tap at ${pressAt}–${releaseAt} ms never kicked`);
   }
+});
+
+test("touch: the stick runs and aims the way it runs; the kick button kicks, latched", () => {
+  const controls = enabledControls();
+  const stick = (x, y) => stickVector({ x: 0, y: 0 }, { x, y }, 50);
+  assert.equal(controls.touch("move", stick(-50, 0)), true);
+  assert.equal(controls.buttons(), LEFT);
+  assert.equal(controls.currentAim(), Math.PI, "aims the way it runs");
+  assert.equal(controls.touch("kick", true), true);
+  assert.equal(controls.kickPresses, 1);
+  assert.equal(controls.buttons(), LEFT | KICK);
+  controls.values(1000);
+  controls.touch("kick", false);
+  assert.equal(controls.buttons() & KICK, KICK, "a quick tap stays on the wire a while");
+  controls.values(1000 + KICK_HOLD_MS);
+  assert.equal(controls.buttons() & KICK, 0);
+  assert.equal(controls.touch("move", null), true);
+  assert.equal(controls.currentAim(), Math.PI, "the aim stays when the stick is let go");
+  controls.anchor = { x: 0, y: 0 };
+  controls.pointer = { x: 0, y: 10 };
+  controls.pointerButton(true);
+  assert.equal(controls.currentAim(), Math.PI / 2, "a tap on the pitch aims at it");
+  controls.touch("move", stick(0, -50));
+  assert.equal(controls.releaseAll(), true);
+  assert.equal(controls.buttons(), 0);
+  const layout = touchLayout(TOUCH);
+  assert.deepEqual([layout.sticks.length, layout.buttons[0].name], [1, "kick"]);
 });

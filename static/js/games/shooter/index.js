@@ -1,14 +1,16 @@
 /**
  * The arena shooter in the browser (games/README.md): the arena and ships on the canvas
- * (render.js), keys and mouse to `[buttons, aim_mrad]` (input.js), the own ship predicted
- * (prediction.js), kills in the feed and effects (events.js), health in the HUD (hud.js).
+ * (render.js), keys, mouse and touch sticks to `[buttons, aim_mrad]` (input.js), the own ship
+ * predicted (prediction.js), kills in the feed, effects, hit markers and callouts (events.js),
+ * sounds (sounds.js), health in the HUD (hud.js).
  */
 
 import { showEvents, killedByAfter } from "./events.js";
 import { healthStatus, respawnOverlay } from "./hud.js";
-import { ShooterInput } from "./input.js";
+import { ShooterInput, TOUCH } from "./input.js";
 import { Predictor } from "./prediction.js";
 import { Renderer, sceneRules, shipsOf } from "./render.js";
+import { ShooterSounds } from "./sounds.js";
 import { shipFlags } from "./wire.js";
 
 /** The lobby's and the match screen's help lines. */
@@ -49,6 +51,9 @@ export function reconnectingShips(world) {
   return ids;
 }
 
+/** The touch controls and their help (games/README.md `touch`), also for the lobby's help card. */
+export const touch = TOUCH;
+
 /** The module's entry point: the shooter on `canvas` for a parsed WELCOME or SPECTATING. */
 export function createGame({ canvas, welcome }) {
   return new ShooterGame(canvas, welcome);
@@ -61,6 +66,8 @@ class ShooterGame {
     this.input = new ShooterInput();
     this.predictor = new Predictor();
     this.controls = controls;
+    this.touch = TOUCH;
+    this.soundTrack = new ShooterSounds();
     this.columns = COLUMNS;
     this.avatarRadius = sceneRules(welcome?.rules).rules.playerRadius;
     this.maxHealth = 100;
@@ -75,6 +82,7 @@ class ShooterGame {
     this.avatarRadius = rules.playerRadius;
     this.maxHealth = rules.maxHealth;
     this.killedBy = null;
+    this.soundTrack.reset();
   }
 
   draw({ world, selfId, names, renderTime, overlay, camera, reconnecting, spectating }) {
@@ -114,6 +122,10 @@ class ShooterGame {
     if (ctx.selfId !== null && ctx.selfId !== undefined) {
       this.killedBy = killedByAfter(events, ctx.selfId, this.killedBy);
     }
+  }
+
+  sounds(snapshot, ctx) {
+    return this.soundTrack.of(snapshot, ctx);
   }
 
   destroy() {

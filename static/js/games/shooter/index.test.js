@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { showEvents, killedByAfter } from "./events.js";
+import { eliminatedText, showEvents, killedByAfter } from "./events.js";
 import { healthStatus, respawnOverlay } from "./hud.js";
 import { COLUMNS, TELEPORT_DISTANCE, controls, reconnectingShips, shipJumped } from "./index.js";
+import { TOUCH } from "./input.js";
+import { OTHERS_VOLUME, ShooterSounds, eventSounds } from "./sounds.js";
+import { recipeFor } from "../../core/sound-recipes.js";
+import { touchLayout } from "../../core/touch.js";
 import { sceneRules, shipsOf } from "./render.js";
 import { SHOOTER_RULES } from "../../core/fixtures.js";
 
@@ -97,4 +101,80 @@ test("who eliminated the player is remembered until it respawns", () => {
   by = killedByAfter([{ kind: "kill", killer: 0, victim: 3 }], 0, by);
   assert.equal(by, 2, "its own kills do not change it");
   assert.equal(killedByAfter([{ kind: "spawn", player: 0 }], 0, by), null);
+});
+
+test("the player's hit shows a hit marker on the ship hit, the kill a callout", () => {
+  const calls = [];
+  const ctx = {
+    addKill: () => {},
+    announce: (text, kind) => calls.push(["announce", text, kind]),
+    hitMarker: (x, y) => calls.push(["marker", x, y]),
+    nameOf: (id) => ["Ada", "Bo"][id],
+    selfId: 0,
+    spectating: false,
+    world: world([ship(0, 10, 10), ship(1, 50, 60)]),
+    eventTime: 0,
+  };
+  const renderer = { addBurst: () => {}, addHitFlash: () => {} };
+  showEvents(
+    [
+      { kind: "hit", shooter: 0, victim: 1, damage: 25 },
+      { kind: "hit", shooter: 1, victim: 0, damage: 25 },
+      { kind: "kill", killer: 0, victim: 1 },
+    ],
+    ctx,
+    renderer,
+  );
+  assert.deepEqual(calls, [
+    ["marker", 50, 60],
+    ["announce", "You eliminated Bo", "good"],
+  ]);
+  assert.equal(eliminatedText("Cy"), "You eliminated Cy");
+  calls.length = 0;
+  showEvents([{ kind: "kill", killer: 0, victim: 1 }], { ...ctx, spectating: true }, renderer);
+  assert.deepEqual(calls, [], "a spectator gets no callout: it is the player's");
+  showEvents([{ kind: "kill", killer: 0, victim: 0 }], ctx, renderer);
+  assert.deepEqual(calls, [], "no callout for eliminating oneself");
+});
+
+test("the shooter's sounds: own and others' shots, hits, kills, respawns", () => {
+  for (const name of ["fire", "hitmarker", "hurt", "hit", "kill", "death", "respawn"]) {
+    assert.ok(recipeFor(name), name);
+  }
+  assert.deepEqual(
+    eventSounds(
+      [
+        { kind: "hit", shooter: 0, victim: 1 },
+        { kind: "hit", shooter: 1, victim: 0 },
+        { kind: "hit", shooter: 2, victim: 1 },
+        { kind: "kill", killer: 0, victim: 1 },
+        { kind: "kill", killer: 1, victim: 0 },
+        { kind: "kill", killer: 2, victim: 1 },
+        { kind: "spawn", player: 0 },
+        { kind: "spawn", player: 1 },
+      ],
+      0,
+    ),
+    ["hitmarker", "hurt", { name: "hit", volume: OTHERS_VOLUME }, "kill", "death", "respawn"],
+  );
+  const track = new ShooterSounds();
+  const bullets = (...owners) => ({
+    events: [],
+    collections: { bullets: new Map(owners.map(([id, owner]) => [id, { id, owner }])) },
+  });
+  assert.deepEqual(track.of(bullets([1, 0]), { selfId: 0 }), [], "the first snapshot: nothing new");
+  assert.deepEqual(track.of(bullets([1, 0], [2, 1]), { selfId: 0 }), [
+    { name: "fire", volume: OTHERS_VOLUME },
+  ]);
+  assert.deepEqual(track.of(bullets([2, 1], [3, 0]), { selfId: 0 }), ["fire"]);
+  assert.deepEqual(track.of(bullets([3, 0]), { selfId: 0 }), [], "bullets gone: no sound");
+  track.reset();
+  assert.deepEqual(track.of(bullets([9, 0]), { selfId: 0 }), [], "after a reset: nothing new");
+});
+
+test("the shooter's touch controls: a stick to move, one to aim and fire, and their help", () => {
+  const layout = touchLayout(TOUCH);
+  const sticks = layout.sticks.map((s) => [s.name, s.side]);
+  assert.deepEqual(sticks, [["move", "left"], ["aim", "right"]]);
+  assert.ok(layout.help.length >= 2);
 });

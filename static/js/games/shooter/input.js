@@ -1,11 +1,23 @@
 /**
  * The shooter's input (games/README.md `input`): keys and the mouse to the INPUT values
- * `[buttons, aim_mrad]`, aim from the own ship on screen towards the pointer. `Controls` is the
- * pure state; `ShooterInput` is the browser listener around it (core/keyboard-pointer.js).
+ * `[buttons, aim_mrad]`, aim from the own ship on screen towards the pointer; on a touch screen
+ * the left stick moves and the right one aims, firing while it is pushed (`touch`). `Controls`
+ * is the pure state; `ShooterInput` is the browser listener around it (core/keyboard-pointer.js).
  */
 
 import { KeyboardPointerInput } from "../../core/keyboard-pointer.js";
+import { stickBits, stickPushed } from "../../core/touch.js";
 import { Button, quantizeAim } from "./wire.js";
+
+/** The on-screen touch controls (games/README.md `touch`): a stick to move, one to aim and fire. */
+export const TOUCH = Object.freeze({
+  sticks: Object.freeze([
+    Object.freeze({ name: "move", side: "left", label: "Move" }),
+    Object.freeze({ name: "aim", side: "right", label: "Aim · fire" }),
+  ]),
+  buttons: Object.freeze([]),
+  help: Object.freeze(["Left thumb: move", "Right thumb: aim, and fire while you push"]),
+});
 
 /** `KeyboardEvent.code` → button bit. Codes are physical keys, so WASD works on any layout. */
 export const KEY_BUTTONS = Object.freeze({
@@ -37,7 +49,8 @@ export function aimAngle(fromX, fromY, toX, toY, fallback = 0) {
 
 /**
  * What the player holds: keys, the fire button, the pointer (canvas CSS pixels) and where the
- * own ship was drawn (`anchor`), and what was sent last. Pure.
+ * own ship was drawn (`anchor`), the touch sticks (`touchMove` bits, `touchAim` radians or null,
+ * `touchFire`), and what was sent last. Pure.
  */
 export class Controls {
   constructor() {
@@ -47,19 +60,45 @@ export class Controls {
     this.pointer = null;
     this.anchor = null;
     this.aim = 0;
+    this.touchMove = 0;
+    this.touchAim = null;
+    this.touchFire = false;
     this.sentButtons = null;
   }
 
   /** Current button bitmask (0 while disabled). */
   buttons() {
-    return this.enabled ? buttonsFor(this.heldCodes, this.pointerFire) : 0;
+    if (!this.enabled) return 0;
+    return buttonsFor(this.heldCodes, this.pointerFire || this.touchFire) | this.touchMove;
   }
 
-  /** The aim (radians) from the own ship towards the pointer, the last one without either. */
+  /**
+   * The aim (radians): the aim stick's direction once it was pushed, else from the own ship
+   * towards the pointer, else the last one.
+   */
   currentAim() {
     const { pointer, anchor } = this;
-    if (pointer && anchor) this.aim = aimAngle(anchor.x, anchor.y, pointer.x, pointer.y, this.aim);
+    if (this.touchAim !== null) this.aim = this.touchAim;
+    else if (pointer && anchor) {
+      this.aim = aimAngle(anchor.x, anchor.y, pointer.x, pointer.y, this.aim);
+    }
     return this.aim;
+  }
+
+  /**
+   * A touch stick moved (`vector` from core/touch.js, null when let go): "move" holds the
+   * directions it points to, "aim" aims where it points and fires while pushed beyond its dead
+   * zone (the aim stays when it is let go). True when the buttons changed.
+   */
+  touch(name, vector) {
+    const before = this.buttons();
+    if (name === "move") this.touchMove = stickBits(vector, Button);
+    else if (name === "aim") {
+      const pushed = stickPushed(vector);
+      if (pushed) this.touchAim = vector.angle;
+      this.touchFire = pushed;
+    } else return false;
+    return this.buttons() !== before;
   }
 
   /** Whether `code` is one of the shooter's keys. */
@@ -95,11 +134,14 @@ export class Controls {
     return this.enabled && this.buttons() !== this.sentButtons;
   }
 
-  /** Release every key and the fire button; true when something was held. */
+  /** Release every key, the fire button and the sticks; true when something was held. */
   releaseAll() {
-    const had = this.heldCodes.size > 0 || this.pointerFire;
+    const had =
+      this.heldCodes.size > 0 || this.pointerFire || this.touchMove !== 0 || this.touchFire;
     this.heldCodes.clear();
     this.pointerFire = false;
+    this.touchMove = 0;
+    this.touchFire = false;
     return had;
   }
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 
+import { stickVector } from "../../core/touch.js";
 import { Controls, aimAngle, buttonsFor } from "./input.js";
 import { Button } from "./wire.js";
 
@@ -59,4 +60,28 @@ test("a change of buttons wants to be sent at once; the aim waits for the tick",
   assert.equal(controls.wantsSendNow(), true, "releasing is a change too");
   controls.enabled = false;
   assert.equal(controls.wantsSendNow(), false, "never while disabled");
+});
+
+test("touch: the left stick moves, the right one aims and fires while pushed", () => {
+  const controls = new Controls();
+  controls.enabled = true;
+  const stick = (x, y) => stickVector({ x: 0, y: 0 }, { x, y }, 50);
+  assert.equal(controls.touch("move", stick(40, -40)), true, "a new direction goes at once");
+  assert.equal(controls.buttons(), Button.UP | Button.RIGHT);
+  assert.equal(controls.touch("move", stick(42, -38)), false, "the same directions");
+  assert.equal(controls.touch("aim", stick(0, 5)), false, "within the dead zone: no fire");
+  assert.equal(controls.touch("aim", stick(0, 45)), true);
+  assert.equal(controls.buttons(), Button.UP | Button.RIGHT | Button.FIRE);
+  controls.pointer = { x: 0, y: 0 };
+  controls.anchor = { x: 100, y: 100 };
+  assert.equal(controls.currentAim(), Math.PI / 2, "the aim stick's direction beats the pointer");
+  assert.deepEqual(controls.values(), [Button.UP | Button.RIGHT | Button.FIRE, 1571]);
+  assert.equal(controls.touch("aim", null), true, "let go: stop firing");
+  assert.equal(controls.currentAim(), Math.PI / 2, "the aim stays");
+  assert.equal(controls.touch("move", null), true);
+  assert.equal(controls.buttons(), 0);
+  assert.equal(controls.touch("jump", stick(50, 0)), false, "not a stick of the shooter");
+  controls.touch("move", stick(-50, 0));
+  assert.equal(controls.releaseAll(), true);
+  assert.equal(controls.buttons(), 0);
 });
