@@ -75,12 +75,13 @@ MAX_FRAMES_PER_SOCKET = 20
 # The good player's snapshots (one per tick, 20 ms at the test's 50 Hz) arrive with a median gap
 # of one tick. Measured on 2 cores, the longest gap is ~100 ms idle and ~220 ms with five busy
 # processes beside the test; the event loop's own CPU time within any gap (a garbage collection
-# mostly) stays under ~80 ms whatever the load.
+# mostly) stays under ~80 ms on a quiet machine, and was seen at 200-240 ms once per full run when
+# the hypervisor stole CPU (a thread's CPU clock then counts the stolen time too).
 MAX_SNAPSHOT_GAP = 0.5  # seconds of wall time between two snapshots, at worst
 # a game that sends snapshots on change sends a KEYFRAME at least once a second meanwhile
 MAX_ON_CHANGE_GAP = 1.0 + MAX_SNAPSHOT_GAP
 WAITING_ROOM_COUNTDOWN = 3600.0  # seconds: the fuzzed match never starts
-MAX_LOOP_CPU_IN_GAP = 0.2  # CPU seconds the event loop spends between two snapshots, at worst
+MAX_LOOP_CPU_IN_GAP = 0.4  # CPU seconds the event loop spends between two snapshots, at worst
 TYPICAL_GAP_TICKS = 2.0  # the median gap, in tick periods
 GOOD_INPUT_INTERVAL = 0.06  # the well-behaved player's pace: about 16 INPUTs a second
 HIGH_LIMIT = {"input_rate": 1000.0, "input_burst": 1000}  # every frame is decoded, none dropped
