@@ -217,3 +217,24 @@ async def reading_in_background(read: Callable[[], Awaitable[Any]]) -> AsyncIter
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def client_frame(socket: Any) -> list[Any]:
+    """The next frame of a real client socket; snapshots are applied to its chain follower."""
+    frame = decode(await socket.recv())
+    follower(socket).feed(frame)
+    return frame
+
+
+async def client_frame_of(socket: Any, kind: MessageType, where: Any = None) -> list[Any]:
+    """The next frame of one kind (and matching ``where``) of a real client socket, within 5 s.
+
+    ``MessageType.SNAPSHOT`` matches KEYFRAMEs and DELTAs and returns the rebuilt KEYFRAME.
+    """
+    async with asyncio.timeout(5):
+        while True:
+            frame = await client_frame(socket)
+            if kind == MessageType.SNAPSHOT and is_snapshot(frame):
+                frame = follower(socket).state.to_keyframe()  # type: ignore[union-attr]
+            if frame[0] == kind and (where is None or where(frame)):
+                return frame

@@ -16,9 +16,10 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from engine.games.shooter.wire import Button
 from engine.protocol import MessageType
-from engine.wirestate import is_snapshot
 from loadtest.stack import Stack, base_env, guest_cookie, http_json
-from tests.helpers import decode, follower, player_entry, reading_in_background
+from tests.helpers import client_frame as next_frame
+from tests.helpers import client_frame_of as next_of
+from tests.helpers import player_entry, reading_in_background
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.timeout(120)]
 
@@ -50,23 +51,6 @@ def host_of(ws_url: str, bases: dict[str, str]) -> str:
     """The name of the web process a ``ws_url`` points at."""
     address = ws_url.removeprefix("ws://").split("/", 1)[0]
     return next(name for name, base in bases.items() if base.endswith(address))
-
-
-async def next_frame(socket: ClientConnection) -> list[Any]:
-    frame = decode(await socket.recv())
-    follower(socket).feed(frame)
-    return frame
-
-
-async def next_of(socket: ClientConnection, kind: MessageType, where: Any = None) -> list[Any]:
-    """The next frame of ``kind`` (a snapshot: the rebuilt KEYFRAME) matching ``where``."""
-    async with asyncio.timeout(5):
-        while True:
-            frame = await next_frame(socket)
-            if kind == MessageType.SNAPSHOT and is_snapshot(frame):
-                frame = follower(socket).state.to_keyframe()  # type: ignore[union-attr]
-            if frame[0] == kind and (where is None or where(frame)):
-                return frame
 
 
 @contextlib.asynccontextmanager

@@ -21,7 +21,9 @@ from engine.games.shooter.wire import Button, PlayerFlag
 from engine.protocol import CloseCode, MessageType
 from engine.wirestate import is_snapshot
 from loadtest.stack import Stack, base_env, http_json, ticket_url
-from tests.helpers import decode, follower, player_entry, reading_in_background
+from tests.helpers import client_frame as next_frame
+from tests.helpers import client_frame_of as next_of
+from tests.helpers import follower, player_entry, reading_in_background
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.timeout(120)]
 
@@ -40,27 +42,6 @@ def create(base: str, body: dict[str, Any]) -> dict[str, Any]:
 async def player(url: str, **kwargs: Any) -> AsyncIterator[ClientConnection]:
     async with connect(url, compression=None, open_timeout=5, **kwargs) as socket:
         yield socket
-
-
-async def next_frame(socket: ClientConnection) -> list[Any]:
-    """The next frame; snapshots are applied to the socket's chain follower."""
-    frame = decode(await socket.recv())
-    follower(socket).feed(frame)
-    return frame
-
-
-async def next_of(socket: ClientConnection, kind: MessageType, where: Any = None) -> list[Any]:
-    """The next frame of one kind (and matching ``where``), within 5 s.
-
-    ``MessageType.SNAPSHOT`` matches KEYFRAMEs and DELTAs and returns the rebuilt KEYFRAME.
-    """
-    async with asyncio.timeout(5):
-        while True:
-            frame = await next_frame(socket)
-            if kind == MessageType.SNAPSHOT and is_snapshot(frame):
-                frame = follower(socket).state.to_keyframe()  # type: ignore[union-attr]
-            if frame[0] == kind and (where is None or where(frame)):
-                return frame
 
 
 def draining(socket: ClientConnection) -> contextlib.AbstractAsyncContextManager[None]:
