@@ -101,9 +101,11 @@ def session(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {
             "name": profile.name if profile else None,
+            "player_id": profile.pk if profile else None,
             "ratings": ratings,
             "default_rating": round(DEFAULT_RATING),
             "signed_in": request.user.is_authenticated,
+            "username": request.user.get_username() if request.user.is_authenticated else None,
         }
     )
 

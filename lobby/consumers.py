@@ -75,6 +75,7 @@ class LobbyConsumer(ArenaSocket):
     """One player's lobby connection."""
 
     player_key: str | None = None
+    player_id: int | None = None  # the player's profile (``/players/<id>/``)
     pending_id: str | None = None
     seated_match: SeatedMatchLookup = staticmethod(_no_seated_match)  # type: ignore[assignment]
 
@@ -101,7 +102,7 @@ class LobbyConsumer(ArenaSocket):
             await self.close_with(CloseCode.NO_SESSION, "load the page or GET /api/session/ first")
             return
         self.player_key = player_key
-        await _profile(player_key, self.name)
+        self.player_id = (await _profile(player_key, self.name)).pk
         self.ratings = await _ratings(player_key)
         presence = await self.store.reattach(self.player_key, self.channel_name, PRESENCE_TTL)
         await self.send(bytes_data=await self._welcome(presence))
@@ -118,7 +119,10 @@ class LobbyConsumer(ArenaSocket):
                 ticket = issue_ticket(presence.match_id, self.player_key, self.name)
                 seat = frames.HeldSeat(match, ticket, connected=presence.channel != "")
         accept_timeout = settings.ARENA.accept_timeout
-        return frames.lobby_welcome(self.name, self.ratings, game_list(), accept_timeout, seat)
+        signed_in = getattr(self.scope.get("user"), "is_authenticated", False)
+        return frames.lobby_welcome(
+            self.name, self.ratings, game_list(), accept_timeout, seat, self.player_id, signed_in
+        )
 
     async def _resume(self, presence: Presence | None) -> None:
         assert self.player_key is not None

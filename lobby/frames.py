@@ -40,16 +40,21 @@ def lobby_welcome(
     games: dict[str, Any],
     accept_timeout: float,
     seat: HeldSeat | None = None,
+    player_id: int | None = None,
+    signed_in: bool = False,
 ) -> bytes:
-    """LOBBY_WELCOME: who you are, your ratings, the games and modes you can queue for, and the
-    match you have a seat in. ``games`` is the game list (``game -> {title, description,
-    modes}``), ``ratings`` are by queue (``"<game>/<mode>"``)."""
+    """LOBBY_WELCOME: who you are (your display name, your profile's id, whether you are signed
+    in), your ratings, the games and modes you can queue for, and the match you have a seat in.
+    ``games`` is the game list (``game -> {title, description, modes}``), ``ratings`` are by
+    queue (``"<game>/<mode>"``)."""
     by_game: dict[str, dict[str, int]] = {}
     for queue, rating in ratings.items():
         game, mode = split_queue(queue)
         by_game.setdefault(game, {})[mode] = round(rating)
     body = {
         "name": name,
+        "player_id": player_id,
+        "signed_in": signed_in,
         "ratings": by_game,
         "games": games,
         "accept_timeout_ms": int(accept_timeout * 1000),

@@ -129,9 +129,11 @@ async def test_a_session_gives_a_guest_identity_and_a_default_rating() -> None:
     assert response.status_code == 200
     assert response.json() == {
         "name": None,
+        "player_id": None,
         "ratings": {},
         "default_rating": 1500,
         "signed_in": False,
+        "username": None,
     }
     assert "sessionid" in response.cookies
 

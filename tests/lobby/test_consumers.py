@@ -24,7 +24,7 @@ from game.routing import websocket_urlpatterns
 from lobby import wiring
 from lobby.identity import GUEST_KEY
 from lobby.memory_store import MemoryLobbyStore
-from lobby.models import Rating
+from lobby.models import PlayerProfile, Rating
 from lobby.service import MatchmakingService
 from lobby.store import PresenceState
 from tests.helpers import next_frame, wait_for, wait_for_close
@@ -109,6 +109,8 @@ async def test_welcome_tells_the_player_their_rating_and_the_modes(lobby: Lobby)
     comm = await lobby("Ada")
     welcome = (await next_frame(comm))[1]
     assert welcome["name"] == "Ada" and welcome["ratings"] == {}, "none played yet: 1500"
+    profile = await PlayerProfile.objects.aget(name="Ada")
+    assert (welcome["player_id"], welcome["signed_in"]) == (profile.pk, False), "a guest"
     modes = welcome["games"]["shooter"]["modes"]
     assert (modes["duel"]["lobby_min"], modes["duel"]["max_players"]) == (2, 2)
     assert (modes["ffa"]["lobby_min"], modes["ffa"]["max_players"]) == (4, 8)
