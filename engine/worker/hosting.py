@@ -18,6 +18,7 @@ from engine.frames import encode_result
 from engine.match import Match, MatchResult
 from engine.protocol import CloseCode
 from engine.registry import MatchSummary
+from engine.replay.recording import MatchRecording
 
 
 class MatchStore(Protocol):
@@ -61,6 +62,7 @@ class HostedMatch:
     spectators_due: bool = False  # a SPECTATORS frame is scheduled
     join_keyframe: messages.SnapshotMessage | None = None  # for spectators joining this tick
     epoch: int = 0  # this worker's lease epoch for the match: stamped on what it publishes
+    recording: MatchRecording | None = None  # its replay, while it is recorded
 
     @property
     def group(self) -> str:

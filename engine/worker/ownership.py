@@ -26,6 +26,7 @@ from engine.game import Game
 from engine.leases import LEASE_SAFETY_MARGIN, MatchLeases
 from engine.match import Match
 from engine.registry import EngineRegistry, least_loaded
+from engine.replay.recorder import ReplayRecorder
 from engine.worker.hosting import HostedMatch, MatchStore
 from engine.worker.publisher import Publisher
 
@@ -55,6 +56,7 @@ class MatchOwnership:
     matches_lost: int
     matches_adopted: int
     route: str
+    recorder: ReplayRecorder | None
 
     def clock(self) -> float:
         """The worker's monotonic clock (overridden by the worker's own)."""
@@ -126,6 +128,8 @@ class MatchOwnership:
             epoch = owned.get(match_id)
             if epoch is None:
                 del self.matches[match_id]
+                if self.recorder is not None:
+                    self.recorder.discard(match_id)  # the new owner records it from here on
                 self.matches_lost += 1
                 logger.warning("match %s was taken over by another worker", match_id)
                 self.released([match_id])
@@ -167,6 +171,8 @@ class MatchOwnership:
             return
         match.everyone_away()
         hosted = self.host(match_id, match, checkpoint.created_ms, adoption.epoch)
+        if hosted.recording is not None:
+            hosted.recording.resumed = True  # appended after what the earlier owner recorded
         self.matches_adopted += 1
         logger.info("match %s taken over at tick %d (epoch %d)", match_id, match.tick, hosted.epoch)
         if self.store is not None:

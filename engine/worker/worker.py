@@ -27,6 +27,8 @@ from engine.leases import MatchLeases, MemoryMatchLeases
 from engine.match import GameRefusedSeat, Match, MatchFull, MatchOver, SeatReleased
 from engine.protocol import CloseCode
 from engine.registry import HEARTBEAT_INTERVAL, EngineRegistry, MatchSummary
+from engine.replay.recorder import ReplayRecorder
+from engine.replay.recording import ReplayMeta
 from engine.ticker import FixedRateTicker
 from engine.tickmeter import TickMeter
 from engine.worker.hosting import HostedMatch, MatchStore, now_ms, rejected
@@ -82,6 +84,7 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
         local: LocalDelivery | None = None,
         route: str = "",
         on_released: Callable[[str], None] | None = None,
+        recorder: ReplayRecorder | None = None,
     ) -> None:
         """``games`` are the games it can run, by name; ``spectator_delay`` (seconds, 0 =
         live) delays the spectators' stream of every match; ``max_spectators`` is the number of
@@ -92,7 +95,8 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
         process's sockets at once (``local``) and publishes snapshots to the layer only for
         groups another process listens to; ``route`` is that web process's base URL, which
         its players connect to; ``on_released`` is told of a match this worker no longer
-        runs while it still may have sockets here (taken over, or handed over)."""
+        runs while it still may have sockets here (taken over, or handed over); ``recorder``
+        (if any) records every match's replay."""
         self.layer = layer
         self.registry = registry
         self.games = dict(games)
@@ -128,6 +132,7 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
         }
         self.route = route
         self.on_released = on_released
+        self.recorder = recorder
         self.publisher = Publisher(
             group_send_many or self._gather_group_sends,
             self.failures["publishing"],
@@ -176,6 +181,10 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
             asyncio.create_task(self._heartbeat_loop(), name=f"{self.worker_id}-heartbeat"),
             asyncio.create_task(self.publisher.run(), name=f"{self.worker_id}-publish"),
         ]
+        if self.recorder is not None:
+            self._tasks.append(
+                asyncio.create_task(self.recorder.run(), name=f"{self.worker_id}-replays")
+            )
         for rate in self.tick_rates:
             self._tasks.append(
                 asyncio.create_task(self._tick_loop(rate), name=f"{self.worker_id}-tick-{rate}")
@@ -215,6 +224,7 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
             await self._close_group(hosted, CloseCode.GOING_AWAY, "server shutting down")
         if handed_over:
             self.released(list(self.matches))
+        await self._stop_recording(handed_over)
         self.matches.clear()
         self.draining.clear()
         try:
@@ -236,9 +246,10 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
                 continue
             match.interrupt()
             assert match.result is not None
-            self.publisher.publish(
-                [(hosted.group, hosted.result_message(match.result))], reliable=True
-            )
+            message = hosted.result_message(match.result)
+            self.publisher.publish([(hosted.group, message)], reliable=True)
+            if hosted.recording is not None:
+                hosted.recording.add(message)
             if self.store is not None:
                 await self._store_result(
                     hosted.match_id, match.result.to_wire(), hosted.player_keys()
@@ -366,6 +377,11 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
             delayed=delayed,
             epoch=epoch,
         )
+        if self.recorder is not None:
+            meta = ReplayMeta(
+                match_id, game.name, match.mode.name, game.tick_rate, game.wire_schema
+            )
+            hosted.recording = self.recorder.start(meta)
         self.matches[match_id] = hosted
         return hosted
 
@@ -406,6 +422,8 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
         )
         if epoch is None:
             del self.matches[match_id]
+            if self.recorder is not None:
+                self.recorder.discard(match_id)
             logger.warning("match %s is owned by another worker: not created here", match_id)
         else:
             hosted.epoch = epoch
@@ -560,6 +578,8 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
                 out.append((hosted.group, message))  # type: ignore[arg-type]
                 if hosted.delayed is not None:
                     hosted.delayed.push(self._steps[hosted.tick_rate], message)  # type: ignore[arg-type]
+                if hosted.recording is not None:
+                    hosted.recording.add(message)  # type: ignore[arg-type]
         else:
             hosted.encoder.force_keyframe()  # with nobody there the timers run, nothing is sent
         if hosted.delayed is not None:
@@ -573,6 +593,8 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
         self.publisher.publish([(hosted.group, message)], reliable=True)
         if hosted.delayed is not None:
             hosted.delayed.push(self._steps[hosted.tick_rate], message)
+        if hosted.recording is not None:
+            hosted.recording.add(message)
         logger.info("match %s ended: %s", hosted.match_id, result.reason)
         if self.store is not None:
             self.in_background(
@@ -584,6 +606,9 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
         self.publisher.publish([(hosted.group, closed)], reliable=True)
         del self.matches[hosted.match_id]
         self.finished.append(hosted.match_id)  # its lease goes with the next heartbeat
+        if hosted.recording is not None:
+            result = hosted.match.result
+            hosted.recording.end(result.to_wire() if result is not None else None)
         if hosted.delayed is not None and hosted.spectators:
             hosted.delayed.push(self._steps[hosted.tick_rate], closed)  # spectators see it later
             self.draining[hosted.match_id] = hosted
@@ -599,6 +624,23 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
             if hosted.delayed is None or hosted.delayed.idle or not hosted.spectators:
                 del self.draining[hosted.match_id]
         self.publisher.publish(released)
+
+    async def _stop_recording(self, handed_over: bool) -> None:
+        """Write the replays of the matches this worker stops running: to be continued by
+        the worker they were handed to, or ended (interrupted)."""
+        recorder = self.recorder
+        if recorder is None:
+            return
+        if handed_over:
+            recorder.hand_over(list(self.matches))
+        else:
+            for hosted in self.matches.values():
+                result = hosted.match.result
+                recorder.end(hosted.match_id, result.to_wire() if result is not None else None)
+        try:
+            await recorder.flush()
+        except Exception:
+            logger.exception("engine worker %s could not write its replays", self.worker_id)
 
     async def _gather_group_sends(self, group_messages: GroupMessages) -> None:
         await asyncio.gather(
@@ -673,6 +715,8 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
             "matches_adopted": self.matches_adopted,
             "matches_lost": self.matches_lost,
             "fenced_ticks": self.fenced_ticks,
+            "replays_recorded": self.recorder.recorded if self.recorder is not None else 0,
+            "replays_lost": self.recorder.lost if self.recorder is not None else 0,
             "players": sum(len(h.seats) for h in hosted),
             "spectators": sum(len(h.spectators) for h in hosted),
             "publish_backlog": self.publisher.backlog,
