@@ -76,7 +76,8 @@ function capitalize(text) {
 }
 
 /**
- * `GET /api/session/`: `{name, ratings: {game: {mode: rating}}, default_rating, signed_in}`;
+ * `GET /api/session/`: `{name, player_id, ratings: {game: {mode: rating}}, default_rating,
+ * signed_in, username}`;
  * also sets the session cookie.
  */
 export function getSession() {

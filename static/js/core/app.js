@@ -7,6 +7,7 @@
  * console.
  */
 
+import { showAccountLinks } from "./account-links.js";
 import { createMatch, createTicket, getSession, listGames } from "./api.js";
 import { matchIdFromHash, watchHash, watchIdFromHash } from "./format.js";
 import { loadGameModule } from "./game-module.js";
@@ -203,6 +204,7 @@ class App {
   async loadSession() {
     try {
       const session = await getSession();
+      showAccountLinks(document, document.getElementById("account-nav"), session);
       this.lobby.suggestName(session?.name);
       this.matchmaking?.setRatings(parseRatings(session?.ratings), session?.default_rating);
       return session;
