@@ -37,6 +37,8 @@ DEFAULT_SPECTATOR_DELAY = 0.0  # seconds spectators see a match behind its playe
 DEFAULT_MAX_SPECTATORS = 2000  # per match
 DEFAULT_HSTS_SECONDS = 365 * 86400  # with ARENA_HTTPS: browsers keep to HTTPS for a year
 MAX_SPECTATOR_DELAY = 30.0
+DEFAULT_REPLAY_DIR = "replays"  # relative to the project
+DEFAULT_REPLAY_RETENTION_DAYS = 30.0
 # embedded: the web process runs the engine, alone (no Redis); external: engine workers are
 # processes of their own (runengine); hosted: every web process runs an engine worker on
 # Redis that hosts its matches beside their players' sockets
@@ -82,6 +84,10 @@ class Config:
     reconnect_grace: float
     max_spectators: int
     log_level: str
+    replays: bool = True  # record every match
+    replay_dir: str = DEFAULT_REPLAY_DIR
+    replay_retention_days: float = DEFAULT_REPLAY_RETENTION_DAYS  # 0: kept for ever
+    replay_max_mb: int = 0  # replays kept in all, megabytes (0: no limit)
 
     @property
     def embedded_engine(self) -> bool:
@@ -301,6 +307,12 @@ def _load(env: Mapping[str, str]) -> Config:
         ),
         max_spectators=_integer(env, "ARENA_MAX_SPECTATORS", DEFAULT_MAX_SPECTATORS, 0, 100_000),
         log_level=log_level,
+        replays=_bool(env, "ARENA_REPLAYS", True),
+        replay_dir=(env.get("ARENA_REPLAY_DIR") or DEFAULT_REPLAY_DIR).strip(),
+        replay_retention_days=_number(
+            env, "ARENA_REPLAY_RETENTION_DAYS", DEFAULT_REPLAY_RETENTION_DAYS, 0, 36_500
+        ),
+        replay_max_mb=_integer(env, "ARENA_REPLAY_MAX_MB", 0, 0, 1_000_000_000),
     )
 
 

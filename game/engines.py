@@ -23,6 +23,7 @@ from engine.worker import EngineWorker
 from game.inputs import input_batcher
 from game.reaper import MatchReaper
 from game.relay import match_relay
+from game.replays import replay_recorder
 from game.store import DjangoMatchStore
 
 _memory_registry = MemoryEngineRegistry()
@@ -97,7 +98,8 @@ def worker_options() -> dict[str, Any]:
 
 
 def build_worker(worker_id: str | None = None) -> EngineWorker:
-    """An engine worker on the default channel layer, recording results in the database."""
+    """An engine worker on the default channel layer, recording results in the database and
+    every match's replay (unless ``ARENA_REPLAYS=false``)."""
     layer = get_channel_layer()
     return EngineWorker(
         layer,
@@ -107,6 +109,7 @@ def build_worker(worker_id: str | None = None) -> EngineWorker:
         worker_id=worker_id,
         group_send_many=functools.partial(group_send_many, layer, redis=redis_for_layer(layer)),
         leases=match_leases(),
+        recorder=replay_recorder(),
         **worker_options(),
     )
 
@@ -127,6 +130,7 @@ def build_hosting_worker() -> EngineWorker:
         local=relay.deliver_local,
         route=settings.ARENA.public_url,
         on_released=relay.released,
+        recorder=replay_recorder(),
         **worker_options(),
     )
     relay.local = worker

@@ -1,5 +1,5 @@
-"""ASGI lifespan: runs the embedded engine worker, the matchmaker and the lost-match reaper with
-the web server (the composition of the project's long-running parts)."""
+"""ASGI lifespan: runs the embedded engine worker, the matchmaker, the lost-match reaper and
+replay retention with the web server (the composition of the project's long-running parts)."""
 
 from __future__ import annotations
 
@@ -63,6 +63,7 @@ class ArenaLifespan:
         self.worker: EngineWorker | None = None
         self.matchmaker: asyncio.Task[None] | None = None
         self.reaper: asyncio.Task[None] | None = None
+        self.retention: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         while True:
@@ -96,15 +97,18 @@ class ArenaLifespan:
             logger.info("engine is external: run `python manage.py runengine`")
         self.matchmaker = asyncio.create_task(build_matchmaker().run(), name="matchmaker")
         self.reaper = asyncio.create_task(match_reaper().run(), name="match-reaper")
+        from game.replays import clean_replays_forever
+
+        self.retention = asyncio.create_task(clean_replays_forever(), name="replay-retention")
 
     async def shutdown(self) -> None:
         """Stop the matchmaker, the reaper and the embedded engine worker."""
-        for task in (self.matchmaker, self.reaper):
+        for task in (self.matchmaker, self.reaper, self.retention):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self.matchmaker = self.reaper = None
+        self.matchmaker = self.reaper = self.retention = None
         if self.worker is not None:
             await self.worker.stop()
             self.worker = None

@@ -94,3 +94,26 @@ class MatchPlayer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} in {self.match_id}"
+
+
+class Replay(models.Model):
+    """The recording of a match: its segments in the replay folder, their ticks and sizes, the
+    gaps a takeover left, and its game's schema (docs/protocol.md section 9)."""
+
+    match = models.OneToOneField(
+        MatchRecord, primary_key=True, on_delete=models.CASCADE, related_name="replay"
+    )
+    tick_rate = models.PositiveSmallIntegerField()
+    first_tick = models.PositiveIntegerField()
+    last_tick = models.PositiveIntegerField()
+    size = models.BigIntegerField(help_text="bytes of every segment")
+    segments = models.JSONField(help_text="[file name, first tick, last tick, bytes], in order")
+    gaps = models.JSONField(default=list, blank=True, help_text="[last tick, resumed at] pairs")
+    schema = models.JSONField(help_text="the game's wire schema when it was recorded")
+    recorded_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"replay of {self.match_id} ({self.size} bytes)"

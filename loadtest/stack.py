@@ -254,6 +254,7 @@ def base_env(tmp: Path, redis_url: str | None, prefix: str, **extra: str) -> dic
             "DATABASE_URL": f"sqlite:///{tmp / 'arena.sqlite3'}",
             "ARENA_SECRET_KEY": "e2e-" + "x" * 40,
             "ARENA_REDIS_PREFIX": prefix,
+            "ARENA_REPLAY_DIR": str(tmp / "replays"),
             "ARENA_LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
         }

@@ -88,8 +88,8 @@ class FolderReplayStorage:
         shutil.rmtree(folder, ignore_errors=True)
         return freed
 
-    def matches(self) -> list[tuple[str, float, int]]:
-        """``(match id, last modified (Unix time), bytes)`` of every match folder."""
+    def matches(self) -> list[tuple[str, float]]:
+        """``(match id, last modified (Unix time))`` of every match folder."""
         found = []
         try:
             entries = list(os.scandir(self.root))
@@ -98,11 +98,8 @@ class FolderReplayStorage:
         for entry in entries:
             if not entry.is_dir() or entry.name.startswith("."):
                 continue
-            size = 0
             modified = entry.stat().st_mtime
             for segment in os.scandir(entry.path):
-                stat = segment.stat()
-                size += stat.st_size
-                modified = max(modified, stat.st_mtime)
-            found.append((entry.name, modified, size))
+                modified = max(modified, segment.stat().st_mtime)
+            found.append((entry.name, modified))
         return found
