@@ -3,12 +3,21 @@
     python -m loadtest.bench matchmaking --players 1000 [--url http://127.0.0.1:8000]
     python -m loadtest.bench fanout --clients 1000 [--webs 1] [--only real,ceiling,floor]
     python -m loadtest.bench snapshot-size [--seconds 60] [--players 8] [--seed 1]
+    python -m loadtest.bench hitreg [--seconds 30] [--rtt 0,50,100,150,250]
+    python -m loadtest.bench leaderboard [--players 100000] [--postgres URL]
 
 ``fanout`` starts its own servers and compares snapshot delivery of the real stack with a bare
 broadcaster and a naive Channels consumer: see loadtest/fanout.py.
 
 ``snapshot-size`` simulates one match of scripted bots (no server) and reports the bytes a
 client receives per tick against full keyed JSON every tick: see loadtest/snapshotsize.py.
+
+``leaderboard`` seeds 100,000 ratings in a temporary SQLite and in PostgreSQL (if it answers)
+and times a leaderboard page and a player's rank: see loadtest/leaderboardbench.py.
+
+``hitreg`` simulates a shooter aiming at a moving target behind simulated round trips and
+reports the share of its shots that hit, with and without lag compensation: see
+loadtest/hitreg.py.
 
 ``matchmaking`` opens one lobby socket per simulated player, then queues them all at once,
 accepts every ready check and reports: time to match (QUEUE sent to MATCH_FOUND received) p50,
@@ -40,7 +49,7 @@ from typing import Any
 import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 
-from loadtest import enginebench, fanout, snapshotsize
+from loadtest import enginebench, fanout, hitreg, leaderboardbench, snapshotsize
 
 QUEUE, READY_ANSWER = 20, 22
 LOBBY_WELCOME, READY_CHECK, MATCH_FOUND, READY_FAILED, LOBBY_ERROR = 30, 32, 34, 35, 37
@@ -244,13 +253,25 @@ def main(argv: list[str] | None = None) -> int:
         "engine", help="one engine worker's tick times with N busy matches, on its own"
     )
     enginebench.add_arguments(engine_parser)
+    leaderboard_parser = commands.add_parser(
+        "leaderboard", help="leaderboard page and rank queries with 100,000 rated players"
+    )
+    leaderboardbench.add_arguments(leaderboard_parser)
+    hitreg_parser = commands.add_parser(
+        "hitreg", help="share of well-aimed shots that hit, with and without lag compensation"
+    )
+    hitreg.add_arguments(hitreg_parser)
     args = parser.parse_args(argv)
+    if args.command == "hitreg":
+        return hitreg.command(args)
     if args.command == "engine":
         return enginebench.command(args)
     if args.command == "fanout":
         return fanout.command(args)
     if args.command == "snapshot-size":
         return snapshotsize.command(args)
+    if args.command == "leaderboard":
+        return leaderboardbench.command(args)
     if args.seed_ratings:
         seeded = seeded_cookies(args.players, args.rating_mean, args.rating_spread, args.seed)
     else:

@@ -105,15 +105,34 @@ def page_count(total: int) -> int:
     return max(1, -(-total // PAGE_SIZE))
 
 
+def _page_rows(game: str, mode: str, offset: int) -> list[tuple[str, float, int]]:
+    """``(player_key, rating, games)`` of the ``PAGE_SIZE`` rows from ``offset`` on.
+
+    The row at ``offset`` is found in the index alone (rating and id are in it, so skipping
+    the rows before it reads no table rows); the page is then read from that row on: the rows
+    tied with it from its id on, then the lower ratings, each a range of the index.
+    """
+    boundary = ranked(game, mode).values_list("rating", "id")[offset : offset + 1]
+    found = list(boundary)
+    if not found:
+        return []
+    rating, first_id = found[0]
+    fields = ("player_key", "rating", "games")
+    tied = Rating.objects.filter(game=game, mode=mode, rating=rating, id__gte=first_id)
+    rows = list(tied.order_by("id").values_list(*fields)[:PAGE_SIZE])
+    if len(rows) < PAGE_SIZE:
+        lower = ranked(game, mode).filter(rating__lt=rating).values_list(*fields)
+        rows += list(lower[: PAGE_SIZE - len(rows)])
+    return rows
+
+
 def leaderboard_page(game: str, mode: str, number: int) -> LeaderboardPage:
     """Page ``number`` (from 1; past the last gives the last) of a mode's leaderboard."""
     total = Rating.objects.filter(game=game, mode=mode).count()
     pages = page_count(total)
     number = min(max(1, number), pages)
     offset = (number - 1) * PAGE_SIZE
-    rows = list(
-        ranked(game, mode).values_list("player_key", "rating", "games")[offset : offset + PAGE_SIZE]
-    )
+    rows = _page_rows(game, mode, offset)
     profiles = {
         key: (player_id, name)
         for key, player_id, name in PlayerProfile.objects.filter(
