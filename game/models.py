@@ -98,7 +98,7 @@ class MatchPlayer(models.Model):
 
 class Replay(models.Model):
     """The recording of a match: its segments in the replay folder, their ticks and sizes, the
-    gaps a takeover left, and its game's schema (docs/protocol.md section 9)."""
+    gaps a takeover left, and its game's schema (docs/protocol.md section 11)."""
 
     match = models.OneToOneField(
         MatchRecord, primary_key=True, on_delete=models.CASCADE, related_name="replay"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,6 @@ logger = logging.getLogger(__name__)
 
 CLEAN_INTERVAL = 3600.0  # seconds between two retention passes of a web process
 ORPHAN_AGE = 86400.0  # a folder nothing indexed and nothing wrote to for this long is debris
-CHUNK = 64 * 1024
 
 
 def replay_storage() -> FolderReplayStorage:
@@ -39,7 +38,11 @@ def replay_recorder() -> ReplayRecorder | None:
     """An engine worker's recorder, indexing in the database (None: ``ARENA_REPLAYS=false``)."""
     if not settings.ARENA.replays:
         return None
-    return ReplayRecorder(replay_storage(), DjangoReplayIndex())
+    return ReplayRecorder(
+        replay_storage(),
+        DjangoReplayIndex(),
+        segment_seconds=settings.ARENA.replay_segment_seconds,
+    )
 
 
 class DjangoReplayIndex:
@@ -97,26 +100,36 @@ class ReplayBody:
         """Bytes in all."""
         return len(self.header) + sum(size for _, size in self.segments)
 
+    def pieces(self, start: int, end: int) -> list[tuple[str | None, int, int]]:
+        """What bytes ``start`` to ``end`` (inclusive) are made of: ``(segment file or None for
+        the header, first byte in it, byte after the last)``."""
+        found: list[tuple[str | None, int, int]] = []
+        offset = 0
+        for name, size in [(None, len(self.header)), *self.segments]:
+            if offset + size > start and offset <= end:
+                found.append((name, max(start - offset, 0), min(end - offset + 1, size)))
+            offset += size
+        return found
+
+    def read(self, name: str | None, low: int, high: int) -> bytes:
+        """Bytes ``low`` to ``high`` (exclusive) of the header or of one segment (blocking)."""
+        if name is None:
+            return self.header[low:high]
+        return replay_storage().read_segment(self.match_id, name)[low:high]
+
     def chunks(self, start: int, end: int) -> Iterator[bytes]:
-        """Bytes ``start`` to ``end`` (inclusive) of the stream, read a segment at a time."""
-        storage = replay_storage()
-        parts: list[tuple[int, int, str | None]] = [(0, len(self.header), None)]
-        position = len(self.header)
-        for name, size in self.segments:
-            parts.append((position, size, name))
-            position += size
-        for offset, size, name in parts:
-            if offset + size <= start or offset > end:
-                continue
-            data = self.header if name is None else storage.read_segment(self.match_id, name)
-            low = max(start - offset, 0)
-            high = min(end - offset + 1, size)
-            for at in range(low, high, CHUNK):
-                yield data[at : min(at + CHUNK, high)]
+        """Bytes ``start`` to ``end`` (inclusive) of the stream, a piece at a time (blocking)."""
+        for piece in self.pieces(start, end):
+            yield self.read(*piece)
+
+    async def stream(self, start: int, end: int) -> AsyncIterator[bytes]:
+        """``chunks``, each file read in a thread."""
+        for piece in self.pieces(start, end):
+            yield await asyncio.to_thread(self.read, *piece)
 
 
 def replay_body(replay: Replay, match: MatchRecord) -> ReplayBody:
-    """The replay stream of ``replay`` (docs/protocol.md section 9)."""
+    """The replay stream of ``replay`` (docs/protocol.md section 11)."""
     sizes = [segment[3] for segment in replay.segments]
     header: dict[str, Any] = {
         "match_id": str(match.id),

@@ -1,10 +1,9 @@
 """HTTP routes."""
 
-from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
-from game import accounts, leaderboards, ops, players, views
+from game import accounts, leaderboards, ops, players, replayapi, views
 
 handler404 = views.page_not_found
 handler500 = views.server_error
@@ -16,6 +15,7 @@ urlpatterns = [
     path("api/matches/live", views.live_matches, name="live-matches"),
     path("api/matches/<uuid:match_id>/", views.match_detail, name="match-detail"),
     path("api/matches/<uuid:match_id>/tickets/", views.tickets, name="match-tickets"),
+    path("api/matches/<uuid:match_id>/replay", replayapi.replay, name="match-replay"),
     path("api/session/", views.session, name="session"),
     path("api/games/", views.game_list, name="games"),
     path("api/players/<int:player_id>/", players.profile_api, name="profile-api"),
@@ -38,7 +38,6 @@ urlpatterns = [
     path("matches/<uuid:match_id>/", players.match_page, name="match-page"),
     path("leaderboard/", leaderboards.leaderboard_home, name="leaderboard-home"),
     path("leaderboard/<str:game>/<str:mode>/", leaderboards.leaderboard_view, name="leaderboard"),
-    path("admin/", admin.site.urls),
     path("healthz", views.health, name="health"),
     path("metrics", ops.metrics, name="metrics"),
     path("ops/", ops.ops_page, name="ops"),

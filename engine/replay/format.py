@@ -1,4 +1,4 @@
-"""The replay format (docs/protocol.md section 9): records, segments and the replay stream.
+"""The replay format (docs/protocol.md section 11): records, segments and the replay stream.
 
 A record is a msgpack array whose first element says what it is::
 

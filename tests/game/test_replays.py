@@ -180,8 +180,10 @@ def test_replay_settings_come_from_the_environment() -> None:
             "ARENA_REPLAY_DIR": "/srv/replays",
             "ARENA_REPLAY_RETENTION_DAYS": "7",
             "ARENA_REPLAY_MAX_MB": "500",
+            "ARENA_REPLAY_SEGMENT_SECONDS": "5",
         }
     )
+    assert config.replay_segment_seconds == 5.0
     assert (config.replays, config.replay_dir) == (False, "/srv/replays")
     assert (config.replay_retention_days, config.replay_max_mb) == (7.0, 500)
     defaults = load_config({})

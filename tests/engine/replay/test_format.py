@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 import zstandard
 
 from engine.replay.format import (
     DELTA,
+    FORMAT_NAME,
+    FORMAT_VERSION,
     GAP,
     KEYFRAME,
     RESULT,
+    SKIPPABLE_MAGIC,
     ReplayFormatError,
     compress_segment,
     header_frame,
@@ -87,3 +91,13 @@ def test_a_new_owner_resumes_after_the_last_recorded_tick_from_a_keyframe_with_a
     assert resume_after(new_owner[:4], 50) == ([], False), "no KEYFRAME after the tick yet"
     kept, _ = resume_after(new_owner, None)
     assert kept[0] == (GAP, -1, 40), "nothing was recorded before: the gap opens the replay"
+
+
+def test_the_protocol_document_describes_these_records_and_this_header() -> None:
+    doc = (Path(__file__).parents[3] / "docs" / "protocol.md").read_text()
+    section = doc[doc.index("## 11. Replays") :]
+    for kind, name in ((KEYFRAME, "KEYFRAME"), (DELTA, "DELTA"), (RESULT, "RESULT")):
+        assert f"`[{kind}, tick, {name}]`" in section
+    assert f"`[{GAP}, last_tick, resumed_tick]`" in section
+    magic = SKIPPABLE_MAGIC.to_bytes(4, "little").hex(" ").upper()
+    assert magic in section and f'`"{FORMAT_NAME}"`, `{FORMAT_VERSION}`' in section
