@@ -1,5 +1,6 @@
 """HTTP routes."""
 
+from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
@@ -38,6 +39,7 @@ urlpatterns = [
     path("matches/<uuid:match_id>/", players.match_page, name="match-page"),
     path("leaderboard/", leaderboards.leaderboard_home, name="leaderboard-home"),
     path("leaderboard/<str:game>/<str:mode>/", leaderboards.leaderboard_view, name="leaderboard"),
+    path("admin/", admin.site.urls),
     path("healthz", views.health, name="health"),
     path("metrics", ops.metrics, name="metrics"),
     path("ops/", ops.ops_page, name="ops"),
