@@ -39,12 +39,12 @@ DEFAULT_HSTS_SECONDS = 365 * 86400  # with ARENA_HTTPS: browsers keep to HTTPS f
 MAX_SPECTATOR_DELAY = 30.0
 DEFAULT_REPLAY_DIR = "replays"  # relative to the project
 DEFAULT_REPLAY_RETENTION_DAYS = 30.0
-DEFAULT_REPLAY_SEGMENT_SECONDS = 10.0  # a replay's segments: what a seek fetches at least
 # embedded: the web process runs the engine, alone (no Redis); external: engine workers are
 # processes of their own (runengine); hosted: every web process runs an engine worker on
 # Redis that hosts its matches beside their players' sockets
 ENGINE_MODES = ("embedded", "external", "hosted")
 CHANNEL_LAYERS = ("pubsub", "core")
+MIN_METRICS_TOKEN_LENGTH = 16
 INSECURE_DEV_SECRET = "arena-embedded-development-only-secret-key-do-not-deploy"
 
 
@@ -85,11 +85,11 @@ class Config:
     reconnect_grace: float
     max_spectators: int
     log_level: str
+    metrics_token: str = ""  # a bearer token that may read /metrics and /ops/ ("": staff only)
     replays: bool = True  # record every match
     replay_dir: str = DEFAULT_REPLAY_DIR
     replay_retention_days: float = DEFAULT_REPLAY_RETENTION_DAYS  # 0: kept for ever
     replay_max_mb: int = 0  # replays kept in all, megabytes (0: no limit)
-    replay_segment_seconds: float = DEFAULT_REPLAY_SEGMENT_SECONDS
 
     @property
     def embedded_engine(self) -> bool:
@@ -279,6 +279,7 @@ def _load(env: Mapping[str, str]) -> Config:
         public_url=public_url,
         https=_bool(env, "ARENA_HTTPS", False),
         hsts_seconds=_integer(env, "ARENA_HSTS_SECONDS", DEFAULT_HSTS_SECONDS, 0, 10 * 365 * 86400),
+        metrics_token=_metrics_token(env),
         engine=engine,
         game_options=game_options(env),
         input_rate=_number(env, "ARENA_INPUT_RATE", DEFAULT_INPUT_RATE, 1, 1000),
@@ -315,10 +316,17 @@ def _load(env: Mapping[str, str]) -> Config:
             env, "ARENA_REPLAY_RETENTION_DAYS", DEFAULT_REPLAY_RETENTION_DAYS, 0, 36_500
         ),
         replay_max_mb=_integer(env, "ARENA_REPLAY_MAX_MB", 0, 0, 1_000_000_000),
-        replay_segment_seconds=_number(
-            env, "ARENA_REPLAY_SEGMENT_SECONDS", DEFAULT_REPLAY_SEGMENT_SECONDS, 1, 600
-        ),
     )
+
+
+def _metrics_token(env: Mapping[str, str]) -> str:
+    """``ARENA_METRICS_TOKEN``: empty, or at least 16 characters (a guessable token is none)."""
+    token = (env.get("ARENA_METRICS_TOKEN") or "").strip()
+    if token and len(token) < MIN_METRICS_TOKEN_LENGTH:
+        raise ConfigError(
+            f"ARENA_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} characters long"
+        )
+    return token
 
 
 def database_settings(config: Config, base_dir: Path) -> dict[str, Any]:

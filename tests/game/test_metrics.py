@@ -34,15 +34,27 @@ from tests.helpers import wait_for
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(20)]
 
 Samples = list[tuple[str, dict[str, str], float]]
+METRICS_TOKEN = "metrics-token-for-the-tests"
+
+
+@pytest.fixture(autouse=True)
+def metrics_token(arena_settings: Any) -> None:
+    """/metrics is read with the token, as Prometheus would (tests/game/test_ops_access.py)."""
+    arena_settings(metrics_token=METRICS_TOKEN)
 
 
 async def scrape() -> Samples:
     """GET /metrics and parse it as Prometheus does; every sample as (name, labels, value)."""
-    response = await AsyncClient().get("/metrics")
+    response = await AsyncClient().get("/metrics", headers=bearer(METRICS_TOKEN))
     assert response.status_code == 200
     assert response["Content-Type"] == CONTENT_TYPE_LATEST
     families = list(text_string_to_metric_families(response.content.decode()))
     return [(s.name, s.labels, s.value) for family in families for s in family.samples]
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The header a Prometheus scrape job with ``authorization: credentials: <token>`` sends."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 def value(samples: Samples, name: str, **labels: str) -> float | None:
@@ -280,7 +292,7 @@ def test_tick_meter_histogram_is_cumulative() -> None:
 
 async def test_ops_page_and_its_chart_library_are_served() -> None:
     client = AsyncClient()
-    page = await client.get("/ops/")
+    page = await client.get("/ops/", headers=bearer(METRICS_TOKEN))
     assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
     html = page.content.decode()
     assert "/static/js/ops.js" in html and "/static/vendor/uplot/uPlot.esm.js" in html
