@@ -39,6 +39,7 @@ DEFAULT_HSTS_SECONDS = 365 * 86400  # with ARENA_HTTPS: browsers keep to HTTPS f
 MAX_SPECTATOR_DELAY = 30.0
 DEFAULT_REPLAY_DIR = "replays"  # relative to the project
 DEFAULT_REPLAY_RETENTION_DAYS = 30.0
+DEFAULT_REPLAY_SEGMENT_SECONDS = 10.0  # a replay's segments: what a seek fetches at least
 # embedded: the web process runs the engine, alone (no Redis); external: engine workers are
 # processes of their own (runengine); hosted: every web process runs an engine worker on
 # Redis that hosts its matches beside their players' sockets
@@ -90,6 +91,7 @@ class Config:
     replay_dir: str = DEFAULT_REPLAY_DIR
     replay_retention_days: float = DEFAULT_REPLAY_RETENTION_DAYS  # 0: kept for ever
     replay_max_mb: int = 0  # replays kept in all, megabytes (0: no limit)
+    replay_segment_seconds: float = DEFAULT_REPLAY_SEGMENT_SECONDS
 
     @property
     def embedded_engine(self) -> bool:
@@ -316,6 +318,9 @@ def _load(env: Mapping[str, str]) -> Config:
             env, "ARENA_REPLAY_RETENTION_DAYS", DEFAULT_REPLAY_RETENTION_DAYS, 0, 36_500
         ),
         replay_max_mb=_integer(env, "ARENA_REPLAY_MAX_MB", 0, 0, 1_000_000_000),
+        replay_segment_seconds=_number(
+            env, "ARENA_REPLAY_SEGMENT_SECONDS", DEFAULT_REPLAY_SEGMENT_SECONDS, 1, 600
+        ),
     )
 
 
