@@ -23,6 +23,13 @@ MAX_LOBBY_FRAME_BYTES = 128
 MAX_SEQ = 2**32 - 1
 MAX_NONCE = 2**32 - 1
 MAX_PLAYER_ID = 2**32 - 1  # FOLLOW takes any uint32; ids of real players are small
+# chat frames may be longer than other client frames (but fit the web server's 512 bytes)
+MAX_CHAT_FRAME_BYTES = 480
+MAX_CHAT_TEXT_BYTES = 400  # a chat text's UTF-8 bytes; longer is refused (CHAT_ERROR)
+MAX_CHAT_LENGTH = 200  # a chat text's characters at most (the server may allow fewer)
+MAX_CHAT_CHANNEL_LENGTH = 16
+MAX_MESSAGE_ID_LENGTH = 64
+MAX_REPORT_REASON_LENGTH = 200
 
 
 class MessageType(IntEnum):
@@ -56,6 +63,18 @@ class MessageType(IntEnum):
     READY_FAILED = 35
     QUEUE_LEFT = 36
     LOBBY_ERROR = 37
+    # client -> server, chat (lobby, match and spectator sockets; docs/protocol.md section 12)
+    CHAT_SEND = 40  # a message to one of the socket's channels
+    CHAT_DIRECT = 41  # a direct message to one player
+    CHAT_ROOM = 42  # lobby socket: join the chat room of a game
+    CHAT_REPORT = 43  # report a message to the operators
+    # server -> client, chat
+    CHAT_MESSAGE = 50
+    CHAT_HISTORY = 51  # the last messages of a channel, on joining it
+    CHAT_ERROR = 52  # a refused chat request; the socket stays open
+    CHAT_STATUS = 53  # the player's chat standing (muted or not)
+    ANNOUNCEMENT = 54  # a message from the operators to everyone
+    CHAT_REPORTED = 55  # a report was stored
 
 
 class CloseCode(IntEnum):
@@ -85,6 +104,7 @@ class CloseCode(IntEnum):
     SEAT_RELEASED = 4018  # the player was away longer than the reconnect grace period
     REPLACED = 4019  # the player connected to this match again from another socket
     JOIN_REFUSED = 4020  # the game refused to seat the player (the reason says why)
+    BANNED = 4021  # an operator banned the player (the reason says until when)
 
 
 class LobbyErrorCode(IntEnum):
@@ -94,6 +114,21 @@ class LobbyErrorCode(IntEnum):
     ALREADY_ACTIVE = 2  # the player is already queued, in a ready check or in a match
     NOT_QUEUED = 3  # CANCEL while not queued
     NO_READY_CHECK = 4  # READY_ANSWER for a check that is over or not the player's
+
+
+class ChatErrorCode(IntEnum):
+    """Codes of CHAT_ERROR frames: a refused chat request, the socket stays open."""
+
+    RATE_LIMITED = 1  # the sender's chat messages come too fast
+    TOO_LONG = 2  # the text is over the length cap
+    EMPTY = 3  # nothing left of the text once control characters and spaces are removed
+    MUTED = 4  # an operator muted the player
+    NO_CHANNEL = 5  # the socket is not in that channel (yet)
+    NO_PLAYER = 6  # a direct message to a player that does not exist (or to oneself)
+    NO_MESSAGE = 7  # a report of a message the server does not keep
+    UNKNOWN_ROOM = 8  # CHAT_ROOM named a game the server does not offer
+    NO_IDENTITY = 9  # a spectator without a session or a name cannot chat
+    UNAVAILABLE = 10  # the server could not store or deliver the message: try again
 
 
 class Phase(IntEnum):
@@ -167,9 +202,44 @@ class ReadyAnswer:
     accept: bool
 
 
-ClientMessage = InputMessage | PingMessage | ResyncRequest | LeaveRequest
-SpectatorMessage = FollowRequest | PingMessage | ResyncRequest
-LobbyMessage = QueueRequest | CancelRequest | ReadyAnswer | PingMessage
+@dataclass(frozen=True, slots=True)
+class ChatSend:
+    """CHAT_SEND: ``text`` to the socket's ``channel`` (``"lobby"``, ``"all"``, ``"team"``...)."""
+
+    channel: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatDirect:
+    """CHAT_DIRECT: ``text`` to the player whose chat id is ``to``."""
+
+    to: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRoom:
+    """CHAT_ROOM: the lobby socket joins the chat room of ``game``."""
+
+    game: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatReport:
+    """CHAT_REPORT: the message ``message_id`` is reported, for ``reason``."""
+
+    message_id: str
+    reason: str
+
+
+ChatRequest = ChatSend | ChatDirect | ChatRoom | ChatReport
+ClientMessage = InputMessage | PingMessage | ResyncRequest | LeaveRequest | ChatRequest
+SpectatorMessage = FollowRequest | PingMessage | ResyncRequest | ChatSend | ChatReport
+LobbyMessage = QueueRequest | CancelRequest | ReadyAnswer | PingMessage | ChatRequest
+CHAT_CLIENT_TYPES = frozenset(
+    {MessageType.CHAT_SEND, MessageType.CHAT_DIRECT, MessageType.CHAT_ROOM, MessageType.CHAT_REPORT}
+)
 MAX_MODE_LENGTH = 16
 MAX_GAME_LENGTH = 32
 MAX_PENDING_ID_LENGTH = 64
@@ -200,8 +270,16 @@ def _str_field(value: Any, name: str, max_length: int) -> str:
     return value
 
 
+def _is_chat_frame(data: bytes) -> bool:
+    """Whether a frame starts as a chat request: an array whose first element is a chat type
+    (looked at only for frames over the other frames' limit)."""
+    if 0x91 <= data[0] <= 0x9F:  # fixarray: the type follows
+        return data[1] in CHAT_CLIENT_TYPES
+    return data[0] == 0xDC and data[3] in CHAT_CLIENT_TYPES  # array16: after its length
+
+
 def _frame(data: bytes, max_bytes: int = MAX_CLIENT_FRAME_BYTES) -> tuple[Any, list[Any]]:
-    if len(data) > max_bytes:
+    if len(data) > max_bytes and not (len(data) <= MAX_CHAT_FRAME_BYTES and _is_chat_frame(data)):
         raise ProtocolError(
             f"frame of {len(data)} bytes exceeds {max_bytes}", CloseCode.FRAME_TOO_LARGE
         )
@@ -226,6 +304,36 @@ def _resync(frame: list[Any]) -> ResyncRequest:
     return ResyncRequest()
 
 
+def _chat_text(value: Any) -> str:
+    if type(value) is not str:
+        raise ProtocolError("a chat text must be a string")
+    return value
+
+
+def _chat_frame(kind: int, frame: list[Any]) -> ChatRequest:
+    """A chat request of any socket (which of them a socket takes is its decoder's choice)."""
+    if kind == MessageType.CHAT_SEND:
+        if len(frame) != 3:
+            raise ProtocolError("CHAT_SEND takes [40, channel, text]")
+        channel = _str_field(frame[1], "channel", MAX_CHAT_CHANNEL_LENGTH)
+        return ChatSend(channel, _chat_text(frame[2]))
+    if kind == MessageType.CHAT_DIRECT:
+        if len(frame) != 3:
+            raise ProtocolError("CHAT_DIRECT takes [41, player, text]")
+        return ChatDirect(_int_field(frame[1], "player", 0, MAX_PLAYER_ID), _chat_text(frame[2]))
+    if kind == MessageType.CHAT_ROOM:
+        if len(frame) != 2:
+            raise ProtocolError("CHAT_ROOM takes [42, game]")
+        return ChatRoom(_str_field(frame[1], "game", MAX_GAME_LENGTH))
+    if kind == MessageType.CHAT_REPORT:
+        if len(frame) != 3 or type(frame[2]) is not str:
+            raise ProtocolError("CHAT_REPORT takes [43, message_id, reason]")
+        if len(frame[2]) > MAX_REPORT_REASON_LENGTH:
+            raise ProtocolError(f"a report's reason is at most {MAX_REPORT_REASON_LENGTH} long")
+        return ChatReport(_str_field(frame[1], "message_id", MAX_MESSAGE_ID_LENGTH), frame[2])
+    raise ProtocolError(f"unknown message type {kind!r}")
+
+
 def decode_lobby_frame(data: bytes) -> LobbyMessage:
     """Validate and decode a binary frame from a lobby client."""
     kind, frame = _frame(data, MAX_LOBBY_FRAME_BYTES)
@@ -246,6 +354,8 @@ def decode_lobby_frame(data: bytes) -> LobbyMessage:
         return ReadyAnswer(_str_field(frame[1], "pending_id", MAX_PENDING_ID_LENGTH), frame[2])
     if kind == MessageType.PING:
         return _ping(frame)
+    if kind in CHAT_CLIENT_TYPES:
+        return _chat_frame(kind, frame)
     raise ProtocolError(f"unknown message type {kind!r}")
 
 
@@ -271,11 +381,13 @@ def decode_client_frame(data: bytes, inputs: InputSchema) -> ClientMessage:
         if len(frame) != 1:
             raise ProtocolError("LEAVE takes [5]")
         return LeaveRequest()
+    if kind in (MessageType.CHAT_SEND, MessageType.CHAT_DIRECT, MessageType.CHAT_REPORT):
+        return _chat_frame(kind, frame)  # type: ignore[return-value]
     raise ProtocolError(f"unknown message type {kind!r}")
 
 
 def decode_spectator_frame(data: bytes) -> SpectatorMessage:
-    """Validate and decode a binary frame from a spectator: PING, RESYNC or FOLLOW.
+    """Validate and decode a binary frame from a spectator: PING, RESYNC, FOLLOW or chat.
 
     Malformed frames raise as on the match socket; a well-formed frame of any other type (an
     INPUT, or a type the server does not know) raises with READ_ONLY.
@@ -289,6 +401,8 @@ def decode_spectator_frame(data: bytes) -> SpectatorMessage:
         if len(frame) != 2:
             raise ProtocolError("FOLLOW takes [4, player_id]")
         return FollowRequest(_int_field(frame[1], "player_id", 0, MAX_PLAYER_ID))
+    if kind in (MessageType.CHAT_SEND, MessageType.CHAT_REPORT):
+        return _chat_frame(kind, frame)  # type: ignore[return-value]
     raise ProtocolError("spectators cannot send inputs", CloseCode.READ_ONLY)
 
 

@@ -13,6 +13,7 @@ import dj_database_url
 from redis.connection import parse_url
 
 from engine.games import game_classes
+from engine.protocol import MAX_CHAT_LENGTH
 
 DEFAULT_INPUT_RATE = 30.0
 DEFAULT_INPUT_BURST = 10
@@ -37,6 +38,11 @@ DEFAULT_SPECTATOR_DELAY = 0.0  # seconds spectators see a match behind its playe
 DEFAULT_MAX_SPECTATORS = 2000  # per match
 DEFAULT_HSTS_SECONDS = 365 * 86400  # with ARENA_HTTPS: browsers keep to HTTPS for a year
 MAX_SPECTATOR_DELAY = 30.0
+DEFAULT_CHAT_RATE = 1.0  # chat messages per second a sender may send, sustained ...
+DEFAULT_CHAT_BURST = 5  # ... and at once
+DEFAULT_CHAT_MAX_LENGTH = 200  # characters of one chat message
+DEFAULT_CHAT_HISTORY = 50  # messages kept per channel and sent on joining it
+CHAT_SPECTATORS = ("separate", "shared")  # spectators' own channel, or the players' "all"
 DEFAULT_REPLAY_DIR = "replays"  # relative to the project
 DEFAULT_REPLAY_RETENTION_DAYS = 30.0
 DEFAULT_REPLAY_SEGMENT_SECONDS = 10.0  # a replay's segments: what a seek fetches at least
@@ -92,6 +98,12 @@ class Config:
     replay_retention_days: float = DEFAULT_REPLAY_RETENTION_DAYS  # 0: kept for ever
     replay_max_mb: int = 0  # replays kept in all, megabytes (0: no limit)
     replay_segment_seconds: float = DEFAULT_REPLAY_SEGMENT_SECONDS
+    chat_rate: float = DEFAULT_CHAT_RATE
+    chat_burst: int = DEFAULT_CHAT_BURST
+    chat_max_length: int = DEFAULT_CHAT_MAX_LENGTH
+    chat_history: int = DEFAULT_CHAT_HISTORY
+    chat_blocked_words: tuple[str, ...] = ()
+    chat_spectators: str = "separate"
 
     @property
     def embedded_engine(self) -> bool:
@@ -321,6 +333,14 @@ def _load(env: Mapping[str, str]) -> Config:
         replay_segment_seconds=_number(
             env, "ARENA_REPLAY_SEGMENT_SECONDS", DEFAULT_REPLAY_SEGMENT_SECONDS, 1, 600
         ),
+        chat_rate=_number(env, "ARENA_CHAT_RATE", DEFAULT_CHAT_RATE, 0.01, 100),
+        chat_burst=_integer(env, "ARENA_CHAT_BURST", DEFAULT_CHAT_BURST, 1, 100),
+        chat_max_length=_integer(
+            env, "ARENA_CHAT_MAX_LENGTH", DEFAULT_CHAT_MAX_LENGTH, 1, MAX_CHAT_LENGTH
+        ),
+        chat_history=_integer(env, "ARENA_CHAT_HISTORY", DEFAULT_CHAT_HISTORY, 0, 500),
+        chat_blocked_words=_words(env, "ARENA_CHAT_BLOCKED_WORDS"),
+        chat_spectators=_choice(env, "ARENA_CHAT_SPECTATORS", "separate", CHAT_SPECTATORS),
     )
 
 
@@ -332,6 +352,12 @@ def _metrics_token(env: Mapping[str, str]) -> str:
             f"ARENA_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} characters long"
         )
     return token
+
+
+def _words(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of words (or phrases), lowercased, without blanks."""
+    raw = env.get(name) or ""
+    return tuple(dict.fromkeys(w.strip().lower() for w in raw.split(",") if w.strip()))
 
 
 def database_settings(config: Config, base_dir: Path) -> dict[str, Any]:

@@ -10,13 +10,24 @@ from django.conf import settings
 
 from engine import messages
 from engine.frames import encode_stored_result
-from engine.protocol import CloseCode, InputMessage, LeaveRequest, decode_client_frame
+from engine.protocol import (
+    ChatDirect,
+    ChatReport,
+    ChatSend,
+    CloseCode,
+    InputMessage,
+    LeaveRequest,
+    decode_client_frame,
+    unpack,
+)
 from engine.schema import InputSchema
 from game.engines import games, redis_for_layer
 from game.inputs import InputBatcher, input_batcher
 from game.matchsocket import MatchSocket
 from game.models import MatchRecord
 from game.takeover import tell_replaced
+from lobby.chat import topics
+from lobby.chat.speakers import speaker_for
 from lobby.store import AlreadyActive
 from lobby.tickets import TicketRefused, read_ticket
 from lobby.wiring import PRESENCE_TTL, lobby_store
@@ -66,6 +77,9 @@ class MatchConsumer(MatchSocket):
                 await self.send(bytes_data=encode_stored_result(match.result))
             await self.close_with(CloseCode.MATCH_OVER, "match is over")
             return
+        speaker = await speaker_for(ticket.player_key, ticket.name)
+        if not await self.open_chat(speaker, match.game, self.write_now):
+            return  # banned: closed with 4021
         self.store = lobby_store()
         try:
             replaced = await self.store.enter_match(
@@ -97,8 +111,20 @@ class MatchConsumer(MatchSocket):
         if self.closing:
             return
         await self.send(bytes_data=message["welcome"])
+        first_seat = self.player_id is None
         self.player_id = message["player_id"]
         self.start_stream(after_tick=message["tick"])  # not the snapshots from before its seat
+        if first_seat:  # (a WELCOME after a move keeps the channels)
+            team = unpack(message["welcome"])[1].get("team")
+            self.after_first_snapshot(lambda: self._join_chat(team))
+
+    async def _join_chat(self, team: int | None) -> None:
+        """The match's chat: every player's channel ("all"), the team's in team modes."""
+        assert self.chat is not None
+        self.chat.ready()
+        await self.chat.join("all", topics.match_all(self.match_id))
+        if team is not None:
+            await self.chat.join("team", topics.match_team(self.match_id, team))
 
     async def match_replaced(self, message: messages.ReplacedMessage) -> None:
         """The player connected to this match again from another socket: close (4019)."""
@@ -112,16 +138,19 @@ class MatchConsumer(MatchSocket):
         return max(PRESENCE_TTL, settings.ARENA.reconnect_grace)
 
     def handle_frame(self, frame: Any) -> None:
-        """An INPUT, batched to the engine with this process's other inputs; or LEAVE."""
+        """An INPUT, batched to the engine with this process's other inputs; LEAVE; or chat."""
         if isinstance(frame, LeaveRequest):
             self.left = True
             self.close_soon(CloseCode.NORMAL, "left the match")
             self.spawn(self._give_up_seat())
-        elif isinstance(frame, InputMessage) and self.stream is not None:
-            assert self.engine_channel is not None and self.player_id is not None
-            self.batcher.submit(
-                self.engine_channel, self.match_id, self.player_id, frame.seq, frame.values
-            )
+        elif isinstance(frame, InputMessage):
+            if self.stream is not None:
+                assert self.engine_channel is not None and self.player_id is not None
+                self.batcher.submit(
+                    self.engine_channel, self.match_id, self.player_id, frame.seq, frame.values
+                )
+        elif isinstance(frame, ChatSend | ChatDirect | ChatReport):
+            self.take_chat(frame)  # after the input path: inputs pay nothing for chat
 
     async def _give_up_seat(self) -> None:
         """LEAVE: the seat and the lobby place go at once, not when the socket has closed."""

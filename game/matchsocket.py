@@ -14,7 +14,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from django.conf import settings
@@ -34,12 +34,12 @@ from game.reaper import LOST_RESULT, engine_holds, mark_lost
 from game.relay import match_relay
 from game.stream import SnapshotStream
 from game.wsprotocol import FRAME_SINK, FRAME_WRITER, FrameWriter
-from lobby.sockets import ArenaSocket
+from lobby.chat.sockets import ChatSocket
 
 logger = logging.getLogger(__name__)
 
 
-class MatchSocket(ArenaSocket):
+class MatchSocket(ChatSocket):
     """A socket that watches one match: the base of MatchConsumer and SpectatorConsumer."""
 
     match_id: str = ""
@@ -60,6 +60,25 @@ class MatchSocket(ArenaSocket):
         """A snapshot of the match: the stream sends the newest one as DELTA or KEYFRAME."""
         if self.stream is not None and not self.closing and not self.resuming:
             self.stream.offer(message)
+
+    def after_first_snapshot(self, work: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+        """Start ``work`` (joining the match's chat) once the stream has its first snapshot
+        under way, so that the client gets WELCOME or SPECTATING, then a KEYFRAME, then chat.
+
+        ``on_snapshot`` is wrapped on this socket only until then: later snapshots take the
+        class's method directly, at no cost to the tick's path.
+        """
+        if self.stream is not None and self.stream.client_tick is not None:
+            self.spawn(work())
+            return
+
+        def first_snapshot(message: messages.SnapshotMessage) -> None:
+            MatchSocket.on_snapshot(self, message)
+            if self.stream is not None and self.stream.client_tick is not None:
+                del self.on_snapshot  # type: ignore[method-assign]
+                self.spawn(work())
+
+        self.on_snapshot = first_snapshot  # type: ignore[method-assign]
 
     def on_result(self, frame: bytes) -> None:
         """The match's RESULT frame."""
@@ -262,9 +281,10 @@ class MatchSocket(ArenaSocket):
         raise NotImplementedError
 
     async def disconnect(self, code: int) -> None:
-        """Leave the match's group and give the place back to the engine."""
+        """Leave the match's group and its chat, and give the place back to the engine."""
         self.closing = True
         self._cancel_join_timer()
+        await self.close_chat()
         if self.relayed:
             self.relayed = False
             await match_relay(self.channel_layer).detach(self.match_id, self, self.delayed)

@@ -3,10 +3,13 @@
 The lobby identifies players by their Django session, so it sits behind the session and auth
 middleware. A match socket is identified by its signed ticket alone and carries 20 frames a
 second: it skips that middleware, whose ``send`` wrapper inspects the session on every frame.
-A spectator needs neither ticket nor session, and skips it too.
+A spectator needs neither ticket nor session to watch; its socket carries the session (read
+lazily: no database work unless the spectator chats) so that its chat messages have a sender.
+Snapshots skip the session's ``send`` wrapper through the web server's direct writer.
 """
 
 from channels.auth import AuthMiddlewareStack
+from channels.sessions import SessionMiddlewareStack
 from django.urls import re_path
 
 from game.consumers import MatchConsumer
@@ -16,6 +19,8 @@ from lobby.consumers import LobbyConsumer
 
 websocket_urlpatterns = [
     re_path(r"^ws/match/(?P<match_id>[^/]+)/$", MatchConsumer.as_asgi()),
-    re_path(r"^ws/spectate/(?P<match_id>[^/]+)/$", SpectatorConsumer.as_asgi()),
+    re_path(
+        r"^ws/spectate/(?P<match_id>[^/]+)/$", SessionMiddlewareStack(SpectatorConsumer.as_asgi())
+    ),
     re_path(r"^ws/lobby/$", AuthMiddlewareStack(LobbyConsumer.as_asgi(seated_match=seated_match))),
 ]

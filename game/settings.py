@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "engine",
     "game",
     "lobby",
+    "lobby.chat",
 ]
 
 MIDDLEWARE = [

@@ -16,9 +16,11 @@ from typing import Any
 from django.conf import settings
 
 from engine import messages
-from engine.protocol import CloseCode, FollowRequest, decode_spectator_frame
+from engine.protocol import ChatReport, ChatSend, CloseCode, FollowRequest, decode_spectator_frame
 from game.matchsocket import MatchSocket
 from game.models import MatchRecord
+from lobby.chat import topics
+from lobby.chat.speakers import speaker_of_scope
 
 
 class SpectatorConsumer(MatchSocket):
@@ -38,6 +40,9 @@ class SpectatorConsumer(MatchSocket):
         if match.status == MatchRecord.Status.OVER:
             await self.close_with(CloseCode.MATCH_OVER, "match is over")
             return
+        await self.open_chat(None, match.game, self.write_now)
+        assert self.chat is not None
+        self.chat.identify = lambda: speaker_of_scope(self.scope)  # on its first chat request
         # the engine says which stream it gives spectators; start on the one settings name
         self.delayed = settings.ARENA.spectator_delay > 0
         await self.watch_match(match)
@@ -57,9 +62,21 @@ class SpectatorConsumer(MatchSocket):
         if message["delayed"] != self.delayed:  # this web process is configured differently
             await self.rewatch(message["delayed"])
         await self.send(bytes_data=message["spectating"])
+        first = self.stream is None
         stream = self.start_stream()
         if message["snapshot"] is not None:
             stream.offer(message["snapshot"])
+        if first:
+            self.after_first_snapshot(self._join_chat)
+
+    async def _join_chat(self) -> None:
+        """The spectators' channel; or, with ARENA_CHAT_SPECTATORS=shared, the players' "all"."""
+        assert self.chat is not None
+        self.chat.ready()
+        if settings.ARENA.chat_spectators == "shared":
+            await self.chat.join("all", topics.match_all(self.match_id))
+        else:
+            await self.chat.join("spectators", topics.match_spectators(self.match_id))
 
     async def match_catchup(self, message: messages.CaughtUpMessage) -> None:
         """A KEYFRAME of the delayed stream's tick, asked for when the chain broke."""
@@ -79,9 +96,13 @@ class SpectatorConsumer(MatchSocket):
         return dict(catch_up)
 
     def handle_frame(self, frame: Any) -> None:
-        """FOLLOW: validated when decoded; the camera is the client's, so nothing is sent."""
-        if isinstance(frame, FollowRequest) and self.stream is not None:
-            self.following = frame.player_id
+        """FOLLOW: validated when decoded; the camera is the client's, so nothing is sent.
+        Chat: to the spectators' channel."""
+        if isinstance(frame, FollowRequest):
+            if self.stream is not None:
+                self.following = frame.player_id
+        elif isinstance(frame, ChatSend | ChatReport):
+            self.take_chat(frame)
 
     def leave_message(self) -> dict[str, Any]:
         """Uncount the spectator."""

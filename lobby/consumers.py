@@ -17,6 +17,11 @@ from django.conf import settings
 
 from engine.protocol import (
     CancelRequest,
+    ChatDirect,
+    ChatErrorCode,
+    ChatReport,
+    ChatRoom,
+    ChatSend,
     CloseCode,
     LobbyErrorCode,
     PingMessage,
@@ -26,11 +31,13 @@ from engine.protocol import (
     encode_pong,
 )
 from lobby import frames, messages
+from lobby.chat import topics
+from lobby.chat.lines import Speaker
+from lobby.chat.sockets import ChatSocket
 from lobby.identity import player_key_for_scope
 from lobby.models import PlayerProfile, Rating
 from lobby.names import InvalidName, clean_display_name
 from lobby.rating import DEFAULT_RATING
-from lobby.sockets import ArenaSocket
 from lobby.store import (
     AlreadyActive,
     Presence,
@@ -71,12 +78,13 @@ def _profile(player_key: str, name: str) -> PlayerProfile:
     return profile
 
 
-class LobbyConsumer(ArenaSocket):
-    """One player's lobby connection."""
+class LobbyConsumer(ChatSocket):
+    """One player's lobby connection (and its chat: a game's room, direct messages)."""
 
     player_key: str | None = None
-    player_id: int | None = None  # the player's profile (``/players/<id>/``)
+    player_id: int | None = None  # the player's profile (``/players/<id>/``), its chat id too
     pending_id: str | None = None
+    chat_room: str | None = None  # the game whose lobby room the socket is in
     seated_match: SeatedMatchLookup = staticmethod(_no_seated_match)  # type: ignore[assignment]
 
     def __init__(self, *args: Any, seated_match: SeatedMatchLookup | None = None, **kwargs: Any):
@@ -101,13 +109,19 @@ class LobbyConsumer(ArenaSocket):
         if player_key is None:
             await self.close_with(CloseCode.NO_SESSION, "load the page or GET /api/session/ first")
             return
+        player_id = (await _profile(player_key, self.name)).pk
+        if not await self.open_chat(Speaker(player_key, player_id, self.name)):
+            return  # banned: closed with 4021
         self.player_key = player_key
-        self.player_id = (await _profile(player_key, self.name)).pk
+        self.player_id = player_id
         self.ratings = await _ratings(player_key)
         presence = await self.store.reattach(self.player_key, self.channel_name, PRESENCE_TTL)
         await self.send(bytes_data=await self._welcome(presence))
         await self._resume(presence)
         self.keep_presence(player_key)
+        assert self.chat is not None
+        self.chat.ready()
+        await self.chat.send_direct_history()
 
     async def _welcome(self, presence: Presence | None) -> bytes:
         """LOBBY_WELCOME, naming the match the player has a seat in (to go back to), if any."""
@@ -151,6 +165,23 @@ class LobbyConsumer(ArenaSocket):
             await self._answer(request.pending_id, request.accept)
         elif isinstance(request, PingMessage):
             await self.send(bytes_data=encode_pong(request.nonce, int(time.time() * 1000)))
+        elif isinstance(request, ChatRoom):
+            await self._enter_room(request.game)
+        elif isinstance(request, ChatSend | ChatDirect | ChatReport):
+            self.take_chat(request)
+
+    async def _enter_room(self, game: str) -> None:
+        """CHAT_ROOM: hear and speak in ``game``'s lobby room (and its announcements), after
+        its last messages; the room of another game is left."""
+        assert self.chat is not None
+        if game not in game_list():
+            self.chat.error(ChatErrorCode.UNKNOWN_ROOM, f"no game called {game!r}")
+            return
+        if self.chat_room is not None:
+            await self.chat.unhear(topics.announce_game(self.chat_room))
+        self.chat_room = game
+        await self.chat.hear(topics.announce_game(game))
+        await self.chat.join("lobby", topics.lobby_room(game))
 
     async def _queue(self, queue: str) -> None:
         assert self.player_key is not None
@@ -241,6 +272,7 @@ class LobbyConsumer(ArenaSocket):
         """Leave the queue (or decline the check) at once, unless the server is restarting."""
         self.closing = True
         self.stop_presence()
+        await self.close_chat()
         if self.pending_id is not None:
             group = ready_check_group(self.pending_id)
             await self.channel_layer.group_discard(group, self.channel_name)

@@ -28,6 +28,7 @@ CORE_ENUMS: list[type[IntEnum]] = [
     protocol.CloseCode,
     protocol.Phase,
     protocol.LobbyErrorCode,
+    protocol.ChatErrorCode,
 ]
 CORE_CONSTANTS = [
     "PROTOCOL_VERSION",
@@ -39,6 +40,12 @@ CORE_CONSTANTS = [
     "MAX_GAME_LENGTH",
     "MAX_MODE_LENGTH",
     "MAX_PENDING_ID_LENGTH",
+    "MAX_CHAT_FRAME_BYTES",
+    "MAX_CHAT_TEXT_BYTES",
+    "MAX_CHAT_LENGTH",
+    "MAX_CHAT_CHANNEL_LENGTH",
+    "MAX_MESSAGE_ID_LENGTH",
+    "MAX_REPORT_REASON_LENGTH",
 ]
 SHOOTER_ENUMS: list[type[IntEnum]] = [wire.Button, wire.EventKind, wire.PlayerFlag]
 SHOOTER_CONSTANTS = ["POSITION_SCALE", "AIM_SCALE", "MAX_AIM_MRAD", "ALL_BUTTONS"]

@@ -25,6 +25,18 @@ export const LOBBY_WS_PATH = "/ws/lobby/";
 export const MAX_PLAYER_ID = 2 ** 32 - 1;
 /** A rating the player has not played for yet (protocol 6.2). */
 export const DEFAULT_RATING = 1500;
+/** Longest chat frame a client may send (protocol 11); other frames keep their own limit. */
+export const MAX_CHAT_FRAME_BYTES = 480;
+/** Most UTF-8 bytes of one chat text. */
+export const MAX_CHAT_TEXT_BYTES = 400;
+/** Most characters of one chat text (a server may allow fewer: CHAT_ERROR says so). */
+export const MAX_CHAT_LENGTH = 200;
+/** Longest channel name of a CHAT_SEND. */
+export const MAX_CHAT_CHANNEL_LENGTH = 16;
+/** Longest message id a CHAT_REPORT may carry. */
+export const MAX_MESSAGE_ID_LENGTH = 64;
+/** Longest reason of a CHAT_REPORT. */
+export const MAX_REPORT_REASON_LENGTH = 200;
 
 export const MessageType = Object.freeze({
   INPUT: 1,
@@ -58,6 +70,20 @@ export const MessageType = Object.freeze({
   READY_FAILED: 35,
   QUEUE_LEFT: 36,
   LOBBY_ERROR: 37,
+  /** `[40, channel, text]`: a chat message to one of the socket's channels. */
+  CHAT_SEND: 40,
+  /** `[41, player, text]`: a direct message to a player (its chat id). */
+  CHAT_DIRECT: 41,
+  /** `[42, game]`: the lobby socket joins the chat room of a game. */
+  CHAT_ROOM: 42,
+  /** `[43, message_id, reason]`: report a message to the operators. */
+  CHAT_REPORT: 43,
+  CHAT_MESSAGE: 50,
+  CHAT_HISTORY: 51,
+  CHAT_ERROR: 52,
+  CHAT_STATUS: 53,
+  ANNOUNCEMENT: 54,
+  CHAT_REPORTED: 55,
 });
 
 export const CloseCode = Object.freeze({
@@ -91,6 +117,36 @@ export const CloseCode = Object.freeze({
   REPLACED: 4019,
   /** The game refused to seat the player (Connect Four: two play already); the reason says why. */
   JOIN_REFUSED: 4020,
+  /** An operator banned the player; the reason says why and until when. */
+  BANNED: 4021,
+});
+
+/** Codes of CHAT_ERROR frames: a refused chat request; the socket stays open. */
+export const ChatErrorCode = Object.freeze({
+  RATE_LIMITED: 1,
+  TOO_LONG: 2,
+  EMPTY: 3,
+  MUTED: 4,
+  NO_CHANNEL: 5,
+  NO_PLAYER: 6,
+  NO_MESSAGE: 7,
+  UNKNOWN_ROOM: 8,
+  NO_IDENTITY: 9,
+  UNAVAILABLE: 10,
+});
+
+/** Human text for each CHAT_ERROR code, used when the server sends no message. */
+export const CHAT_ERROR_DESCRIPTIONS = Object.freeze({
+  1: "You are sending messages too fast.",
+  2: "That message is too long.",
+  3: "There is nothing to send.",
+  4: "You are muted.",
+  5: "You are not in that channel.",
+  6: "There is no such player.",
+  7: "That message cannot be reported.",
+  8: "There is no such game.",
+  9: "Pick a name in the lobby first.",
+  10: "The message could not be sent. Try again.",
 });
 
 /** Codes of LOBBY_ERROR frames: a refused lobby request; the socket stays open. */
@@ -138,6 +194,7 @@ export const CLOSE_DESCRIPTIONS = Object.freeze({
   4018: "You were away longer than the reconnect grace period, so your seat in this match was given up.",
   4019: "This match was opened in another tab or window, so this one was disconnected.",
   4020: "The game did not let you take a seat in this match.",
+  4021: "You are banned from this server.",
 });
 
 /** Close texts that read differently for a spectator than for a player. */
@@ -149,7 +206,7 @@ const SPECTATOR_CLOSE_DESCRIPTIONS = Object.freeze({
 });
 
 /** Close codes whose server reason says more than the fixed text (it is added to it). */
-const REASON_CODES = new Set([CloseCode.JOIN_REFUSED]);
+const REASON_CODES = new Set([CloseCode.JOIN_REFUSED, CloseCode.BANNED]);
 
 export const Phase = Object.freeze({
   WAITING: 0,
@@ -248,6 +305,47 @@ export function cancelFrame() {
 export function readyAnswerFrame(pendingId, accept) {
   const id = checkedName(pendingId, MAX_PENDING_ID_LENGTH, "a ready check id");
   return [MessageType.READY_ANSWER, id, accept === true];
+}
+
+/** Bytes of a string in UTF-8. */
+export function utf8Length(text) {
+  return new TextEncoder().encode(text).length;
+}
+
+function checkedChatText(text) {
+  if (typeof text !== "string" || text.trim() === "") throw new RangeError("nothing to send");
+  if ([...text].length > MAX_CHAT_LENGTH || utf8Length(text) > MAX_CHAT_TEXT_BYTES) {
+    throw new RangeError(`a message is at most ${MAX_CHAT_LENGTH} characters`);
+  }
+  return text;
+}
+
+/** CHAT_SEND frame `[40, channel, text]` ("lobby", "all", "team", "spectators"). */
+export function chatSendFrame(channel, text) {
+  return [
+    MessageType.CHAT_SEND,
+    checkedName(channel, MAX_CHAT_CHANNEL_LENGTH, "a channel"),
+    checkedChatText(text),
+  ];
+}
+
+/** CHAT_DIRECT frame `[41, player, text]`: `player` is the recipient's chat id. */
+export function chatDirectFrame(playerId, text) {
+  if (!Number.isInteger(playerId) || playerId < 0 || playerId > MAX_PLAYER_ID) {
+    throw new RangeError("a player id is an integer from 0 to 2**32 - 1");
+  }
+  return [MessageType.CHAT_DIRECT, playerId, checkedChatText(text)];
+}
+
+/** CHAT_ROOM frame `[42, game]`: the lobby socket joins `game`'s chat room. */
+export function chatRoomFrame(game) {
+  return [MessageType.CHAT_ROOM, checkedName(game, MAX_GAME_LENGTH, "a game name")];
+}
+
+/** CHAT_REPORT frame `[43, message_id, reason]`. */
+export function chatReportFrame(messageId, reason = "") {
+  const id = checkedName(messageId, MAX_MESSAGE_ID_LENGTH, "a message id");
+  return [MessageType.CHAT_REPORT, id, String(reason).slice(0, MAX_REPORT_REASON_LENGTH)];
 }
 
 /**
@@ -534,6 +632,65 @@ export function parseLobbyError(frame) {
   return { code, message: text, text: describeLobbyError(code, text) };
 }
 
+/** One chat message's body (CHAT_MESSAGE, each of CHAT_HISTORY's) with camelCase keys. */
+export function parseChatBody(body) {
+  if (body === null || typeof body !== "object" || typeof body.text !== "string") {
+    throw new ProtocolParseError("a chat message is not a map with a text");
+  }
+  return {
+    id: String(body.id),
+    channel: String(body.channel),
+    from: body.from,
+    name: String(body.name),
+    text: body.text,
+    atMs: Number(body.at_ms),
+    to: body.to ?? null,
+    toName: body.to_name ?? null,
+  };
+}
+
+/** Parse a decoded CHAT_MESSAGE `[50, {...}]`. */
+export function parseChatMessage(frame) {
+  return parseChatBody(frameBody(frame, MessageType.CHAT_MESSAGE, "CHAT_MESSAGE"));
+}
+
+/** Parse a decoded CHAT_HISTORY `[51, channel, [messages]]`: oldest first. */
+export function parseChatHistory(frame) {
+  const [, channel, messages] = expectFrame(frame, MessageType.CHAT_HISTORY, 3);
+  if (!Array.isArray(messages)) throw new ProtocolParseError("CHAT_HISTORY holds no list");
+  return { channel: String(channel), messages: messages.map(parseChatBody) };
+}
+
+/** Parse a decoded CHAT_ERROR `[52, code, message, retry_ms]`. */
+export function parseChatError(frame) {
+  const [, code, message, retryMs] = expectFrame(frame, MessageType.CHAT_ERROR, 2);
+  const text = typeof message === "string" && message.trim() ? message : "";
+  return {
+    code,
+    message: text,
+    text: text || (CHAT_ERROR_DESCRIPTIONS[code] ?? "The chat refused that."),
+    retryMs: Number.isInteger(retryMs) ? retryMs : 0,
+  };
+}
+
+/** Parse a decoded CHAT_STATUS `[53, {...}]`: `untilMs` null means for good (when muted). */
+export function parseChatStatus(frame) {
+  const body = frameBody(frame, MessageType.CHAT_STATUS, "CHAT_STATUS");
+  return { muted: body.muted === true, untilMs: body.until_ms ?? null, reason: body.reason ?? "" };
+}
+
+/** Parse a decoded ANNOUNCEMENT `[54, {...}]`. */
+export function parseAnnouncement(frame) {
+  const body = frameBody(frame, MessageType.ANNOUNCEMENT, "ANNOUNCEMENT");
+  return { text: String(body.text), atMs: Number(body.at_ms), game: body.game ?? null };
+}
+
+/** Parse a decoded CHAT_REPORTED `[55, message_id]`. */
+export function parseChatReported(frame) {
+  const [, messageId] = expectFrame(frame, MessageType.CHAT_REPORTED, 2);
+  return { messageId: String(messageId) };
+}
+
 const PARSERS = {
   [MessageType.WELCOME]: parseWelcome,
   [MessageType.SNAPSHOT]: parseSnapshotFrame,
@@ -551,7 +708,23 @@ const PARSERS = {
   [MessageType.READY_FAILED]: parseReadyFailed,
   [MessageType.QUEUE_LEFT]: parseQueueLeft,
   [MessageType.LOBBY_ERROR]: parseLobbyError,
+  [MessageType.CHAT_MESSAGE]: parseChatMessage,
+  [MessageType.CHAT_HISTORY]: parseChatHistory,
+  [MessageType.CHAT_ERROR]: parseChatError,
+  [MessageType.CHAT_STATUS]: parseChatStatus,
+  [MessageType.ANNOUNCEMENT]: parseAnnouncement,
+  [MessageType.CHAT_REPORTED]: parseChatReported,
 };
+
+/** The server frames of chat (protocol 11), on every socket. */
+export const CHAT_FRAME_TYPES = new Set([
+  MessageType.CHAT_MESSAGE,
+  MessageType.CHAT_HISTORY,
+  MessageType.CHAT_ERROR,
+  MessageType.CHAT_STATUS,
+  MessageType.ANNOUNCEMENT,
+  MessageType.CHAT_REPORTED,
+]);
 
 /** Parse any decoded server frame into `{type, message}`; throws on unknown or malformed frames. */
 export function parseServerFrame(frame) {

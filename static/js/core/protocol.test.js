@@ -66,13 +66,22 @@ test("version 2, and every close code has a human description", () => {
   assert.equal(PROTOCOL_VERSION, 2);
   for (const code of Object.values(CloseCode)) {
     assert.ok(CLOSE_DESCRIPTIONS[code], `missing description for ${code}`);
-    if (code !== CloseCode.JOIN_REFUSED) {
+    if (code !== CloseCode.JOIN_REFUSED && code !== CloseCode.BANNED) {
       assert.equal(describeClose(code, "whatever"), CLOSE_DESCRIPTIONS[code]);
     }
   }
   assert.match(describeClose(4999, "odd"), /odd/);
   assert.equal(describeClose(4999, ""), UNKNOWN_CLOSE_TEXT, "no raw code shown to players");
   assert.doesNotMatch(describeClose(1005), /\d{4}/);
+});
+
+test("BANNED (4021) says why and until when", () => {
+  assert.equal(CloseCode.BANNED, 4021);
+  assert.equal(
+    describeClose(4021, "cheating (until 2026-12-04 12:00 UTC)"),
+    "You are banned from this server: cheating (until 2026-12-04 12:00 UTC).",
+  );
+  assert.equal(describeClose(4021), CLOSE_DESCRIPTIONS[4021]);
 });
 
 test("JOIN_REFUSED (4020) says the game's reason", () => {
@@ -255,7 +264,12 @@ test("parseWelcome reads the match, the game's schema and rules, and the seat", 
   assert.equal(welcome.reconnectGraceMs, 20000);
   assert.equal(welcome.rules.player_radius, 18, "the game's rules as sent");
   assert.equal(welcome.rules.arena.walls.length, 5);
-  assert.deepEqual(welcome.schema.inputs.map((f) => f.name), ["buttons", "aim"]);
+  assert.deepEqual(welcome.schema.inputs.map((f) => f.name), [
+    "buttons",
+    "aim",
+    "view_tick",
+    "view_delay",
+  ]);
   assert.deepEqual(welcome.schema.collections.map((c) => c.name), ["players", "bullets"]);
   assert.equal(welcome.schema.avatars.name, "players");
   const teams = parseWelcome([10, { ...WELCOME[1], teams: 2, team: 1 }]);
