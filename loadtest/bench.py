@@ -5,12 +5,17 @@
     python -m loadtest.bench snapshot-size [--seconds 60] [--players 8] [--seed 1]
     python -m loadtest.bench hitreg [--seconds 30] [--rtt 0,50,100,150,250]
     python -m loadtest.bench leaderboard [--players 100000] [--postgres URL]
+    python -m loadtest.bench replay [--seconds 60] [--games shooter:8,football:6]
 
 ``fanout`` starts its own servers and compares snapshot delivery of the real stack with a bare
 broadcaster and a naive Channels consumer: see loadtest/fanout.py.
 
 ``snapshot-size`` simulates one match of scripted bots (no server) and reports the bytes a
 client receives per tick against full keyed JSON every tick: see loadtest/snapshotsize.py.
+
+``replay`` records one match per game on an engine worker with its bots (no server) and
+reports bytes per recorded minute against the uncompressed stream, and the recorder's CPU:
+see loadtest/replaybench.py.
 
 ``leaderboard`` seeds 100,000 ratings in a temporary SQLite and in PostgreSQL (if it answers)
 and times a leaderboard page and a player's rank: see loadtest/leaderboardbench.py.
@@ -49,7 +54,7 @@ from typing import Any
 import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 
-from loadtest import enginebench, fanout, hitreg, leaderboardbench, snapshotsize
+from loadtest import enginebench, fanout, hitreg, leaderboardbench, replaybench, snapshotsize
 
 QUEUE, READY_ANSWER = 20, 22
 LOBBY_WELCOME, READY_CHECK, MATCH_FOUND, READY_FAILED, LOBBY_ERROR = 30, 32, 34, 35, 37
@@ -261,7 +266,13 @@ def main(argv: list[str] | None = None) -> int:
         "hitreg", help="share of well-aimed shots that hit, with and without lag compensation"
     )
     hitreg.add_arguments(hitreg_parser)
+    replay_parser = commands.add_parser(
+        "replay", help="bytes per recorded minute and recording CPU of one match per game"
+    )
+    replaybench.add_arguments(replay_parser)
     args = parser.parse_args(argv)
+    if args.command == "replay":
+        return replaybench.command(args)
     if args.command == "hitreg":
         return hitreg.command(args)
     if args.command == "engine":
