@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -139,6 +141,7 @@ def test_the_leaderboard_page_lists_the_mode_and_the_viewers_rank() -> None:
     assert html.index(">Bo<") < html.index(">Ada<")
     assert "Cy" not in html, "another mode's player"
     assert "Your rank: <strong>#2</strong>" in html
+    assert re.search(r'<tr class="self">\s*<td class="rank">2</td>', html), "the own row"
     assert 'aria-current="page"' in html and "/leaderboard/football/" in html
     stranger = Client().get("/leaderboard/shooter/duel/").content.decode()
     assert "You have no rating" in stranger

@@ -1,6 +1,6 @@
 /**
  * The lobby's account links, from `GET /api/session/`: the leaderboard always; a signed-in
- * player's profile (named by its account); a guest's profile once it has one, and sign up and
+ * player's profile (with its account's name); a guest's profile once it has one, and sign up and
  * log in (signing up keeps what the guest played).
  */
 
@@ -8,7 +8,8 @@
 export function accountLinks(session) {
   const links = [{ label: "Leaderboard", href: "/leaderboard/", kind: "leaderboard" }];
   if (session?.signed_in) {
-    links.push({ label: session.username || "Profile", href: "/players/me/", kind: "profile" });
+    const label = session.username ? `Profile (${session.username})` : "Profile";
+    links.push({ label, href: "/players/me/", kind: "profile" });
     return links;
   }
   if (session?.player_id != null) {

@@ -26,6 +26,6 @@ test("a guest who has played has a profile too", () => {
 test("a signed-in player sees its account's name, linking to its profile", () => {
   assert.deepEqual(labels({ signed_in: true, username: "ada", player_id: 7 }), [
     "Leaderboard /leaderboard/",
-    "ada /players/me/",
+    "Profile (ada) /players/me/",
   ]);
 });
