@@ -13,8 +13,8 @@ from engine.match import Match, MatchResult
 from engine.protocol import PROTOCOL_VERSION, MessageType, pack
 
 
-def _match_info(match: Match, match_id: str, reconnect_grace_ms: int) -> dict[str, Any]:
-    """The keys WELCOME and SPECTATING share."""
+def match_info(match: Match, match_id: str, reconnect_grace_ms: int) -> dict[str, Any]:
+    """The keys WELCOME and SPECTATING share (and a replay's header, ``info``)."""
     game, mode, timing = match.game, match.mode, match.timing
     return {
         "protocol": PROTOCOL_VERSION,
@@ -40,7 +40,7 @@ def encode_welcome(
     """WELCOME frame for ``player_id``, who was just seated in ``match``."""
     seat = match.seats[player_id]
     body = {
-        **_match_info(match, match_id, reconnect_grace_ms),
+        **match_info(match, match_id, reconnect_grace_ms),
         "player_id": player_id,
         "team": seat.team,
         "ack": seat.last_seq,
@@ -54,7 +54,7 @@ def encode_spectating(
 ) -> bytes:
     """SPECTATING frame for a spectator who was just counted (``spectators`` includes it)."""
     body = {
-        **_match_info(match, match_id, reconnect_grace_ms),
+        **match_info(match, match_id, reconnect_grace_ms),
         "delay_ms": delay_ms,
         "spectators": spectators,
     }

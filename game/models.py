@@ -110,6 +110,9 @@ class Replay(models.Model):
     segments = models.JSONField(help_text="[file name, first tick, last tick, bytes], in order")
     gaps = models.JSONField(default=list, blank=True, help_text="[last tick, resumed at] pairs")
     schema = models.JSONField(help_text="the game's wire schema when it was recorded")
+    info = models.JSONField(
+        default=dict, blank=True, help_text="the match as SPECTATING describes it (its rules)"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -70,6 +70,7 @@ def index_replay(summary: ReplaySummary) -> bool:
             "segments": [[s.name, s.first_tick, s.last_tick, s.size] for s in segments],
             "gaps": [list(gap) for gap in summary.gaps],
             "schema": meta.schema,
+            "info": meta.info,
         },
     )
     return True
@@ -140,6 +141,7 @@ def replay_body(replay: Replay, match: MatchRecord) -> ReplayBody:
         "first_tick": replay.first_tick,
         "last_tick": replay.last_tick,
         "schema": replay.schema,
+        "info": replay.info,
         "segments": [
             [offset, length, segment[1], segment[2]]
             for (offset, length), segment in zip(

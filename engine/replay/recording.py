@@ -29,6 +29,7 @@ class ReplayMeta:
     mode: str
     tick_rate: int
     schema: dict[str, Any]
+    info: dict[str, Any] = field(default_factory=dict)  # SPECTATING's keys but the schema
 
 
 @dataclass

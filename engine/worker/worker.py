@@ -21,7 +21,7 @@ from engine import messages
 from engine.codec import SnapshotEncoder
 from engine.delayed import DelayedStream
 from engine.failurelog import FailureLog
-from engine.frames import encode_result, encode_welcome
+from engine.frames import encode_result, encode_welcome, match_info
 from engine.game import Game
 from engine.leases import MatchLeases, MemoryMatchLeases
 from engine.match import GameRefusedSeat, Match, MatchFull, MatchOver, SeatReleased
@@ -378,8 +378,10 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
             epoch=epoch,
         )
         if self.recorder is not None:
+            info = match_info(match, match_id, self.reconnect_grace_ms)
+            del info["schema"]
             meta = ReplayMeta(
-                match_id, game.name, match.mode.name, game.tick_rate, game.wire_schema
+                match_id, game.name, match.mode.name, game.tick_rate, game.wire_schema, info
             )
             hosted.recording = self.recorder.start(meta)
         self.matches[match_id] = hosted

@@ -85,6 +85,9 @@ async def test_a_closed_match_is_indexed_with_its_segments_and_schema(replay_dir
     assert len(stream) == body.size
     header, offset = read_header(stream)
     assert header["match_id"] == match_id and header["game"] == "shooter"
+    mode = SHOOTER.mode(match.mode)
+    assert header["info"]["rules"] == SHOOTER.rules(mode) and "schema" not in header["info"]
+    assert header["info"]["tick_rate"] == SHOOTER.tick_rate
     assert header["result"] == match.result and header["result"]["reason"] == "time_limit"
     first = header["segments"][0]
     assert first[0] == 0 and first[2] == replay.first_tick
