@@ -109,10 +109,28 @@ class Seat:
 SEAT_FIELDS = tuple(f.name for f in fields(Seat))
 
 
+class Rewind(ABC):
+    """The runtime's record of a match's last ticks (``MatchContext.history``): where the
+    entities were a moment ago, as the game's views showed them (``engine.history``)."""
+
+    @property
+    @abstractmethod
+    def oldest_tick(self) -> int | None:
+        """The oldest tick kept (None while nothing is)."""
+
+    @abstractmethod
+    def rows_at(self, collection: int, time: float) -> Mapping[int, tuple[float, ...]]:
+        """Each entity of the collection numbered ``collection`` (the schema's order) at
+        ``time``, a tick, fractional: wire values, ``lerp`` fields interpolated between the two
+        ticks kept around it, other fields as on the earlier one; clamped to the ticks kept."""
+
+
 @dataclass(slots=True, eq=False)
 class MatchContext:
     """What the runtime tells a simulation: the match's mode, options and seats, the current
-    tick and phase, and its random source (seeded; the only one a simulation may use)."""
+    tick and phase, and its random source (seeded; the only one a simulation may use).
+    ``history`` holds the views of the last ticks when the game asks for one
+    (``Game.history_seconds``), else None."""
 
     mode: Mode
     options: Any
@@ -121,6 +139,7 @@ class MatchContext:
     seats: dict[int, Seat] = field(default_factory=dict)
     tick: int = 0
     phase: Phase = Phase.WAITING
+    history: Rewind | None = None
 
     def ticks(self, seconds: float) -> int:
         """A duration in seconds as a whole number of ticks (rounded)."""
@@ -307,6 +326,10 @@ class Game(ABC):
     def rules(self, mode: Mode) -> dict[str, Any]:
         """The game's constants for clients (WELCOME's ``rules``): JSON-able, msgpack-able."""
         return {}
+
+    def history_seconds(self, mode: Mode) -> float:
+        """How much of a match's past the runtime keeps for ``ctx.history`` (0: none)."""
+        return 0.0
 
     def make_bot(self, rng: random.Random) -> Bot:
         """A simulated player for load tests (``engine.bots``): by default random inputs within

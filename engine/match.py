@@ -25,6 +25,7 @@ from engine.game import (
     Simulation,
     StateView,
 )
+from engine.history import StateHistory
 from engine.protocol import Phase
 
 STATE_VERSION = 1
@@ -141,6 +142,10 @@ class Match:
         self._empty_limit_ticks = max(1, ctx.ticks(self.timing.empty_timeout))
         self._linger_ticks = ctx.ticks(self.timing.ended_linger)
         self._grace_ticks = ctx.ticks(reconnect_grace)
+        history_ticks = ctx.ticks(game.history_seconds(mode))
+        self.history = StateHistory(game.state, history_ticks + 2) if history_ticks > 0 else None
+        ctx.history = self.history
+        self._unrecorded = False  # the tick stepped last is not in the history yet
         self.sim: Simulation = (
             game.create(ctx) if sim_state is None else game.restore(ctx, sim_state)
         )
@@ -201,8 +206,18 @@ class Match:
         return next((s for s in self.ctx.seats.values() if s.key == player_key), None)
 
     def view(self) -> StateView:
-        """The game's state of the current tick (``engine.codec``)."""
-        return self.sim.view()
+        """The game's state of the current tick (``engine.codec``); with a history, the first
+        view of a tick stepped is also the history's (the view the encoder builds anyway)."""
+        view = self.sim.view()
+        if self._unrecorded:
+            self._unrecorded = False
+            self.history.record(self.ctx.tick, view)  # type: ignore[union-attr]
+        return view
+
+    def _record_unrecorded(self) -> None:
+        """Put the tick stepped last into the history if no view of it was built yet."""
+        if self._unrecorded:
+            self.view()
 
     @property
     def roster_version(self) -> int:
@@ -324,6 +339,7 @@ class Match:
     def step(self) -> list[list[int]]:
         """Advance one tick and return the events of this tick."""
         ctx = self.ctx
+        self._record_unrecorded()
         ctx.tick += 1
         if ctx.phase is not Phase.ENDED and self._update_phase():
             if self._away:
@@ -333,6 +349,7 @@ class Match:
                 self._end(over.reason)
         events = self.sim.take_events()
         self.last_events = events
+        self._unrecorded = self.history is not None
         return events
 
     def _release_overdue(self) -> None:
@@ -448,6 +465,7 @@ class Match:
 
     def export_state(self) -> dict[str, Any]:
         """Everything that decides the match's future, as plain data (see ``restore``)."""
+        self._record_unrecorded()
         version, internal, gauss_next = self.ctx.rng.getstate()
         return {
             "version": STATE_VERSION,
@@ -464,6 +482,7 @@ class Match:
             "empty_ticks": self._empty_ticks,
             "away": [[player_id, tick] for player_id, tick in self._away.items()],
             "sim": self.sim.export_state(),
+            "history": [] if self.history is None else self.history.export_state(),
         }
 
     @classmethod
@@ -492,5 +511,7 @@ class Match:
         match._running_ticks = state["running_ticks"]
         match._empty_ticks = state["empty_ticks"]
         match._away = {player_id: tick for player_id, tick in state["away"]}
+        if match.history is not None:
+            match.history.restore(state.get("history", []))
         match.sim = game.restore(ctx, state["sim"])
         return match

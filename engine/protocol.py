@@ -364,14 +364,16 @@ def decode_client_frame(data: bytes, inputs: InputSchema) -> ClientMessage:
     kind, frame = _frame(data)
     if kind == MessageType.INPUT:
         fields = inputs.fields
-        if len(frame) != 2 + len(fields):
-            names = ", ".join(["seq", *(f.name for f in fields)])
+        if not 2 + inputs.required <= len(frame) <= 2 + len(fields):
+            names = ", ".join(["seq", *(f.name + "?" * f.optional for f in fields)])
             raise ProtocolError(f"INPUT takes [1, {names}]")
         seq = _int_field(frame[1], "seq", 1, MAX_SEQ)
         values = tuple(
             _int_field(value, f.name, f.low, f.high)
-            for f, value in zip(fields, frame[2:], strict=True)
+            for f, value in zip(fields, frame[2:], strict=False)
         )
+        if len(values) < len(fields):
+            values += tuple(f.low for f in fields[len(values) :])
         return InputMessage(seq, values)
     if kind == MessageType.PING:
         return _ping(frame)

@@ -37,7 +37,8 @@ class Field:
 
     ``kind`` tells clients how to read it: ``angle`` is in 1/``scale`` radians and interpolates
     the short way round, ``flags`` is a bit set, ``bool`` is 0 or 1. ``lerp`` asks clients to
-    interpolate it between snapshots (positions, angles).
+    interpolate it between snapshots (positions, angles). An ``optional`` INPUT field may be
+    left out by a client (with every field after it): it then reads as ``low``.
     """
 
     name: str
@@ -48,6 +49,7 @@ class Field:
     kind: FieldKind = "int"
     lerp: bool = False
     length: int | None = None  # a list of this many values (globals only)
+    optional: bool = False  # inputs only
 
     def __post_init__(self) -> None:
         _check_name(self.name, "field")
@@ -92,6 +94,7 @@ class Field:
             wire.get("kind", "int"),
             wire.get("lerp", False),
             wire.get("length"),
+            wire.get("optional", False),
         )
 
     def to_wire(self) -> dict[str, Any]:
@@ -107,6 +110,8 @@ class Field:
         }
         if self.length is not None:
             wire["length"] = self.length
+        if self.optional:
+            wire["optional"] = True
         return wire
 
 
@@ -222,6 +227,9 @@ class StateSchema:
             object.__setattr__(self, name, tuple(getattr(self, name)))
         _unique(self.globals, "globals")
         _unique(self.roster, "roster")
+        every = (*self.globals, *self.roster, *(f for c in self.collections for f in c.fields))
+        if any(f.optional for f in every):
+            raise SchemaError("only input fields are optional")
         if any(f.length is not None for f in self.roster):
             raise SchemaError("roster columns are single integers")
         names = [c.name for c in self.collections]
@@ -259,15 +267,21 @@ class StateSchema:
 
 @dataclass(frozen=True, slots=True)
 class InputSchema:
-    """A game's INPUT: ``[1, seq, *fields]``, each field a single integer in its range."""
+    """A game's INPUT: ``[1, seq, *fields]``, each field a single integer in its range; the
+    ``optional`` fields come last and a client may leave them out (they read as ``low``)."""
 
     fields: tuple[Field, ...] = field(default_factory=tuple)
+    required: int = field(init=False, default=0, compare=False)  # fields every INPUT carries
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fields", tuple(self.fields))
+        object.__setattr__(self, "required", sum(not f.optional for f in self.fields))
         _unique(self.fields, "inputs")
         if any(f.length is not None for f in self.fields):
             raise SchemaError("input fields are single integers")
+        flags = [f.optional for f in self.fields]
+        if flags != sorted(flags):
+            raise SchemaError("optional input fields come after every other one")
 
     @classmethod
     def from_wire(cls, wire: list[dict[str, Any]]) -> InputSchema:

@@ -3,7 +3,7 @@
     python -m loadtest.bench matchmaking --players 1000 [--url http://127.0.0.1:8000]
     python -m loadtest.bench fanout --clients 1000 [--webs 1] [--only real,ceiling,floor]
     python -m loadtest.bench snapshot-size [--seconds 60] [--players 8] [--seed 1]
-    python -m loadtest.bench hitreg [--seconds 30] [--rtt 0,50,100,150,250]
+    python -m loadtest.bench hitreg [--seconds 30] [--rtt 0,50,100,150,250,350,450]
     python -m loadtest.bench leaderboard [--players 100000] [--postgres URL]
     python -m loadtest.bench replay [--seconds 60] [--games shooter:8,football:6]
 

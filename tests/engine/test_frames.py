@@ -72,6 +72,7 @@ def test_welcome() -> None:
         "respawn_delay_ms",
         "spawn_protection_ms",
         "score_limit",
+        "rewind_limit_ms",
         "arena",
     }
     assert body["rules"]["arena"] == {

@@ -37,14 +37,17 @@ SHOOTER_INPUTS = ShooterGame(Rules()).inputs  # [1, seq, buttons 0..31, aim -314
 # a game with three inputs of other ranges, and one with none at all
 THREE = InputSchema((Field("a", -1, 1), Field("b", 0, 1000), Field("c", 5, 5)))
 NONE = InputSchema()
+TAIL = InputSchema((Field("a", 0, 1), Field("b", 7, 9, optional=True)))
 
 
 @pytest.mark.parametrize(
     ("frame", "message"),
     [
-        ([1, 1, 0, 0], InputMessage(1, (0, 0))),
-        ([1, 7, 31, -3142], InputMessage(7, (31, -3142))),
-        ([1, 2**32 - 1, 16, 1571], InputMessage(2**32 - 1, (16, 1571))),
+        ([1, 1, 0, 0], InputMessage(1, (0, 0, 0, 0))),
+        ([1, 7, 31, -3142], InputMessage(7, (31, -3142, 0, 0))),
+        ([1, 2**32 - 1, 16, 1571], InputMessage(2**32 - 1, (16, 1571, 0, 0))),
+        ([1, 8, 16, 0, 40], InputMessage(8, (16, 0, 40, 0))),
+        ([1, 9, 16, 0, 2**31 - 1, 1000], InputMessage(9, (16, 0, 2**31 - 1, 1000))),
         ([2, 0], PingMessage(0)),
         ([2, 2**32 - 1], PingMessage(2**32 - 1)),
         ([3], ResyncRequest()),
@@ -62,8 +65,10 @@ def test_valid_frames_decode(frame: list[int], message: object) -> None:
         (THREE, [1, 3, 1, 0, 5], (1, 0, 5)),
         (NONE, [1, 9], ()),
         (SPARKS_INPUTS, [1, 2, 9, -50], (9, -50)),
+        (TAIL, [1, 4, 1], (1, 7)),
+        (TAIL, [1, 4, 1, 9], (1, 9)),
     ],
-    ids=["three-low", "three-high", "none", "synthetic"],
+    ids=["three-low", "three-high", "none", "synthetic", "optional-left-out", "optional-sent"],
 )
 def test_inputs_follow_the_games_input_schema(
     inputs: InputSchema, frame: list[int], values: tuple[int, ...]
@@ -84,6 +89,8 @@ def test_inputs_follow_the_games_input_schema(
         (NONE, [1, 0], "seq must be"),
         (SPARKS_INPUTS, [1, 2, 10, 0], "op must be"),
         (SPARKS_INPUTS, [1, 2, 0, 51], "arg must be"),
+        (TAIL, [1, 4], "INPUT takes \\[1, seq, a, b\\?\\]"),
+        (TAIL, [1, 4, 1, 6], "b must be"),
     ],
 )
 def test_inputs_outside_the_games_input_schema_are_refused(
@@ -103,7 +110,9 @@ def test_inputs_outside_the_games_input_schema_are_refused(
         (msgpack.packb("hello"), CloseCode.PROTOCOL_ERROR),
         (msgpack.packb([1, 0, 0]), CloseCode.PROTOCOL_ERROR),
         (msgpack.packb([1, 0, 0, 0]), CloseCode.PROTOCOL_ERROR),  # seq starts at 1
-        (msgpack.packb([1, 1, 0, 0, 0]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([1, 1, 0, 0, 0, 0, 0]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([1, 1, 0, 0, 0, 1001]), CloseCode.PROTOCOL_ERROR),
+        (msgpack.packb([1, 1, 0, 0, -1]), CloseCode.PROTOCOL_ERROR),
         (msgpack.packb([1, 1, 32, 0]), CloseCode.PROTOCOL_ERROR),
         (msgpack.packb([1, 1, 0, 3143]), CloseCode.PROTOCOL_ERROR),
         (msgpack.packb([1, 1, 0, 0.5]), CloseCode.PROTOCOL_ERROR),

@@ -164,6 +164,8 @@ def test_event_kinds_go_from_1_to_127() -> None:
         ),
         (lambda: InputSchema((X, Field("x", 0, 1))), "inputs"),
         (lambda: InputSchema((Field("keys", 0, 1, length=4),)), "input fields"),
+        (lambda: InputSchema((Field("a", 0, 1, optional=True), X)), "optional input fields"),
+        (lambda: StateSchema(roster=(Field("a", 0, 1, optional=True),)), "only input"),
     ],
     ids=[
         "duplicate-globals",
@@ -174,6 +176,8 @@ def test_event_kinds_go_from_1_to_127() -> None:
         "two-avatar-collections",
         "duplicate-inputs",
         "list-input",
+        "optional-first",
+        "optional-state",
     ],
 )
 def test_schema_errors(make: Any, match: str) -> None:
@@ -284,6 +288,26 @@ def test_the_shooters_schema() -> None:
             "delta": "value",
             "kind": "angle",
             "lerp": False,
+        },
+        {
+            "name": "view_tick",
+            "low": 0,
+            "high": 2**31 - 1,
+            "scale": 1,
+            "delta": "value",
+            "kind": "int",
+            "lerp": False,
+            "optional": True,
+        },
+        {
+            "name": "view_delay",
+            "low": 0,
+            "high": 1000,
+            "scale": 1,
+            "delta": "value",
+            "kind": "int",
+            "lerp": False,
+            "optional": True,
         },
     ]
 

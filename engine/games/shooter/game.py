@@ -14,6 +14,8 @@ from engine.games.shooter.wire import EventKind as Kind
 from engine.schema import Collection, EventType, Field, InputSchema, StateSchema
 
 MAX_SEQ = 2**32 - 1
+MAX_TICK = 2**31 - 1
+MAX_VIEW_DELAY_MS = 1000
 
 
 def state_schema(rules: Rules) -> StateSchema:
@@ -77,6 +79,10 @@ class ShooterGame(Game):
         (
             Field("buttons", 0, ALL_BUTTONS, kind="flags"),
             Field("aim", -MAX_AIM_MRAD, MAX_AIM_MRAD, AIM_SCALE, kind="angle"),
+            # what the player saw (lag compensation): the newest tick it held, and how far
+            # (ms) behind that tick it drew the match; 0 and 0 when it does not say
+            Field("view_tick", 0, MAX_TICK, optional=True),
+            Field("view_delay", 0, MAX_VIEW_DELAY_MS, optional=True),
         )
     )
 
@@ -107,6 +113,11 @@ class ShooterGame(Game):
     def restore(self, ctx: MatchContext, state: dict[str, Any]) -> ShooterSimulation:
         """The arena of a checkpoint."""
         return ShooterSimulation.restore(ctx, state)
+
+    def history_seconds(self, mode: Mode) -> float:
+        """The ticks lag compensation may rewind to (the rules' ``rewind_limit``)."""
+        rules: Rules = self.options
+        return rules.rewind_limit
 
     def make_bot(self, rng: random.Random) -> ShooterBot:
         """A bot that wanders, aims at the nearest opponent and fires in bursts."""

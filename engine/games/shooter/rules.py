@@ -70,6 +70,7 @@ _NON_NEGATIVE = (
     "countdown",
     "ended_linger",
     "ffa_fill_wait",
+    "rewind_limit",
 )
 
 
@@ -103,6 +104,7 @@ class Rules:
     ffa_lobby_min: int = 4  # the lobby forms free-for-alls of this many players at least ...
     ffa_max_players: int = 8  # ... and at most this many
     ffa_fill_wait: float = 10.0  # seconds the lobby waits for a full free-for-all
+    rewind_limit: float = 0.3  # lag compensation: a shot sees targets at most this far back (s)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "walls", tuple(self.walls))
@@ -124,6 +126,8 @@ class Rules:
             raise ValueError("need min_players <= ffa_lobby_min <= ffa_max_players <= 8")
         if not self.spawn_points:
             raise ValueError("spawn_points must not be empty")
+        if self.rewind_limit > 1.0:
+            raise ValueError("rewind_limit is at most 1 s")
         for point in self.spawn_points:
             _check_spawn_point(point, self)
 
@@ -150,6 +154,7 @@ class Rules:
             "respawn_delay_ms": _ms(self.respawn_delay),
             "spawn_protection_ms": _ms(self.spawn_protection),
             "score_limit": self.score_limit,
+            "rewind_limit_ms": _ms(self.rewind_limit),
             "arena": self.arena_to_wire(),
         }
 

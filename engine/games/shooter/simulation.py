@@ -70,6 +70,7 @@ class Ship:
     respawn_tick: int = 0
     protected_until: int = 0
     next_fire_tick: int = 0
+    view_lag_ms: int = 0  # how far behind the tick its INPUT acts on its player saw (capped)
 
 
 @dataclass(slots=True, eq=False)
@@ -78,7 +79,8 @@ class Bullet:
 
     Bullets live on the wire grid: their position (``wx``, ``wy``) and their movement per tick
     (``step_x``, ``step_y``) are whole tenths of a unit, so a client that knows where a bullet
-    was can compute where it is exactly, and snapshots need not repeat it.
+    was can compute where it is exactly, and snapshots need not repeat it. A bullet meets the
+    ships where they were ``rewind_ms`` before each tick: where its shooter saw them.
     """
 
     id: int
@@ -88,6 +90,7 @@ class Bullet:
     step_x: int
     step_y: int
     last_tick: int
+    rewind_ms: int = 0
 
     @classmethod
     def launch(
@@ -100,6 +103,7 @@ class Bullet:
         vy: float,
         last_tick: int,
         dt: float,
+        rewind_ms: int = 0,
     ) -> Bullet:
         """A bullet at (x, y) flying at (vx, vy) units/s, both snapped to the wire grid."""
         return cls(
@@ -110,6 +114,7 @@ class Bullet:
             round(vx * dt * POSITION_SCALE),
             round(vy * dt * POSITION_SCALE),
             last_tick,
+            rewind_ms,
         )
 
     @property
@@ -151,6 +156,7 @@ class ShooterSimulation(Simulation):
         self._lifetime_ticks = max(1, ctx.ticks(rules.bullet_lifetime))
         self._respawn_ticks = ctx.ticks(rules.respawn_delay)
         self._protection_ticks = ctx.ticks(rules.spawn_protection)
+        self._rewind_limit_ms = round(rules.rewind_limit * 1000) if ctx.history is not None else 0
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -243,11 +249,21 @@ class ShooterSimulation(Simulation):
         self.bullets = [b for b in self.bullets if b.owner != seat.id]
 
     def apply_input(self, seat: Seat, values: tuple[int, ...]) -> None:
-        """``(buttons, aim_mrad)``: held until the next INPUT."""
-        buttons, aim_mrad = values
+        """``(buttons, aim_mrad, view_tick, view_delay_ms)``: held until the next INPUT; the
+        view (optional) says what its player saw, for lag compensation."""
         ship = self.ships[seat.id]
-        ship.buttons = buttons & ALL_BUTTONS
-        ship.aim = aim_mrad / AIM_SCALE
+        ship.buttons = values[0] & ALL_BUTTONS
+        ship.aim = values[1] / AIM_SCALE
+        view_tick = values[2] if len(values) > 2 else 0
+        ship.view_lag_ms = self._view_lag_ms(view_tick, values[3] if len(values) > 3 else 0)
+
+    def _view_lag_ms(self, view_tick: int, view_delay_ms: int) -> int:
+        """How far behind the next tick (the one this INPUT acts on) its player saw the match,
+        capped at the rules' ``rewind_limit``; 0 without a view (no compensation)."""
+        if view_tick <= 0 or not self._rewind_limit_ms:
+            return 0
+        lag = (self.ctx.tick + 1 - view_tick) * 1000 / self.rules.tick_rate + view_delay_ms
+        return min(self._rewind_limit_ms, max(0, round(lag)))
 
     # -- phases ----------------------------------------------------------------------------
 
@@ -403,6 +419,7 @@ class ShooterSimulation(Simulation):
                     sin * speed,
                     last_tick,
                     self._dt,
+                    p.view_lag_ms,
                 )
             )
             self._next_bullet_id += 1
@@ -415,9 +432,15 @@ class ShooterSimulation(Simulation):
         walls = self._bullet_walls
         width = self.rules.arena_width
         height = self.rules.arena_height
-        targets = [p for p in self._in_play if p.alive and not self.is_protected(p)]
+        targets = [(p, p.x, p.y) for p in self._in_play if p.alive and not self.is_protected(p)]
+        rewound: dict[int, list[tuple[Ship, float, float]]] = {}
         survivors: list[Bullet] = []
         for b in self.bullets:
+            seen = targets
+            if b.rewind_ms:
+                seen = rewound.get(b.rewind_ms)  # type: ignore[assignment]
+                if seen is None:
+                    seen = rewound[b.rewind_ms] = self._targets_seen(targets, b.rewind_ms)
             next_wx = b.wx + b.step_x
             next_wy = b.wy + b.step_y
             x0 = b.wx / scale
@@ -434,11 +457,9 @@ class ShooterSimulation(Simulation):
                 if t is not None and t < first:
                     first = t
             victim: Ship | None = None
-            for p in targets:
+            for p, px, py in seen:
                 if p.id == b.owner or not p.alive:
                     continue
-                px = p.x
-                py = p.y
                 if (
                     px + hit_radius < lo_x
                     or px - hit_radius > hi_x
@@ -464,6 +485,25 @@ class ShooterSimulation(Simulation):
             survivors.append(b)
         self.bullets = survivors
         return None
+
+    def _targets_seen(
+        self, targets: list[tuple[Ship, float, float]], rewind_ms: int
+    ) -> list[tuple[Ship, float, float]]:
+        """The hittable ships where they were ``rewind_ms`` before this tick (the history's
+        views); one that was not alive then cannot be hit by a shot that saw it so."""
+        history = self.ctx.history
+        if history is None:
+            return targets
+        rows = history.rows_at(0, self.ctx.tick - rewind_ms * self.rules.tick_rate / 1000)
+        scale = POSITION_SCALE
+        seen = []
+        for ship, _x, _y in targets:
+            row = rows.get(ship.id)
+            if row is None:
+                continue
+            if int(row[4]) & _ALIVE:
+                seen.append((ship, row[0] / scale, row[1] / scale))
+        return seen
 
     def _hit(self, shooter_id: int, victim: Ship, tick: int) -> bool:
         """Apply one bullet hit; True when it reached the score limit."""
@@ -501,7 +541,7 @@ class ShooterSimulation(Simulation):
         """The simulation ``export_state`` described (the context is restored already)."""
         sim = cls(ctx)
         for values in state["ships"]:
-            ship = Ship(**dict(zip(_SHIP_FIELDS, values, strict=True)))
+            ship = Ship(**dict(zip(_SHIP_FIELDS, values, strict=False)))  # older: fewer
             sim.ships[ship.id] = ship
         sim._in_play = sorted((s for s in sim.ships.values() if s.in_play), key=lambda s: s.id)
         sim.bullets = [Bullet(*values) for values in state["bullets"]]

@@ -71,6 +71,26 @@ export const SHOOTER_SCHEMA = Object.freeze({
       kind: "angle",
       lerp: false,
     },
+    {
+      name: "view_tick",
+      low: 0,
+      high: 2147483647,
+      scale: 1,
+      delta: "value",
+      kind: "int",
+      lerp: false,
+      optional: true,
+    },
+    {
+      name: "view_delay",
+      low: 0,
+      high: 1000,
+      scale: 1,
+      delta: "value",
+      kind: "int",
+      lerp: false,
+      optional: true,
+    },
   ],
 });
 
@@ -200,6 +220,7 @@ export const SHOOTER_RULES = Object.freeze({
   respawn_delay_ms: 2000,
   spawn_protection_ms: 1000,
   score_limit: 10,
+  rewind_limit_ms: 300,
   arena: {
     width: 1600.0,
     height: 900.0,

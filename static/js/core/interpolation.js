@@ -8,6 +8,20 @@
 
 export const DEFAULT_RENDER_DELAY_MS = 100;
 
+/** The most a view stamp's delay says (the server's INPUT field `view_delay` ends there). */
+export const MAX_VIEW_DELAY_MS = 1000;
+
+/**
+ * What a client drew, as INPUTs say it for lag compensation (docs/protocol.md 4.1): the newest
+ * tick it holds and how far (ms, whole, 0 to MAX_VIEW_DELAY_MS) behind that tick's time its
+ * last frame was drawn; null before anything was drawn.
+ */
+export function viewStamp(newestTick, renderTime, tickIntervalMs) {
+  if (!Number.isInteger(newestTick) || newestTick < 1 || !Number.isFinite(renderTime)) return null;
+  const delay = Math.round(newestTick * tickIntervalMs - renderTime);
+  return { tick: newestTick, delayMs: Math.min(MAX_VIEW_DELAY_MS, Math.max(0, delay)) };
+}
+
 /**
  * Estimates server time as `tick × interval` aligned to local arrival time.
  * The alignment is the lowest recent (arrival − tick time) offset, which ignores late

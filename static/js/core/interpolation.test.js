@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import test from "node:test";
 
 import { SHOOTER_SCHEMA } from "./fixtures.js";
-import { ServerClock, SnapshotBuffer, lerp, lerpAngle, wrapAngle } from "./interpolation.js";
+import {
+  MAX_VIEW_DELAY_MS,
+  ServerClock,
+  SnapshotBuffer,
+  lerp,
+  lerpAngle,
+  viewStamp,
+  wrapAngle,
+} from "./interpolation.js";
 import { parseSchema } from "./schema.js";
 
 /** A shooter-like schema in whole units: ships (x, y, aim interpolated) and straight bullets. */
@@ -329,4 +337,12 @@ test("constant motion renders smoothly despite arrival jitter", () => {
   for (const step of steps) {
     assert.ok(Math.abs(step - expected) <= expected * 0.06, `step ${step} vs ${expected}`);
   }
+});
+
+test("a view stamp is the newest tick and how far behind its time the frame was drawn", () => {
+  assert.deepEqual(viewStamp(40, 40 * 50 - 137.4, 50), { tick: 40, delayMs: 137 });
+  assert.deepEqual(viewStamp(40, 40 * 50 + 20, 50), { tick: 40, delayMs: 0 }, "extrapolated");
+  assert.deepEqual(viewStamp(40, 0, 50), { tick: 40, delayMs: MAX_VIEW_DELAY_MS }, "capped");
+  assert.equal(viewStamp(0, 0, 50), null, "no snapshot yet");
+  assert.equal(viewStamp(3, Number.NaN, 50), null, "nothing drawn");
 });

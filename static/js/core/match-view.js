@@ -5,7 +5,12 @@
  * Pure: no sockets, no DOM; times are passed in by the caller.
  */
 
-import { DEFAULT_RENDER_DELAY_MS, ServerClock, SnapshotBuffer } from "./interpolation.js";
+import {
+  DEFAULT_RENDER_DELAY_MS,
+  ServerClock,
+  SnapshotBuffer,
+  viewStamp,
+} from "./interpolation.js";
 import { Phase } from "./protocol.js";
 import { EMPTY_SCHEMA } from "./schema.js";
 
@@ -22,6 +27,8 @@ export class MatchView {
     this.clock = null;
     this.latest = null;
     this.latestAt = 0;
+    /** The render time (server ms) of the frame drawn last, null before the first. */
+    this.drawnAt = null;
     this.names = new Map();
     /** Team of each player (team modes), from the roster. */
     this.teams = new Map();
@@ -47,6 +54,7 @@ export class MatchView {
     this.clock = new ServerClock(1000 / tickRate);
     this.latest = null;
     this.latestAt = 0;
+    this.drawnAt = null;
     this.phaseSince = atMs;
   }
 
@@ -104,7 +112,18 @@ export class MatchView {
     const renderTime = this.clock.serverTime(nowMs) - DEFAULT_RENDER_DELAY_MS;
     const world = this.buffer.sample(renderTime, { jumped });
     if (world) world.roster = this.roster;
+    if (world) this.drawnAt = renderTime;
     return { world, renderTime };
+  }
+
+  /**
+   * What the player last saw (interpolation.js `viewStamp`): the newest tick held and how far
+   * behind it the last frame was drawn, for the INPUTs of a game that compensates lag; null
+   * before a frame was drawn.
+   */
+  viewStamp() {
+    if (!this.latest || this.drawnAt === null) return null;
+    return viewStamp(this.latest.tick, this.drawnAt, this.buffer.tickIntervalMs);
   }
 
   /** Keep the match's RESULT and the names it carries. */

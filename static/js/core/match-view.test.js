@@ -144,3 +144,17 @@ test("the phase banner: waiting, the countdown, Fight!, and the end until the RE
   view.takeResult({ standings: [] });
   assert.equal(phaseOverlay(view, 4000), null);
 });
+
+test("the view stamp says the newest tick and how far behind it the last frame was drawn", () => {
+  const view = new MatchView("m1");
+  view.begin(WELCOME, 0);
+  assert.equal(view.viewStamp(), null, "nothing held");
+  view.takeSnapshot(snapshot(10, 2, [], [player(0)]), 600);
+  view.takeSnapshot(snapshot(11, 2, [], [player(0)]), 650);
+  assert.equal(view.viewStamp(), null, "nothing drawn yet");
+  const { renderTime } = view.sample(700);
+  assert.equal(renderTime, 11 * 50 + 50 - 100, "the clock says tick 12's time; drawn 100 ms behind");
+  assert.deepEqual(view.viewStamp(), { tick: 11, delayMs: 50 });
+  view.begin(WELCOME, 800);
+  assert.equal(view.viewStamp(), null, "a new socket starts over");
+});

@@ -520,7 +520,7 @@ export class Player {
     const due = clock.due(now, input.wantsSendNow());
     if (due) {
       const avatar = avatarOf(session.schema, session.latest, session.selfId);
-      const values = input.values(now, avatar);
+      const values = input.values(now, avatar, session.viewStamp());
       if (values) {
         const seq = clock.commit(now, due);
         const frame = inputFrame(seq, values, session.welcome.schema.inputs);

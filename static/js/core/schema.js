@@ -32,7 +32,10 @@ export function parseSchema(wire) {
   });
 }
 
-/** A field `{name, low, high, scale, delta, kind, lerp, length}`, engine/schema.py's defaults. */
+/**
+ * A field `{name, low, high, scale, delta, kind, lerp, length, optional}`, engine/schema.py's
+ * defaults.
+ */
 export function parseField(wire) {
   return Object.freeze({
     name: String(wire?.name ?? ""),
@@ -43,6 +46,7 @@ export function parseField(wire) {
     kind: wire?.kind ?? "int",
     lerp: wire?.lerp === true,
     length: Number.isInteger(wire?.length) ? wire.length : null,
+    optional: wire?.optional === true,
   });
 }
 
@@ -115,10 +119,13 @@ export function decodeRosterEntry(schema, wire, teams = 0) {
 
 /**
  * The INPUT values of a game as wire integers: each rounded and clamped to its field's range, in
- * the schema's order (missing values are the field's value nearest 0).
+ * the schema's order (missing values are the field's value nearest 0; optional fields left out
+ * at the end are not sent).
  */
 export function encodeInput(fields, values) {
-  return fields.map((field, index) => {
+  const given = Array.isArray(values) ? values.length : 0;
+  const sent = fields.filter((field, index) => !field.optional || index < given);
+  return sent.map((field, index) => {
     const value = Math.round(Number(values?.[index]) || 0);
     return Math.min(field.high, Math.max(field.low, value)) + 0;
   });

@@ -22,7 +22,10 @@ test("a schema has its inputs, globals, collections, events, roster and avatars"
   assert.deepEqual(SHOOTER.inputs.map((f) => [f.name, f.low, f.high, f.scale, f.kind]), [
     ["buttons", 0, 31, 1, "flags"],
     ["aim", -3142, 3142, 1000, "angle"],
+    ["view_tick", 0, 2147483647, 1, "int"],
+    ["view_delay", 0, 1000, 1, "int"],
   ]);
+  assert.deepEqual(SHOOTER.inputs.map((f) => f.optional), [false, false, true, true]);
   assert.deepEqual(SHOOTER.globals, []);
   const [players, bullets] = SHOOTER.collections;
   assert.equal(players.kind, "entities");
@@ -43,6 +46,7 @@ test("a schema has its inputs, globals, collections, events, roster and avatars"
 test("fields take engine/schema.py's defaults", () => {
   assert.deepEqual(parseField({ name: "n", low: 0, high: 5 }), {
     name: "n", low: 0, high: 5, scale: 1, delta: "value", kind: "int", lerp: false, length: null,
+    optional: false,
   });
 });
 
@@ -80,6 +84,13 @@ test("INPUT values are rounded and clamped to their fields", () => {
   assert.deepEqual(encodeInput(SHOOTER.inputs, [31, 3142]), [31, 3142]);
   assert.deepEqual(encodeInput(SHOOTER.inputs, [40, -9999]), [31, -3142]);
   assert.deepEqual(encodeInput(SHOOTER.inputs, [1.4, Number.NaN]), [1, 0]);
+});
+
+test("optional INPUT fields go when given and are left out when not", () => {
+  assert.deepEqual(encodeInput(SHOOTER.inputs, [16, 0, 120, 140]), [16, 0, 120, 140]);
+  assert.deepEqual(encodeInput(SHOOTER.inputs, [16, 0, 120, 5000]), [16, 0, 120, 1000]);
+  assert.deepEqual(encodeInput(SHOOTER.inputs, [16, 0]), [16, 0]);
+  assert.deepEqual(encodeInput(SHOOTER.inputs, []), [0, 0], "required fields are always sent");
 });
 
 test("default columns: every roster field by name, the first sorted descending", () => {

@@ -123,10 +123,12 @@ export class Controls {
   }
 
   /** The INPUT values to send now, `[buttons, aim_mrad]`; they count as sent. */
-  values() {
+  values(now = 0, selfEntity = null, view = null) {
     const buttons = this.buttons();
     this.sentButtons = buttons;
-    return [buttons, quantizeAim(this.currentAim())];
+    const values = [buttons, quantizeAim(this.currentAim())];
+    if (view) values.push(view.tick, view.delayMs);
+    return values;
   }
 
   /** True when the buttons changed since the last `values()`: that INPUT should not wait. */

@@ -85,3 +85,11 @@ test("touch: the left stick moves, the right one aims and fires while pushed", (
   assert.equal(controls.releaseAll(), true);
   assert.equal(controls.buttons(), 0);
 });
+
+test("an INPUT carries what the player saw when the core gives it", () => {
+  const controls = new Controls();
+  controls.enabled = true;
+  controls.key("Space", true);
+  assert.deepEqual(controls.values(0, null, { tick: 812, delayMs: 131 }), [Button.FIRE, 0, 812, 131]);
+  assert.deepEqual(controls.values(0, null, null), [Button.FIRE, 0], "no view: no view fields");
+});

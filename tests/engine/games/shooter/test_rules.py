@@ -87,6 +87,8 @@ def test_default_spawn_points_are_clear_of_walls() -> None:
         ({"ffa_lobby_min": 9}, "ffa_lobby_min"),
         ({"ffa_max_players": 9}, "ffa_max_players"),
         ({"ffa_fill_wait": -1.0}, "ffa_fill_wait must be non-negative"),
+        ({"rewind_limit": -0.1}, "rewind_limit must be non-negative"),
+        ({"rewind_limit": 1.5}, "rewind_limit is at most 1 s"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
@@ -117,6 +119,7 @@ def test_rules_to_wire() -> None:
         "respawn_delay_ms": 2000,
         "spawn_protection_ms": 1000,
         "score_limit": 10,
+        "rewind_limit_ms": 300,
         "arena": Rules().arena_to_wire(),
     }, "the runtime's timers are WELCOME's own keys, not the game's rules"
 
