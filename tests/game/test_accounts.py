@@ -18,6 +18,7 @@ from django.test import Client
 from engine.protocol import MessageType
 from game.models import MatchPlayer, MatchRecord
 from game.routing import websocket_urlpatterns
+from game.store import record_result
 from lobby.identity import GUEST_KEY, claim_player
 from lobby.models import PlayerProfile, Rating
 from lobby.tickets import read_ticket
@@ -97,6 +98,39 @@ def test_logging_in_on_another_browser_plays_as_the_account() -> None:
     assert read_ticket(ticket, str(match.id), 60).player_key == key, (
         "the match socket's ticket is the account's"
     )
+
+
+def test_a_ranked_match_after_sign_up_rates_the_player_the_guest_was() -> None:
+    client = Client()
+    key = guest(client)
+    sign_up(client)
+    match = MatchRecord.objects.create(
+        game="shooter", mode="duel", max_players=2, engine_id="e", engine_channel="c", ranked=True
+    )
+    ticket = client.post(
+        f"/api/matches/{match.id}/tickets/", {"name": "Ada"}, content_type="application/json"
+    )
+    assert ticket.status_code == 403, "a lobby match: only its seats get tickets"
+    match.seats = [key, "guest:bo"]
+    match.save()
+    ticket = client.post(
+        f"/api/matches/{match.id}/tickets/", {"name": "Ada"}, content_type="application/json"
+    )
+    assert read_ticket(ticket.json()["ticket"], str(match.id), 60).player_key == key
+    result = {
+        "reason": "score_limit",
+        "teams": 0,
+        "columns": ["score", "deaths"],
+        "standings": [[0, "Ada", 1, 10, 2], [1, "Bo", 2, 2, 10]],
+    }
+    record_result(str(match.id), result, {0: key, 1: "guest:bo"})
+    rating = Rating.objects.get(player_key=key, game="shooter", mode="duel")
+    assert rating.games == 2 and rating.rating > 1623, "the guest's rating, one match on"
+    assert client.get("/api/session/").json()["ratings"] == {
+        "shooter": {"duel": round(rating.rating)}
+    }
+    profile = PlayerProfile.objects.get(user__username="ada")
+    assert len(client.get(f"/api/players/{profile.pk}/").json()["matches"]) == 2
 
 
 def test_a_wrong_password_is_refused_with_the_form_error() -> None:
