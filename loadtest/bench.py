@@ -75,8 +75,11 @@ class SimulatedPlayer:
     failures: list[str] = field(default_factory=list)
 
 
-def seeded_cookies(count: int, mean: float, spread: float, seed: int) -> list[tuple[str, float]]:
-    """Guest sessions with rated profiles, written through Django (the server's database)."""
+def seeded_cookies(
+    count: int, mean: float, spread: float, seed: int, mode: str
+) -> list[tuple[str, float]]:
+    """Guest sessions with profiles rated in the shooter's ``mode``, written through Django (the
+    server's database)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "game.settings")
     import django
 
@@ -85,21 +88,28 @@ def seeded_cookies(count: int, mean: float, spread: float, seed: int) -> list[tu
     from django.contrib.sessions.backends.db import SessionStore
 
     from lobby.identity import GUEST_KEY
-    from lobby.models import PlayerProfile
+    from lobby.models import PlayerProfile, Rating
 
     rng = random.Random(seed)
     cookies = []
     profiles = []
+    ratings = []
     for index in range(count):
         guest = f"bench{seed}x{index}"
         session = SessionStore()
         session[GUEST_KEY] = guest
         session.save()
         rating = max(100.0, rng.gauss(mean, spread))
-        profiles.append(PlayerProfile(key=f"guest:{guest}", name=f"bot{index}", rating=rating))
+        profiles.append(PlayerProfile(key=f"guest:{guest}", name=f"bot{index}"))
+        ratings.append(
+            Rating(player_key=f"guest:{guest}", game="shooter", mode=mode, rating=rating)
+        )
         cookies.append((f"{settings.SESSION_COOKIE_NAME}={session.session_key}", rating))
-    PlayerProfile.objects.filter(key__in=[p.key for p in profiles]).delete()
+    keys = [p.key for p in profiles]
+    PlayerProfile.objects.filter(key__in=keys).delete()
+    Rating.objects.filter(player_key__in=keys).delete()
     PlayerProfile.objects.bulk_create(profiles)
+    Rating.objects.bulk_create(ratings)
     return cookies
 
 
@@ -128,7 +138,7 @@ async def play_lobby(
         welcomed.append(player.index)
         await start.wait()
         player.queued_at = time.monotonic()
-        await socket.send(msgpack.packb([QUEUE, mode]))
+        await socket.send(msgpack.packb([QUEUE, "shooter", mode]))
         async for raw in socket:
             frame = msgpack.unpackb(raw)
             kind = frame[0]
@@ -284,7 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "leaderboard":
         return leaderboardbench.command(args)
     if args.seed_ratings:
-        seeded = seeded_cookies(args.players, args.rating_mean, args.rating_spread, args.seed)
+        seeded = seeded_cookies(
+            args.players, args.rating_mean, args.rating_spread, args.seed, args.mode
+        )
     else:
         seeded = [(fresh_cookie(args.url.split(",")[0]), 1500.0) for _ in range(args.players)]
     try:
