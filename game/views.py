@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
@@ -55,8 +56,11 @@ def _json_body(request: HttpRequest) -> dict[str, object] | JsonResponse:
     return body
 
 
-def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
-    """The API's answer to a POST without a valid CSRF token (``CSRF_FAILURE_VIEW``)."""
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A POST without a valid CSRF token (``CSRF_FAILURE_VIEW``): JSON for the API, Django's own
+    page for the account forms."""
+    if not request.path.startswith(API_PREFIX):
+        return django_csrf_failure(request, reason)
     return _error(
         403,
         "CSRF check failed: send the csrftoken cookie's value in an X-CSRFToken header "

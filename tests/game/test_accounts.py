@@ -164,7 +164,9 @@ def test_a_taken_username_is_refused() -> None:
 def test_posts_need_the_csrf_token() -> None:
     client = Client(enforce_csrf_checks=True)
     client.get("/accounts/signup/")
-    assert sign_up(client).status_code == 403
+    refused = sign_up(client)
+    assert refused.status_code == 403 and refused["Content-Type"].startswith("text/html")
+    assert b"CSRF verification failed" in refused.content, "Django's page, not the API's JSON"
     token = client.cookies[settings.CSRF_COOKIE_NAME].value
     assert sign_up(client, csrfmiddlewaretoken=token).status_code == 302
 
