@@ -8,7 +8,7 @@
  * `controls` is the game's: `enabled` (read and set), `handles(code)` (a key of the game),
  * `key(code, down)` and `pointerButton(down)` (true when that changed what is held),
  * `pointer` (set: `{x, y}` in canvas CSS pixels), `releaseAll()` (true when something was held),
- * `values(now, self)` and `wantsSendNow()`; and, for the on-screen touch controls (the game's
+ * `values(now, self, view)` and `wantsSendNow()`; and, for the on-screen touch controls (the game's
  * `touch`, core/touch-controls.js), `touch(name, value)` (true when that changed what is held).
  */
 
@@ -74,9 +74,9 @@ export class KeyboardPointerInput {
     if (!on) this.release();
   }
 
-  /** The INPUT values to send now (the core's tick). */
-  values(now, self) {
-    return this.controls.values(now, self);
+  /** The INPUT values to send now (the core's tick), with what the player saw (`view`). */
+  values(now, self, view = null) {
+    return this.controls.values(now, self, view);
   }
 
   /** True when the controls changed since the last INPUT in a way that should not wait. */

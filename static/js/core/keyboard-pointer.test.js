@@ -22,7 +22,7 @@ function recordingControls() {
       this.held.clear();
       return had;
     },
-    values: (now, self) => [now, self],
+    values: (now, self, view) => [now, self, view],
     wantsSendNow: () => true,
   };
 }
@@ -49,7 +49,9 @@ test("the game's keys go to its controls, and a change to onChange", () => {
   assert.equal(other.prevented, false, "not a key of the game: left to the page");
   input.handleKey(keyEvent("KeyW"), false);
   assert.equal(changes, 2);
-  assert.deepEqual(input.values(5, null), [5, null]);
+  assert.deepEqual(input.values(5, null), [5, null, null]);
+  const view = { tick: 9, delayMs: 120 };
+  assert.deepEqual(input.values(6, null, view), [6, null, view], "what the player saw goes along");
   assert.equal(input.wantsSendNow(), true);
 });
 

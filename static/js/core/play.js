@@ -92,7 +92,9 @@ export class Player {
     sounds = null,
     onRatings,
     onGameShown,
+    chat = null,
   }) {
+    this.chat = chat; // the page's ChatPanel: the match's channels
     this.hud = hud;
     this.body = body;
     this.canvas = canvas;
@@ -105,6 +107,7 @@ export class Player {
     this.inputTimer = null;
     this.inputTimerAt = Infinity;
     this.ownDraws = [];
+    this.lastWorld = null;
     touch?.onTouchMode(() => {
       if (this.session?.game) this.hud.setControls(helpLinesOf(this.session.game, true));
     });
@@ -135,6 +138,7 @@ export class Player {
     this.session = session;
     this.hud.reset();
     this.ownDraws = [];
+    this.lastWorld = null;
     this.connect(session);
   }
 
@@ -154,11 +158,14 @@ export class Player {
       onSpectators: (count) => current() && this.hud.setSpectators(count),
       onStall: (stalled, atMs) => current() && this.onStall(session, stalled, atMs),
       onClose: (info) => current() && this.onClose(session, info),
+      onChat: (type, message) => current() && this.chat?.receive("match", type, message),
     });
     session.socket = socket;
   }
 
   onWelcome(session, welcome, atMs) {
+    this.chat?.attach("match", { channels: [], send: (frame) => session.socket.send(frame) });
+    this.chat?.show("match");
     const resumed = session.welcome !== null;
     session.welcome = welcome;
     session.closed = false;
@@ -370,6 +377,7 @@ export class Player {
    */
   onClose(session, info) {
     session.closed = true;
+    this.chat?.closed("match", info.code, info.reason);
     session.stalledSince = null;
     delete this.body.dataset.stalled;
     this.stopInputTimer();
@@ -567,6 +575,7 @@ export class Player {
         self.y = predicted.y;
       }
       if (self) this.traceOwn(now, self, predicted !== null);
+      this.lastWorld = world;
       const reconnecting = new Set(session.reconnecting);
       if (session.retry && session.selfId !== null) reconnecting.add(session.selfId);
       game.draw({
@@ -627,7 +636,21 @@ export class Player {
       drawn: this.ownDraws.at(-1) ?? null,
       predicted: prediction.predicted,
       server: me ? { ...me } : null,
+      view: session.viewStamp(),
+      renderTime: session.drawnAt,
+      others: this.drawnOthers(session),
+      toScreen: (x, y) => session.game?.worldToScreen?.(x, y) ?? null,
     };
+  }
+
+  /** The other avatars as the last frame drew them, `{id, x, y}` (the debug hook's `others`). */
+  drawnOthers(session) {
+    const avatars = session.schema.avatars;
+    const rows = avatars ? this.lastWorld?.collections?.[avatars.name] : null;
+    if (!rows) return [];
+    return [...rows.values()]
+      .filter((row) => row.id !== session.selfId)
+      .map((row) => ({ id: row.id, x: row.x, y: row.y }));
   }
 
   updateHud(session, now) {
