@@ -124,6 +124,8 @@ def test_log_out_and_log_in_again_on_another_browser(server: str, browser: Brows
     expect(other.locator("#account-nav").get_by_role("link", name="Profile (eve)")).to_be_visible(
         timeout=WAIT_MS
     )
+    expect(other.locator("#name")).to_have_value("eve")  # the account's player's name
+    expect(other.locator("#lobby-connection")).to_have_attribute("data-kind", "ok")
     shot(other, "lobby-logged-in")
     other.locator("#account-nav").get_by_role("link", name="Profile (eve)").click()
     expect(other.locator(".lead")).to_contain_text("signed in as eve")
