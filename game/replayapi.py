@@ -7,7 +7,13 @@ import uuid
 from collections.abc import AsyncIterator
 
 from channels.db import database_sync_to_async
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 
 from game.models import MatchRecord, Replay
 from game.ranges import RangeNotSatisfiable, byte_range
@@ -58,6 +64,11 @@ async def replay(request: HttpRequest, match_id: uuid.UUID) -> HttpResponse:
     if asked is not None:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
     return response
+
+
+def replay_page(request: HttpRequest, match_id: uuid.UUID) -> HttpResponse:
+    """``/replay/<id>``, the link to share: the page's replay viewer (``/#replay/<id>``)."""
+    return HttpResponseRedirect(f"/#replay/{match_id}")
 
 
 async def _nothing() -> AsyncIterator[bytes]:

@@ -107,6 +107,7 @@ STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/msgpack", BASE_DIR / "node_modules" / "@msgpack" / "msgpack" / "dist.esm"),
+    ("vendor/fzstd", BASE_DIR / "node_modules" / "fzstd" / "esm"),  # replays (zstd segments)
     ("vendor/uplot", BASE_DIR / "node_modules" / "uplot" / "dist"),  # charts of /ops/
 ]
 WHITENOISE_USE_FINDERS = True

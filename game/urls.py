@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/matches/<uuid:match_id>/", views.match_detail, name="match-detail"),
     path("api/matches/<uuid:match_id>/tickets/", views.tickets, name="match-tickets"),
     path("api/matches/<uuid:match_id>/replay", replayapi.replay, name="match-replay"),
+    path("replay/<uuid:match_id>", replayapi.replay_page, name="replay-page"),
     path("api/session/", views.session, name="session"),
     path("api/games/", views.game_list, name="games"),
     path("api/players/<int:player_id>/", players.profile_api, name="profile-api"),

@@ -9,7 +9,13 @@
 
 import { showAccountLinks } from "./account-links.js";
 import { createMatch, createTicket, getSession, listGames } from "./api.js";
-import { matchIdFromHash, watchHash, watchIdFromHash } from "./format.js";
+import {
+  matchIdFromHash,
+  replayHash,
+  replayIdFromHash,
+  watchHash,
+  watchIdFromHash,
+} from "./format.js";
 import { loadGameModule } from "./game-module.js";
 import { Hud, helpLine } from "./hud.js";
 import { LeaveConfirm } from "./leave-confirm.js";
@@ -22,6 +28,7 @@ import { Player, seatOf, ticketSeat } from "./play.js";
 import { normalizeName, parseGames, parseRatings } from "./protocol.js";
 import { SoundBoard } from "./sound-board.js";
 import { bindSoundToggles } from "./sound-toggle.js";
+import { ReplayView } from "./replay-view.js";
 import { Spectator } from "./spectate.js";
 import { TouchControls } from "./touch-controls.js";
 import { WatchList } from "./watch-list.js";
@@ -84,6 +91,17 @@ class App {
       onMissing: (reason) => this.showMissing(reason, true),
       onGameShown: (game) => this.showTitle(game),
     });
+    this.replay = new ReplayView({
+      hud: this.hud,
+      body: this.body,
+      canvas: this.canvas,
+      scoreboard: document.getElementById("scoreboard"),
+      touchMode: () => this.touch.touchMode,
+      onMissing: (reason) => this.showMissing(reason, true),
+      onGameShown: (game) => this.showTitle(game),
+    });
+    this.replayLink = document.getElementById("results-replay");
+    this.hud.onResultsShown = () => this.offerReplay();
     this.matchmaking = new MatchmakingPanel(document, {
       location,
       sessionReady: this.sessionReady,
@@ -355,6 +373,12 @@ class App {
    * finished match is reported when the seat ticket is refused.
    */
   handleHash() {
+    const replayId = replayIdFromHash(location.hash);
+    if (replayId !== null) {
+      if (this.replay.matchId !== replayId) this.showReplay(replayId);
+      return;
+    }
+    this.replay.stop();
     const watchId = watchIdFromHash(location.hash);
     if (watchId !== null) {
       if (this.spectator.matchId !== watchId) this.watch(watchId);
@@ -391,6 +415,7 @@ class App {
 
   /** Watch the match `matchId` as a spectator (`#watch/<id>`), leaving a match being played. */
   watch(matchId) {
+    this.replay.stop();
     if (this.player.matchId !== null) {
       this.player.leave();
       this.matchmaking.leaveMatch();
@@ -406,8 +431,34 @@ class App {
     this.spectator.start(matchId);
   }
 
+  /** Play the replay of `matchId` (`#replay/<id>`), leaving a match being played or watched. */
+  showReplay(matchId) {
+    if (this.player.matchId !== null) {
+      this.player.leave();
+      this.matchmaking.leaveMatch();
+    }
+    this.spectator.stop();
+    this.request += 1;
+    this.lobby.setBusy(false);
+    this.dismissInvite();
+    history.replaceState(null, "", replayHash(matchId));
+    this.copyButton.hidden = true;
+    this.showGame();
+    this.body.dataset.view = "watch";
+    this.showTitle();
+    this.replay.start(matchId);
+  }
+
+  /** The results screen links to the match's replay (not from the replay itself). */
+  offerReplay() {
+    const matchId = this.player.matchId ?? this.spectator.matchId;
+    this.replayLink.hidden = matchId === null || this.replay.active;
+    if (matchId !== null) this.replayLink.href = replayHash(matchId);
+  }
+
   /** Connect to a match with a seat ticket and show the game. */
   startMatch(seat) {
+    this.replay.stop();
     this.spectator.stop();
     this.request += 1;
     this.lobby.setBusy(false);
@@ -427,6 +478,7 @@ class App {
 
   backToLobby() {
     const played = this.player.matchId !== null;
+    this.replay.stop();
     this.spectator.stop();
     this.player.leave();
     this.matchmaking.leaveMatch();
@@ -467,7 +519,8 @@ class App {
     requestAnimationFrame(() => this.frame());
     if (this.gameView.hidden) return;
     const now = performance.now();
-    if (this.spectator.active) this.spectator.frame(now);
+    if (this.replay.active) this.replay.frame(now);
+    else if (this.spectator.active) this.spectator.frame(now);
     else this.player.frame(now);
   }
 }
@@ -500,6 +553,8 @@ window.arena = Object.freeze({
   state: () => app.player.debugState(),
   draws: () => app.player.draws(),
   watch: () => app.spectator.debugState(),
+  /** The replay being played: the spectator view's state and the playback's (replay-view.js). */
+  replay: () => app.replay.debugState(),
   /** Simulate a dropped connection of the match being played (tests): it reconnects by itself. */
   drop: () => app.player.drop(),
   /** The sound: muted, unlocked by a user gesture, its audio context's state, sounds played. */

@@ -95,6 +95,17 @@ export function watchHash(matchId) {
   return `#watch/${matchId}`;
 }
 
+/** The match id of a replay link's hash (`#replay/<id>`), or null. */
+export function replayIdFromHash(hash) {
+  const found = /^#?replay\/([^/?#]+)\/?$/.exec(String(hash ?? ""));
+  return found && MATCH_ID.test(found[1]) ? found[1] : null;
+}
+
+/** The location hash of a match's replay: `#replay/<id>`. */
+export function replayHash(matchId) {
+  return `#replay/${matchId}`;
+}
+
 /** A spectator count in words ("1 spectator", "3 spectators"); "" for none or unknown. */
 export function formatSpectators(count) {
   const n = Number(count);

@@ -80,6 +80,8 @@ export class Hud {
   constructor(root = document) {
     const $ = (id) => root.getElementById(id);
     this.root = root;
+    /** Called once results are shown (the page offers the match's replay). */
+    this.onResultsShown = null;
     this.status = $("status");
     this.phase = $("phase");
     this.gameStatus = $("game-status");
@@ -426,6 +428,7 @@ export class Hud {
     this.standings.replaceChildren(...rows);
     this.resultsRating.hidden = true;
     this.results.hidden = false;
+    this.onResultsShown?.();
   }
 
   /**

@@ -92,7 +92,8 @@ class WatchSession extends MatchView {
  * `scoreboard` take clicks to choose whom to follow. `sounds` is the page's SoundBoard,
  * `touchMode()` whether the page is used by touch (the help lines), `onMissing(reason)` is
  * called when the match is not there to watch ("unknown" or "over") and `onGameShown(game)`
- * when the game's module has been loaded (the page title).
+ * when the game's module has been loaded (the page title). `openSocket(url, handlers, options)`
+ * makes the match's socket (GameSocket's interface; the replay viewer plays a replay through it).
  */
 export class Spectator {
   /** Wire the keys and clicks that choose whom to follow; nothing is watched until `start`. */
@@ -105,8 +106,10 @@ export class Spectator {
     touchMode = () => false,
     onMissing,
     onGameShown,
+    openSocket = (url, handlers, options) => new GameSocket(url, handlers, options),
   }) {
     this.hud = hud;
+    this.openSocket = openSocket;
     this.body = body;
     this.canvas = canvas;
     this.sounds = sounds;
@@ -138,7 +141,7 @@ export class Spectator {
     const session = new WatchSession(matchId, this.canvas);
     this.session = session;
     this.hud.reset();
-    session.socket = new GameSocket(
+    session.socket = this.openSocket(
       spectateSocketUrl(location, matchId),
       {
         onOpen: () => this.current(session) && this.hud.setStatus("joining…", "pending"),
