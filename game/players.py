@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from game.models import MatchPlayer, MatchRecord
+from game.replays import replay_url
 from lobby.identity import player_key_for
 from lobby.leaderboard import Position, position_of
 from lobby.models import PlayerProfile, Rating
@@ -253,5 +254,6 @@ def match_page(request: HttpRequest, match_id: uuid.UUID) -> HttpResponse:
         "reason": (match.result or {}).get("reason"),
         "standings": standings,
         "columns": list((match.result or {}).get("columns") or []),
+        "replay_url": replay_url(match, viewer),
     }
     return render(request, "players/match.html", context)

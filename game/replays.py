@@ -13,6 +13,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.urls import reverse
 
 from engine.replay.format import header_frame, segment_ranges
 from engine.replay.recorder import ReplayRecorder, ReplaySummary
@@ -86,6 +87,14 @@ def may_watch(match: MatchRecord, player_key: str | None) -> bool:
     if player_key in (match.seats or []):
         return True
     return MatchPlayer.objects.filter(match=match, player_key=player_key).exists()
+
+
+def replay_url(match: MatchRecord, player_key: str | None) -> str | None:
+    """The link to a match's replay for the caller (a match page's), None when there is none
+    to watch or it is not the caller's to watch."""
+    if not Replay.objects.filter(match=match).exists() or not may_watch(match, player_key):
+        return None
+    return reverse("replay-page", args=[match.id])
 
 
 @dataclass(frozen=True)

@@ -117,3 +117,24 @@ def test_ranges_follow_the_rfc_and_what_is_not_served_is_ignored() -> None:
         byte_range("bytes=100-", 100)
     with pytest.raises(RangeNotSatisfiable):
         byte_range("bytes=-0", 100)
+
+
+async def test_a_match_page_links_to_its_replay_for_those_who_may_watch_it(
+    replay_dir: Path,
+) -> None:
+    ranked = await record_a_match(ranked=True)
+    page = await (await guest()).get(f"/matches/{ranked}/")
+    assert f'href="/replay/{ranked}"' in page.content.decode()
+    private = await record_a_match(ranked=False, players=("guest:ada", "guest:bob"))
+    assert (
+        f"/replay/{private}"
+        in (await (await guest("ada")).get(f"/matches/{private}/")).content.decode()
+    )
+    stranger = (await (await guest("eve")).get(f"/matches/{private}/")).content.decode()
+    assert f"/replay/{private}" not in stranger
+    unrecorded = await MatchRecord.objects.acreate(mode="duel", max_players=2, ranked=True)
+    assert (
+        "/replay/" not in (await (await guest()).get(f"/matches/{unrecorded.id}/")).content.decode()
+    )
+    response = await (await guest()).get(f"/replay/{ranked}")
+    assert response.status_code == 302 and response["Location"] == f"/#replay/{ranked}"
