@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from game.models import MatchPlayer, MatchRecord
 from game.replays import replay_url
+from game.store import UNRATED_REASONS
 from lobby.identity import player_key_for
 from lobby.leaderboard import Position, position_of
 from lobby.models import PlayerProfile, Rating
@@ -100,7 +102,7 @@ def recent_parts(player_key: str, limit: int = RECENT_MATCHES) -> list[Part]:
     mine = list(
         MatchPlayer.objects.filter(player_key=player_key)
         .select_related("match")
-        .order_by("-match__ended_at", "-id")[:limit]
+        .order_by(F("match__ended_at").desc(nulls_last=True), "-id")[:limit]
     )
     everyone: dict[uuid.UUID, list[MatchPlayer]] = {}
     for row in MatchPlayer.objects.filter(match_id__in=[part.match_id for part in mine]):
@@ -115,7 +117,7 @@ def recent_parts(player_key: str, limit: int = RECENT_MATCHES) -> list[Part]:
                 place=row.place,
                 team=row.team,
                 outcome=reason
-                if reason in ("abandoned", "interrupted", "lost")
+                if reason in UNRATED_REASONS
                 else outcome(row.place, row.team, [(o.place, o.team) for o in others]),
                 rating_before=row.rating_before,
                 rating_after=row.rating_after,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -166,3 +167,18 @@ def test_the_leaderboard_as_json_pages_and_own_position() -> None:
     assert body["you"] == {"rank": 111, "place": 112, "page": 2, "rating": 1890, "games": 1}
     assert Client().get("/api/leaderboard/shooter/duel/?page=x").json()["page"] == 1
     assert Client().get("/api/leaderboard/shooter/duel/").json()["you"] is None
+
+
+def test_an_unplayed_match_shows_how_it_ended_newest_first() -> None:
+    ada = player("Ada", shooter_duel=1516)
+    bo = player("Bo", shooter_duel=1484)
+    played = duel(ada, bo)
+    abandoned = duel(bo, ada)
+    abandoned.result = {"reason": "abandoned", "standings": []}
+    abandoned.ended_at = played.ended_at + datetime.timedelta(seconds=5)
+    abandoned.save()
+    matches = Client().get(f"/api/players/{ada.pk}/").json()["matches"]
+    assert [(m["match_id"], m["outcome"]) for m in matches] == [
+        (str(abandoned.id), "abandoned"),
+        (str(played.id), "won"),
+    ]
