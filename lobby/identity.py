@@ -13,7 +13,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 
 from lobby.models import PlayerProfile
-from lobby.names import InvalidName, clean_display_name
+from lobby.names import MAX_NAME_LENGTH, InvalidName, clean_display_name
 
 GUEST_KEY = "arena_guest_id"
 DEFAULT_ACCOUNT_NAME = "Player"
@@ -61,7 +61,7 @@ def player_key_for_scope(scope: dict[str, Any]) -> str | None:
 def _account_name(user: Any) -> str:
     """A display name made from a new account's user name."""
     try:
-        return clean_display_name(user.get_username()[:16])
+        return clean_display_name(user.get_username()[:MAX_NAME_LENGTH])
     except InvalidName:
         return DEFAULT_ACCOUNT_NAME
 
