@@ -9,6 +9,7 @@
 
 import { showAccountLinks } from "./account-links.js";
 import { createMatch, createTicket, getSession, listGames } from "./api.js";
+import { ChatPanel } from "./chat-panel.js";
 import {
   matchIdFromHash,
   replayHash,
@@ -71,7 +72,9 @@ class App {
     });
     this.watchList = new WatchList(document, { onWatch: (match) => this.watch(match.id) });
     this.sessionReady = this.loadSession();
+    this.chat = new ChatPanel(document);
     this.player = new Player({
+      chat: this.chat,
       hud: this.hud,
       body: this.body,
       canvas: this.canvas,
@@ -82,6 +85,7 @@ class App {
       onGameShown: (game) => this.showTitle(game),
     });
     this.spectator = new Spectator({
+      chat: this.chat,
       hud: this.hud,
       body: this.body,
       canvas: this.canvas,
@@ -111,6 +115,16 @@ class App {
       onMatchOffer: (match) => this.offerMatch(match),
       onGames: (games) => this.setGames(games),
       onChange: (view) => this.onMatchmakingChange(view),
+      onWelcome: (welcome) => {
+        this.chat.setSelf(welcome.playerId);
+        this.chat.attach("lobby", {
+          channels: [],
+          send: (frame) => this.matchmaking.socket.send(frame),
+        });
+        if (this.chat.room === null) this.chat.enterRoom(this.lobby.game);
+      },
+      onChat: (type, message) => this.chat.receive("lobby", type, message),
+      onClosed: (info) => this.chat.closed("lobby", info.code, info.reason),
     });
     this.sessionReady.then(() => {
       const name = normalizeName(this.lobby.name);
@@ -151,6 +165,7 @@ class App {
     this.shownGame = null;
     this.lobby.start();
     this.watchList.start();
+    this.chat.show("lobby");
     this.showTitle();
   }
 
@@ -162,6 +177,7 @@ class App {
     this.gameView.hidden = false;
     this.body.dataset.view = "game";
     this.shownGame = null;
+    this.chat.show(null); // the match's socket shows its chat once it is in
     if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
     this.showTitle();
   }
@@ -260,6 +276,7 @@ class App {
   /** The game or mode picked: its rating, and its controls (touch ones on a touch device). */
   onSelect(game, mode) {
     this.matchmaking?.select(game, mode);
+    if (this.chat && this.chat.room !== game) this.chat.enterRoom(game);
     const selected = game;
     loadGameModule(game).then(
       (module) => {

@@ -5,7 +5,9 @@
 
 import { decode, encode } from "@msgpack/msgpack";
 import {
+  CHAT_CLIENT_TYPES,
   CloseCode,
+  MAX_CHAT_FRAME_BYTES,
   MAX_LOBBY_FRAME_BYTES,
   MessageType,
   describeClose,
@@ -20,7 +22,7 @@ export const BACKOFF_MAX_MS = 5000;
 const CONNECTING = 0;
 const OPEN = 1;
 /** Close codes after which reconnecting cannot help until something changes (the name). */
-const FINAL_CLOSE_CODES = new Set([CloseCode.BAD_NAME]);
+const FINAL_CLOSE_CODES = new Set([CloseCode.BAD_NAME, CloseCode.BANNED]);
 
 /**
  * Delay before reconnect attempt number `attempt` (0 for the first): doubling from 500 ms up to
@@ -104,10 +106,9 @@ export class LobbySocket {
   send(frame) {
     if (!this.open) return false;
     const data = encode(frame);
-    if (data.byteLength > MAX_LOBBY_FRAME_BYTES) {
-      throw new RangeError(
-        `a lobby frame of ${data.byteLength} bytes exceeds ${MAX_LOBBY_FRAME_BYTES}`,
-      );
+    const limit = CHAT_CLIENT_TYPES.has(frame[0]) ? MAX_CHAT_FRAME_BYTES : MAX_LOBBY_FRAME_BYTES;
+    if (data.byteLength > limit) {
+      throw new RangeError(`a lobby frame of ${data.byteLength} bytes exceeds ${limit}`);
     }
     this.ws.send(data);
     return true;

@@ -6,7 +6,7 @@
 
 import { LobbySocket } from "./lobby-socket.js";
 import { LobbyState, Matchmaking, describe } from "./matchmaking.js";
-import { CloseCode, MessageType, lobbySocketUrl } from "./protocol.js";
+import { CHAT_FRAME_TYPES, CloseCode, MessageType, lobbySocketUrl } from "./protocol.js";
 
 const TICK_MS = 250;
 
@@ -18,7 +18,9 @@ const TICK_MS = 250;
  * reconnecting after a 4014 close), and callbacks `onFind()` (Find match pressed),
  * `onMatchFound(match)` (connect to `match.wsPath` with `match.ticket`), `onMatchOffer(match)`
  * (the player plays `match` in another tab: offer to play it here), `onGames(games)` (the
- * games of LOBBY_WELCOME) and `onChange(view)` (the screen state changed).
+ * games of LOBBY_WELCOME), `onChange(view)` (the screen state changed), `onWelcome(welcome)`
+ * (LOBBY_WELCOME, also after a reconnect), `onChat(type, message)` (a chat frame, protocol 12)
+ * and `onClosed(info)` (the lobby socket closed).
  */
 export class MatchmakingPanel {
   constructor(
@@ -32,6 +34,9 @@ export class MatchmakingPanel {
       onMatchOffer,
       onGames,
       onChange,
+      onWelcome,
+      onChat,
+      onClosed,
     },
   ) {
     const $ = (id) => root.getElementById(id);
@@ -63,6 +68,9 @@ export class MatchmakingPanel {
     this.onMatchOffer = onMatchOffer;
     this.onGames = onGames;
     this.onChange = onChange;
+    this.onWelcome = onWelcome;
+    this.onChat = onChat;
+    this.onClosed = onClosed;
     this.timer = null;
     this.shownCheck = null;
     this.lastLobby = null;
@@ -140,12 +148,17 @@ export class MatchmakingPanel {
   }
 
   handleMessage(type, message) {
+    if (CHAT_FRAME_TYPES.has(type)) {
+      this.onChat?.(type, message);
+      return;
+    }
     const now = performance.now();
     const state = this.state;
     switch (type) {
       case MessageType.LOBBY_WELCOME:
         if (Object.keys(message.games).length) this.onGames?.(message.games);
         this.apply(state.welcome(message, now));
+        this.onWelcome?.(message);
         break;
       case MessageType.QUEUE_STATUS:
         this.apply(state.queueStatus(message, now));
@@ -174,6 +187,7 @@ export class MatchmakingPanel {
   }
 
   handleClose(info) {
+    this.onClosed?.(info);
     if (info.code >= 4000 && info.code !== CloseCode.NO_SESSION) {
       console.warn(`The lobby closed the connection (${info.code}): ${info.reason || info.text}`);
     }

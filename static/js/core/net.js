@@ -13,6 +13,7 @@ import {
   MessageType,
   SnapshotPolicy,
   describeClose,
+  CHAT_FRAME_TYPES,
   parseServerFrame,
   pingFrame,
   resyncFrame,
@@ -58,7 +59,8 @@ const OPEN = 1;
  * `onResult(result)`, `onLatency(rttMs)`, `onThrottled({dropped, limit}, atMs)` when the server
  * dropped frames of this client, `onSpectators(count, atMs)` when the number of spectators
  * changed, `onStall(stalled, atMs)` when the socket stalls (see `stallThresholdMs`) and when
- * frames come again, `onClose({code, reason, text, byClient})`. A socket
+ * frames come again, `onChat(type, message)` for each chat frame (protocol 12),
+ * `onClose({code, reason, text, byClient})`. A socket
  * that gets no WELCOME within `welcomeTimeoutMs`, or nothing at all for `silenceMs` once
  * welcomed, is given up as dropped: it closes with code 1006, not `byClient`. Times are `now()` milliseconds (`performance.now()`);
  * `createSocket(url)`, `now()` and `describe(code, reason)` (the close text) can be replaced.
@@ -215,6 +217,7 @@ export class GameSocket {
         this.handlers.onThrottled?.(message, atMs);
         break;
       default:
+        if (CHAT_FRAME_TYPES.has(type)) this.handlers.onChat?.(type, message);
         break;
     }
   }

@@ -25,7 +25,7 @@ export const LOBBY_WS_PATH = "/ws/lobby/";
 export const MAX_PLAYER_ID = 2 ** 32 - 1;
 /** A rating the player has not played for yet (protocol 6.2). */
 export const DEFAULT_RATING = 1500;
-/** Longest chat frame a client may send (protocol 11); other frames keep their own limit. */
+/** Longest chat frame a client may send (protocol 12); other frames keep their own limit. */
 export const MAX_CHAT_FRAME_BYTES = 480;
 /** Most UTF-8 bytes of one chat text. */
 export const MAX_CHAT_TEXT_BYTES = 400;
@@ -524,6 +524,7 @@ export function parseLobbyWelcome(frame) {
     games: parseGames(body.games),
     acceptTimeoutMs: toNumber(body.accept_timeout_ms),
     match: parseHeldSeat(body.match),
+    playerId: Number.isInteger(body.player_id) ? body.player_id : null,
   };
 }
 
@@ -716,7 +717,15 @@ const PARSERS = {
   [MessageType.CHAT_REPORTED]: parseChatReported,
 };
 
-/** The server frames of chat (protocol 11), on every socket. */
+/** The client frames of chat (protocol 12), which may be longer than other frames. */
+export const CHAT_CLIENT_TYPES = new Set([
+  MessageType.CHAT_SEND,
+  MessageType.CHAT_DIRECT,
+  MessageType.CHAT_ROOM,
+  MessageType.CHAT_REPORT,
+]);
+
+/** The server frames of chat (protocol 12), on every socket. */
 export const CHAT_FRAME_TYPES = new Set([
   MessageType.CHAT_MESSAGE,
   MessageType.CHAT_HISTORY,

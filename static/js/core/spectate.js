@@ -106,8 +106,10 @@ export class Spectator {
     touchMode = () => false,
     onMissing,
     onGameShown,
+    chat = null,
     openSocket = (url, handlers, options) => new GameSocket(url, handlers, options),
   }) {
+    this.chat = chat; // the page's ChatPanel: the spectators' channel
     this.hud = hud;
     this.openSocket = openSocket;
     this.body = body;
@@ -152,6 +154,7 @@ export class Spectator {
         onSpectators: (count) => this.onSpectators(session, count),
         onStall: (stalled, atMs) => this.onStall(session, stalled, atMs),
         onClose: (info) => this.onClose(session, info),
+        onChat: (type, message) => this.current(session) && this.chat?.receive("match", type, message),
       },
       { describe: describeSpectatorClose },
     );
@@ -180,6 +183,8 @@ export class Spectator {
 
   onSpectating(session, info, atMs) {
     if (!this.current(session)) return;
+    this.chat?.attach("match", { channels: [], send: (frame) => session.socket.send(frame) });
+    this.chat?.show("match");
     session.info = info;
     session.begin(info, atMs);
     session.spectators = info.spectators;
@@ -315,6 +320,7 @@ export class Spectator {
   onClose(session, info) {
     if (!this.current(session)) return;
     session.closed = true;
+    this.chat?.closed("match", info.code, info.reason);
     if (info.byClient) return;
     if (info.code === CloseCode.MATCH_OVER && session.result) {
       this.hud.setStatus("match finished", "pending");
