@@ -15,6 +15,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.urls import reverse
 
+from engine.replay.compressor import ProcessCompressor
 from engine.replay.format import header_frame, segment_ranges
 from engine.replay.recorder import ReplayRecorder, ReplaySummary
 from engine.replay.retention import StoredReplay, expired
@@ -43,6 +44,7 @@ def replay_recorder() -> ReplayRecorder | None:
         replay_storage(),
         DjangoReplayIndex(),
         segment_seconds=settings.ARENA.replay_segment_seconds,
+        compress=ProcessCompressor(),
     )
 
 

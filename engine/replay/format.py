@@ -8,7 +8,8 @@ A record is a msgpack array whose first element says what it is::
     [3, last, resume]     a gap: nothing was recorded after tick ``last`` until ``resume``
                           (the match changed engines; the state jumps)
 
-A segment is one zstd frame holding records one after another; its first snapshot record is a
+A segment is one zstd frame holding its records in columns (``engine.replay.columns``: a third
+of the bytes), or, should they not fit, one after another; its first snapshot record is a
 KEYFRAME, so that any segment can be played on its own. A replay stream is a zstd skippable
 frame whose payload is the msgpack header (the match, its game's schema, the segments' byte
 ranges, the gaps, the result), then the segments in tick order. Pure.
@@ -25,18 +26,14 @@ from typing import Any
 import msgpack
 import zstandard
 
-KEYFRAME = 0
-DELTA = 1
-RESULT = 2
-GAP = 3
+from engine.replay.columns import COLUMNS, ColumnsUnfit, from_columns, to_columns
+from engine.replay.records import DELTA, GAP, KEYFRAME, RESULT, Record  # noqa: F401 (the kinds)
 
 FORMAT_NAME = "arena-replay"
 FORMAT_VERSION = 1
 SKIPPABLE_MAGIC = 0x184D2A50  # a zstd skippable frame: decoders pass over it
-COMPRESSION_LEVEL = 9  # segments are written off the tick path: small beats fast here
+COMPRESSION_LEVEL = 15  # segments are written off the tick path: small beats fast here
 SEGMENT_SUFFIX = ".seg.zst"
-
-Record = tuple[Any, ...]
 
 
 class ReplayFormatError(ValueError):
@@ -80,8 +77,13 @@ def pack_records(records: Iterable[Record]) -> bytes:
 
 
 def compress_segment(records: Sequence[Record], level: int = COMPRESSION_LEVEL) -> bytes:
-    """One segment: the records packed and compressed as one zstd frame."""
-    return zstandard.ZstdCompressor(level=level).compress(pack_records(records))
+    """One segment: the records in columns (``engine.replay.columns``), or packed one after
+    the other if they do not fit, compressed as one zstd frame."""
+    try:
+        data = msgpack.packb(to_columns(records), use_bin_type=True)
+    except ColumnsUnfit:
+        data = pack_records(records)
+    return zstandard.ZstdCompressor(level=level).compress(data)
 
 
 def read_records(data: bytes) -> Iterator[Record]:
@@ -92,6 +94,12 @@ def read_records(data: bytes) -> Iterator[Record]:
     except zstandard.ZstdError as exc:
         raise ReplayFormatError(f"not zstd segments: {exc}") from exc
     for record in msgpack.Unpacker(io.BytesIO(raw), raw=False):
+        if isinstance(record, list) and record and record[0] == COLUMNS:
+            try:
+                yield from from_columns(record)
+            except ColumnsUnfit as exc:
+                raise ReplayFormatError(str(exc)) from exc
+            continue
         if not isinstance(record, list) or not record or record[0] not in (0, 1, 2, 3):
             raise ReplayFormatError(f"not a replay record: {record!r:.80}")
         yield tuple(record)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -74,8 +75,12 @@ class ReplayRecorder:
         segment_seconds: float = DEFAULT_SEGMENT_SECONDS,
         flush_interval: float = DEFAULT_FLUSH_INTERVAL,
         max_bytes_per_match: int | None = None,
+        compress: Callable[[Sequence[Record]], bytes] = compress_segment,
     ) -> None:
+        """``compress`` makes a segment's bytes (in the writer thread: by default there, a
+        ``ProcessCompressor`` in a process of its own)."""
         self.storage = storage
+        self.compress = compress
         self.index = index
         self.segment_seconds = segment_seconds
         self.flush_interval = flush_interval
@@ -86,7 +91,7 @@ class ReplayRecorder:
         self.lost = 0  # replays given up (storage failed, or the writer fell too far behind)
         self.segments_written = 0
         self.bytes_written = 0
-        self.write_seconds = 0.0  # thread CPU of packing, compressing and writing
+        self.write_seconds = 0.0  # writer thread CPU (packing, compressing, writing)
         self._lock = asyncio.Lock()  # one pass of the writer at a time
 
     def start(self, meta: ReplayMeta, resumed: bool = False) -> MatchRecording:
@@ -158,7 +163,7 @@ class ReplayRecorder:
                 if not records:
                     continue
                 ticks = [r[1] for r in records if r[0] != GAP]
-                data = compress_segment(records)
+                data = self.compress(records)
                 self.bytes_written += self.storage.write_segment(
                     match_id, min(ticks), max(ticks), data
                 )
@@ -207,6 +212,18 @@ class ReplayRecorder:
             if first is not None and first[0] == GAP:  # a gap only ever opens a segment
                 gaps.append((int(first[1]), int(first[2])))
         return ReplaySummary(recording.meta, segments, gaps, recording.result)
+
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU the recordings took off the tick path: the writer thread's and, with a
+        ``ProcessCompressor``, its child's."""
+        return self.write_seconds + getattr(self.compress, "cpu_seconds", 0.0)
+
+    def close(self) -> None:
+        """Stop the compressor's process, if it has one."""
+        close = getattr(self.compress, "close", None)
+        if close is not None:
+            close()
 
     def _forget(self, match_id: str, recording: MatchRecording) -> None:
         if self.recordings.get(match_id) is recording:

@@ -643,6 +643,8 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
             await recorder.flush()
         except Exception:
             logger.exception("engine worker %s could not write its replays", self.worker_id)
+        finally:
+            await asyncio.to_thread(recorder.close)
 
     async def _gather_group_sends(self, group_messages: GroupMessages) -> None:
         await asyncio.gather(

@@ -25,6 +25,7 @@ def test_a_short_run_records_each_game_and_its_sizes_add_up() -> None:
         assert case["stream_bytes"] < case["records_bytes"], "records add a few bytes a frame"
         assert case["share_of_stream"] == round(case["replay_bytes"] / case["stream_bytes"], 4)
         assert case["writer_cpu_ms_per_minute"] > 0 and case["tick_path_us_per_tick"] > 0
+        assert 0 < case["compressor_cpu_ms_per_minute"] <= case["writer_cpu_ms_per_minute"]
 
 
 def test_the_subcommand_prints_the_table_and_writes_json(

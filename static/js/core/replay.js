@@ -13,6 +13,10 @@ import { MessageType, parseServerFrame } from "./protocol.js";
 import { SnapshotChain } from "./wire-state.js";
 
 export const Record = Object.freeze({ KEYFRAME: 0, DELTA: 1, RESULT: 2, GAP: 3 });
+/** The first element of a columnar segment (engine/replay/columns.py). */
+export const COLUMNS = 4;
+const HEADER_LENGTH = { [Record.KEYFRAME]: 5, [Record.DELTA]: 6 };
+const MAX_POSITION = 9;
 export const FORMAT_NAME = "arena-replay";
 export const FORMAT_VERSION = 1;
 export const SKIPPABLE_MAGIC = 0x184d2a50;
@@ -41,15 +45,98 @@ export function readHeader(bytes) {
   return { header, offset: 8 + size };
 }
 
-/** The records `[kind, tick, payload]` of zstd segments (one or more, concatenated). */
+/**
+ * The records `[kind, tick, payload]` of zstd segments (one or more, concatenated); a columnar
+ * segment's snapshot records carry their frame decoded (an array) rather than its bytes.
+ */
 export function readRecords(segmentBytes) {
   if (!segmentBytes.length) return [];
   const records = [];
   for (const record of decodeMulti(decompress(segmentBytes))) {
+    if (Array.isArray(record) && record[0] === COLUMNS) {
+      records.push(...fromColumns(record));
+      continue;
+    }
     if (!Array.isArray(record) || !Object.values(Record).includes(record[0])) {
       throw new ReplayFormatError("not a replay record");
     }
     records.push(record);
+  }
+  return records;
+}
+
+/** The bits set in `mask`, lowest first. */
+function bitsOf(mask) {
+  const bits = [];
+  for (let bit = 0; 2 ** bit <= mask; bit += 1) if (Math.floor(mask / 2 ** bit) % 2) bits.push(bit);
+  return bits;
+}
+
+/**
+ * The records of a columnar segment `[4, shapes, streams]` (docs/protocol.md section 11), each
+ * frame put back together from the streams in the order they were taken apart.
+ */
+export function fromColumns([, shapes, streams]) {
+  if (!Array.isArray(shapes) || !streams || typeof streams !== "object") {
+    throw new ReplayFormatError("a columnar segment without shapes or streams");
+  }
+  const at = new Map();
+  const take = (name) => {
+    const values = streams[name];
+    const index = at.get(name) ?? 0;
+    if (!Array.isArray(values) || index >= values.length) {
+      throw new ReplayFormatError(`a columnar segment short of "${name}"`);
+    }
+    at.set(name, index + 1);
+    return values[index];
+  };
+  const previous = new Map();
+  const records = [];
+  let tick = 0;
+  for (const shape of shapes) {
+    const kind = shape[0];
+    tick += shape[1];
+    if (kind === Record.RESULT || kind === Record.GAP) {
+      records.push([kind, tick, take("payload")]);
+      continue;
+    }
+    const [, , size, lists, changes] = shape;
+    const header = HEADER_LENGTH[kind];
+    if (header === undefined) throw new ReplayFormatError(`a record of kind ${kind}`);
+    const frame = [];
+    for (let position = 0; position < header; position += 1) {
+      const name = `${kind}.h${position}`;
+      const value = (previous.get(name) ?? 0) + take(name);
+      previous.set(name, value);
+      frame.push(value);
+    }
+    for (let element = header; element < size; element += 1) {
+      const bit = 2 ** (element - header);
+      if (Math.floor(changes / bit) % 2) {
+        const entities = [];
+        for (let n = take(`${kind}.${element}.n`); n > 0; n -= 1) {
+          const id = take(`${kind}.${element}.id`);
+          const mask = take(`${kind}.${element}.m`);
+          if (mask < 0) entities.push([id]);
+          else entities.push([id, mask, ...bitsOf(mask).map((b) => take(`${kind}.${element}.b${b}`))]);
+        }
+        frame.push(entities);
+      } else if (Math.floor(lists / bit) % 2) {
+        const rows = [];
+        for (let n = take(`${kind}.${element}.n`); n > 0; n -= 1) {
+          const length = take(`${kind}.${element}.len`);
+          const row = [];
+          for (let p = 0; p < length; p += 1) {
+            row.push(take(`${kind}.${element}.${Math.min(p, MAX_POSITION)}`));
+          }
+          rows.push(row);
+        }
+        frame.push(rows);
+      } else {
+        frame.push(take(`${kind}.${element}`));
+      }
+    }
+    records.push([kind, tick, frame]);
   }
   return records;
 }
@@ -91,11 +178,10 @@ export class ReplayTimeline {
     for (const [kind, tick, payload] of records) {
       if (kind === Record.GAP) {
         this.gaps.push({ last: tick, resumed: payload });
-      } else if (kind === Record.RESULT) {
-        this.entries.push({ kind, tick, frame: decode(payload) });
-        this.result = this.entries.at(-1);
       } else {
-        this.entries.push({ kind, tick, frame: decode(payload) });
+        const frame = payload instanceof Uint8Array ? decode(payload) : payload;
+        this.entries.push({ kind, tick, frame });
+        if (kind === Record.RESULT) this.result = this.entries.at(-1);
       }
     }
     const ticks = this.entries.filter((e) => e.kind !== Record.RESULT).map((e) => e.tick);

@@ -1,0 +1,187 @@
+"""Columnar segments: a segment's frames taken apart into streams of like values, which zstd
+compresses far better than the frames one after another (docs/protocol.md section 11). Pure.
+
+A columnar segment is one msgpack array ``[4, shapes, streams]``. ``shapes`` has one entry per
+record, in order: ``[kind, step]`` for a RESULT or a GAP, ``[kind, step, size, lists, changes]``
+for a KEYFRAME or a DELTA, ``step`` being the record's tick minus the tick of the record before
+it (the first's: its tick), ``size`` the frame's number of elements and ``lists`` a bit mask of
+which of the elements after its header are lists of rows (bit ``i``: element ``header + i``; a
+KEYFRAME's header is its first 5 elements, a DELTA's its first 6) and ``changes`` one of which
+are a DELTA's entity changes (docs/protocol.md 5.2: rows ``[id, mask, *values]``, one value per
+bit set, or ``[id]``). ``streams`` maps a name to the values taken from the frames in order:
+
+- ``"<kind>.h<i>"``: header element ``i`` of each frame of that kind, as the difference from the
+  same element of the frame of that kind before it (from 0 for the first);
+- ``"<kind>.<e>"``: element ``e`` of each frame of that kind when it is not a list of rows;
+- ``"<kind>.<e>.n"``: the number of rows of element ``e`` when it is a list of rows, and
+  ``"<kind>.<e>.len"`` the length of each of them;
+- ``"<kind>.<e>.<p>"``: the value at position ``p`` (9 for 9 and beyond) of each of those rows;
+- for entity changes, ``"<kind>.<e>.n"`` their number, ``"<kind>.<e>.id"`` each one's id,
+  ``"<kind>.<e>.m"`` its mask (-1 for an entity gone) and ``"<kind>.<e>.b<i>"`` the value of
+  each one whose mask has bit ``i`` (field ``i``);
+- ``"payload"``: a RESULT's frame bytes, a GAP's resumed tick.
+
+Reading takes the values back in the same order and puts every frame together again; msgpack
+packs it into the very bytes the engine published. The writer checks that it does before it
+keeps a segment in columns, and keeps the plain records otherwise.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from engine.protocol import pack, unpack
+from engine.replay.records import DELTA, GAP, KEYFRAME, RESULT, Record
+
+COLUMNS = 4  # the first element of a columnar segment
+HEADER_LENGTH = {KEYFRAME: 5, DELTA: 6}
+MAX_POSITION = 9
+
+
+class ColumnsUnfit(ValueError):
+    """Records that cannot be taken apart (and put back together byte for byte)."""
+
+
+def _is_rows(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(r, list) for r in value)
+
+
+def _is_changes(value: Any) -> bool:
+    """Whether a DELTA's element reads as entity changes (``[id, mask, *values]`` or ``[id]``)."""
+    if not _is_rows(value):
+        return False
+    for row in value:
+        if not all(type(item) is int for item in row):
+            return False
+        if len(row) == 1:
+            continue
+        if len(row) < 2 or row[1] < 0 or len(row) != 2 + row[1].bit_count():
+            return False
+    return True
+
+
+@functools.cache
+def _bits(mask: int) -> tuple[int, ...]:
+    return tuple(bit for bit in range(mask.bit_length()) if mask >> bit & 1)
+
+
+def to_columns(records: Sequence[Record]) -> list[Any]:
+    """The columnar form of a segment's records; ColumnsUnfit if it would not read back."""
+    shapes: list[list[Any]] = []
+    streams: dict[str, list[Any]] = {}
+
+    def put(name: str, value: Any) -> None:
+        stream = streams.get(name)
+        if stream is None:
+            streams[name] = [value]
+        else:
+            stream.append(value)
+
+    previous: dict[str, int] = {}
+    last_tick = 0
+    for kind, tick, payload in records:
+        step = tick - last_tick
+        last_tick = tick
+        if kind in (RESULT, GAP):
+            shapes.append([kind, step])
+            put("payload", payload)
+            continue
+        frame = unpack(payload)
+        header = HEADER_LENGTH[kind]
+        if not isinstance(frame, list) or len(frame) < header:
+            raise ColumnsUnfit(f"not a snapshot frame at tick {tick}")
+        for position in range(header):
+            value = frame[position]
+            if type(value) is not int:
+                raise ColumnsUnfit(f"a header element that is not an integer at tick {tick}")
+            name = f"{kind}.h{position}"
+            put(name, value - previous.get(name, 0))
+            previous[name] = value
+        lists = changes = 0
+        for element in range(header, len(frame)):
+            value = frame[element]
+            if kind == DELTA and _is_changes(value):
+                changes |= 1 << (element - header)
+                put(f"{kind}.{element}.n", len(value))
+                for row in value:
+                    put(f"{kind}.{element}.id", row[0])
+                    if len(row) == 1:
+                        put(f"{kind}.{element}.m", -1)
+                        continue
+                    put(f"{kind}.{element}.m", row[1])
+                    for bit, item in zip(_bits(row[1]), row[2:], strict=True):
+                        put(f"{kind}.{element}.b{bit}", item)
+                continue
+            if not _is_rows(value):
+                put(f"{kind}.{element}", value)
+                continue
+            lists |= 1 << (element - header)
+            put(f"{kind}.{element}.n", len(value))
+            for row in value:
+                put(f"{kind}.{element}.len", len(row))
+                for position, item in enumerate(row):
+                    put(f"{kind}.{element}.{min(position, MAX_POSITION)}", item)
+        shapes.append([kind, step, len(frame), lists, changes])
+    segment = [COLUMNS, shapes, dict(sorted(streams.items()))]
+    if list(from_columns(segment)) != list(records):
+        raise ColumnsUnfit("the frames would not read back byte for byte")
+    return segment
+
+
+def from_columns(segment: Sequence[Any]) -> Iterator[Record]:
+    """The records of a columnar segment, each frame packed back into its published bytes."""
+    if not (isinstance(segment, list | tuple) and len(segment) == 3 and segment[0] == COLUMNS):
+        raise ColumnsUnfit("not a columnar segment")
+    _, shapes, streams = segment
+    if not isinstance(streams, dict):
+        raise ColumnsUnfit("a columnar segment without streams")
+    readers = {name: iter(values) for name, values in streams.items()}
+
+    def take(name: str) -> Any:
+        return next(readers[name])
+
+    previous: dict[str, int] = {}
+    tick = 0
+    try:
+        for shape in shapes:
+            kind = shape[0]
+            tick += shape[1]
+            if kind in (RESULT, GAP):
+                yield (kind, tick, take("payload"))
+                continue
+            size, lists, changes = shape[2], shape[3], shape[4]
+            header = HEADER_LENGTH[kind]
+            frame: list[Any] = []
+            for position in range(header):
+                name = f"{kind}.h{position}"
+                value = previous.get(name, 0) + take(name)
+                previous[name] = value
+                frame.append(value)
+            for element in range(header, size):
+                if changes >> (element - header) & 1:
+                    entities = []
+                    for _ in range(take(f"{kind}.{element}.n")):
+                        entity_id = take(f"{kind}.{element}.id")
+                        mask = take(f"{kind}.{element}.m")
+                        if mask < 0:
+                            entities.append([entity_id])
+                            continue
+                        values = [take(f"{kind}.{element}.b{bit}") for bit in _bits(mask)]
+                        entities.append([entity_id, mask, *values])
+                    frame.append(entities)
+                    continue
+                if not lists >> (element - header) & 1:
+                    frame.append(take(f"{kind}.{element}"))
+                    continue
+                rows = []
+                for _ in range(take(f"{kind}.{element}.n")):
+                    length = take(f"{kind}.{element}.len")
+                    rows.append(
+                        [take(f"{kind}.{element}.{min(p, MAX_POSITION)}") for p in range(length)]
+                    )
+                frame.append(rows)
+            yield (kind, tick, pack(frame))
+    except (StopIteration, KeyError, TypeError) as exc:
+        raise ColumnsUnfit(f"a columnar segment that does not add up: {exc!r}") from exc
