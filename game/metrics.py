@@ -208,6 +208,16 @@ def engine_families(workers: list[WorkerInfo] | None) -> Iterator[Metric]:
         "Ticks not run because the engine could not renew its match leases in time",
         labels=["engine"],
     )
+    recorded = CounterMetricFamily(
+        "arena_engine_replays_recorded",
+        "Replays the engine wrote and indexed (docs/protocol.md section 11)",
+        labels=["engine"],
+    )
+    replays_lost = CounterMetricFamily(
+        "arena_engine_replays_lost",
+        "Replays the engine gave up: their storage failed or fell too far behind (never a match)",
+        labels=["engine"],
+    )
     cpu = CounterMetricFamily(
         "arena_engine_cpu_seconds",
         "CPU time of the engine's process (in the embedded mode: the web process's)",
@@ -239,8 +249,10 @@ def engine_families(workers: list[WorkerInfo] | None) -> Iterator[Metric]:
         adopted.add_metric(engine, stats.get("matches_adopted", 0))
         lost.add_metric(engine, stats.get("matches_lost", 0))
         fenced.add_metric(engine, stats.get("fenced_ticks", 0))
+        recorded.add_metric(engine, stats.get("replays_recorded", 0))
+        replays_lost.add_metric(engine, stats.get("replays_lost", 0))
     yield from (engines, matches, players, spectators, ticks, recent, backlog, skipped, errors)
-    yield from (adopted, lost, fenced, cpu)
+    yield from (adopted, lost, fenced, recorded, replays_lost, cpu)
 
 
 # -- this process's sockets, inputs, relay and layer ---------------------------------------------

@@ -187,6 +187,8 @@ async def test_engine_figures_come_from_the_registry_heartbeat(
     assert value(samples, "arena_engine_matches_adopted_total", **me) == 0
     assert value(samples, "arena_engine_matches_lost_total", **me) == 0
     assert value(samples, "arena_engine_fenced_ticks_total", **me) == 0
+    assert value(samples, "arena_engine_replays_recorded_total", **me) == 0
+    assert value(samples, "arena_engine_replays_lost_total", **me) == 0
 
 
 @pytest.mark.redis

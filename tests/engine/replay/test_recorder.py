@@ -239,3 +239,39 @@ async def test_a_storage_that_cannot_be_written_loses_the_replay_and_nothing_els
     assert kinds.count(messages.RESULT) == 1 and kinds[-1] == messages.CLOSED, "the match ended"
     assert spectator.states, "and was watched all along"
     assert worker.stats()["replays_lost"] == 1
+
+
+async def test_a_match_handed_over_on_stop_goes_on_in_the_same_replay(tmp_path: Path) -> None:
+    """Worker a stops (SIGTERM): it writes what it recorded and hands the match over; b adopts
+    it from the checkpoint a saved on the way out and appends after a's last tick, the change of
+    engines marked."""
+    index = Index()
+    stack = Stack()
+    a = await stack.worker("a", recorder=recorder_in(tmp_path, index))
+    b = await stack.worker("b", recorder=recorder_in(tmp_path, index))
+    for worker in (a, b):
+        worker.games = SHORT
+    await stack.create(a, "shooter")
+    players = await seat_two(stack, a, "shooter")
+    await play([a], players, 30)
+    taken(a)
+    await a.stop()
+    last = FolderReplayStorage(tmp_path).last_tick("m")
+    assert last == 30, "everything a recorded is written"
+    assert index.summaries == [], "not indexed by a: the match goes on"
+    adopt = await stack.layer.receive(b.channel)  # type: ignore[arg-type]
+    await b.handle(adopt)
+    for key in ("ada", "bob"):
+        await stack.join(b, key)
+    await play_out(b, players, LiveSpectator(SHORT["shooter"].state))
+    await b.recorder.flush()  # type: ignore[union-attr]
+    records = stored(tmp_path)
+    gaps = [r for r in records if r[0] == GAP]
+    assert len(gaps) == 1 and gaps[0][1] == 30 and gaps[0][2] > 30
+    at = records.index(gaps[0])
+    before = [r[1] for r in records[:at] if r[0] in (KEYFRAME, DELTA)]
+    after = [r[1] for r in records[at:] if r[0] in (KEYFRAME, DELTA)]
+    assert max(before) == 30 < min(after) == gaps[0][2], "no tick recorded twice, none lost"
+    assert after == sorted(after)
+    (summary,) = index.summaries
+    assert summary.gaps == [(30, gaps[0][2])]
