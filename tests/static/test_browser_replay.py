@@ -4,13 +4,25 @@ refused a private match's replay. Screenshots go to artifacts/browser-replay-*.p
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from loadtest.stack import Stack, base_env
+from engine.games.shooter.wire import EventKind
+from engine.protocol import MessageType
+from engine.replay.format import read_header, read_records
+from engine.replay.playback import Playback
+from engine.schema import StateSchema
+from engine.wirestate import is_snapshot
+from loadtest.stack import Stack, base_env, guest_cookie, http_json, ticket_url
+from tests.e2e.test_failover import playing, reading
 from tests.static.test_browser import ARTIFACTS, open_page, start_private_match
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
@@ -166,3 +178,102 @@ def test_a_finished_matchs_replay_plays_seeks_speeds_up_and_follows_another_play
     expect(stranger.locator("#notice")).to_contain_text("players only", timeout=WAIT_MS)
     shot(stranger, "refused")
     assert [e for e in real_errors(errors) if "403" not in e] == []
+
+
+@pytest.fixture(scope="module")
+def deciding_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The embedded server: shooter matches that end at the first kill."""
+    tmp = tmp_path_factory.mktemp("replay-kill")
+    env = base_env(
+        tmp,
+        None,
+        "replay-kill",
+        ARENA_SHOOTER_TIME_LIMIT="40",
+        ARENA_SHOOTER_SCORE_LIMIT="1",
+        ARENA_SHOOTER_COUNTDOWN="1",
+        ARENA_REPLAY_SEGMENT_SECONDS="2",
+        ARENA_SECRET_KEY="",
+    )
+    stack = Stack(env, tmp)
+    try:
+        [base] = stack.start_all([], ["web"])
+        yield base
+    finally:
+        stack.stop()
+
+
+async def play_to_the_end(ada_url: str, bo_url: str) -> None:
+    """Ada's bot plays until the match ends (Bo stands still, reading)."""
+    async with playing(ada_url) as ada, playing(bo_url) as bo, reading(bo):
+        async with asyncio.timeout(45):
+            while (frame := await ada.frame())[0] != MessageType.RESULT:
+                if is_snapshot(frame):
+                    await ada.play()
+
+
+def kill_tick(stream: bytes) -> tuple[int, int, int]:
+    """The tick of the replay's first kill, its killer and its victim."""
+    header, _ = read_header(stream)
+    playback = Playback(StateSchema.from_wire(header["schema"]), read_records(stream))
+    for state in playback.states():
+        for event in state.events:
+            if event[0] == EventKind.KILL:
+                return state.tick, event[1], event[2]
+    raise AssertionError("no kill in the replay")
+
+
+def test_the_scoreboard_and_kill_feed_are_as_they_were_at_the_moment_sought(
+    deciding_server: str, browser: Browser
+) -> None:
+    server = deciding_server
+    status, match = http_json(
+        "POST", f"{server}/api/matches/", {"game": "shooter", "mode": "duel", "max_players": 2}
+    )
+    assert status == 201, match
+    ada_cookie = guest_cookie(server)
+    urls = (ticket_url(server, match, "Ada", ada_cookie), ticket_url(server, match, "Bo"))
+    with ThreadPoolExecutor(1) as pool:  # Playwright's own loop runs in this thread
+        pool.submit(asyncio.run, play_to_the_end(*urls)).result()
+    url = f"{server}/api/matches/{match['id']}/replay"
+    request = urllib.request.Request(url, headers={"Cookie": ada_cookie})
+    deadline = time.monotonic() + 15
+    while True:  # the match lingers 5 s after its RESULT, then its last segment is written
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                stream = response.read()
+            break
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 404 and time.monotonic() < deadline, exc
+            time.sleep(0.5)
+    tick, killer, victim = kill_tick(stream)
+    names = {0: "Ada", 1: "Bo"}
+
+    errors: list[str] = []
+    page = open_page(browser, errors)
+    page.context.add_cookies(
+        [
+            {"name": name, "value": value, "url": server}
+            for name, _, value in (part.partition("=") for part in ada_cookie.split("; "))
+        ]
+    )
+    page.goto(f"{server}/replay/{match['id']}")
+    page.wait_for_function(
+        "() => { const s = window.arena.replay(); return s && !s.loading && s.primed; }",
+        timeout=WAIT_MS,
+    )
+    page.click("#replay-play")  # paused: the moments sought stay on screen
+    first = replay_state(page)["firstTick"]
+    kill_ms = (tick - first) * 50
+    killer_row = page.locator(f'#scoreboard tr[data-player-id="{killer}"]')
+
+    page.locator("#replay-seek").fill(str(kill_ms + 1000))
+    page.wait_for_function("() => window.arena.replay().primed")
+    expect(page.locator("#killfeed")).to_contain_text(f"{names[killer]} eliminated {names[victim]}")
+    expect(killer_row).to_contain_text("1")
+    shot(page, "kill-feed")
+
+    page.locator("#replay-seek").fill(str(max(0, kill_ms - 1500)))
+    page.wait_for_function("() => window.arena.replay().primed")
+    expect(page.locator("#killfeed")).not_to_contain_text("eliminated")
+    expect(killer_row).not_to_contain_text("1")
+    assert real_errors(errors) == []
