@@ -4,12 +4,15 @@ event loop's interpreter (taking frames apart into columns is Python work: ``col
 ``ProcessCompressor`` is what the recorder's writer thread calls: it hands a segment's records
 to a one-process pool (started with ``spawn``, on first use) and waits for the bytes; the CPU
 the child spent is added up in ``cpu_seconds``. A pool that broke is started again next time.
+The child ends itself once its parent is gone (an engine killed with SIGKILL leaves nothing).
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -18,6 +21,20 @@ from concurrent.futures.process import BrokenProcessPool
 from engine.replay.format import Record, compress_segment
 
 logger = logging.getLogger(__name__)
+
+
+PARENT_CHECK_INTERVAL = 1.0  # seconds between two looks at whether the parent still runs
+
+
+def _watch_parent(parent: int) -> None:
+    """In the child: a thread that ends the process once ``parent`` is no longer its parent."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_INTERVAL)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def compress_timed(records: Sequence[Record]) -> tuple[bytes, float]:
@@ -37,7 +54,12 @@ class ProcessCompressor:
     def __call__(self, records: Sequence[Record]) -> bytes:
         """The compressed segment (blocking: call it from a thread)."""
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_watch_parent,
+                initargs=(os.getpid(),),
+            )
         try:
             data, cpu = self._pool.submit(compress_timed, list(records)).result()
         except BrokenProcessPool:
