@@ -70,13 +70,25 @@ def ws_header_bytes(payload: int) -> int:
     return 10
 
 
+REFERENCE_FIRE_SHARE = 0.6  # keeps some ten bullets in flight with 8 players
+REFERENCE_TURN_MRAD = 60  # the fastest a reference bot's aim turns in a tick (a mouse moving)
+REFERENCE_TURN_CHANGE = 10  # how much its turn rate changes in a tick, at most
+
+
 @dataclass
 class Bot:
-    """One scripted player: the buttons and aim it holds until its next decision."""
+    """One scripted player: the buttons and aim it holds until its next decision.
+
+    A ``reference`` bot (the reference workload) always moves, holds fire more often and turns
+    its aim every tick, at a rate that drifts a little from tick to tick, as a player's mouse
+    does.
+    """
 
     player_id: int
     seq: int = 0
     next_change: int = 0  # tick
+    reference: bool = False
+    turn_mrad: int = 0  # a reference bot's aim turns this much a tick (smoothly changing)
 
     buttons: int = 0
     aim_mrad: int = 0
@@ -84,13 +96,18 @@ class Bot:
     def decide(self, match: Match, rng: random.Random) -> None:
         """Send this tick's INPUT, with new buttons and aim when it is time to pick them."""
         if match.tick >= self.next_change:
-            self.buttons = int(rng.choice(DIRECTIONS))
-            if rng.random() < FIRE_SHARE:
+            self.buttons = int(rng.choice(DIRECTIONS[1:] if self.reference else DIRECTIONS))
+            if rng.random() < (REFERENCE_FIRE_SHARE if self.reference else FIRE_SHARE):
                 self.buttons |= int(Button.FIRE)
             self.aim_mrad = rng.randint(-3142, 3142)  # as the client sends it
             low, high = CHANGE_EVERY_S
             rate = match.game.tick_rate
             self.next_change = match.tick + max(1, round(rng.uniform(low, high) * rate))
+        elif self.reference:
+            change = rng.randint(-REFERENCE_TURN_CHANGE, REFERENCE_TURN_CHANGE)
+            limit = REFERENCE_TURN_MRAD
+            self.turn_mrad = max(-limit, min(limit, self.turn_mrad + change))
+            self.aim_mrad = (self.aim_mrad + self.turn_mrad + 3142) % 6284 - 3142
         self.seq += 1
         match.apply_input(self.player_id, self.seq, (self.buttons, self.aim_mrad))
 
@@ -168,8 +185,11 @@ def size_stats(sizes: list[int]) -> dict[str, Any]:
     }
 
 
-def measure_snapshot_sizes(seconds: float = 60.0, players: int = 8, seed: int = 1) -> dict:
-    """Run the scripted match for ``seconds`` of simulated time; the size report."""
+def measure_snapshot_sizes(
+    seconds: float = 60.0, players: int = 8, seed: int = 1, reference: bool = False
+) -> dict:
+    """Run the scripted match for ``seconds`` of simulated time; the size report
+    (``reference``: the reference workload's bots, ``Bot``)."""
     rules = Rules(time_limit=3600, score_limit=10**6)  # the match keeps running
     if players < rules.min_players:
         raise ValueError(f"a match needs at least {rules.min_players} players")
@@ -178,7 +198,7 @@ def measure_snapshot_sizes(seconds: float = 60.0, players: int = 8, seed: int = 
     ticks = max(1, round(seconds * rate))
     rng = random.Random(seed)
     match = Match(game, game.mode("ffa"), seed, players)
-    bots = [Bot(match.add_player(f"bot{i}")) for i in range(players)]
+    bots = [Bot(match.add_player(f"bot{i}"), reference=reference) for i in range(players)]
     encoder = SnapshotEncoder(game.state, keyframe_interval=rate)
 
     keyframes: list[int] = []  # wire bytes of the KEYFRAMEs a client that keeps up gets
@@ -221,6 +241,7 @@ def measure_snapshot_sizes(seconds: float = 60.0, players: int = 8, seed: int = 
         "tick_rate": rate,
         "players": players,
         "seed": seed,
+        "workload": "reference" if reference else "default",
         "keyframe_interval_ticks": rate,
         "phases": phases,
         "bytes_per_tick": round(mean_received, 1),  # what one client receives, WS header incl.
@@ -254,7 +275,8 @@ def format_report(report: dict[str, Any]) -> str:
     phases = ", ".join(f"{name} {n}" for name, n in report["phases"].items())
     return "\n".join(
         [
-            f"snapshot size: {report['players']} players, {report['seconds']:g} s at "
+            f"snapshot size ({report['workload']} workload): {report['players']} players, "
+            f"{report['seconds']:g} s at "
             f"{report['tick_rate']} Hz ({report['ticks']} ticks: {phases}), seed "
             f"{report['seed']}, KEYFRAME every {report['keyframe_interval_ticks']} ticks",
             "bytes are on the wire: payload + WebSocket frame header",
@@ -281,6 +303,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="simulated seconds")
     parser.add_argument("--players", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--workload",
+        choices=("default", "reference"),
+        default="default",
+        help="reference: every player always moves, turns its aim every tick, fires more",
+    )
     parser.add_argument("--json", type=Path, help="also write the report here")
 
 
@@ -288,7 +316,9 @@ def command(args: argparse.Namespace) -> int:
     """Run the snapshot size bench from parsed arguments; an exit status."""
     if args.seconds <= 0 or args.players < 2:
         raise SystemExit("--seconds must be positive and --players at least 2")
-    report = measure_snapshot_sizes(args.seconds, args.players, args.seed)
+    report = measure_snapshot_sizes(
+        args.seconds, args.players, args.seed, args.workload == "reference"
+    )
     print(format_report(report))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

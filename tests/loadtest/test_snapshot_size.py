@@ -75,3 +75,12 @@ def test_the_command_prints_and_writes_the_report(tmp_path: Path, capsys) -> Non
     printed = capsys.readouterr().out
     assert "bytes per player per tick" in printed
     assert "naive keyed JSON" in printed
+
+
+def test_the_reference_workload_keeps_every_player_moving_and_turning(report: dict) -> None:
+    reference = measure_snapshot_sizes(seconds=SECONDS, players=8, seed=3, reference=True)
+    assert reference["workload"] == "reference" and report["workload"] == "default"
+    assert reference["mean_moving_players"] > report["mean_moving_players"]
+    assert reference["mean_moving_players"] >= 7.0
+    # every aim turns every tick: a DELTA carries more than with aims held for half a second
+    assert reference["delta"]["mean"] > report["delta"]["mean"]
