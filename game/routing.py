@@ -15,6 +15,7 @@ from django.urls import re_path
 from game.consumers import MatchConsumer
 from game.services import seated_match
 from game.spectators import SpectatorConsumer
+from game.wsprotocol import FRAME_WRITER
 from lobby.consumers import LobbyConsumer
 
 websocket_urlpatterns = [
@@ -22,5 +23,10 @@ websocket_urlpatterns = [
     re_path(
         r"^ws/spectate/(?P<match_id>[^/]+)/$", SessionMiddlewareStack(SpectatorConsumer.as_asgi())
     ),
-    re_path(r"^ws/lobby/$", AuthMiddlewareStack(LobbyConsumer.as_asgi(seated_match=seated_match))),
+    re_path(
+        r"^ws/lobby/$",
+        AuthMiddlewareStack(
+            LobbyConsumer.as_asgi(seated_match=seated_match, frame_writer=FRAME_WRITER)
+        ),
+    ),
 ]

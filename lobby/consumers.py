@@ -87,11 +87,20 @@ class LobbyConsumer(ChatSocket):
     chat_room: str | None = None  # the game whose lobby room the socket is in
     seated_match: SeatedMatchLookup = staticmethod(_no_seated_match)  # type: ignore[assignment]
 
-    def __init__(self, *args: Any, seated_match: SeatedMatchLookup | None = None, **kwargs: Any):
-        """``seated_match`` finds the match a player holds a seat in (``as_asgi`` passes it)."""
+    def __init__(
+        self,
+        *args: Any,
+        seated_match: SeatedMatchLookup | None = None,
+        frame_writer: str | None = None,
+        **kwargs: Any,
+    ):
+        """``seated_match`` finds the match a player holds a seat in; ``frame_writer`` names the
+        scope extension of the web server's direct writer, which chat frames go through (both
+        given by the project's routing, ``as_asgi``)."""
         super().__init__(*args, **kwargs)
         if seated_match is not None:
             self.seated_match = seated_match
+        self.frame_writer = frame_writer
 
     async def connect(self) -> None:
         """Accept, identify the player and resume a place kept across a server restart."""
@@ -110,7 +119,8 @@ class LobbyConsumer(ChatSocket):
             await self.close_with(CloseCode.NO_SESSION, "load the page or GET /api/session/ first")
             return
         player_id = (await _profile(player_key, self.name)).pk
-        if not await self.open_chat(Speaker(player_key, player_id, self.name)):
+        write_now = self.scope.get("extensions", {}).get(self.frame_writer or "")
+        if not await self.open_chat(Speaker(player_key, player_id, self.name), None, write_now):
             return  # banned: closed with 4021
         self.player_key = player_key
         self.player_id = player_id

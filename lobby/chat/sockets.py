@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from engine.protocol import ChatDirect, ChatReport, ChatSend, CloseCode
 from lobby.chat.lines import Speaker
 from lobby.chat.outbox import FrameOutbox
@@ -18,15 +20,16 @@ class ChatSocket(ArenaSocket):
         self,
         speaker: Speaker | None,
         game: str | None = None,
-        write_now: object = None,
+        write_now: Callable[[bytes], bool] | None = None,
     ) -> bool:
         """Start the socket's chat (announcements, of ``game`` too; the player's own topic);
-        False, with the socket closing with 4021, when the player is banned."""
+        False, with the socket closing with 4021, when the player is banned. ``write_now`` is
+        the web server's direct writer (``game.wsprotocol.FRAME_WRITER``), if it offers one."""
 
         async def send(frame: bytes) -> None:
             await self.send(bytes_data=frame)
 
-        outbox = FrameOutbox(send, write_now)  # type: ignore[arg-type]
+        outbox = FrameOutbox(send, write_now)
         self.chat = ChatSession(self.channel_layer, outbox, self.chat_banned, speaker)
         if await self.chat.start(game):
             return True
