@@ -6,6 +6,7 @@
     python -m loadtest.bench hitreg [--seconds 30] [--rtt 0,50,100,150,250,350,450]
     python -m loadtest.bench leaderboard [--players 100000] [--postgres URL]
     python -m loadtest.bench replay [--seconds 60] [--games shooter:8,football:6]
+    python -m loadtest.bench chat [--users 1000] [--seconds 30] [--interval 10] [--webs 2]
 
 ``fanout`` starts its own servers and compares snapshot delivery of the real stack with a bare
 broadcaster and a naive Channels consumer: see loadtest/fanout.py.
@@ -16,6 +17,10 @@ client receives per tick against full keyed JSON every tick: see loadtest/snapsh
 ``replay`` records one match per game on an engine worker with its bots (no server) and
 reports bytes per recorded minute against the uncompressed stream, and the recorder's CPU:
 see loadtest/replaybench.py.
+
+``chat`` connects lobby users to two web processes on Redis, each sending a chat message every
+10 s into its game's room, and reports delivery p50/p99, losses and CPU: see
+loadtest/chatbench.py.
 
 ``leaderboard`` seeds 100,000 ratings in a temporary SQLite and in PostgreSQL (if it answers)
 and times a leaderboard page and a player's rank: see loadtest/leaderboardbench.py.
@@ -54,7 +59,15 @@ from typing import Any
 import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 
-from loadtest import enginebench, fanout, hitreg, leaderboardbench, replaybench, snapshotsize
+from loadtest import (
+    chatbench,
+    enginebench,
+    fanout,
+    hitreg,
+    leaderboardbench,
+    replaybench,
+    snapshotsize,
+)
 
 QUEUE, READY_ANSWER = 20, 22
 LOBBY_WELCOME, READY_CHECK, MATCH_FOUND, READY_FAILED, LOBBY_ERROR = 30, 32, 34, 35, 37
@@ -280,7 +293,13 @@ def main(argv: list[str] | None = None) -> int:
         "replay", help="bytes per recorded minute and recording CPU of one match per game"
     )
     replaybench.add_arguments(replay_parser)
+    chat_parser = commands.add_parser(
+        "chat", help="lobby chat on two web processes: delivery p99 and CPU"
+    )
+    chatbench.add_arguments(chat_parser)
     args = parser.parse_args(argv)
+    if args.command == "chat":
+        return chatbench.command(args)
     if args.command == "replay":
         return replaybench.command(args)
     if args.command == "hitreg":
