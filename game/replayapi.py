@@ -32,11 +32,11 @@ def _find(request: HttpRequest, match_id: uuid.UUID) -> ReplayBody | JsonRespons
     match = MatchRecord.objects.filter(id=match_id).first()
     if match is None:
         return _error(404, "no such match")
+    replay = Replay.objects.filter(match=match).first()
+    if replay is None:  # before its players are known: a private match's are, once it is over
+        return _error(404, "this match has no replay (not over, not recorded, or removed)")
     if not may_watch(match, player_key_for(request.user, request.session)):
         return _error(403, "this private match's replay is for its players only")
-    replay = Replay.objects.filter(match=match).first()
-    if replay is None:
-        return _error(404, "this match has no replay (not over, not recorded, or removed)")
     return replay_body(replay, match)
 
 
