@@ -18,6 +18,7 @@ from engine.game import Game
 from engine.games import load_games
 from engine.games.shooter.game import ShooterGame
 from engine.games.shooter.rules import Rules
+from engine.replay.recorder import ReplayRecorder
 from engine.worker import EngineWorker
 from game.engines import engine_registry, worker_options
 from game.routing import websocket_urlpatterns
@@ -98,11 +99,15 @@ def reconnect_grace() -> float | None:
 
 @contextlib.asynccontextmanager
 async def running_engine(
-    rules: Rules, reconnect_grace: float | None = None, games: dict[str, Game] | None = None
+    rules: Rules,
+    reconnect_grace: float | None = None,
+    games: dict[str, Game] | None = None,
+    recorder: ReplayRecorder | None = None,
 ) -> AsyncIterator[EngineWorker]:
     """A real engine worker on the test's in-memory channel layer, with the runtime settings
     of settings.ARENA as they are when it starts (the grace period given, if it is), running
-    ``games`` (default: every registered game, the shooter with ``rules``)."""
+    ``games`` (default: every registered game, the shooter with ``rules``), recording replays
+    with ``recorder`` if given."""
     options = worker_options()
     if reconnect_grace is not None:
         options["reconnect_grace"] = reconnect_grace
@@ -111,6 +116,7 @@ async def running_engine(
         engine_registry(),
         games if games is not None else games_with(rules),
         DjangoMatchStore(),
+        recorder=recorder,
         **options,
     )
     await worker.start()
