@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any, ClassVar, Literal
@@ -245,6 +245,16 @@ class Simulation(ABC):
     @abstractmethod
     def view(self) -> StateView:
         """The current state, as the game's StateSchema declares it."""
+
+    def view_group(self, seat: Seat) -> Hashable | None:
+        """Which view ``seat``'s player gets (per-player views): players of one group share one
+        encoded stream; None (the default) is the whole state, which spectators always get."""
+        return None
+
+    def visible_to(self, group: Hashable) -> tuple[Collection[int] | None, ...]:
+        """The entity ids a view group may see, one entry per collection of the schema (None:
+        all of them). Called once a tick per group that ``view_group`` named."""
+        return ()
 
     @abstractmethod
     def roster_columns(self, seat: Seat) -> tuple[int, ...]:

@@ -73,6 +73,7 @@ def test_welcome() -> None:
         "spawn_protection_ms",
         "score_limit",
         "rewind_limit_ms",
+        "fog_radius",
         "arena",
     }
     assert body["rules"]["arena"] == {

@@ -71,6 +71,7 @@ _NON_NEGATIVE = (
     "ended_linger",
     "ffa_fill_wait",
     "rewind_limit",
+    "fog_radius",
 )
 
 
@@ -105,6 +106,7 @@ class Rules:
     ffa_max_players: int = 8  # ... and at most this many
     ffa_fill_wait: float = 10.0  # seconds the lobby waits for a full free-for-all
     rewind_limit: float = 0.3  # lag compensation: a shot sees targets at most this far back (s)
+    fog_radius: float = 0.0  # fog of war: a player sees others this close and in sight (0: off)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "walls", tuple(self.walls))
@@ -155,6 +157,7 @@ class Rules:
             "spawn_protection_ms": _ms(self.spawn_protection),
             "score_limit": self.score_limit,
             "rewind_limit_ms": _ms(self.rewind_limit),
+            "fog_radius": float(self.fog_radius),
             "arena": self.arena_to_wire(),
         }
 

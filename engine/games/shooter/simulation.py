@@ -9,6 +9,7 @@ Pure and deterministic: its randomness is the match's ``ctx.rng``.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -214,6 +215,39 @@ class ShooterSimulation(Simulation):
             )
         bullets = {b.id: (b.wx, b.wy, b.step_x, b.step_y, b.owner) for b in self.bullets}
         return StateView((), (players, bullets))
+
+    # -- fog of war ------------------------------------------------------------------------
+
+    def view_group(self, seat: Seat) -> Hashable | None:
+        """With fog of war (``fog_radius``) every player has a view of its own."""
+        return seat.id if self.rules.fog_radius > 0 else None
+
+    def visible_to(self, group: Hashable) -> tuple[Collection[int] | None, ...]:
+        """Player ``group``'s view: its own ship and bullets, and the ships and bullets within
+        ``fog_radius`` of its ship that no wall hides from it (centre to centre)."""
+        viewer = self.ships.get(group)  # type: ignore[call-overload]
+        if viewer is None or not viewer.in_play:
+            return (frozenset(), frozenset())
+        ships = {viewer.id}
+        for ship in self._in_play:
+            if ship is not viewer and self._in_sight(viewer, ship.x, ship.y):
+                ships.add(ship.id)
+        bullets = {
+            b.id for b in self.bullets if b.owner == viewer.id or self._in_sight(viewer, b.x, b.y)
+        }
+        return (ships, bullets)
+
+    def _in_sight(self, viewer: Ship, x: float, y: float) -> bool:
+        """Whether (x, y) is within the fog radius of ``viewer`` with no wall in between."""
+        dx = x - viewer.x
+        dy = y - viewer.y
+        radius = self.rules.fog_radius
+        if dx * dx + dy * dy > radius * radius:
+            return False
+        for x0, y0, x1, y1 in self._walls:
+            if segment_rect_hit(viewer.x, viewer.y, x, y, x0, y0, x1, y1) is not None:
+                return False
+        return True
 
     def take_events(self) -> list[list[int]]:
         """The kills, hits and spawns since the last call."""

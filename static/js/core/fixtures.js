@@ -221,6 +221,7 @@ export const SHOOTER_RULES = Object.freeze({
   spawn_protection_ms: 1000,
   score_limit: 10,
   rewind_limit_ms: 300,
+  fog_radius: 0.0,
   arena: {
     width: 1600.0,
     height: 900.0,

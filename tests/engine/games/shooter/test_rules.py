@@ -89,6 +89,7 @@ def test_default_spawn_points_are_clear_of_walls() -> None:
         ({"ffa_fill_wait": -1.0}, "ffa_fill_wait must be non-negative"),
         ({"rewind_limit": -0.1}, "rewind_limit must be non-negative"),
         ({"rewind_limit": 1.5}, "rewind_limit is at most 1 s"),
+        ({"fog_radius": -1.0}, "fog_radius must be non-negative"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
@@ -120,6 +121,7 @@ def test_rules_to_wire() -> None:
         "spawn_protection_ms": 1000,
         "score_limit": 10,
         "rewind_limit_ms": 300,
+        "fog_radius": 0.0,
         "arena": Rules().arena_to_wire(),
     }, "the runtime's timers are WELCOME's own keys, not the game's rules"
 

@@ -1,0 +1,123 @@
+"""Per-player views: each view group of a match gets its own snapshot stream, filtered by what
+the game says the group may see (``Simulation.view_group``, ``Simulation.visible_to``).
+
+A group's stream is an ordinary KEYFRAME/DELTA chain (``engine.codec``) of the filtered state,
+so an entity that comes into view arrives in a DELTA as new and one that leaves it goes as gone:
+a recipient is never sent an entity it may not see, whatever frames it lost or resynced from.
+Every recipient of a group shares its frames, and the whole state (no filter) is one more
+stream, for spectators and for games without views. Encoding costs one encode per group a
+tick: as many as the game makes groups (the shooter's fog of war: one per player). Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Hashable, Sequence
+from typing import Any
+
+from engine.codec import EncodedSnapshot, SnapshotEncoder, Snapshottable
+from engine.game import StateView
+from engine.schema import StateSchema
+
+FULL = None  # the group of the whole state
+
+
+def filtered(view: StateView, visible: Sequence[Collection[int] | None]) -> StateView:
+    """``view`` with only the entities ``visible`` names (None, or no entry: all of them)."""
+    collections = tuple(
+        rows
+        if index >= len(visible) or visible[index] is None
+        else {i: row for i, row in rows.items() if i in visible[index]}  # type: ignore[operator]
+        for index, rows in enumerate(view.collections)
+    )
+    return StateView(view.globals, collections)
+
+
+class _GroupMatch:
+    """What the encoder reads of a match, with the view of one group."""
+
+    __slots__ = ("_match", "_view")
+
+    def __init__(self, match: Snapshottable, view: StateView) -> None:
+        self._match = match
+        self._view = view
+
+    @property
+    def tick(self) -> int:
+        return self._match.tick
+
+    @property
+    def phase_wire(self) -> int:
+        return self._match.phase_wire
+
+    def phase_ms_left(self) -> int:
+        return self._match.phase_ms_left()
+
+    def view(self) -> StateView:
+        return self._view
+
+    @property
+    def roster_version(self) -> int:
+        return self._match.roster_version
+
+    def roster(self) -> list[list[Any]]:
+        return self._match.roster()
+
+
+class ViewEncoders:
+    """One ``SnapshotEncoder`` per view group of a match, and one for the whole state."""
+
+    def __init__(self, schema: StateSchema, keyframe_interval: int, stagger: int = 0) -> None:
+        self.schema = schema
+        self.keyframe_interval = keyframe_interval
+        self._stagger = stagger
+        self._encoders: dict[Hashable, SnapshotEncoder] = {}
+
+    def encoder(self, group: Hashable) -> SnapshotEncoder:
+        """The encoder of ``group`` (made on first use)."""
+        encoder = self._encoders.get(group)
+        if encoder is None:
+            encoder = SnapshotEncoder(self.schema, self.keyframe_interval, self._stagger)
+            self._encoders[group] = encoder
+        return encoder
+
+    def encode(
+        self,
+        match: Snapshottable,
+        groups: dict[Hashable, Sequence[Collection[int] | None]],
+        events: Sequence[Any],
+        server_ms: int,
+        with_keyframe: bool = True,
+    ) -> dict[Hashable, EncodedSnapshot]:
+        """Each group's frames of the match's current tick (``groups``: what each may see),
+        and the whole state's under ``FULL``; encoders of groups gone are forgotten.
+        ``with_keyframe`` as ``SnapshotEncoder.encode``."""
+        view = match.view()
+        encoded: dict[Hashable, EncodedSnapshot] = {}
+        full = self.encoder(FULL).encode(match, events, server_ms, with_keyframe)
+        assert full is not None
+        encoded[FULL] = full
+        for group, visible in groups.items():
+            frames = self.encoder(group).encode(
+                _GroupMatch(match, filtered(view, visible)), events, server_ms, with_keyframe
+            )
+            assert frames is not None
+            encoded[group] = frames
+        for group in [g for g in self._encoders if g is not FULL and g not in groups]:
+            del self._encoders[group]
+        return encoded
+
+
+def view_groups(
+    sim: Any, seats: Sequence[Any]
+) -> tuple[dict[int, Hashable], dict[Hashable, Sequence[Collection[int] | None]]]:
+    """Each seated player's view group, and what each group may see, from the simulation."""
+    of_player: dict[int, Hashable] = {}
+    groups: dict[Hashable, Sequence[Collection[int] | None]] = {}
+    for seat in seats:
+        group = sim.view_group(seat)
+        if group is FULL:
+            continue
+        of_player[seat.id] = group
+        if group not in groups:
+            groups[group] = sim.visible_to(group)
+    return of_player, groups
