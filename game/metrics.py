@@ -282,6 +282,7 @@ class ArenaCollector:
         yield from self._sockets()
         yield from self._inputs()
         yield from self._relay()
+        yield from self._chat()
         yield from _matchmaking_families()
 
     @staticmethod
@@ -402,6 +403,38 @@ class ArenaCollector:
         )
         fenced.add_metric([], sum(r.fenced for r in relays))
         yield from (watched, backlog, superseded, dropped, fenced)
+
+    @staticmethod
+    def _chat() -> Iterator[Metric]:
+        from lobby.chat import session
+        from lobby.chat.archive import _archives
+        from lobby.chat.relay import _relays
+
+        relays = list(_relays.values())
+        archives = list(_archives.values())
+        topics = GaugeMetricFamily(
+            "arena_chat_topics",
+            "Chat topics (rooms, match channels, players, announcements) this process's chat "
+            "relay subscribes to",
+        )
+        topics.add_metric([], sum(len(r._subscribed) for r in relays))
+        delivered = CounterMetricFamily(
+            "arena_chat_frames_delivered", "Chat frames the chat relay handed to local sockets"
+        )
+        delivered.add_metric([], sum(r.delivered for r in relays))
+        stored = CounterMetricFamily(
+            "arena_chat_messages_stored", "Chat messages this process stored (and then sent)"
+        )
+        stored.add_metric([], sum(a.stored for a in archives))
+        batches = CounterMetricFamily(
+            "arena_chat_store_batches", "Database writes that stored this process's messages"
+        )
+        batches.add_metric([], sum(a.batches for a in archives))
+        limited = CounterMetricFamily(
+            "arena_chat_rate_limited", "Chat messages refused by the senders' token buckets"
+        )
+        limited.add_metric([], session._limits.refused if session._limits is not None else 0)
+        yield from (topics, delivered, stored, batches, limited)
 
 
 REGISTRY.register(ArenaCollector())

@@ -109,6 +109,9 @@ class ChatSession:
         if topic not in self.heard and not self.closed:
             self.heard.add(topic)
             await self.relay.attach(topic, self)
+            if self.closed:  # the socket closed meanwhile: ``stop`` may have missed this one
+                self.heard.discard(topic)
+                await self.relay.detach(topic, self)
 
     async def unhear(self, topic: str) -> None:
         """Stop taking ``topic``'s messages."""

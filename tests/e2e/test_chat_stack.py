@@ -19,7 +19,6 @@ from websockets.exceptions import ConnectionClosed
 
 from engine.protocol import CloseCode, MessageType
 from loadtest.stack import ROOT, Stack, base_env, guest_cookie, http_json
-from tests.conftest import REDIS_TEST_URL
 from tests.helpers import decode
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.timeout(120)]
@@ -57,13 +56,12 @@ class Chat:
 
 
 @pytest.fixture(scope="module")
-def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
+def chat(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Chat]:
     """The stack, shared by this module's tests (each uses players of its own)."""
-    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
-    client.ping()
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
     prefix = f"arenatest-{uuid.uuid4().hex[:10]}"
     tmp: Path = tmp_path_factory.mktemp("chat")
-    stack = Stack(base_env(tmp, REDIS_TEST_URL, prefix), tmp)
+    stack = Stack(base_env(tmp, redis_url, prefix), tmp)
     try:
         web_a, web_b = stack.start_all(["engine"], ["web-a", "web-b"])
         yield Chat(stack, web_a, web_b)
