@@ -166,6 +166,9 @@ class SnapshotMessage(TypedDict):
     keyframe: bytes | None
     delayed: NotRequired[bool]  # True on the copies sent to the delayed group
     epoch: NotRequired[int]  # the publisher's lease epoch (engine.leases); older ones are dropped
+    # per-player views (engine.views): player id (as text) -> [base_tick, delta, keyframe] of
+    # the view that player's socket is sent instead of the whole state
+    views: NotRequired[dict[str, list[Any]]]
 
 
 class ResultMessage(TypedDict):

@@ -91,11 +91,22 @@ class ViewEncoders:
         """Each group's frames of the match's current tick (``groups``: what each may see),
         and the whole state's under ``FULL``; encoders of groups gone are forgotten.
         ``with_keyframe`` as ``SnapshotEncoder.encode``."""
-        view = match.view()
-        encoded: dict[Hashable, EncodedSnapshot] = {}
         full = self.encoder(FULL).encode(match, events, server_ms, with_keyframe)
         assert full is not None
-        encoded[FULL] = full
+        return {FULL: full, **self.encode_groups(match, groups, events, server_ms, with_keyframe)}
+
+    def encode_groups(
+        self,
+        match: Snapshottable,
+        groups: dict[Hashable, Sequence[Collection[int] | None]],
+        events: Sequence[Any],
+        server_ms: int,
+        with_keyframe: bool = True,
+    ) -> dict[Hashable, EncodedSnapshot]:
+        """``encode`` without the whole state's stream (the engine worker encodes that one with
+        the match's own encoder)."""
+        view = match.view()
+        encoded: dict[Hashable, EncodedSnapshot] = {}
         for group, visible in groups.items():
             frames = self.encoder(group).encode(
                 _GroupMatch(match, filtered(view, visible)), events, server_ms, with_keyframe
@@ -105,6 +116,11 @@ class ViewEncoders:
         for group in [g for g in self._encoders if g is not FULL and g not in groups]:
             del self._encoders[group]
         return encoded
+
+    def force_keyframe(self) -> None:
+        """Every stream's next tick is a keyframe tick (``SnapshotEncoder.force_keyframe``)."""
+        for encoder in self._encoders.values():
+            encoder.force_keyframe()
 
 
 def view_groups(

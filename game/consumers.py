@@ -113,7 +113,8 @@ class MatchConsumer(MatchSocket):
         await self.send(bytes_data=message["welcome"])
         first_seat = self.player_id is None
         self.player_id = message["player_id"]
-        self.start_stream(after_tick=message["tick"])  # not the snapshots from before its seat
+        stream = self.start_stream(after_tick=message["tick"])  # none from before its seat
+        stream.view_as(self.player_id)  # its own view, when the game gives players views
         if first_seat:  # (a WELCOME after a move keeps the channels)
             team = unpack(message["welcome"])[1].get("team")
             self.after_first_snapshot(lambda: self._join_chat(team))

@@ -61,6 +61,7 @@ class SnapshotStream:
         self._latest: SnapshotMessage | None = None
         self._reliable: deque[bytes] = deque()
         self._client_tick: int | None = None
+        self._view_key: str | None = None  # the player whose own view it is sent, if any
         self._sent_tick = -1  # the newest tick written, kept across resync
         self._writing: asyncio.Task[Any] | None = None
         self._behind_since: float | None = None
@@ -131,13 +132,26 @@ class SnapshotStream:
         """The client lost its chain: the next snapshot goes out as a KEYFRAME."""
         self._client_tick = None
 
+    def view_as(self, player_id: int) -> None:
+        """Send this socket its player's own view when the match has per-player views."""
+        self._view_key = str(player_id)
+
     def _frame_for(self, message: SnapshotMessage) -> bytes | None:
-        """The DELTA if the client holds its base, else the KEYFRAME; None if neither will do."""
-        delta = message["delta"]
-        if delta is not None and self._client_tick == message["base_tick"]:
+        """The DELTA if the client holds its base, else the KEYFRAME; None if neither will do.
+        A player with a view of its own (``views``) is sent that view, never the whole state."""
+        views = message.get("views")
+        if views is not None and self._view_key is not None:
+            own = views.get(self._view_key)
+            if own is None:  # not in a view this tick (seated since): nothing to send
+                self.stats.dropped += 1
+                return None
+            base_tick, delta, keyframe = own
+        else:
+            base_tick, delta, keyframe = message["base_tick"], message["delta"], message["keyframe"]
+        if delta is not None and self._client_tick == base_tick:
             frame = delta
-        elif message["keyframe"] is not None:
-            frame = message["keyframe"]
+        elif keyframe is not None:
+            frame = keyframe
             self.stats.keyframes += 1
         else:
             self.stats.dropped += 1

@@ -19,6 +19,7 @@ from engine.match import Match, MatchResult
 from engine.protocol import CloseCode
 from engine.registry import MatchSummary
 from engine.replay.recording import MatchRecording
+from engine.views import ViewEncoders
 
 
 class MatchStore(Protocol):
@@ -63,6 +64,7 @@ class HostedMatch:
     join_keyframe: messages.SnapshotMessage | None = None  # for spectators joining this tick
     epoch: int = 0  # this worker's lease epoch for the match: stamped on what it publishes
     recording: MatchRecording | None = None  # its replay, while it is recorded
+    views: ViewEncoders | None = None  # the players' own views, once the game gave them any
 
     @property
     def group(self) -> str:
@@ -94,6 +96,17 @@ class HostedMatch:
             "keyframe": encoded.keyframe,
             "epoch": self.epoch,
         }
+
+    def with_views(
+        self, message: messages.SnapshotMessage, frames: dict[int, EncodedSnapshot]
+    ) -> messages.SnapshotMessage:
+        """``message`` with each player's own view (``frames`` by player id): its socket is sent
+        that view's frames instead of the whole state's (``game.stream``)."""
+        views = {
+            str(player_id): [encoded.base_tick, encoded.delta, encoded.keyframe]
+            for player_id, encoded in frames.items()
+        }
+        return {**message, "views": views}
 
     def keyframe_message(self, tick: int, keyframe: bytes) -> messages.SnapshotMessage:
         """A snapshot message holding only a KEYFRAME."""

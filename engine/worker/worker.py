@@ -31,6 +31,7 @@ from engine.replay.recorder import ReplayRecorder
 from engine.replay.recording import ReplayMeta
 from engine.ticker import FixedRateTicker
 from engine.tickmeter import TickMeter
+from engine.views import ViewEncoders, view_groups
 from engine.worker.hosting import HostedMatch, MatchStore, now_ms, rejected
 from engine.worker.ownership import MatchOwnership
 from engine.worker.publisher import (
@@ -567,25 +568,50 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
         match = hosted.match
         if hosted.seats or hosted.spectators:
             on_change = match.game.snapshots == "on_change"
+            server_ms = now_ms()
             encoded = hosted.encoder.encode(
                 match,
                 events,
-                now_ms(),
+                server_ms,
                 with_keyframe=hosted.keyframe_wanted,
                 only_if_changed=on_change and match.result is None,
             )
             if encoded is not None:
+                with_keyframe = hosted.keyframe_wanted
                 hosted.keyframe_wanted = False
                 message = hosted.snapshot_message(encoded)
-                out.append((hosted.group, message))  # type: ignore[arg-type]
+                players = self._with_views(hosted, message, events, server_ms, with_keyframe)
+                out.append((hosted.group, players))  # type: ignore[arg-type]
                 if hosted.delayed is not None:
                     hosted.delayed.push(self._steps[hosted.tick_rate], message)  # type: ignore[arg-type]
                 if hosted.recording is not None:
                     hosted.recording.add(message)  # type: ignore[arg-type]
         else:
             hosted.encoder.force_keyframe()  # with nobody there the timers run, nothing is sent
+            if hosted.views is not None:
+                hosted.views.force_keyframe()
         if hosted.delayed is not None:
             self.release_delayed(hosted, self._steps[hosted.tick_rate], out)
+
+    @staticmethod
+    def _with_views(
+        hosted: HostedMatch,
+        message: messages.SnapshotMessage,
+        events: list[Any],
+        server_ms: int,
+        with_keyframe: bool,
+    ) -> messages.SnapshotMessage:
+        """The players' message of a tick: with the players' own views when the game gives
+        them any (per-player views, engine.views); spectators, the delayed stream and the
+        replay take the whole state (``message``)."""
+        match = hosted.match
+        of_player, groups = view_groups(match.sim, match.ctx.seated())
+        if not groups:
+            return message
+        if hosted.views is None:
+            hosted.views = ViewEncoders(match.game.state, hosted.encoder.keyframe_interval)
+        encoded = hosted.views.encode_groups(match, groups, events, server_ms, with_keyframe)
+        return hosted.with_views(message, {p: encoded[g] for p, g in of_player.items()})
 
     def _finish(self, hosted: HostedMatch) -> None:
         result = hosted.match.result
