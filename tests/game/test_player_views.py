@@ -3,12 +3,14 @@ is sent only what its player may see (engine.views), a spectator the whole state
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from engine.games.shooter.rules import Rules
 from engine.protocol import MessageType
 from engine.worker import EngineWorker
-from tests.conftest import Connect
+from tests.conftest import Connect, running_engine
 from tests.game.test_consumers import new_match
 from tests.game.test_spectators import Spectate, spectate  # noqa: F401 - the fixture
 from tests.helpers import avatars, next_frame, next_tick, wait_for
@@ -72,3 +74,25 @@ async def test_players_are_sent_only_what_they_see_and_spectators_everything(
     ships[1].x = 1500.0
     await until_held(ada, {0})  # and took him away again
     await until_held(bo, {1})
+
+
+async def test_a_delayed_spectator_sees_everything_while_players_see_their_views(
+    arena_settings: Any,
+    rules: Rules,
+    connect: Connect,
+    spectate: Spectate,  # noqa: F811
+) -> None:
+    arena_settings(spectator_delay=0.2)
+    async with running_engine(rules) as engine:
+        match_id = await new_match("duel")
+        ada = await connect(match_id, "Ada")
+        await wait_for(ada, MessageType.WELCOME)
+        bo = await connect(match_id, "Bo")
+        await wait_for(bo, MessageType.WELCOME)
+        watcher = await spectate(match_id)
+        spectating = await wait_for(watcher, MessageType.SPECTATING)
+        assert spectating[1]["delay_ms"] == 200
+        for comm in (ada, watcher):
+            await frames_until(comm, engine, 15)
+        assert set(avatars(ada) or {}) == {0}
+        assert set(avatars(watcher) or {}) == {0, 1}, "the delayed stream is the whole state"
