@@ -15,7 +15,7 @@ from collections.abc import Collection, Hashable, Sequence
 from typing import Any
 
 from engine.codec import EncodedSnapshot, SnapshotEncoder, Snapshottable
-from engine.game import StateView
+from engine.game import Seat, Simulation, StateView
 from engine.schema import StateSchema
 
 FULL = None  # the group of the whole state
@@ -124,7 +124,7 @@ class ViewEncoders:
 
 
 def view_groups(
-    sim: Any, seats: Sequence[Any]
+    sim: Simulation, seats: Sequence[Seat]
 ) -> tuple[dict[int, Hashable], dict[Hashable, Sequence[Collection[int] | None]]]:
     """Each seated player's view group, and what each group may see, from the simulation."""
     of_player: dict[int, Hashable] = {}
