@@ -51,7 +51,18 @@ from hypothesis import strategies as st
 
 from engine.game import Game, Mode, Seat
 from engine.games import game_classes
-from engine.protocol import MAX_CLIENT_FRAME_BYTES, MAX_NONCE, MAX_SEQ, CloseCode, MessageType
+from engine.protocol import (
+    MAX_CHAT_CHANNEL_LENGTH,
+    MAX_CHAT_FRAME_BYTES,
+    MAX_CLIENT_FRAME_BYTES,
+    MAX_MESSAGE_ID_LENGTH,
+    MAX_NONCE,
+    MAX_PLAYER_ID,
+    MAX_REPORT_REASON_LENGTH,
+    MAX_SEQ,
+    CloseCode,
+    MessageType,
+)
 from engine.schema import InputSchema, StateSchema
 from engine.worker import EngineWorker
 from game.services import create_match, validate_match_request
@@ -101,6 +112,17 @@ SERVER_KINDS = {
     MessageType.PONG,
     THROTTLED,
 }
+# chat (docs/protocol.md section 12): what the socket's and others' chat requests bring
+CHAT_SERVER_KINDS = {
+    MessageType.CHAT_MESSAGE,
+    MessageType.CHAT_HISTORY,
+    MessageType.CHAT_ERROR,
+    MessageType.CHAT_STATUS,
+    MessageType.ANNOUNCEMENT,
+    MessageType.CHAT_REPORTED,
+}
+SERVER_KINDS |= CHAT_SERVER_KINDS
+CHAT_REQUESTS = {MessageType.CHAT_SEND, MessageType.CHAT_DIRECT, MessageType.CHAT_REPORT}
 
 
 MIN_SEQ = 1  # INPUT seq 0 is refused (docs/protocol.md 5.1)
@@ -136,6 +158,19 @@ def _is_int(value: Any, low: int, high: int) -> bool:
     return type(value) is int and low <= value <= high
 
 
+def _is_str(value: Any, low: int, high: int) -> bool:
+    return type(value) is str and low <= len(value) <= high
+
+
+def _starts_as_chat(data: bytes) -> bool:
+    """A frame that starts as an array (fixarray or array 16) whose first element is a chat
+    request type (docs/protocol.md section 12), all chat types taken as such."""
+    chat_types = {40, 41, 42, 43}
+    if 0x91 <= data[0] <= 0x9F:
+        return data[1] in chat_types
+    return data[0] == 0xDC and len(data) > 3 and data[3] in chat_types
+
+
 def judge(frame: Frame, inputs: InputSchema) -> Verdict:
     """The wire rules of docs/protocol.md for a client frame on the match socket of a game
     whose INPUT is ``inputs``."""
@@ -143,7 +178,9 @@ def judge(frame: Frame, inputs: InputSchema) -> Verdict:
         return Verdict(CloseCode.BINARY_ONLY)
     data = frame.data
     assert data is not None
-    if len(data) > MAX_CLIENT_FRAME_BYTES:
+    if len(data) > MAX_CLIENT_FRAME_BYTES and not (
+        len(data) <= MAX_CHAT_FRAME_BYTES and _starts_as_chat(data)
+    ):
         return Verdict(CloseCode.FRAME_TOO_LARGE)
     try:
         value = msgpack.unpackb(data, raw=False)
@@ -166,6 +203,17 @@ def judge(frame: Frame, inputs: InputSchema) -> Verdict:
         return Verdict()
     if kind == MessageType.LEAVE and not args:  # the player leaves for good: a normal close
         return Verdict(CloseCode.NORMAL)
+    if kind in CHAT_REQUESTS and len(args) == 2:  # answered in chat frames, never a close
+        first, second = args
+        well_formed = {
+            MessageType.CHAT_SEND: _is_str(first, 1, MAX_CHAT_CHANNEL_LENGTH)
+            and type(second) is str,
+            MessageType.CHAT_DIRECT: _is_int(first, 0, MAX_PLAYER_ID) and type(second) is str,
+            MessageType.CHAT_REPORT: _is_str(first, 1, MAX_MESSAGE_ID_LENGTH)
+            and _is_str(second, 0, MAX_REPORT_REASON_LENGTH),
+        }
+        if well_formed[kind]:
+            return Verdict()
     return Verdict(CloseCode.PROTOCOL_ERROR)
 
 
@@ -415,6 +463,8 @@ class FuzzedMatch:
         fields = self.inputs.fields
         while True:
             frame = await next_frame(self.good, 10)  # follows the chain; fails on a break
+            if frame[0] in CHAT_SERVER_KINDS:
+                continue  # the match's chat (joined after the first KEYFRAME), others' messages
             now = loop.time()
             assert frame[0] in (MessageType.SNAPSHOT, MessageType.DELTA), (
                 f"the well-behaved player got {frame!r}"
