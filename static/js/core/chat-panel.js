@@ -1,6 +1,7 @@
 /**
- * The chat panel: one per page, showing the chat of the lobby socket while the lobby shows and
- * of the match (or spectator) socket while a match shows. Channels are tabs with unread counts;
+ * The chat panel: one per page, showing the chat of the lobby socket while the lobby shows (a
+ * card of the lobby, below Play) and of the match (or spectator) socket while a match shows (over
+ * the game, at the bottom right). Channels are tabs with unread counts;
  * in a match the panel opens with Enter and closes after sending (or with Escape). Every text
  * from the server goes into the page as text (`textContent`), never as HTML.
  */
@@ -22,6 +23,8 @@ export class ChatPanel {
     this.input = $("chat-input");
     this.toggle = $("chat-toggle");
     this.badge = $("chat-unread");
+    this.home = this.element.parentElement; // in a match: fixed over the game
+    this.lobbyPlace = root.querySelector("#lobby .card.start"); // in the lobby: a card after it
     this.contexts = new Map(); // "lobby" | "match" -> {log, send}
     this.shown = null;
     this.selfId = null;
@@ -69,6 +72,8 @@ export class ChatPanel {
   /** Show the chat of `context` (null hides the panel); a match's starts closed. */
   show(context) {
     this.shown = context;
+    if (context === "lobby" && this.lobbyPlace) this.lobbyPlace.after(this.element);
+    else if (this.element.parentElement !== this.home) this.home.append(this.element);
     this.element.hidden = context === null || !this.contexts.has(context);
     this.element.dataset.context = context ?? "";
     this.setOpen(context === "lobby");
