@@ -22,9 +22,11 @@ FOG_RADIUS = 250.0
 
 @pytest.fixture
 def rules() -> Rules:
-    """Fog of war; the two spawn points far apart (1,600 u), the wall-free row between them."""
+    """Fog of war; the two spawn points far apart (1,400 u) on a row without walls; a countdown
+    longer than the test (its end respawns every ship)."""
     return Rules(
         tick_rate=50,
+        countdown=30.0,
         fog_radius=FOG_RADIUS,
         spawn_points=((100.0, 250.0), (1500.0, 250.0)),
         spawn_protection=0.0,
@@ -68,10 +70,11 @@ async def test_players_are_sent_only_what_they_see_and_spectators_everything(
 
     hosted = engine.matches[match_id]
     ships = hosted.match.sim.ships  # type: ignore[attr-defined]
-    ships[1].x, ships[1].y = 100.0 + FOG_RADIUS - 50.0, 250.0  # Bo comes within Ada's sight
+    near = 200.0 if ships[0].x < 800.0 else -200.0  # Ada spawned at one end or the other
+    ships[1].x, ships[1].y = ships[0].x + near, ships[0].y  # Bo comes within Ada's sight
     await until_held(ada, {0, 1})  # a DELTA brought him
     await until_held(bo, {0, 1})
-    ships[1].x = 1500.0
+    ships[1].x = ships[0].x + 6 * near  # 1,200 u away, towards the other end
     await until_held(ada, {0})  # and took him away again
     await until_held(bo, {1})
 

@@ -239,13 +239,19 @@ class ShooterSimulation(Simulation):
 
     def _in_sight(self, viewer: Ship, x: float, y: float) -> bool:
         """Whether (x, y) is within the fog radius of ``viewer`` with no wall in between."""
-        dx = x - viewer.x
-        dy = y - viewer.y
+        vx = viewer.x
+        vy = viewer.y
+        dx = x - vx
+        dy = y - vy
         radius = self.rules.fog_radius
         if dx * dx + dy * dy > radius * radius:
             return False
+        lo_x, hi_x = (vx, x) if vx <= x else (x, vx)
+        lo_y, hi_y = (vy, y) if vy <= y else (y, vy)
         for x0, y0, x1, y1 in self._walls:
-            if segment_rect_hit(viewer.x, viewer.y, x, y, x0, y0, x1, y1) is not None:
+            if hi_x < x0 or lo_x > x1 or hi_y < y0 or lo_y > y1:
+                continue  # the wall is off the line's box
+            if segment_rect_hit(vx, vy, x, y, x0, y0, x1, y1) is not None:
                 return False
         return True
 
