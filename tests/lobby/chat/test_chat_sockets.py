@@ -484,3 +484,16 @@ async def test_metrics_count_what_chat_did(join: Join, arena_settings: Any) -> N
     assert samples["arena_chat_frames_delivered_total"] == 2, "one message, two sockets"
     assert samples["arena_chat_rate_limited_total"] == 1
     assert samples["arena_chat_topics"] >= 4, "the room, announcements, two players"
+
+
+async def test_a_banned_player_watching_is_closed_when_it_chats(
+    join: Join, sockets: Open, engine: EngineWorker
+) -> None:
+    ada = await join("Ada")
+    await sanction(ada, "ban", hours=1, reason="cheating")
+    assert await wait_for_close(ada.lobby) == CloseCode.BANNED
+    match = await create_match(validate_match_request("shooter", "duel"))
+    watcher = await sockets(f"/ws/spectate/{match.id}/", ada.cookie)
+    await wait_for(watcher, MessageType.SPECTATING)  # watching needs no identity
+    await send(watcher, MessageType.CHAT_SEND, "spectators", "let me talk")
+    assert await wait_for_close(watcher) == CloseCode.BANNED
