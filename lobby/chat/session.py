@@ -37,7 +37,9 @@ def chat_limits() -> ChatLimits:
     global _limits
     arena = settings.ARENA
     if _limits is None or (_limits.rate, _limits.burst) != (arena.chat_rate, arena.chat_burst):
+        refused = 0 if _limits is None else _limits.refused  # /metrics' count only grows
         _limits = ChatLimits(arena.chat_rate, arena.chat_burst)
+        _limits.refused = refused
     return _limits
 
 

@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 
 from engine.protocol import CloseCode, MessageType
 from loadtest.stack import ROOT, Stack, base_env, guest_cookie, http_json
-from tests.helpers import decode
+from tests.helpers import client_frame_of as next_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.timeout(120)]
 
@@ -79,15 +79,6 @@ def ws(base: str, path: str) -> str:
 
 async def send(socket: ClientConnection, *frame: Any) -> None:
     await socket.send(msgpack.packb(list(frame)))
-
-
-async def next_of(socket: ClientConnection, kind: MessageType, where: Any = None) -> list[Any]:
-    """The next frame of ``kind`` (matching ``where``), within 5 s."""
-    async with asyncio.timeout(5):
-        while True:
-            frame = decode(await socket.recv())
-            if frame[0] == kind and (where is None or where(frame)):
-                return frame
 
 
 async def closed_with(socket: ClientConnection) -> int | None:

@@ -4,25 +4,22 @@ announce) reaching connected sockets."""
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import AsyncIterator
 
 import msgpack
 import pytest
 from asgiref.sync import sync_to_async
-from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import CommandError, call_command
 from django.test import Client
 
 from engine.protocol import CloseCode, MessageType
 from game.routing import websocket_urlpatterns
 from lobby.chat.models import Announcement, ChatMessage, ChatReport, ChatSanction
-from lobby.identity import GUEST_KEY
 from tests.helpers import wait_for, wait_for_close
+from tests.lobby.chat.test_chat_sockets import guest_session
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(30)]
 
@@ -40,17 +37,10 @@ def staff() -> Client:
 async def lobby() -> AsyncIterator[WebsocketCommunicator]:
     """A guest's lobby socket in the shooter's room (its first frames read)."""
 
-    @database_sync_to_async
-    def cookie() -> bytes:
-        session = SessionStore()
-        session[GUEST_KEY] = uuid.uuid4().hex
-        session.save()
-        return f"sessionid={session.session_key}".encode()
-
     comm = WebsocketCommunicator(
         URLRouter(websocket_urlpatterns),
         "/ws/lobby/?name=Ada",
-        headers=[(b"cookie", await cookie())],
+        headers=[(b"cookie", (await guest_session())[0])],
     )
     connected, _ = await comm.connect()
     assert connected

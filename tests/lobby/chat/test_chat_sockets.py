@@ -462,28 +462,35 @@ async def test_a_closed_socket_leaves_every_topic(join: Join) -> None:
     assert relay.channel not in layer.groups.get(own, {}), "the relay left the group"
 
 
-async def test_metrics_count_what_chat_did(join: Join, arena_settings: Any) -> None:
+async def chat_samples() -> dict[str, float]:
+    """The ``arena_chat_*`` samples of ``/metrics`` now."""
     from prometheus_client.parser import text_string_to_metric_families
 
     from game.metrics import scrape
 
-    arena_settings(chat_burst=1, chat_rate=0.01)
-    ada, bo = await join("Ada"), await join("Bo")
-    await send(ada.lobby, MessageType.CHAT_SEND, "lobby", "one")
-    await said(bo.lobby, "one")
-    await send(ada.lobby, MessageType.CHAT_SEND, "lobby", "two")
-    assert (await refused(ada.lobby))[1] == ChatErrorCode.RATE_LIMITED
-    samples = {
+    return {
         sample.name: sample.value
         for family in text_string_to_metric_families((await scrape()).decode())
         for sample in family.samples
         if sample.name.startswith("arena_chat")
     }
-    assert samples["arena_chat_messages_stored_total"] == 1
-    assert samples["arena_chat_store_batches_total"] == 1
-    assert samples["arena_chat_frames_delivered_total"] == 2, "one message, two sockets"
-    assert samples["arena_chat_rate_limited_total"] == 1
-    assert samples["arena_chat_topics"] >= 4, "the room, announcements, two players"
+
+
+async def test_metrics_count_what_chat_did(join: Join, arena_settings: Any) -> None:
+    arena_settings(chat_burst=1, chat_rate=0.01)
+    ada, bo = await join("Ada"), await join("Bo")
+    before = await chat_samples()
+    await send(ada.lobby, MessageType.CHAT_SEND, "lobby", "one")
+    await said(bo.lobby, "one")
+    await send(ada.lobby, MessageType.CHAT_SEND, "lobby", "two")
+    assert (await refused(ada.lobby))[1] == ChatErrorCode.RATE_LIMITED
+    after = await chat_samples()
+    grew = {name: after[name] - before.get(name, 0) for name in after}
+    assert grew["arena_chat_messages_stored_total"] == 1
+    assert grew["arena_chat_store_batches_total"] == 1
+    assert grew["arena_chat_frames_delivered_total"] == 2, "one message, two sockets"
+    assert grew["arena_chat_rate_limited_total"] == 1
+    assert after["arena_chat_topics"] >= 4, "the room, announcements, two players"
 
 
 async def test_a_banned_player_watching_is_closed_when_it_chats(
