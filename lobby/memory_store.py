@@ -129,6 +129,10 @@ class MemoryLobbyStore:
         self._presences[player_key] = replace(current, expires_at=now + ttl)
         return True
 
+    async def touch_many(self, entries: list[tuple[str, str]], ttl: float) -> list[bool]:
+        """``touch`` for many ``(player_key, channel)`` pairs in one call."""
+        return [await self.touch(player_key, channel, ttl) for player_key, channel in entries]
+
     async def presence(self, player_key: str, now: float) -> Presence | None:
         """The player's live presence, if any."""
         current = self._presences.get(player_key)

@@ -134,6 +134,22 @@ save(ARGV[3], current)
 return 1
 """
 
+# ARGV: expires_at, then (player, channel) pairs
+_TOUCH_MANY = """
+local expires_at, touched = ARGV[3], {}
+for i = 4, #ARGV - 1, 2 do
+  local current = live(ARGV[i])
+  if current and current.channel == ARGV[i + 1] then
+    current.expires_at = expires_at
+    save(ARGV[i], current)
+    touched[#touched + 1] = 1
+  else
+    touched[#touched + 1] = 0
+  end
+end
+return touched
+"""
+
 # ARGV: pending_id, pending, expires_at
 _CLAIM = """
 local pending_id = ARGV[3]
@@ -406,6 +422,7 @@ class RedisLobbyStore:
         self._queued = self._script(_QUEUED)
         self._reattach = self._script(_REATTACH)
         self._touch = self._script(_TOUCH)
+        self._touch_many = self._script(_TOUCH_MANY)
         self._claim = self._script(_CLAIM)
         self._answer = self._script(_ANSWER)
         self._take_pendings = self._script(_TAKE_PENDINGS)
@@ -473,6 +490,15 @@ class RedisLobbyStore:
         """Extend a presence owned by ``channel``; False if it is gone or owned by another."""
         now = self._clock()
         return bool(await self._run(self._touch, now, player_key, channel, _num(now + ttl)))
+
+    async def touch_many(self, entries: list[tuple[str, str]], ttl: float) -> list[bool]:
+        """``touch`` for many ``(player_key, channel)`` pairs in one call."""
+        if not entries:
+            return []
+        now = self._clock()
+        pairs = [item for entry in entries for item in entry]
+        touched = await self._run(self._touch_many, now, _num(now + ttl), *pairs)
+        return [bool(flag) for flag in touched]
 
     async def presence(self, player_key: str, now: float) -> Presence | None:
         """The player's live presence, if any."""

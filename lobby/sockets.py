@@ -15,6 +15,7 @@ from engine.protocol import CloseCode, ProtocolError
 from lobby.census import CountedSocket
 from lobby.dispatch import DatabaseFreeDispatch
 from lobby.looplag import LoopLag, loop_lag
+from lobby.presence import presence_keeper
 from lobby.ratelimit import FrameRateLimiter
 from lobby.wiring import PRESENCE_REFRESH, PRESENCE_TTL, lobby_store
 
@@ -32,6 +33,10 @@ async def _quietly(work: Coroutine[Any, Any, Any]) -> None:
         logger.exception("a socket's background work failed")
 
 
+async def _touch_many(entries: list[tuple[str, str]], ttl: float) -> list[bool]:
+    return await lobby_store().touch_many(entries, ttl)
+
+
 class ArenaSocket(CountedSocket, DatabaseFreeDispatch):
     """A consumer speaking binary msgpack frames under the per-socket rate limit.
 
@@ -41,7 +46,7 @@ class ArenaSocket(CountedSocket, DatabaseFreeDispatch):
 
     closing: bool = False
     closed_with: CloseCode | None = None  # the code the server closed the socket with, if it did
-    presence_task: asyncio.Task[None] | None = None
+    keeps_presence = False  # this socket's player place is refreshed by the presence keeper
     background: set[asyncio.Task[Any]] | None = None
     lag: LoopLag | None = None  # how late the event loop has been: not the client's fault
 
@@ -97,23 +102,15 @@ class ArenaSocket(CountedSocket, DatabaseFreeDispatch):
 
     def keep_presence(self, player_key: str, ttl: float = PRESENCE_TTL) -> None:
         """Refresh the player's place in the lobby store while this socket lives; it lapses
-        ``ttl`` seconds after the last refresh."""
-        self.presence_task = asyncio.create_task(self._refresh_presence(player_key, ttl))
-
-    async def _refresh_presence(self, player_key: str, ttl: float) -> None:
-        store = lobby_store()
-        while True:
-            await asyncio.sleep(PRESENCE_REFRESH)
-            try:
-                await store.touch(player_key, self.channel_name, ttl)
-            except Exception:
-                logger.warning("could not refresh the presence of %s", player_key, exc_info=True)
+        ``ttl`` seconds after the last refresh (this process's keeper refreshes them all)."""
+        presence_keeper(_touch_many, PRESENCE_REFRESH).keep(self.channel_name, player_key, ttl)
+        self.keeps_presence = True
 
     def stop_presence(self) -> None:
         """Stop refreshing the player's place."""
-        if self.presence_task is not None:
-            self.presence_task.cancel()
-            self.presence_task = None
+        if self.keeps_presence:
+            presence_keeper(_touch_many, PRESENCE_REFRESH).drop(self.channel_name)
+            self.keeps_presence = False
 
     async def close_with(self, code: CloseCode, reason: str) -> None:
         """Close the socket once with a documented close code."""

@@ -120,6 +120,9 @@ class LobbyStore(Protocol):
     async def touch(self, player_key: str, channel: str, ttl: float) -> bool:
         """Extend a presence owned by ``channel``; False if it is gone or owned by another."""
 
+    async def touch_many(self, entries: list[tuple[str, str]], ttl: float) -> list[bool]:
+        """``touch`` for many ``(player_key, channel)`` pairs in one call."""
+
     async def claim(self, pending: Pending, ttl: float) -> bool:
         """Move every player of ``pending`` from the queue to it, or change nothing."""
 

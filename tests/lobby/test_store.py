@@ -234,6 +234,22 @@ async def test_touch_extends_only_the_owner(store: LobbyStore, clock: FakeClock)
     assert not await store.touch("nobody", "chan-a", TTL)
 
 
+async def test_touch_many_extends_each_owner_and_says_which(
+    store: LobbyStore, clock: FakeClock
+) -> None:
+    await store.enqueue(entry("a"), TTL)
+    await store.enqueue(entry("b"), TTL)
+    clock.advance(10)
+    touched = await store.touch_many(
+        [("a", "chan-a"), ("b", "chan-other"), ("nobody", "chan-a"), ("b", "chan-b")], TTL
+    )
+    assert touched == [True, False, False, True]
+    for key in ("a", "b"):
+        presence = await store.presence(key, clock.now)
+        assert presence is not None and presence.expires_at == clock.now + TTL
+    assert await store.touch_many([], TTL) == []
+
+
 async def test_release_only_by_the_owner(store: LobbyStore, clock: FakeClock) -> None:
     await store.enqueue(entry("a"), TTL)
     await store.release("a", "chan-other")
