@@ -492,9 +492,8 @@ class Match:
         """The match ``export_state`` described: stepping it goes on exactly as the original."""
         if state.get("version") != STATE_VERSION:
             raise ValueError(f"match state version {state.get('version')!r}")
-        match = cls.__new__(cls)
         # the context (seats, rng, tick) is restored before the game restores its simulation
-        cls.__init__(match, game, mode, 0, state["max_players"], reconnect_grace, sim_state=None)
+        match = cls(game, mode, 0, state["max_players"], reconnect_grace)
         ctx = match.ctx
         ctx.tick = state["tick"]
         ctx.phase = Phase(state["phase"])

@@ -168,11 +168,13 @@ class MatchRelay:
                     await self.layer.group_discard(group, self.channel)
 
     async def _run(self) -> None:
+        channel = self.channel
+        assert channel is not None, "the relay reads its channel once it has one"
         while True:
             try:
                 if self._read_failures.failing:
                     await self._resubscribe()
-                batch = await receive_batch(self.layer, self.channel, BATCH_LIMIT)
+                batch = await receive_batch(self.layer, channel, BATCH_LIMIT)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

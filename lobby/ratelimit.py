@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 ABUSE_FACTOR = 3.0  # sending more than this many times the rate ...
 ABUSE_SECONDS = 5  # ... for this many consecutive seconds is abuse
 FLOOD_FACTOR = 10.0  # more than this many times the rate within one second is abuse at once
 NOTICE_INTERVAL = 1.0  # seconds between two throttle notices to the client
 
 
-@dataclass
 class FrameRateLimiter:
     """Allows ``rate`` frames per second with bursts of ``burst``; grades what goes beyond.
 
@@ -20,23 +17,21 @@ class FrameRateLimiter:
     times the rate within one second, is ``abusive`` and should be disconnected.
     """
 
-    rate: float
-    burst: int
-    tokens: float = field(init=False)
-    updated: float | None = field(default=None, init=False)
-    frames_total: int = field(default=0, init=False)  # every frame counted, dropped or not
-    dropped_total: int = field(default=0, init=False)
-    notices_total: int = field(default=0, init=False)  # notices ``take_notice`` gave out
-    dropped_unreported: int = field(default=0, init=False)
-    last_notice: float | None = field(default=None, init=False)
-    window_start: float = field(default=0.0, init=False)
-    frames_in_window: int = field(default=0, init=False)
-    heavy_windows: int = field(default=0, init=False)
-
-    def __post_init__(self) -> None:
-        if self.rate <= 0 or self.burst < 1:
+    def __init__(self, rate: float, burst: int) -> None:
+        if rate <= 0 or burst < 1:
             raise ValueError("rate must be positive and burst at least 1")
-        self.tokens = float(self.burst)
+        self.rate = rate
+        self.burst = burst
+        self.tokens = float(burst)
+        self.updated: float | None = None
+        self.frames_total = 0  # every frame counted, dropped or not
+        self.dropped_total = 0
+        self.notices_total = 0  # notices ``take_notice`` gave out
+        self.dropped_unreported = 0
+        self.last_notice: float | None = None
+        self.window_start = 0.0
+        self.frames_in_window = 0
+        self.heavy_windows = 0
 
     def allow(self, now: float, slack: float = 0.0) -> bool:
         """Count one frame at time ``now`` and take a token for it; False means drop it.

@@ -132,6 +132,27 @@ INITIAL_LAST_SEQ = Seat(id=0, name="x").last_seq
 # -- frames and the model of the wire rules ---------------------------------------------------
 
 
+class AppliedInputsSpy:
+    """A match as the engine sees it that also records every input the match applied (a
+    compiled ``Match`` takes no patched methods, so the spy wraps it)."""
+
+    def __init__(self, match: Any, applied: list[tuple[Any, ...]]) -> None:
+        object.__setattr__(self, "_match", match)
+        object.__setattr__(self, "_applied", applied)
+
+    def apply_input(self, player_id: int, seq: int, values: tuple[int, ...]) -> bool:
+        taken = self._match.apply_input(player_id, seq, values)
+        if taken:
+            self._applied.append((player_id, seq, *values))
+        return taken
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._match, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._match, name, value)
+
+
 @dataclasses.dataclass(frozen=True)
 class Frame:
     """One client frame: a text frame (``text``) or a binary one (``data``)."""
@@ -430,16 +451,8 @@ class FuzzedMatch:
         assert welcome[0] == MessageType.WELCOME
         self.good_id = welcome[1]["player_id"]
         self.allowed[self.good_id] = set()
-        live = self.engine.matches[self.match_id].match
-        apply_input = live.apply_input
-
-        def applied(player_id: int, seq: int, values: tuple[int, ...]) -> bool:
-            taken = apply_input(player_id, seq, values)
-            if taken:
-                self.applied.append((player_id, seq, *values))
-            return taken
-
-        live.apply_input = applied  # type: ignore[method-assign]
+        hosted = self.engine.matches[self.match_id]
+        hosted.match = AppliedInputsSpy(hosted.match, self.applied)  # type: ignore[assignment]
         self._reader = asyncio.create_task(self._follow_good_player())
         await self.wait_for_snapshots(2)
         # a join that a loaded machine delays must not close a hostile socket with 4013

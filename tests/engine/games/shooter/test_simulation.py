@@ -422,7 +422,7 @@ def test_spawn_protection(protection: float, delay: int, hit: bool) -> None:
     assert match.phase is Phase.RUNNING
     run(match, delay)
     place(match, 1, *CENTER)
-    assert match.sim.is_protected(who(match, 1)) is (protection > 0)
+    assert match.sim.is_protected(match.sim.ships[1]) is (protection > 0)
     inject_bullet(match, 0, CENTER[0] - 30.0, CENTER[1], 700.0, 0.0)
     events = match.step()
     assert (HitEvent(0, 1, 25) in events) is hit
@@ -480,7 +480,7 @@ def test_respawn_after_delay(delay: float, ticks: int) -> None:
     assert match.step() == [SpawnEvent(1)]
     assert victim.alive
     assert victim.health == 100
-    assert match.sim.is_protected(victim)
+    assert match.sim.is_protected(match.sim.ships[1])
     assert (victim.x, victim.y) in match.sim.rules.spawn_points
 
 
@@ -953,7 +953,7 @@ def test_readmission_needs_a_free_seat_and_a_live_match() -> None:
     with pytest.raises(MatchFull):
         match.readmit_player(0)
     match.remove_player(1)
-    match._end("abandoned", None)
+    match._end("abandoned")
     with pytest.raises(MatchOver):
         match.readmit_player(1)
 
