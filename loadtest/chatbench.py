@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import random
+import shutil
 import tempfile
 import time
 import uuid
@@ -244,5 +245,6 @@ def command(args: argparse.Namespace) -> int:
         delete_keys(args.redis_url, prefix)
         if args.postgres is not None:
             drop_database(args.postgres, prefix)
+        shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(report, indent=None if args.json else 2))
     return 0 if report["lost"] == 0 and report["refused"] == 0 else 1
