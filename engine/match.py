@@ -209,9 +209,10 @@ class Match:
         """The game's state of the current tick (``engine.codec``); with a history, the first
         view of a tick stepped is also the history's (the view the encoder builds anyway)."""
         view = self.sim.view()
-        if self._unrecorded:
+        history = self.history
+        if self._unrecorded and history is not None:
             self._unrecorded = False
-            self.history.record(self.ctx.tick, view)  # type: ignore[union-attr]
+            history.record(self.ctx.tick, view)
         return view
 
     def _record_unrecorded(self) -> None:

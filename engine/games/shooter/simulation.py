@@ -478,9 +478,10 @@ class ShooterSimulation(Simulation):
         for b in self.bullets:
             seen = targets
             if b.rewind_ms:
-                seen = rewound.get(b.rewind_ms)  # type: ignore[assignment]
-                if seen is None:
-                    seen = rewound[b.rewind_ms] = self._targets_seen(targets, b.rewind_ms)
+                past = rewound.get(b.rewind_ms)
+                if past is None:
+                    past = rewound[b.rewind_ms] = self._targets_seen(targets, b.rewind_ms)
+                seen = past
             next_wx = b.wx + b.step_x
             next_wy = b.wy + b.step_y
             x0 = b.wx / scale
