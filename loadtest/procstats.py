@@ -46,8 +46,22 @@ class Usage:
     peak_rss_mib: float | None = None
 
 
+def tree_cpu_seconds(process: psutil.Process) -> dict[int, float]:
+    """CPU seconds of a process and of each of its live descendants (a web process's replay
+    compressor, say), by pid."""
+    seconds: dict[int, float] = {}
+    for member in [process, *process.children(recursive=True)]:
+        try:
+            times = member.cpu_times()
+        except psutil.Error:
+            continue
+        seconds[member.pid] = times.user + times.system
+    return seconds
+
+
 class UsageSampler:
-    """Takes each process's CPU time at start and stop, and its RSS every ``interval``."""
+    """Takes each process's CPU time (its descendants' included) at start and stop, and its
+    RSS every ``interval``."""
 
     def __init__(self, pids: dict[str, int], interval: float = 0.25) -> None:
         self.interval = interval
@@ -57,7 +71,7 @@ class UsageSampler:
                 self.processes[name] = psutil.Process(pid)
             except psutil.Error:
                 logger.warning("%s (pid %s) is not running", name, pid)
-        self.cpu_start: dict[str, float] = {}
+        self.cpu_start: dict[str, dict[int, float]] = {}
         self.peaks: dict[str, int] = {}
         self.started = 0.0
         self._stop = threading.Event()
@@ -68,8 +82,7 @@ class UsageSampler:
         self.started = time.monotonic()
         for name, process in self.processes.items():
             try:
-                times = process.cpu_times()
-                self.cpu_start[name] = times.user + times.system
+                self.cpu_start[name] = tree_cpu_seconds(process)
             except psutil.Error:
                 continue
         self._thread.start()
@@ -84,9 +97,10 @@ class UsageSampler:
         for name, process in self.processes.items():
             result = Usage(process.pid)
             try:
-                times = process.cpu_times()
                 if name in self.cpu_start:
-                    used = times.user + times.system - self.cpu_start[name]
+                    before = self.cpu_start[name]
+                    now = tree_cpu_seconds(process)
+                    used = sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())
                     result.cpu_seconds = round(used, 2)
                     result.cpu_percent = round(100 * used / max(wall, 1e-9), 1)
             except psutil.Error:
