@@ -27,9 +27,9 @@ install: $(VENV)/.installed node_modules/.installed $(VENV)/.native
 NATIVE := engine/codec.py engine/protocol.py engine/match.py engine/fanout.py engine/tickmeter.py \
 	engine/games/shooter/simulation.py engine/games/shooter/geometry.py \
 	engine/games/football/simulation.py game/wsprotocol.py game/stream.py lobby/ratelimit.py \
-	lobby/looplag.py
+	lobby/looplag.py engine/replay/columns.py
 
-$(VENV)/.native: $(VENV)/.installed engine/native.py $(NATIVE)
+$(VENV)/.native: $(VENV)/.installed Makefile engine/native.py $(NATIVE)
 	mkdir -p build
 	$(BIN)/python -m engine.native $(NATIVE) >build/native.log 2>&1 || { tail -20 build/native.log; exit 1; }
 	touch $@
@@ -50,6 +50,7 @@ migrate: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy --ignore-missing-imports --follow-imports=silent $(NATIVE)  # compiled: typed
 
 # Browser tests drive Debian's Chromium through Playwright.
 chromium:
