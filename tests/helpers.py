@@ -50,6 +50,7 @@ class ChainFollower:
         self.state: WireState | None = None
         self.frames = 0
         self.keyframes = 0
+        self.keyframes_after_gaps = 0  # KEYFRAMEs of a socket that missed ticks (was late)
 
     def feed(self, frame: list[Any]) -> list[Any] | None:
         """Apply a snapshot frame; returns the whole state as a KEYFRAME array (None if not one)."""
@@ -60,9 +61,12 @@ class ChainFollower:
         if not is_snapshot(frame):
             return None
         assert self.schema is not None, "a snapshot before WELCOME"
+        held = self.state
         self.state = apply_frame(self.schema, self.state, frame)  # ChainBroken fails the test
         self.frames += 1
-        self.keyframes += frame[0] == MessageType.SNAPSHOT
+        if frame[0] == MessageType.SNAPSHOT:
+            self.keyframes += 1
+            self.keyframes_after_gaps += held is not None and frame[1] > held.tick + 1
         return self.state.to_keyframe()
 
 
