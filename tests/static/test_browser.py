@@ -65,6 +65,18 @@ def start_private_match(browser: Browser, errors: list[str], server: str, mode: 
     return page
 
 
+def join_private_match(
+    browser: Browser, errors: list[str], server: str, match_id: str, name: str
+) -> Page:
+    """A page where ``name`` followed the private match's link and is connected to it."""
+    page = open_page(browser, errors)
+    page.goto(f"{server}/#match={match_id}")
+    page.fill("#name", name)
+    page.click("#create")  # "Join match" while the invitation shows
+    expect(page.locator("#status")).to_contain_text("connected", timeout=10_000)
+    return page
+
+
 def canvas_pixels(page: Page) -> str:
     return page.eval_on_selector("#canvas", "canvas => canvas.toDataURL('image/png')")
 
@@ -93,11 +105,7 @@ def test_two_tabs_play_a_full_match_to_the_results_screen(server: str, browser: 
     match_id = ada.evaluate("new URLSearchParams(location.hash.slice(1)).get('match')")
     assert match_id, "the page shows the match in its URL so it can be shared"
 
-    bo = open_page(browser, errors)
-    bo.goto(f"{server}/#match={match_id}")
-    bo.fill("#name", "Bo")
-    bo.click("#create")
-    expect(bo.locator("#status")).to_contain_text("connected", timeout=10_000)
+    bo = join_private_match(browser, errors, server, match_id, "Bo")
 
     # both fight: Ada holds fire towards Bo for the whole match
     ada.wait_for_function("Number(document.body.dataset.phase) === 2", timeout=15_000)
@@ -292,11 +300,7 @@ def test_a_spectator_follows_a_duel_to_its_result(server: str, browser: Browser)
     viewer.goto(f"{server}/#watch/{match_id}")  # a shared watch link
     expect(viewer.locator("#status")).to_contain_text("watching", timeout=10_000)
 
-    bo = open_page(browser, errors)
-    bo.goto(f"{server}/#match={match_id}")
-    bo.fill("#name", "Bo")
-    bo.click("#create")
-    expect(bo.locator("#status")).to_contain_text("connected", timeout=10_000)
+    join_private_match(browser, errors, server, match_id, "Bo")
 
     viewer.wait_for_function("Number(document.body.dataset.phase) === 2", timeout=15_000)
     viewer.wait_for_function("window.arena.watch().drawn.length === 2", timeout=5_000)
@@ -329,11 +333,7 @@ def test_a_dropped_player_reconnects_by_itself_to_the_same_seat(
     errors: list[str] = []
     ada = start_private_match(browser, errors, server, "ffa")
     match_id = ada.evaluate("new URLSearchParams(location.hash.slice(1)).get('match')")
-    bo = open_page(browser, errors)
-    bo.goto(f"{server}/#match={match_id}")
-    bo.fill("#name", "Bo")
-    bo.click("#create")
-    expect(bo.locator("#status")).to_contain_text("connected", timeout=10_000)
+    bo = join_private_match(browser, errors, server, match_id, "Bo")
     ada.wait_for_function("Number(document.body.dataset.tick) > 0", timeout=10_000)
     ada_id = ada.evaluate("window.arena.state().playerId")
     bo.wait_for_function(

@@ -23,7 +23,12 @@ from engine.schema import StateSchema
 from engine.wirestate import is_snapshot
 from loadtest.stack import Stack, base_env, guest_cookie, http_json, ticket_url
 from tests.e2e.test_failover import playing, reading
-from tests.static.test_browser import ARTIFACTS, open_page, start_private_match
+from tests.static.test_browser import (
+    ARTIFACTS,
+    join_private_match,
+    open_page,
+    start_private_match,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
 
@@ -74,11 +79,7 @@ def test_a_finished_matchs_replay_plays_seeks_speeds_up_and_follows_another_play
     errors: list[str] = []
     ada = start_private_match(browser, errors, server, "duel")
     match_id = ada.evaluate("new URLSearchParams(location.hash.slice(1)).get('match')")
-    bo = open_page(browser, errors)
-    bo.goto(f"{server}/#match={match_id}")
-    bo.fill("#name", "Bo")
-    bo.click("#create")
-    expect(bo.locator("#status")).to_contain_text("connected", timeout=10_000)
+    bo = join_private_match(browser, errors, server, match_id, "Bo")
     ada.wait_for_function("Number(document.body.dataset.phase) === 2", timeout=15_000)
     ada_id = ada.evaluate("window.arena.state().playerId")
     bo_id = bo.evaluate("window.arena.state().playerId")
