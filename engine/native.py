@@ -45,14 +45,18 @@ def compiled_modules(root: Path = ROOT, packages: Iterable[str] = PACKAGES) -> d
     return found
 
 
+def source_of(name: str, extension: Path) -> Path:
+    """The source file beside a compiled module's extension."""
+    return extension.parent / (name.rsplit(".", 1)[-1] + ".py")
+
+
 def stale_modules(modules: dict[str, Path]) -> list[str]:
     """The compiled modules whose source changed after they were compiled."""
-    stale = []
-    for name, extension in sorted(modules.items()):
-        source = extension.parent / (name.rsplit(".", 1)[-1] + ".py")
-        if source.stat().st_mtime > extension.stat().st_mtime:
-            stale.append(name)
-    return stale
+    return [
+        name
+        for name, extension in sorted(modules.items())
+        if source_of(name, extension).stat().st_mtime > extension.stat().st_mtime
+    ]
 
 
 class SourceFirstFinder(importlib.abc.MetaPathFinder):
@@ -84,9 +88,7 @@ def prefer_sources_if_stale(
     stale = stale_modules(modules)
     if not stale:
         return None
-    finder = SourceFirstFinder(
-        {name: ext.parent / (name.rsplit(".", 1)[-1] + ".py") for name, ext in modules.items()}
-    )
+    finder = SourceFirstFinder({name: source_of(name, ext) for name, ext in modules.items()})
     sys.meta_path.insert(0, finder)
     logger.warning(
         "%s changed since compiled: running every compiled module from its source "

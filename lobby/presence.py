@@ -13,6 +13,8 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable
 
+from engine.redisclient import for_this_loop
+
 logger = logging.getLogger(__name__)
 
 CHUNK = 500  # presences refreshed by one store call
@@ -71,8 +73,4 @@ _keepers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PresenceKeeper] =
 
 def presence_keeper(touch_many: TouchMany, period: float) -> PresenceKeeper:
     """This event loop's keeper (created with ``touch_many`` and ``period`` the first time)."""
-    loop = asyncio.get_running_loop()
-    keeper = _keepers.get(loop)
-    if keeper is None:
-        keeper = _keepers[loop] = PresenceKeeper(touch_many, period)
-    return keeper
+    return for_this_loop(_keepers, lambda: PresenceKeeper(touch_many, period))
