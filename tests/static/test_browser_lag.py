@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from loadtest.stack import Stack, base_env
 from tests.static.delay_proxy import DelayProxy
@@ -21,33 +22,43 @@ SHOOTER_SPOT = (800, 360)  # below the highway, above the centre block: a clear 
 RUN = (500, 1100)  # the target runs along the highway between these
 
 # Steers the own ship through waypoints with synthetic key events, from where the page draws
-# it; the last waypoint pair, with `patrol`, is run between for ever.
+# it, braking ahead of each waypoint by the ship's stopping distance (v^2 / 2 friction) so it
+# does not overshoot; the last waypoint pair, with `patrol`, is run between for ever. Its
+# progress is kept in `window.__driver` for a failure message.
 DRIVER = """
-([waypoints, patrol]) => {
+([waypoints, patrol, friction]) => {
   const keys = { KeyW: false, KeyS: false, KeyA: false, KeyD: false };
   const press = (code, down) => {
     if (keys[code] === down) return;
     keys[code] = down;
     window.dispatchEvent(new KeyboardEvent(down ? "keydown" : "keyup", { code }));
   };
-  let index = 0;
+  const driver = { index: 0, waypoints, drawn: null, velocity: null };
+  window.__driver = driver;
   window.__arrived = false;
+  const ahead = (v) => (v * Math.abs(v)) / (2 * friction);
   const steer = () => {
-    const drawn = window.arena.state()?.drawn;
+    const state = window.arena.state();
+    const drawn = state?.drawn;
     if (drawn) {
-      const [x, y] = waypoints[index];
+      const moving = state.predicted ?? { vx: 0, vy: 0 };
+      driver.drawn = { x: drawn.x, y: drawn.y };
+      driver.velocity = { vx: moving.vx, vy: moving.vy };
+      const [x, y] = waypoints[driver.index];
       const dx = x - drawn.x;
       const dy = y - drawn.y;
       if (Math.abs(dx) < 12 && Math.abs(dy) < 12) {
-        if (index < waypoints.length - 1) index += 1;
-        else if (patrol) index -= 1;
-        if (index === waypoints.length - 1 && !patrol) window.__arrived = true;
-        if (patrol && index >= waypoints.length - 2) window.__arrived = true;
+        if (driver.index < waypoints.length - 1) driver.index += 1;
+        else if (patrol) driver.index -= 1;
+        if (driver.index === waypoints.length - 1 && !patrol) window.__arrived = true;
+        if (patrol && driver.index >= waypoints.length - 2) window.__arrived = true;
       }
-      press("KeyD", dx > 8);
-      press("KeyA", dx < -8);
-      press("KeyS", dy > 8);
-      press("KeyW", dy < -8);
+      const bx = dx - ahead(moving.vx);
+      const by = dy - ahead(moving.vy);
+      press("KeyD", bx > 6);
+      press("KeyA", bx < -6);
+      press("KeyS", by > 6);
+      press("KeyW", by < -6);
     }
     requestAnimationFrame(steer);
   };
@@ -124,6 +135,7 @@ HIT_WATCH = """
 }
 """
 FAST = 200  # u/s: running, not turning (max_speed is 260)
+FRICTION = 1800.0  # u/s^2, the default rules' (engine/games/shooter/rules.py)
 
 
 @pytest.fixture(scope="module")
@@ -166,6 +178,19 @@ def waypoints_to(page: Page, x: float, y: float) -> list[tuple[float, float]]:
     return points
 
 
+def wait_for_arrival(page: Page, name: str) -> None:
+    """Waits until ``page``'s driver reached its waypoint; a timeout says where it got stuck."""
+    try:
+        page.wait_for_function("window.__arrived", timeout=30_000)
+    except PlaywrightTimeoutError:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"browser-lag-stuck-{name.lower()}.png"))
+        progress = page.evaluate(
+            "({driver: window.__driver, status: document.querySelector('#status')?.textContent})"
+        )
+        pytest.fail(f"{name} did not reach its waypoint in 30 s: {progress}")
+
+
 def test_a_shot_at_a_target_moving_across_the_screen_hits_at_150_ms(
     server: str, browser: Browser
 ) -> None:
@@ -179,11 +204,11 @@ def test_a_shot_at_a_target_moving_across_the_screen_hits_at_150_ms(
         join(bo, f"{server}/#match={match_id}", "Bo")
         for page in (ada, bo):
             page.wait_for_function("window.arena.state()?.drawn", timeout=10_000)
-        ada.evaluate(DRIVER, [waypoints_to(ada, *SHOOTER_SPOT), False])
+        ada.evaluate(DRIVER, [waypoints_to(ada, *SHOOTER_SPOT), False, FRICTION])
         bo_path = waypoints_to(bo, RUN[0], HIGHWAY_Y)[:-1] + [(RUN[1], HIGHWAY_Y)]
-        bo.evaluate(DRIVER, [bo_path, True])
-        ada.wait_for_function("window.__arrived", timeout=30_000)
-        bo.wait_for_function("window.__arrived", timeout=30_000)
+        bo.evaluate(DRIVER, [bo_path, True, FRICTION])
+        wait_for_arrival(ada, "Ada")
+        wait_for_arrival(bo, "Bo")
         bo.evaluate(HIT_WATCH)
         ada.evaluate(AIMER, [700.0, 18.0 + 700.0 / 20 / 2])
         bo.wait_for_function(
