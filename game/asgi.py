@@ -8,15 +8,20 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "game.settings")
 django_http = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from game.lifespan import ArenaLifespan  # noqa: E402
 from game.origin import browser_origin_validator  # noqa: E402
+from game.proxies import trusted_proxy_headers  # noqa: E402
 from game.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_http,
-        "websocket": browser_origin_validator(URLRouter(websocket_urlpatterns)),
-        "lifespan": ArenaLifespan(),
-    }
+application = trusted_proxy_headers(
+    ProtocolTypeRouter(
+        {
+            "http": django_http,
+            "websocket": browser_origin_validator(URLRouter(websocket_urlpatterns)),
+            "lifespan": ArenaLifespan(),
+        }
+    ),
+    settings.ARENA.trusted_proxies,
 )

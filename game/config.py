@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ DEFAULT_DATABASE_URL = "sqlite:///db.sqlite3"
 DEFAULT_RECONNECT_GRACE = 20.0  # seconds a dropped player's ship waits for it
 DEFAULT_DATABASE_POOL_SIZE = 10  # PostgreSQL connections one process may hold at most
 DEFAULT_ALLOWED_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+# Peers whose X-Forwarded-For and X-Forwarded-Proto are believed: a proxy on the same host.
+DEFAULT_TRUSTED_PROXIES = ("127.0.0.1", "::1")
 DEFAULT_REDIS_PREFIX = "arena"
 DEFAULT_JOIN_TIMEOUT = 3.0
 DEFAULT_ACCEPT_TIMEOUT = 10.0
@@ -104,6 +107,7 @@ class Config:
     chat_history: int = DEFAULT_CHAT_HISTORY
     chat_blocked_words: tuple[str, ...] = ()
     chat_spectators: str = "separate"
+    trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES  # addresses and networks
 
     @property
     def embedded_engine(self) -> bool:
@@ -341,7 +345,30 @@ def _load(env: Mapping[str, str]) -> Config:
         chat_history=_integer(env, "ARENA_CHAT_HISTORY", DEFAULT_CHAT_HISTORY, 0, 500),
         chat_blocked_words=_words(env, "ARENA_CHAT_BLOCKED_WORDS"),
         chat_spectators=_choice(env, "ARENA_CHAT_SPECTATORS", "separate", CHAT_SPECTATORS),
+        trusted_proxies=_trusted_proxies(env),
     )
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    """``ARENA_TRUSTED_PROXIES``: addresses and networks (``10.0.0.0/8``), comma-separated, of
+    the proxies whose forwarding headers are believed; ``none`` trusts no peer."""
+    raw = (env.get("ARENA_TRUSTED_PROXIES") or "").strip()
+    if not raw:
+        return DEFAULT_TRUSTED_PROXIES
+    if raw.lower() == "none":
+        return ()
+    proxies = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            proxies.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ConfigError(
+                f"ARENA_TRUSTED_PROXIES: {item!r} is not an IP address or network "
+                "(host names are not accepted: a proxy is known by its address)"
+            ) from None
+    return tuple(proxies)
 
 
 def _metrics_token(env: Mapping[str, str]) -> str:

@@ -47,9 +47,10 @@ MIDDLEWARE = [
 
 # Production over TLS (ARENA_HTTPS): the proxy in front terminates TLS and says so in
 # X-Forwarded-Proto; cookies are secure, plain HTTP is redirected (but the proxy's own health
-# checks and metrics scrapes), and browsers are told to keep to HTTPS.
+# checks and metrics scrapes), and browsers are told to keep to HTTPS. The header is read in
+# game.asgi from trusted proxies only (ARENA_TRUSTED_PROXIES, game.proxies), which sets the
+# request's scheme: SECURE_PROXY_SSL_HEADER would believe it from any peer.
 if ARENA.https:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True

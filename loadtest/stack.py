@@ -30,6 +30,7 @@ UVICORN_FLAGS = [
     "on",
     "--timeout-graceful-shutdown",
     "10",
+    "--no-proxy-headers",  # forwarding headers: ARENA_TRUSTED_PROXIES decides (game.proxies)
 ]
 # Benchmarks keep uvicorn quiet: one log line per request would cost more than the request.
 QUIET_FLAGS = ["--no-access-log", "--log-level", "warning"]
