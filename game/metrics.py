@@ -283,6 +283,7 @@ class ArenaCollector:
         yield from self._inputs()
         yield from self._relay()
         yield from self._chat()
+        yield from self._loop()
         yield from _matchmaking_families()
 
     @staticmethod
@@ -435,6 +436,39 @@ class ArenaCollector:
         )
         limited.add_metric([], session._limits.refused if session._limits is not None else 0)
         yield from (topics, delivered, stored, batches, limited)
+
+
+    @staticmethod
+    def _loop() -> Iterator[Metric]:
+        from channels.layers import get_channel_layer
+
+        from lobby.layers import BoundedPubSubChannelLayer, EmbeddedChannelLayer
+
+        tasks = GaugeMetricFamily(
+            "arena_asyncio_tasks",
+            "Tasks alive on this process's event loop (the one that answered the scrape)",
+        )
+        try:
+            tasks.add_metric([], len(asyncio.all_tasks()))
+        except RuntimeError:  # scraped outside an event loop: no figure rather than a wrong one
+            logger.debug("no running event loop to count tasks on")
+        groups = GaugeMetricFamily(
+            "arena_layer_groups", "Channel-layer groups this process's sockets and relays are in"
+        )
+        channels = GaugeMetricFamily(
+            "arena_layer_channels", "Channel-layer channels this process reads (a queue each)"
+        )
+        layer = get_channel_layer()
+        group_count = channel_count = 0
+        if isinstance(layer, EmbeddedChannelLayer):
+            group_count, channel_count = len(layer.groups), len(layer.channels)
+        elif isinstance(layer, BoundedPubSubChannelLayer):
+            for loop_layer in list(layer._layers.values()):
+                group_count += len(loop_layer.groups)
+                channel_count += len(loop_layer.channels)
+        groups.add_metric([], group_count)
+        channels.add_metric([], channel_count)
+        yield from (tasks, groups, channels)
 
 
 REGISTRY.register(ArenaCollector())

@@ -139,6 +139,27 @@ async def test_a_player_moves_the_socket_frame_and_input_counters(
         assert count(after, name, **kind) >= count(during, name, **kind), f"{name} only grows"
 
 
+async def test_loop_tasks_and_layer_groups_follow_a_socket(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    match_id = await new_match()
+    first = await connect(match_id, "Ada")  # starts the process's relay and input batcher
+    await wait_for(first, MessageType.WELCOME)
+    await first.disconnect()
+    before = await eventually(lambda s: value(s, "arena_layer_groups") == 0)
+    comm = await connect(match_id, "Bo")
+    await wait_for(comm, MessageType.WELCOME)
+    during = await scrape()
+    assert grew(before, during, "arena_asyncio_tasks") >= 1  # the consumer's own task at least
+    assert grew(before, during, "arena_layer_groups") >= 1  # the relay's group of the match
+    await comm.disconnect()
+    after = await eventually(
+        lambda s: value(s, "arena_layer_groups") == 0
+        and grew(before, s, "arena_asyncio_tasks") <= 0
+    )
+    assert grew(before, after, "arena_layer_channels") <= 0
+
+
 async def test_rate_limited_frames_and_throttle_notices_are_counted(
     engine: EngineWorker, connect: Connect, arena_settings: Any
 ) -> None:
