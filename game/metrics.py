@@ -437,7 +437,6 @@ class ArenaCollector:
         limited.add_metric([], session._limits.refused if session._limits is not None else 0)
         yield from (topics, delivered, stored, batches, limited)
 
-
     @staticmethod
     def _loop() -> Iterator[Metric]:
         from channels.layers import get_channel_layer

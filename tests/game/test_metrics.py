@@ -154,8 +154,9 @@ async def test_loop_tasks_and_layer_groups_follow_a_socket(
     assert grew(before, during, "arena_layer_groups") >= 1  # the relay's group of the match
     await comm.disconnect()
     after = await eventually(
-        lambda s: value(s, "arena_layer_groups") == 0
-        and grew(before, s, "arena_asyncio_tasks") <= 0
+        lambda s: (
+            value(s, "arena_layer_groups") == 0 and grew(before, s, "arena_asyncio_tasks") <= 0
+        )
     )
     assert grew(before, after, "arena_layer_channels") <= 0
 
