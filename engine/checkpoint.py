@@ -17,7 +17,8 @@ import msgpack
 from engine.game import Game
 from engine.match import Match
 
-CHECKPOINT_VERSION = 2
+CHECKPOINT_VERSION = 3
+READABLE_VERSIONS = frozenset({2, CHECKPOINT_VERSION})  # 2: a match history's rows as lists
 
 
 class CheckpointError(ValueError):
@@ -74,10 +75,10 @@ def encode_checkpoint(checkpoint: Checkpoint) -> bytes:
 def decode_checkpoint(data: bytes) -> Checkpoint:
     """msgpack bytes -> Checkpoint; raises CheckpointError for anything else."""
     try:
-        version, *fields = msgpack.unpackb(data, raw=False)
+        version, *fields = msgpack.unpackb(data, raw=False, strict_map_key=False)
     except (ValueError, TypeError, msgpack.UnpackException) as exc:
         raise CheckpointError(f"not a checkpoint: {exc}") from exc
-    if version != CHECKPOINT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise CheckpointError(f"checkpoint version {version!r}, expected {CHECKPOINT_VERSION}")
     try:
         match_id, game, mode, created_ms, state = fields

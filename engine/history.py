@@ -115,23 +115,31 @@ class StateHistory(Rewind):
         return rows
 
     def export_state(self) -> list[list[Any]]:
-        """The kept ticks as plain data (``restore`` reads them back)."""
+        """The kept ticks as plain data (``restore`` reads them back): each tick's globals and
+        its collections' maps of entity id to row, as they are (msgpack packs them directly;
+        unpack with ``strict_map_key=False`` for the integer ids)."""
         return [
             [
                 tick,
-                list(view.globals),
-                [[[i, *row] for i, row in c.items()] for c in view.collections],
+                view.globals,
+                [rows if type(rows) is dict else dict(rows) for rows in view.collections],
             ]
             for tick, view in self._ticks
         ]
 
     def restore(self, state: list[list[Any]]) -> None:
-        """Keep the ticks ``export_state`` described, in place of any kept now."""
+        """Keep the ticks ``export_state`` described, in place of any kept now (also those of
+        checkpoints of version 2, whose rows were lists of ``[id, *row]``)."""
         self._ticks.clear()
         for tick, globals_, collections in state:
             view = StateView(
                 tuple(globals_),
-                tuple({row[0]: tuple(row[1:]) for row in rows} for rows in collections),
+                tuple(
+                    {int(i): tuple(row) for i, row in rows.items()}
+                    if isinstance(rows, Mapping)
+                    else {row[0]: tuple(row[1:]) for row in rows}
+                    for rows in collections
+                ),
             )
             self._ticks.append((tick, view))
 

@@ -476,7 +476,7 @@ class Match:
             "seats": [[getattr(s, name) for name in SEAT_FIELDS] for s in self.ctx.seats.values()],
             "result": None if self.result is None else self.result.to_wire(),
             "roster_version": self._roster_version,
-            "rng": [version, list(internal), gauss_next],
+            "rng": [version, internal, gauss_next],
             "next_player_id": self._next_player_id,
             "phase_end": self._phase_end,
             "running_ticks": self._running_ticks,

@@ -67,6 +67,13 @@ def test_a_history_keeps_its_capacity_of_ticks_and_round_trips_through_a_checkpo
     assert copy.rows_at(0, 6.5) == history.rows_at(0, 6.5)
 
 
+def test_a_history_restores_from_a_version_2_checkpoint_whose_rows_are_lists() -> None:
+    history = StateHistory(SCHEMA, 3)
+    history.restore([[5, [], [[[1, 50, 0, 1]]]], [6, [], [[[1, 60, 0, 1], [2, 7, 0, 1]]]]])
+    assert history.view_at(6) == view((1, 60, 0, 1), (2, 7, 0, 1))
+    assert history.rows_at(0, 5.5)[1][0] == 55.0
+
+
 def test_a_match_records_every_tick_it_steps_once_whether_encoded_or_not() -> None:
     game = ShooterGame(Rules(rewind_limit=0.2))
     match = Match(game, game.mode("duel"), seed=3, max_players=2)
