@@ -272,10 +272,14 @@ class InputSchema:
 
     fields: tuple[Field, ...] = field(default_factory=tuple)
     required: int = field(init=False, default=0, compare=False)  # fields every INPUT carries
+    bounds: tuple[tuple[int, int], ...] = field(
+        init=False, default=(), compare=False
+    )  # (low, high)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fields", tuple(self.fields))
         object.__setattr__(self, "required", sum(not f.optional for f in self.fields))
+        object.__setattr__(self, "bounds", tuple((f.low, f.high) for f in self.fields))
         _unique(self.fields, "inputs")
         if any(f.length is not None for f in self.fields):
             raise SchemaError("input fields are single integers")
