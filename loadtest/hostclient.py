@@ -95,13 +95,16 @@ async def play(base: str, game: str, matches: int, players: int, grace: float) -
 
 
 def get(url: str, headers: dict[str, str]) -> dict[str, Any]:
-    """One GET with ``headers``: its status."""
+    """One GET with ``headers``: its status, and its body when that is JSON."""
     request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
-            return {"status": response.status}
+            status, data, kind = response.status, response.read(), response.headers
     except urllib.error.HTTPError as error:
-        return {"status": error.code}
+        status, data, kind = error.code, error.read(), error.headers
+    if kind.get_content_type() == "application/json":
+        return {"status": status, "body": json.loads(data or b"null")}
+    return {"status": status}
 
 
 async def handshake(url: str, origin: str) -> dict[str, Any]:

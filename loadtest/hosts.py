@@ -60,6 +60,19 @@ def available() -> str | None:
     return None
 
 
+def netem_available() -> bool:
+    """True when this kernel has ``tc netem`` (sch_netem); some VM kernels are built without."""
+    probe = f"arena-probe-{uuid.uuid4().hex[:8]}"
+    run_ip("ip", "netns", "add", probe)
+    try:
+        run_ip("tc", "-n", probe, "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms")
+        return True
+    except HostsError:
+        return False
+    finally:
+        run_ip("ip", "netns", "del", probe)
+
+
 @dataclass
 class Host:
     """One host: its namespace and its address on each switch it joins."""

@@ -39,6 +39,9 @@ FRONT_NET, BACK_NET = "10.10.1", "10.10.2"
 WEB_PORT = 8000
 REDIS_PORT = 6379
 CHECK_INTERVAL_MS = 1000  # HAProxy's health checks: one a second, down after 2 failed, up after 2
+# A check's answer may take 2 s: with 1 s, a web host busy taking over another's players (on a
+# loaded machine) missed two checks and was taken out too, sending every player away again.
+CHECK_TIMEOUT_MS = 2000
 
 
 def missing_tools() -> str | None:
@@ -49,9 +52,13 @@ def missing_tools() -> str | None:
     return available()
 
 
-def haproxy_config(listen: str, webs: dict[str, str], stats_socket: Path) -> str:
-    """HAProxy's configuration: ``listen`` (address) in front of ``webs`` (name -> address)."""
+def haproxy_config(
+    listen: str, webs: dict[str, str], stats_socket: Path, shutdown_sessions: bool = True
+) -> str:
+    """HAProxy's configuration: ``listen`` (address) in front of ``webs`` (name -> address);
+    with ``shutdown_sessions`` a web host taken out loses its sockets at once."""
     servers = "\n".join(f"    server {n} {a}:{WEB_PORT} check" for n, a in webs.items())
+    on_down = " on-marked-down shutdown-sessions" if shutdown_sessions else ""
     return f"""\
 global
     stats socket {stats_socket} mode 600 level admin
@@ -65,6 +72,7 @@ defaults
     timeout server 30s
     timeout tunnel 1h
     timeout client-fin 5s
+    timeout check {CHECK_TIMEOUT_MS}
 
 frontend site
     bind {listen}:80
@@ -77,7 +85,7 @@ backend webs
     option httpchk
     http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host {SITE}
     http-check expect status 200
-    default-server inter {CHECK_INTERVAL_MS} fall 2 rise 2 on-marked-down shutdown-sessions
+    default-server inter {CHECK_INTERVAL_MS} fall 2 rise 2{on_down}
 {servers}
 """
 
@@ -90,6 +98,7 @@ class HostStack:
     webs: int = 2
     engines: int = 2
     extra_env: dict[str, str] = field(default_factory=dict)
+    shutdown_sessions: bool = True  # HAProxy closes the sockets of a web host it takes out
     network: Network = field(default_factory=Network)
     stack: Stack | None = None
     redis_socket: Path | None = None
@@ -182,7 +191,9 @@ class HostStack:
         self.stats_socket = self.workdir / "haproxy.sock"
         config = self.workdir / "haproxy.cfg"
         webs = {name: self.host(name).address(FRONT) for name in self.web_names()}
-        config.write_text(haproxy_config(proxy.address(FRONT), webs, self.stats_socket))
+        config.write_text(
+            haproxy_config(proxy.address(FRONT), webs, self.stats_socket, self.shutdown_sessions)
+        )
         stack._spawn("proxy", proxy.command(["haproxy", "-db", "-f", str(config)]))
         stack.services.add("proxy")
         stack.wait_until(self.all_up, "HAProxy to see every web host up", timeout=40.0)
@@ -204,8 +215,8 @@ class HostStack:
         assert self.redis_socket is not None
         return redis.Redis(unix_socket_path=str(self.redis_socket), socket_timeout=2)
 
-    def server_states(self) -> dict[str, str]:
-        """Each web host's state as HAProxy sees it (``UP``, ``DOWN``, ...)."""
+    def server_stats(self) -> dict[str, list[str]]:
+        """HAProxy's ``show stat`` line of each web host, split into its fields."""
         if self.stats_socket is None or not self.stats_socket.exists():
             return {}
         try:
@@ -218,12 +229,16 @@ class HostStack:
                     data += chunk
         except OSError:
             return {}
-        states = {}
-        for line in data.decode().splitlines():
-            fields = line.split(",")
-            if len(fields) > 17 and fields[0] == "webs" and fields[1] not in ("BACKEND",):
-                states[fields[1]] = fields[17]
-        return states
+        rows = (line.split(",") for line in data.decode().splitlines())
+        return {f[1]: f for f in rows if len(f) > 17 and f[0] == "webs" and f[1] != "BACKEND"}
+
+    def server_states(self) -> dict[str, str]:
+        """Each web host's state as HAProxy sees it (``UP``, ``DOWN``, ...)."""
+        return {name: fields[17] for name, fields in self.server_stats().items()}
+
+    def server_sessions(self) -> dict[str, int]:
+        """Each web host's open sessions (sockets among them) through HAProxy."""
+        return {name: int(fields[4] or 0) for name, fields in self.server_stats().items()}
 
     def client(self, *args: str, timeout: float = 30.0) -> dict[str, Any]:
         """Run ``python -m loadtest.hostclient ARGS`` on the client host; its JSON answer."""
