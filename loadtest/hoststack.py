@@ -155,9 +155,11 @@ class HostStack:
             self.workdir,
             f"redis://redis:{REDIS_PORT}/0",
             f"hosts-{uuid.uuid4().hex[:8]}",
-            ARENA_ALLOWED_HOSTS=SITE,
-            ARENA_TRUSTED_PROXIES=self.host("proxy").address(FRONT),
-            **self.extra_env,
+            **{
+                "ARENA_ALLOWED_HOSTS": SITE,
+                "ARENA_TRUSTED_PROXIES": self.host("proxy").address(FRONT),
+                **self.extra_env,  # may override the two above
+            },
         )
 
     def _start_processes(self) -> None:
