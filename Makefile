@@ -9,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 # Snapshots are small quantized msgpack frames: permessage-deflate would cost tens of KiB of
 # zlib state per socket and CPU per frame for little gain. Client frames are tiny, so cap them.
-UVICORN_FLAGS := --ws game.wsprotocol:ArenaWebSocketProtocol --ws-per-message-deflate false --ws-max-size 512 --lifespan on --timeout-graceful-shutdown 10 --no-proxy-headers
+UVICORN_FLAGS := --http game.handshake:DeadlineHttpToolsProtocol --ws game.wsprotocol:ArenaWebSocketProtocol --ws-per-message-deflate false --ws-max-size 512 --lifespan on --timeout-graceful-shutdown 10 --no-proxy-headers
 
 .PHONY: run test install lint chromium redis migrate bench loadtest clean
 

@@ -54,6 +54,14 @@ DEFAULT_REPLAY_SEGMENT_SECONDS = 10.0  # a replay's segments: what a seek fetche
 # Redis that hosts its matches beside their players' sockets
 ENGINE_MODES = ("embedded", "external", "hosted")
 CHANNEL_LAYERS = ("pubsub", "core")
+# Hostile traffic (docs/protocol.md section 13): per client address, new WebSockets a second
+# (sustained, and at once) and WebSockets open at once; lobby sockets per session; seconds from
+# a TCP connection to the end of its request's headers.
+DEFAULT_IP_CONNECT_RATE = 5.0
+DEFAULT_IP_CONNECT_BURST = 50
+DEFAULT_IP_MAX_SOCKETS = 100
+DEFAULT_SESSION_LOBBY_SOCKETS = 4
+DEFAULT_HANDSHAKE_TIMEOUT = 10.0
 MIN_METRICS_TOKEN_LENGTH = 16
 INSECURE_DEV_SECRET = "arena-embedded-development-only-secret-key-do-not-deploy"
 
@@ -108,6 +116,11 @@ class Config:
     chat_blocked_words: tuple[str, ...] = ()
     chat_spectators: str = "separate"
     trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES  # addresses and networks
+    ip_connect_rate: float = DEFAULT_IP_CONNECT_RATE  # 0: no limit
+    ip_connect_burst: int = DEFAULT_IP_CONNECT_BURST
+    ip_max_sockets: int = DEFAULT_IP_MAX_SOCKETS  # 0: no limit
+    session_lobby_sockets: int = DEFAULT_SESSION_LOBBY_SOCKETS  # 0: no limit
+    handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT
 
     @property
     def embedded_engine(self) -> bool:
@@ -346,6 +359,17 @@ def _load(env: Mapping[str, str]) -> Config:
         chat_blocked_words=_words(env, "ARENA_CHAT_BLOCKED_WORDS"),
         chat_spectators=_choice(env, "ARENA_CHAT_SPECTATORS", "separate", CHAT_SPECTATORS),
         trusted_proxies=_trusted_proxies(env),
+        ip_connect_rate=_number(env, "ARENA_IP_CONNECT_RATE", DEFAULT_IP_CONNECT_RATE, 0, 10_000),
+        ip_connect_burst=_integer(
+            env, "ARENA_IP_CONNECT_BURST", DEFAULT_IP_CONNECT_BURST, 1, 100_000
+        ),
+        ip_max_sockets=_integer(env, "ARENA_IP_MAX_SOCKETS", DEFAULT_IP_MAX_SOCKETS, 0, 1_000_000),
+        session_lobby_sockets=_integer(
+            env, "ARENA_SESSION_LOBBY_SOCKETS", DEFAULT_SESSION_LOBBY_SOCKETS, 0, 1000
+        ),
+        handshake_timeout=_number(
+            env, "ARENA_HANDSHAKE_TIMEOUT", DEFAULT_HANDSHAKE_TIMEOUT, 0.1, 600
+        ),
     )
 
 

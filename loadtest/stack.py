@@ -20,6 +20,8 @@ import redis
 ROOT = Path(__file__).resolve().parents[1]
 # The production flags (the Makefile's UVICORN_FLAGS and the Procfile say the same).
 UVICORN_FLAGS = [
+    "--http",
+    "game.handshake:DeadlineHttpToolsProtocol",  # a deadline on request headers
     "--ws",
     "game.wsprotocol:ArenaWebSocketProtocol",
     "--ws-per-message-deflate",
@@ -257,6 +259,10 @@ def base_env(tmp: Path, redis_url: str | None, prefix: str, **extra: str) -> dic
             "ARENA_REDIS_PREFIX": prefix,
             "ARENA_REPLAY_DIR": str(tmp / "replays"),
             "ARENA_LOG_LEVEL": "INFO",
+            # The test clients are hundreds of players on one address: no per-address limits
+            # (docs/protocol.md section 13) unless a test sets them.
+            "ARENA_IP_CONNECT_RATE": "0",
+            "ARENA_IP_MAX_SOCKETS": "0",
             "PYTHONUNBUFFERED": "1",
         }
     )

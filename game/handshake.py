@@ -1,0 +1,86 @@
+"""A deadline on every request's headers: idle and slow handshakes (slowloris) are cut off.
+
+Uvicorn bounds an idle keep-alive connection after a response (``--timeout-keep-alive``) but
+not a new connection: one that sends nothing, or sends its request (a WebSocket upgrade
+included) a byte at a time, holds a socket and a protocol object for as long as it likes. This
+HTTP protocol (uvicorn's httptools one, given to uvicorn as ``--http
+game.handshake:DeadlineHttpToolsProtocol``) gives every request ``ARENA_HANDSHAKE_TIMEOUT``
+seconds (10) from the connection, or from the first byte of a keep-alive connection's next
+request, to the end of its headers. A connection that misses it gets ``408 Request Timeout``
+and is closed (docs/protocol.md section 13).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+logger = logging.getLogger(__name__)
+
+TIMED_OUT_BODY = b"request headers took too long\n"
+TIMED_OUT = (
+    b"HTTP/1.1 408 Request Timeout\r\n"
+    b"content-type: text/plain; charset=utf-8\r\n"
+    b"content-length: %d\r\n"
+    b"connection: close\r\n"
+    b"\r\n%s" % (len(TIMED_OUT_BODY), TIMED_OUT_BODY)
+)
+
+
+def handshake_timeout() -> float:
+    """The configured deadline (``ARENA_HANDSHAKE_TIMEOUT``), in seconds."""
+    from django.conf import settings
+
+    return float(settings.ARENA.handshake_timeout)
+
+
+class DeadlineHttpToolsProtocol(HttpToolsProtocol):
+    """Uvicorn's httptools protocol with a deadline on each request's headers."""
+
+    timed_out = 0  # connections cut off in this process
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadline = handshake_timeout()
+        self._deadline_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Start the clock for the first request."""
+        super().connection_made(transport)
+        self._arm()
+
+    def on_message_begin(self) -> None:
+        """A request begins (the first, or the next on a keep-alive connection)."""
+        super().on_message_begin()
+        if self._deadline_timer is None:
+            self._arm()
+
+    def on_headers_complete(self) -> None:
+        """The headers are in, in time: the clock stops."""
+        self._disarm()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Gone before its deadline: nothing to cut off."""
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._deadline_timer = self.loop.call_later(self.deadline, self._expired)
+
+    def _disarm(self) -> None:
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+            self._deadline_timer = None
+
+    def _expired(self) -> None:
+        self._deadline_timer = None
+        if self.transport.is_closing():
+            return
+        DeadlineHttpToolsProtocol.timed_out += 1
+        logger.info("closed a connection from %s: no request headers in time", self.client)
+        self.transport.write(TIMED_OUT)
+        self.transport.close()
