@@ -1,4 +1,4 @@
-"""Does anything grow over a long run? ``python -m loadtest.soak --players 300 --minutes 30``
+"""Does anything grow over a long run? ``python -m loadtest.soak --players 200 --minutes 30``
 
 Starts its own stack: a private redis-server without persistence (its keys and memory are the
 run's alone; ``redis-server`` must be on PATH) and ``--webs`` uvicorn web processes (2) in the
@@ -37,6 +37,7 @@ import psutil
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
+from loadtest.chatbench import create_database, drop_database
 from loadtest.soak_player import DONE, SoakPlayer, Tally
 from loadtest.soak_report import (
     MIB,
@@ -64,7 +65,7 @@ SCRAPE_TIMEOUT = 10.0
 class SoakOptions:
     """How big and how long the run is."""
 
-    players: int = 300
+    players: int = 200
     minutes: float = 30.0
     interval: float = 60.0  # seconds between two samples
     warmup: float = 300.0  # seconds of samples the flatness rule leaves out
@@ -75,6 +76,7 @@ class SoakOptions:
     lobby_share: float = 0.2
     seed: int | None = None
     log_dir: Path | None = None
+    postgres: str | None = None  # a PostgreSQL server: a database of the run's own there
 
 
 @dataclass
@@ -89,12 +91,16 @@ class SoakResult:
     log_dir: Path
 
 
-def server_env(options: SoakOptions, log_dir: Path, redis_url: str) -> dict[str, str]:
+def server_env(
+    options: SoakOptions, log_dir: Path, redis_url: str, prefix: str, database_url: str | None
+) -> dict[str, str]:
     """The environment of the stack's processes."""
+    extra = {} if database_url is None else {"DATABASE_URL": database_url}
     return base_env(
         log_dir,
         redis_url,
-        f"soak-{uuid.uuid4().hex[:8]}",
+        prefix,
+        **extra,
         ARENA_METRICS_TOKEN=METRICS_TOKEN,
         ARENA_LOG_LEVEL="WARNING",
         ARENA_SHOOTER_TIME_LIMIT=f"{options.match_seconds:g}",
@@ -216,10 +222,13 @@ async def soak(options: SoakOptions, out=sys.stdout) -> SoakResult:  # noqa: ANN
     rng = random.Random(options.seed)
     stack = Stack({}, log_dir)
     sampler: Sampler | None = None
+    prefix = f"soak-{uuid.uuid4().hex[:8]}"
+    database_url = None
+    if options.postgres is not None:
+        database_url = await asyncio.to_thread(create_database, options.postgres, prefix)
     try:
         redis_url = await asyncio.to_thread(stack.start_redis, "redis")
-        stack.env = server_env(options, log_dir, redis_url)
-        prefix = stack.env["ARENA_REDIS_PREFIX"]
+        stack.env = server_env(options, log_dir, redis_url, prefix, database_url)
         await asyncio.to_thread(stack.migrate)
         webs: dict[str, str] = {}
         for index in range(options.webs):
@@ -274,13 +283,15 @@ async def soak(options: SoakOptions, out=sys.stdout) -> SoakResult:  # noqa: ANN
         left = leaks(baseline, final, keys_before, keys_after)
         verdict = Verdict(growing, stuck + left, judged)
         print(table([baseline, *samples, final]), file=out)
-        print(f"tally: {asdict(tally)}", file=out)
+        print(f"tally: {tally.as_dict()}", file=out)
         print(f"verdict: {'ok' if verdict.ok else 'FAILED'} {asdict(verdict)}", file=out)
         return SoakResult(samples, baseline, final, verdict, tally, log_dir)
     finally:
         if sampler is not None:
             sampler.close()
         await asyncio.to_thread(stack.stop)
+        if options.postgres is not None:
+            await asyncio.to_thread(drop_database, options.postgres, prefix)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -300,6 +311,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lobby-share", type=float, default=defaults.lobby_share)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--log-dir", type=Path, default=None)
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a PostgreSQL server (postgres://user@host:5432/db): the run's database is a new "
+        "one there, dropped afterwards (default: SQLite in the log directory, which two web "
+        "processes lock each other out of beyond a few dozen matches a minute)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the samples here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
@@ -316,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         lobby_share=args.lobby_share,
         seed=args.seed,
         log_dir=args.log_dir,
+        postgres=args.postgres,
     )
     result = asyncio.run(soak(options))
     if args.json is not None:
@@ -323,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
             to_json(
                 [result.baseline, *result.samples, result.final],
                 result.verdict,
-                {"options": asdict(options), "tally": asdict(result.tally)},
+                {"options": asdict(options), "tally": result.tally.as_dict()},
             )
         )
     return 0 if result.verdict.ok else 1

@@ -26,7 +26,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from engine.games.shooter.wire import MAX_AIM_MRAD
-from engine.protocol import MessageType
+from engine.protocol import CloseCode, LobbyErrorCode, MessageType
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ RETRY_CODES = frozenset({1001, ABRUPT, 1011, 1012, 1013, 4009, 4013, 4015})
 OPEN_TIMEOUT = 10.0
 RECONNECT_DELAY = 0.5  # seconds before coming back after a drop
 GIVE_UP_AFTER = 15.0  # seconds of failed reconnects before a match counts as lost
+REQUEUE_DELAY = 1.0  # seconds before queueing again after "already active"
+MAX_REFUSALS = 10
 IDLE, QUEUED, CHECKING, PLAYING, DONE = "idle", "queued", "ready check", "playing", "done"
 
 
@@ -58,6 +60,11 @@ class Tally:
     frames: int = 0
     closes: Counter[str] = field(default_factory=Counter)  # unexpected close codes, counted
     lobby_errors: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The tally as plain JSON-friendly values."""
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return {k: dict(v) if isinstance(v, Counter) else v for k, v in values.items()}
 
 
 class SoakPlayer:
@@ -123,6 +130,7 @@ class SoakPlayer:
         """Queue and accept ready checks until MATCH_FOUND; None once ``stop`` is set."""
         await lobby.send(msgpack.packb([MessageType.QUEUE, GAME, MODE]))
         self.state = QUEUED
+        refusals = 0
         stopping = asyncio.ensure_future(stop.wait())
         try:
             while True:
@@ -156,7 +164,13 @@ class SoakPlayer:
                         await lobby.send(msgpack.packb([MessageType.QUEUE, GAME, MODE]))
                 elif kind == MessageType.LOBBY_ERROR:
                     self.tally.lobby_errors[str(frame[1])] += 1
-                    raise LobbyClosed(f"LOBBY_ERROR {frame[1:]}")
+                    if frame[1] != LobbyErrorCode.ALREADY_ACTIVE or refusals >= MAX_REFUSALS:
+                        raise LobbyClosed(f"LOBBY_ERROR {frame[1:]}")
+                    # The last match's seat may not be given up yet (its end travels from the
+                    # engine to the lobby): queue again a moment later, as a player would.
+                    refusals += 1
+                    await asyncio.sleep(REQUEUE_DELAY)
+                    await lobby.send(msgpack.packb([MessageType.QUEUE, GAME, MODE]))
         finally:
             stopping.cancel()
 
@@ -179,6 +193,7 @@ class SoakPlayer:
                     self.tally.drops += 1
                     drop = False
                 elif code not in RETRY_CODES:
+                    logger.warning("%s: match %s closed with %s", self.name, self.match_id, code)
                     self.tally.closes[str(code)] += 1
                     self.tally.matches_lost += 1
                     return
@@ -201,7 +216,8 @@ class SoakPlayer:
             return ABRUPT, False, False
         result = False
         welcomes = 0
-        inputs = asyncio.create_task(self._send_inputs(socket))
+        welcomed = asyncio.Event()  # INPUTs only once seated, as the browser sends them
+        inputs = asyncio.create_task(self._send_inputs(socket, welcomed))
         drop_after = self.rng.uniform(20, 200) if drop else None  # frames into the match
         frames = 0
         try:
@@ -210,6 +226,7 @@ class SoakPlayer:
                 kind = msgpack.unpackb(data)[0]
                 if kind == MessageType.WELCOME:
                     welcomes += 1
+                    welcomed.set()
                 elif kind == MessageType.RESULT:
                     result = True
                 if drop_after is not None and frames >= drop_after and not result:
@@ -223,11 +240,14 @@ class SoakPlayer:
             with contextlib.suppress(asyncio.CancelledError):
                 await inputs
         received = socket.protocol.close_rcvd
+        if received is not None and received.code not in (1000, CloseCode.MATCH_OVER):
+            logger.warning("%s: closed with %s (%s)", self.name, received.code, received.reason)
         if drop_after is not None and not result:
             return ABRUPT, False, welcomes > 0
         return (received.code if received is not None else ABRUPT), result, welcomes > 0
 
-    async def _send_inputs(self, socket: ClientConnection) -> None:
+    async def _send_inputs(self, socket: ClientConnection, welcomed: asyncio.Event) -> None:
+        await welcomed.wait()
         period = 1.0 / self.input_rate
         while True:
             await asyncio.sleep(period * self.rng.uniform(0.8, 1.2))
