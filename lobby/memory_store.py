@@ -9,7 +9,17 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from lobby.store import AlreadyActive, Pending, Presence, PresenceState, QueueEntry
+from lobby.store import (
+    AlreadyActive,
+    AlreadyInParty,
+    NoSuchParty,
+    Party,
+    PartyFull,
+    Pending,
+    Presence,
+    PresenceState,
+    QueueEntry,
+)
 
 
 class MemoryLobbyStore:
@@ -22,6 +32,8 @@ class MemoryLobbyStore:
         self._pending_of: dict[str, str] = {}
         self._pendings: dict[str, Pending] = {}
         self._lease: tuple[str, float] | None = None
+        self._parties: dict[str, Party] = {}
+        self._party_of: dict[str, str] = {}
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -65,6 +77,18 @@ class MemoryLobbyStore:
         )
         self._pendings[pending.pending_id] = replace(pending, entries=entries)
 
+    def _unqueue_party(self, party_id: str) -> None:
+        """Take every member still queued with party ``party_id`` out of the queue."""
+        party = self._parties.get(party_id)
+        if not party_id or party is None:
+            return
+        for member in party.members:
+            current = self._presences.get(member)
+            entry = self._entries.get(member)
+            queued = current is not None and current.state == PresenceState.QUEUED
+            if queued and entry is not None and entry.party == party_id:
+                self._forget(member)
+
     # -- queue -----------------------------------------------------------------------------
 
     async def enqueue(self, entry: QueueEntry, ttl: float) -> None:
@@ -82,6 +106,8 @@ class MemoryLobbyStore:
             return None
         entry = self._entries.get(player_key)
         self._forget(player_key)
+        if entry is not None:
+            self._unqueue_party(entry.party)
         return entry
 
     async def queued(self, mode: str, now: float) -> list[QueueEntry]:
@@ -93,7 +119,80 @@ class MemoryLobbyStore:
                 self._entries.pop(player_key, None)
             elif entry.mode == mode:
                 found.append(entry)
-        return sorted(found, key=lambda entry: (entry.joined_at, entry.player_key))
+        whole = []
+        for entry in found:
+            if entry.party and not self._party_queued(entry.party):
+                self._unqueue_party(entry.party)
+            elif entry.player_key in self._entries:
+                whole.append(entry)
+        return sorted(whole, key=lambda entry: (entry.joined_at, entry.player_key))
+
+    def _party_queued(self, party_id: str) -> bool:
+        """True if every member of the party is queued with it."""
+        party = self._parties.get(party_id)
+        if party is None:
+            return False
+        for member in party.members:
+            entry = self._entries.get(member)
+            if entry is None or entry.party != party_id:
+                return False
+        return True
+
+    async def enqueue_party(self, entries: list[QueueEntry], ttl: float) -> None:
+        """Queue a party's members as one: every entry or none (see LobbyStore)."""
+        now = self._clock()
+        for entry in entries:
+            current = self._live(entry.player_key, now)
+            if current is not None:
+                raise AlreadyActive(current.state)
+        for entry in entries:
+            self._queue(entry, now, ttl)
+
+    # -- parties ---------------------------------------------------------------------------
+
+    async def create_party(self, party_id: str, leader: str) -> Party:
+        """A new party led by ``leader``; raises AlreadyInParty if they are in one."""
+        if leader in self._party_of:
+            raise AlreadyInParty(self._party_of[leader])
+        party = Party(party_id, (leader,))
+        self._parties[party_id] = party
+        self._party_of[leader] = party_id
+        return party
+
+    async def join_party(self, party_id: str, player_key: str, limit: int) -> Party:
+        """Add a member; raises NoSuchParty, PartyFull or AlreadyInParty (see LobbyStore)."""
+        party = self._parties.get(party_id)
+        if party is None:
+            raise NoSuchParty(party_id)
+        if player_key in party.members:
+            return party
+        if player_key in self._party_of:
+            raise AlreadyInParty(self._party_of[player_key])
+        if len(party.members) >= limit:
+            raise PartyFull(party_id)
+        self._unqueue_party(party_id)
+        party = Party(party_id, (*party.members, player_key))
+        self._parties[party_id] = party
+        self._party_of[player_key] = party_id
+        return party
+
+    async def leave_party(self, player_key: str) -> Party | None:
+        """Take the player out of their party and the party out of the queue."""
+        party_id = self._party_of.pop(player_key, None)
+        if party_id is None:
+            return None
+        party = self._parties[party_id]
+        self._unqueue_party(party_id)
+        rest = tuple(member for member in party.members if member != player_key)
+        if rest:
+            self._parties[party_id] = Party(party_id, rest)
+        else:
+            del self._parties[party_id]
+        return party
+
+    async def party_of(self, player_key: str) -> Party | None:
+        """The player's party, if any."""
+        return self._parties.get(self._party_of.get(player_key, ""))
 
     # -- presence --------------------------------------------------------------------------
 
@@ -144,7 +243,10 @@ class MemoryLobbyStore:
         """Clear the player's presence if ``channel`` owns it (and their queue entry)."""
         current = self._presences.get(player_key)
         if current is not None and current.channel == channel:
+            entry = self._entries.get(player_key)
             self._forget(player_key)
+            if entry is not None and current.state == PresenceState.QUEUED:
+                self._unqueue_party(entry.party)
 
     # -- ready checks ----------------------------------------------------------------------
 

@@ -7,6 +7,8 @@ Keys, all under ``<prefix>:lobby:``:
 * ``presence`` - hash of player key to presence (JSON with state, channel, expires_at,
   match_id and the pending_id of a player in a ready check);
 * ``pendings`` - hash of pending id to ready check (JSON);
+* ``parties`` - hash of party id to party (JSON with its members' player keys, leader first);
+* ``party_of`` - hash of player key to the id of their party;
 * ``lease`` - the matchmaker lease (JSON with holder and expires_at), with a PX expiry.
 
 Numbers are stored as decimal strings (Python's ``repr``), so that Lua's JSON codec can
@@ -25,11 +27,22 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 
-from lobby.store import AlreadyActive, Pending, Presence, PresenceState, QueueEntry
+from lobby.store import (
+    AlreadyActive,
+    AlreadyInParty,
+    NoSuchParty,
+    Party,
+    PartyFull,
+    Pending,
+    Presence,
+    PresenceState,
+    QueueEntry,
+)
 
-# KEYS: presence, entries, pendings. ARGV[1]: queue key prefix, ARGV[2]: now.
+# KEYS: presence, entries, pendings, parties, party_of. ARGV[1]: queue key prefix, ARGV[2]: now.
 _PRELUDE = """
 local presence_key, entries_key, pendings_key = KEYS[1], KEYS[2], KEYS[3]
+local parties_key, party_of_key = KEYS[4], KEYS[5]
 local queue_prefix, now = ARGV[1], tonumber(ARGV[2])
 
 local function drop_entry(player)
@@ -53,6 +66,30 @@ end
 local function save(player, presence)
   redis.call('HSET', presence_key, player, cjson.encode(presence))
 end
+
+local function party_members(party_id)
+  if not party_id or party_id == '' then return nil end
+  local raw = redis.call('HGET', parties_key, party_id)
+  if not raw then return nil end
+  return cjson.decode(raw).members
+end
+
+local function queued_with(player, party_id)
+  local p = redis.call('HGET', presence_key, player)
+  local e = redis.call('HGET', entries_key, player)
+  return p and e and cjson.decode(p).state == 'queued' and cjson.decode(e).party == party_id
+end
+
+local function unqueue_party(party_id)
+  local members = party_members(party_id)
+  if not members then return end
+  for _, member in ipairs(members) do
+    if queued_with(member, party_id) then
+      drop_entry(member)
+      redis.call('HDEL', presence_key, member)
+    end
+  end
+end
 """
 
 # ARGV: player, entry, joined_at, mode, presence
@@ -75,24 +112,114 @@ if not current or current.state ~= 'queued' then return false end
 local raw = redis.call('HGET', entries_key, player)
 drop_entry(player)
 redis.call('HDEL', presence_key, player)
+if raw then unqueue_party(cjson.decode(raw).party) end
 return raw
 """
 
 # ARGV: mode
 _QUEUED = """
 local queue = queue_prefix .. ARGV[3]
-local found = {}
+local listed = {}
 for _, player in ipairs(redis.call('ZRANGE', queue, 0, -1)) do
   local current = live(player)
   local raw = redis.call('HGET', entries_key, player)
   if current and current.state == 'queued' and raw then
-    table.insert(found, raw)
+    table.insert(listed, {player, raw, cjson.decode(raw).party})
   else
     redis.call('ZREM', queue, player)
     drop_entry(player)
   end
 end
+local whole, found = {}, {}
+for _, item in ipairs(listed) do
+  local party_id = item[3]
+  if party_id and party_id ~= '' and whole[party_id] == nil then
+    local members = party_members(party_id)
+    local complete = members ~= nil
+    if members then
+      for _, member in ipairs(members) do
+        if not queued_with(member, party_id) or not live(member) then complete = false end
+      end
+    end
+    whole[party_id] = complete
+    if not complete then unqueue_party(party_id) end
+  end
+  if (not party_id or party_id == '' or whole[party_id])
+      and redis.call('HEXISTS', entries_key, item[1]) == 1 then
+    table.insert(found, item[2])
+  end
+end
 return found
+"""
+
+# ARGV: (player, mode, joined_at, entry, presence) per member
+_ENQUEUE_PARTY = """
+for i = 3, #ARGV, 5 do
+  local current = live(ARGV[i])
+  if current then return current.state end
+end
+for i = 3, #ARGV, 5 do
+  local player = ARGV[i]
+  drop_entry(player)
+  redis.call('HSET', entries_key, player, ARGV[i + 3])
+  redis.call('ZADD', queue_prefix .. ARGV[i + 1], ARGV[i + 2], player)
+  redis.call('HSET', presence_key, player, ARGV[i + 4])
+end
+return false
+"""
+
+# ARGV: party_id, leader. Returns {0, the party they are in} or {1, party}.
+_CREATE_PARTY = """
+local party_id, leader = ARGV[3], ARGV[4]
+local current = redis.call('HGET', party_of_key, leader)
+if current then return {0, current} end
+local party = cjson.encode({party_id = party_id, members = {leader}})
+redis.call('HSET', parties_key, party_id, party)
+redis.call('HSET', party_of_key, leader, party_id)
+return {1, party}
+"""
+
+# ARGV: party_id, player, limit. Returns {status, detail}: 1 party, 0 missing, 2 full,
+# 3 in another party (its id).
+_JOIN_PARTY = """
+local party_id, player, limit = ARGV[3], ARGV[4], tonumber(ARGV[5])
+local raw = redis.call('HGET', parties_key, party_id)
+if not raw then return {0, ''} end
+local party = cjson.decode(raw)
+for _, member in ipairs(party.members) do
+  if member == player then return {1, raw} end
+end
+local current = redis.call('HGET', party_of_key, player)
+if current then return {3, current} end
+if #party.members >= limit then return {2, ''} end
+unqueue_party(party_id)
+table.insert(party.members, player)
+local encoded = cjson.encode(party)
+redis.call('HSET', parties_key, party_id, encoded)
+redis.call('HSET', party_of_key, player, party_id)
+return {1, encoded}
+"""
+
+# ARGV: player. Returns the party as it was, or false.
+_LEAVE_PARTY = """
+local player = ARGV[3]
+local party_id = redis.call('HGET', party_of_key, player)
+if not party_id then return false end
+redis.call('HDEL', party_of_key, player)
+local raw = redis.call('HGET', parties_key, party_id)
+if not raw then return false end
+unqueue_party(party_id)
+local party, rest = cjson.decode(raw), {}
+for _, member in ipairs(party.members) do
+  if member ~= player then table.insert(rest, member) end
+end
+if #rest == 0 then
+  redis.call('HDEL', parties_key, party_id)
+else
+  party.members = rest
+  redis.call('HSET', parties_key, party_id, cjson.encode(party))
+end
+return raw
 """
 
 # ARGV: player, channel, expires_at, owner (the channel that must own it now)
@@ -273,8 +400,10 @@ return {1, replaced}
 _RELEASE = """
 local raw = redis.call('HGET', presence_key, ARGV[3])
 if not raw or cjson.decode(raw).channel ~= ARGV[4] then return 0 end
+local entry = redis.call('HGET', entries_key, ARGV[3])
 redis.call('HDEL', presence_key, ARGV[3])
 drop_entry(ARGV[3])
+if entry and cjson.decode(raw).state == 'queued' then unqueue_party(cjson.decode(entry).party) end
 return 1
 """
 
@@ -337,6 +466,7 @@ def _entry_doc(entry: QueueEntry) -> dict[str, Any]:
         "mode": entry.mode,
         "joined_at": _num(entry.joined_at),
         "channel": entry.channel,
+        "party": entry.party,
     }
 
 
@@ -349,6 +479,7 @@ def _entry_from(doc: dict[str, Any]) -> QueueEntry:
         mode=doc["mode"],
         joined_at=float(doc["joined_at"]),
         channel=doc["channel"],
+        party=doc.get("party", ""),
     )
 
 
@@ -414,7 +545,13 @@ class RedisLobbyStore:
         base = f"{prefix}:lobby"
         self._presence_key = f"{base}:presence"
         self._pendings_key = f"{base}:pendings"
-        self._keys = [self._presence_key, f"{base}:entries", self._pendings_key]
+        self._keys = [
+            self._presence_key,
+            f"{base}:entries",
+            self._pendings_key,
+            f"{base}:parties",
+            f"{base}:party_of",
+        ]
         self._queue_prefix = f"{base}:queue:"
         self._lease_key = f"{base}:lease"
         self._enqueue = self._script(_ENQUEUE)
@@ -431,6 +568,10 @@ class RedisLobbyStore:
         self._enter_match = self._script(_ENTER_MATCH)
         self._release = self._script(_RELEASE)
         self._sweep = self._script(_SWEEP)
+        self._enqueue_party = self._script(_ENQUEUE_PARTY)
+        self._create_party = self._script(_CREATE_PARTY)
+        self._join_party = self._script(_JOIN_PARTY)
+        self._leave_party = self._script(_LEAVE_PARTY)
         self._try_lease = client.register_script(_TRY_LEASE)
         self._release_lease = client.register_script(_RELEASE_LEASE)
 
@@ -573,6 +714,50 @@ class RedisLobbyStore:
             raise AlreadyActive(PresenceState(_text(detail)))
         return _text(detail) or None
 
+    # -- parties ---------------------------------------------------------------------------
+
+    async def enqueue_party(self, entries: list[QueueEntry], ttl: float) -> None:
+        """Queue a party's members as one: every entry or none (see LobbyStore)."""
+        if not entries:
+            return
+        now = self._clock()
+        state = await self._run(self._enqueue_party, now, *_requeue_args(entries, now + ttl))
+        if state is not None:
+            raise AlreadyActive(PresenceState(_text(state)))
+
+    async def create_party(self, party_id: str, leader: str) -> Party:
+        """A new party led by ``leader``; raises AlreadyInParty if they are in one."""
+        made, detail = await self._run(self._create_party, self._clock(), party_id, leader)
+        if not made:
+            raise AlreadyInParty(_text(detail))
+        return _party_from(detail)
+
+    async def join_party(self, party_id: str, player_key: str, limit: int) -> Party:
+        """Add a member; raises NoSuchParty, PartyFull or AlreadyInParty (see LobbyStore)."""
+        status, detail = await self._run(
+            self._join_party, self._clock(), party_id, player_key, str(limit)
+        )
+        if status == 0:
+            raise NoSuchParty(party_id)
+        if status == 2:
+            raise PartyFull(party_id)
+        if status == 3:
+            raise AlreadyInParty(_text(detail))
+        return _party_from(detail)
+
+    async def leave_party(self, player_key: str) -> Party | None:
+        """Take the player out of their party and the party out of the queue."""
+        raw = await self._run(self._leave_party, self._clock(), player_key)
+        return None if raw is None else _party_from(raw)
+
+    async def party_of(self, player_key: str) -> Party | None:
+        """The player's party, if any."""
+        party_id = await self._redis.hget(self._keys[4], player_key)
+        if party_id is None:
+            return None
+        raw = await self._redis.hget(self._keys[3], party_id)
+        return None if raw is None else _party_from(raw)
+
     # -- matchmaker lease ------------------------------------------------------------------
 
     async def sweep(self) -> int:
@@ -590,6 +775,12 @@ class RedisLobbyStore:
     async def release_lease(self, holder: str) -> None:
         """Give the lease up if ``holder`` has it."""
         await self._release_lease(keys=[self._lease_key], args=[holder])
+
+
+def _party_from(raw: bytes | str) -> Party:
+    """A party from its stored form."""
+    doc = json.loads(raw)
+    return Party(doc["party_id"], tuple(doc["members"]))
 
 
 def _requeue_args(entries: Sequence[QueueEntry], expires_at: float) -> list[str]:

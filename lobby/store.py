@@ -49,6 +49,32 @@ class QueueEntry:
     mode: str
     joined_at: float  # when the player first queued; kept when put back after a failed check
     channel: str  # the lobby consumer's channel, to reach the player
+    party: str = ""  # the party it was queued with (``enqueue_party``), "" when queued alone
+
+
+class NoSuchParty(Exception):
+    """No party has that id (never made, or every member left it)."""
+
+
+class PartyFull(Exception):
+    """The party already has as many members as it may have."""
+
+
+class AlreadyInParty(Exception):
+    """The player is a member of another party; they leave it first."""
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """Players who queue together; ``members[0]`` leads (queues the party)."""
+
+    party_id: str
+    members: tuple[str, ...]  # player keys, in the order they joined
+
+    @property
+    def leader(self) -> str:
+        """The member who queues the party."""
+        return self.members[0]
 
 
 def ready_check_group(pending_id: str) -> str:
@@ -99,10 +125,12 @@ class LobbyStore(Protocol):
         """Queue a player; raises AlreadyActive if the player has a live presence elsewhere."""
 
     async def dequeue(self, player_key: str) -> QueueEntry | None:
-        """Remove a queued player and their presence; None if they were not queued."""
+        """Remove a queued player and their presence (and their party's other queued members);
+        None if they were not queued."""
 
     async def queued(self, mode: str, now: float) -> list[QueueEntry]:
-        """The queued players of a mode whose presence is live, longest-waiting first."""
+        """The queued players of a mode whose presence is live, longest-waiting first; a
+        party queued together is listed only while all its members are (else it leaves)."""
 
     async def reattach(self, player_key: str, channel: str, ttl: float) -> Presence | None:
         """Move a detached queued or pending presence to a new socket; return the presence.
@@ -160,6 +188,25 @@ class LobbyStore(Protocol):
 
     async def sweep(self) -> int:
         """Forget every expired presence and its queue entry; how many were forgotten."""
+
+    async def create_party(self, party_id: str, leader: str) -> Party:
+        """A new party led by ``leader``; raises AlreadyInParty if they are in one."""
+
+    async def join_party(self, party_id: str, player_key: str, limit: int) -> Party:
+        """Add a member (a member joining again changes nothing); raises NoSuchParty,
+        PartyFull when it has ``limit`` members, AlreadyInParty for a member of another."""
+
+    async def leave_party(self, player_key: str) -> Party | None:
+        """Take the player out of their party (the next member leads; an empty party is
+        gone) and the party out of the queue; the party as it was, None if in none."""
+
+    async def party_of(self, player_key: str) -> Party | None:
+        """The player's party, if any."""
+
+    async def enqueue_party(self, entries: list[QueueEntry], ttl: float) -> None:
+        """Queue a party's members as one: every entry or none (AlreadyActive). Each entry
+        names the party; when one of them leaves the queue (``dequeue``, ``release``,
+        expiry) the others leave it too."""
 
     async def try_lease(self, holder: str, ttl: float) -> bool:
         """Take or renew the matchmaker lease; False while another live holder has it."""

@@ -10,7 +10,18 @@ import redis.asyncio as aioredis
 
 from lobby.memory_store import MemoryLobbyStore
 from lobby.redis_store import RedisLobbyStore
-from lobby.store import AlreadyActive, LobbyStore, Pending, Presence, PresenceState, QueueEntry
+from lobby.store import (
+    AlreadyActive,
+    AlreadyInParty,
+    LobbyStore,
+    NoSuchParty,
+    Party,
+    PartyFull,
+    Pending,
+    Presence,
+    PresenceState,
+    QueueEntry,
+)
 
 START = 1_700_000_000.123456789  # more digits than Lua's number formatting keeps
 TTL = 15.0
@@ -573,3 +584,100 @@ async def test_a_dropped_match_socket_leaves_a_reserved_seat_for_its_next_socket
     await store.detach("a", "sock-2", 30.0)
     clock.advance(31.0)
     assert await store.presence("a", clock.now) is None, "the held seat lapses"
+
+
+# -- parties --------------------------------------------------------------------------------
+
+
+def member(key: str, party: str, joined_at: float = START, mode: str = "2v2") -> QueueEntry:
+    """A queue entry for ``key`` queued with ``party``."""
+    return QueueEntry(key, f"Name {key}", 1500.25, mode, joined_at, f"chan-{key}", party)
+
+
+async def test_a_party_is_made_joined_and_left(stores: tuple[LobbyStore, LobbyStore]) -> None:
+    first, second = stores
+    assert await first.create_party("p1", "a") == Party("p1", ("a",))
+    assert await second.join_party("p1", "b", 2) == Party("p1", ("a", "b"))
+    assert await first.join_party("p1", "b", 2) == Party("p1", ("a", "b")), "joining again"
+    assert await second.party_of("a") == Party("p1", ("a", "b"))
+    assert await first.leave_party("a") == Party("p1", ("a", "b"))
+    assert await second.party_of("b") == Party("p1", ("b",)), "the next member leads"
+    assert await second.party_of("a") is None
+    assert await first.leave_party("a") is None
+    await first.leave_party("b")
+    with pytest.raises(NoSuchParty):
+        await second.join_party("p1", "c", 2)
+
+
+async def test_a_full_party_and_a_second_party_are_refused(store: LobbyStore) -> None:
+    await store.create_party("p1", "a")
+    await store.join_party("p1", "b", 2)
+    with pytest.raises(PartyFull):
+        await store.join_party("p1", "c", 2)
+    with pytest.raises(AlreadyInParty):
+        await store.create_party("p2", "a")
+    await store.create_party("p2", "c")
+    with pytest.raises(AlreadyInParty):
+        await store.join_party("p2", "b", 4)
+    assert await store.party_of("c") == Party("p2", ("c",))
+
+
+async def test_racing_joins_never_overfill_a_party(
+    stores: tuple[LobbyStore, LobbyStore],
+) -> None:
+    first, second = stores
+    await first.create_party("p1", "a")
+    joins = [s.join_party("p1", f"j{i}", 3) for i, s in enumerate([first, second] * 4)]
+    results = await asyncio.gather(*joins, return_exceptions=True)
+    assert sum(isinstance(r, Party) for r in results) == 2
+    assert all(isinstance(r, Party | PartyFull) for r in results)
+    party = await first.party_of("a")
+    assert party is not None and len(party.members) == 3
+
+
+async def test_a_party_queues_as_one(store: LobbyStore, clock: FakeClock) -> None:
+    await store.create_party("p1", "a")
+    await store.join_party("p1", "b", 2)
+    await store.enqueue(entry("b", mode="2v2"), TTL)  # b is already searching alone
+    with pytest.raises(AlreadyActive):
+        await store.enqueue_party([member("a", "p1"), member("b", "p1")], TTL)
+    assert await queued_keys(store, "2v2", clock.now) == ["b"], "nothing of the party queued"
+    await store.dequeue("b")
+    await store.enqueue_party([member("a", "p1"), member("b", "p1")], TTL)
+    assert await store.queued("2v2", clock.now) == [member("a", "p1"), member("b", "p1")]
+
+
+@pytest.mark.parametrize("leaves", ["dequeue", "release", "leave_party", "expiry", "join"])
+async def test_one_member_leaving_takes_the_party_out_of_the_queue(
+    store: LobbyStore, clock: FakeClock, leaves: str
+) -> None:
+    await store.create_party("p1", "a")
+    await store.join_party("p1", "b", 3)
+    await store.enqueue(entry("c", mode="2v2"), TTL)
+    await store.enqueue_party([member("a", "p1"), member("b", "p1")], TTL)
+    if leaves == "dequeue":
+        assert await store.dequeue("b") == member("b", "p1")
+    elif leaves == "release":
+        await store.release("b", "chan-b")
+    elif leaves == "leave_party":
+        await store.leave_party("b")
+    elif leaves == "join":
+        await store.join_party("p1", "d", 3)  # a new member: the party queues again with them
+    else:
+        assert await store.touch("a", "chan-a", TTL * 2)
+        assert await store.touch("c", "chan-c", TTL * 2)
+        clock.advance(TTL + 1)  # b's place lapses
+    assert await queued_keys(store, "2v2", clock.now) == ["c"]
+    assert await state_of(store, "a", clock.now) is None
+    assert await state_of(store, "c", clock.now) == PresenceState.QUEUED
+
+
+async def test_a_member_queued_alone_is_not_taken_out_with_the_party(
+    store: LobbyStore, clock: FakeClock
+) -> None:
+    await store.create_party("p1", "a")
+    await store.join_party("p1", "b", 2)
+    await store.enqueue(entry("b", mode="2v2"), TTL)
+    await store.enqueue(entry("a", mode="duel"), TTL)
+    await store.dequeue("a")
+    assert await queued_keys(store, "2v2", clock.now) == ["b"]
