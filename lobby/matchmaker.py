@@ -22,6 +22,7 @@ class ModeSpec:
     min_players: int
     max_players: int
     fill_wait: float  # seconds the longest-waiting player waits before a non-full group starts
+    teams: int = 0  # the teams a match of the mode has (0: every player for themselves)
 
     def __post_init__(self) -> None:
         if not self.name:

@@ -14,7 +14,8 @@ from engine.failurelog import FailureLog
 from engine.fanout import RedisFor, send_many
 from engine.registry import NoEngineAvailable
 from lobby import frames, messages
-from lobby.matchmaker import ModeSpec, RatingWindow, WaitEstimator, form_groups
+from lobby.matchmaker import ModeSpec, RatingWindow, WaitEstimator
+from lobby.parties import QueuedParty, form_party_groups, largest_party
 from lobby.store import LobbyStore, Pending, QueueEntry, split_queue
 from lobby.tickets import issue_ticket
 
@@ -132,9 +133,11 @@ class MatchmakingService:
             await _bounded(self._fail(p, now) for p in await self.store.take_pendings(failed))
         for spec in self.modes.values():
             entries = await self.store.queued(spec.name, now)
-            groups = form_groups(entries, now, spec, self.window)
+            groups = form_party_groups(
+                queued_parties(entries, spec), now, spec, self.window, spec.teams
+            )
             pendings = [
-                Pending(uuid.uuid4().hex, spec.name, group, now + self.accept_timeout)
+                Pending(uuid.uuid4().hex, spec.name, group.entries, now + self.accept_timeout)
                 for group in groups
             ]
             claims = await _bounded(self.store.claim(p, self.presence_ttl) for p in pendings)
@@ -257,6 +260,25 @@ class MatchmakingService:
 
     async def _send_each(self, channels: Iterable[str], message: dict[str, Any]) -> None:
         await send_many(self.layer, [(channel, message) for channel in channels], self.redis)
+
+
+def queued_parties(entries: list[QueueEntry], spec: ModeSpec) -> list[QueuedParty]:
+    """The queue of a mode as parties: members queued together (leader first), a player
+    queued alone as a party of one; a party too large for the mode is left out (logged)."""
+    together: dict[str, list[QueueEntry]] = {}
+    parties: list[QueuedParty] = []
+    for entry in entries:
+        if entry.party:
+            together.setdefault(entry.party, []).append(entry)
+        else:
+            parties.append(QueuedParty(f"player:{entry.player_key}", (entry,)))
+    limit = largest_party(spec, spec.teams)
+    for party_id, members in together.items():
+        if len(members) > limit:
+            logger.warning("party %s of %d is too large for %s", party_id, len(members), spec.name)
+            continue
+        parties.append(QueuedParty(party_id, tuple(members)))
+    return parties
 
 
 CONCURRENCY = 64  # ready checks settled or formed at once in one pass

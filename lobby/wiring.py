@@ -42,7 +42,9 @@ def mode_specs() -> dict[str, ModeSpec]:
             if mode.lobby_min < 2:
                 continue  # the lobby matches players with each other
             name = queue_name(game.name, mode.name)
-            specs[name] = ModeSpec(name, mode.lobby_min, mode.max_players, mode.fill_wait)
+            specs[name] = ModeSpec(
+                name, mode.lobby_min, mode.max_players, mode.fill_wait, mode.teams
+            )
     return specs
 
 

@@ -1,0 +1,146 @@
+"""The live matchmaking pass with parties, on both stores (memory and real Redis)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+from channels.layers import InMemoryChannelLayer
+
+from lobby.matchmaker import ModeSpec, RatingWindow
+from lobby.memory_store import MemoryLobbyStore
+from lobby.redis_store import RedisLobbyStore
+from lobby.service import MatchmakingService, queued_parties
+from lobby.store import LobbyStore, QueueEntry
+
+pytestmark = pytest.mark.timeout(30)
+
+START = 1_700_000_000.0
+TTL = 15.0
+TEAMS = ModeSpec("football/2v2", 4, 4, 0.0, teams=2)
+FFA = ModeSpec("shooter/ffa", 2, 4, 0.0)
+
+
+class Clock:
+    """A wall clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> float:
+        """The current fake time."""
+        return self.now
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(
+    request: pytest.FixtureRequest, redis_prefix: str, redis_url: str
+) -> AsyncIterator[LobbyStore]:
+    """A fresh lobby store of each kind."""
+    if request.param == "memory":
+        yield MemoryLobbyStore(Clock())
+        return
+    client = aioredis.Redis.from_url(redis_url)
+    yield RedisLobbyStore(client, redis_prefix, Clock())
+    await client.aclose()
+
+
+def service(store: LobbyStore, spec: ModeSpec) -> MatchmakingService:
+    """A matchmaker for one mode on ``store`` (it starts no match: no check is accepted)."""
+
+    async def no_matches(groups: list[tuple[str, list[str]]]) -> list[tuple[str, str, None]]:
+        raise AssertionError("no ready check is accepted in these tests")
+
+    return MatchmakingService(
+        store,
+        InMemoryChannelLayer(),
+        {spec.name: spec},
+        RatingWindow(),
+        accept_timeout=10.0,
+        presence_ttl=TTL,
+        ticket_ttl=30.0,
+        start_matches=no_matches,
+        clock=lambda: START,
+    )
+
+
+def entry(key: str, mode: str, rating: float, party: str = "", waited: float = 0.0) -> QueueEntry:
+    """Player ``key`` queued ``waited`` seconds before START."""
+    return QueueEntry(key, key.upper(), rating, mode, START - waited, f"chan-{key}", party)
+
+
+async def queue_party(store: LobbyStore, party_id: str, *members: QueueEntry) -> None:
+    """Form a party of ``members`` (the first leads) and queue it."""
+    await store.create_party(party_id, members[0].player_key)
+    for other in members[1:]:
+        await store.join_party(party_id, other.player_key, 4)
+    await store.enqueue_party(list(members), TTL)
+
+
+async def test_a_party_plays_one_match_with_the_players_nearest_its_mean_rating(
+    store: LobbyStore,
+) -> None:
+    # the party's mean is 1500: the two solos nearest it join it, the far one waits
+    await queue_party(
+        store,
+        "p1",
+        entry("a", FFA.name, 1300, "p1", waited=2),
+        entry("b", FFA.name, 1700, "p1", waited=2),
+    )
+    for key, rating in [("c", 1490), ("d", 1510), ("e", 1460)]:
+        await store.enqueue(entry(key, FFA.name, rating, waited=1), TTL)
+    matchmaker = service(store, FFA)
+    await matchmaker.run_pass()
+    [pending] = await store.pendings()
+    assert sorted(pending.player_keys()) == ["a", "b", "c", "d"]
+    assert [e.player_key for e in matchmaker.waiting[FFA.name]] == ["e"]
+
+
+async def test_a_party_and_one_player_wait_for_a_fourth_in_2v2(store: LobbyStore) -> None:
+    await queue_party(
+        store, "p1", entry("a", TEAMS.name, 1500, "p1"), entry("b", TEAMS.name, 1500, "p1")
+    )
+    await store.enqueue(entry("c", TEAMS.name, 1500), TTL)
+    await service(store, TEAMS).run_pass()
+    assert await store.pendings() == []
+    await store.enqueue(entry("d", TEAMS.name, 1500), TTL)
+    await service(store, TEAMS).run_pass()
+    [pending] = await store.pendings()
+    assert sorted(pending.player_keys()) == ["a", "b", "c", "d"]
+
+
+async def test_two_parties_fill_a_team_match(store: LobbyStore) -> None:
+    await queue_party(
+        store, "p1", entry("a", TEAMS.name, 1500, "p1"), entry("b", TEAMS.name, 1520, "p1")
+    )
+    await queue_party(
+        store, "p2", entry("c", TEAMS.name, 1490, "p2"), entry("d", TEAMS.name, 1530, "p2")
+    )
+    await service(store, TEAMS).run_pass()
+    [pending] = await store.pendings()
+    assert sorted(pending.player_keys()) == ["a", "b", "c", "d"]
+
+
+async def test_a_party_a_member_left_is_not_matched(store: LobbyStore) -> None:
+    await queue_party(
+        store, "p1", entry("a", TEAMS.name, 1500, "p1"), entry("b", TEAMS.name, 1500, "p1")
+    )
+    for key in "cd":
+        await store.enqueue(entry(key, TEAMS.name, 1500), TTL)
+    await store.dequeue("b")
+    await service(store, TEAMS).run_pass()
+    assert await store.pendings() == []
+    assert sorted(e.player_key for e in await store.queued(TEAMS.name, START)) == ["c", "d"]
+
+
+def test_queued_parties_gathers_members_and_leaves_out_a_party_too_large() -> None:
+    entries = [
+        entry("a", TEAMS.name, 1500, "p1"),
+        entry("x", TEAMS.name, 1500),
+        entry("b", TEAMS.name, 1500, "p1"),
+        *(entry(k, TEAMS.name, 1500, "big") for k in "ijk"),
+    ]
+    found = queued_parties(entries, TEAMS)
+    parties = {p.party_id: [m.player_key for m in p.members] for p in found}
+    assert parties == {"p1": ["a", "b"], "player:x": ["x"]}
