@@ -49,7 +49,7 @@ async def store(
 def service(store: LobbyStore, spec: ModeSpec) -> MatchmakingService:
     """A matchmaker for one mode on ``store`` (it starts no match: no check is accepted)."""
 
-    async def no_matches(groups: list[tuple[str, list[str]]]) -> list[tuple[str, str, None]]:
+    async def no_matches(groups: list[tuple[str, list[str]]]) -> list[tuple[str, str, str | None]]:
         raise AssertionError("no ready check is accepted in these tests")
 
     return MatchmakingService(
