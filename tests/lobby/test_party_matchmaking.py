@@ -1,15 +1,20 @@
-"""The live matchmaking pass with parties, on both stores (memory and real Redis)."""
+"""The live matchmaking pass with parties, on both stores (memory and real Redis), and its
+properties over random queues (no split party, sizes respected, nobody twice)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
 from channels.layers import InMemoryChannelLayer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lobby.matchmaker import ModeSpec, RatingWindow
 from lobby.memory_store import MemoryLobbyStore
+from lobby.parties import largest_party
 from lobby.redis_store import RedisLobbyStore
 from lobby.service import MatchmakingService, queued_parties
 from lobby.store import LobbyStore, QueueEntry
@@ -74,7 +79,7 @@ async def queue_party(store: LobbyStore, party_id: str, *members: QueueEntry) ->
     """Form a party of ``members`` (the first leads) and queue it."""
     await store.create_party(party_id, members[0].player_key)
     for other in members[1:]:
-        await store.join_party(party_id, other.player_key, 4)
+        await store.join_party(party_id, other.player_key, len(members))
     await store.enqueue_party(list(members), TTL)
 
 
@@ -144,3 +149,57 @@ def test_queued_parties_gathers_members_and_leaves_out_a_party_too_large() -> No
     found = queued_parties(entries, TEAMS)
     parties = {p.party_id: [m.player_key for m in p.members] for p in found}
     assert parties == {"p1": ["a", "b"], "player:x": ["x"]}
+
+
+MODES = [ModeSpec("duel", 2, 2, 0.0), ModeSpec("ffa", 2, 8, 5.0), TEAMS]
+
+
+@st.composite
+def lobbies(draw: st.DrawFn) -> tuple[ModeSpec, list[list[QueueEntry]]]:
+    """A mode and a queue of it: parties (lists of entries) of up to a team's size."""
+    spec = draw(st.sampled_from(MODES))
+    biggest = largest_party(spec, spec.teams)
+    sizes = draw(st.lists(st.integers(1, biggest), max_size=8))
+    parties = []
+    for index, size in enumerate(sizes):
+        waited = draw(st.floats(0, 10))
+        party_id = f"p{index}" if size > 1 else ""
+        ratings = draw(st.lists(st.floats(1000, 2000), min_size=size, max_size=size))
+        parties.append(
+            [
+                entry(f"{index}-{i}", spec.name, rating, party_id, waited)
+                for i, rating in enumerate(ratings)
+            ]
+        )
+    return spec, parties
+
+
+async def one_pass(spec: ModeSpec, parties: list[list[QueueEntry]]) -> list[list[str]]:
+    """Queue ``parties`` in a fresh memory store, make one pass; the ready checks' players."""
+    store = MemoryLobbyStore(Clock())
+    for members in parties:
+        if members[0].party:
+            await queue_party(store, members[0].party, *members)
+        else:
+            await store.enqueue(members[0], TTL)
+    await service(store, spec).run_pass()
+    return [pending.player_keys() for pending in await store.pendings()]
+
+
+@settings(max_examples=150, deadline=None)
+@given(lobbies())
+def test_the_live_pass_keeps_parties_whole_and_groups_sized(
+    lobby: tuple[ModeSpec, list[list[QueueEntry]]],
+) -> None:
+    spec, parties = lobby
+    checks = asyncio.run(one_pass(spec, parties))
+    everyone = [key for check in checks for key in check]
+    assert len(everyone) == len(set(everyone)), "nobody twice"
+    for check in checks:
+        assert spec.min_players <= len(check) <= spec.max_players
+        if spec.teams:
+            assert len(check) % spec.teams == 0
+    for members in parties:
+        keys = {m.player_key for m in members}
+        holding = [check for check in checks if keys & set(check)]
+        assert holding == [] or (len(holding) == 1 and keys <= set(holding[0])), "not split"
