@@ -11,10 +11,16 @@ from typing import Any
 from urllib.parse import urlparse
 
 import dj_database_url
-from redis.connection import parse_url
 
 from engine.games import game_classes
 from engine.protocol import MAX_CHAT_LENGTH
+from engine.redisclient import (
+    CONNECTION_OPTIONS,
+    SentinelURLError,
+    is_sentinel_url,
+    parse_sentinel_url,
+    redis_database,
+)
 
 DEFAULT_INPUT_RATE = 30.0
 DEFAULT_INPUT_BURST = 10
@@ -176,9 +182,17 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
     raw = (env.get("REDIS_URL") or "").strip()
     if not raw:
         return None
+    if is_sentinel_url(raw):
+        try:
+            parse_sentinel_url(raw)
+        except SentinelURLError as error:
+            raise ConfigError(f"REDIS_URL: {error}") from None
+        return raw
     parsed = urlparse(raw)
     if parsed.scheme not in ("redis", "rediss", "unix") or not (parsed.hostname or parsed.path):
-        raise ConfigError(f"REDIS_URL={raw!r} is not a redis://, rediss:// or unix:// URL")
+        raise ConfigError(
+            f"REDIS_URL={raw!r} is not a redis://, rediss://, unix:// or redis+sentinel:// URL"
+        )
     return raw
 
 
@@ -435,8 +449,7 @@ def layer_prefix(redis_prefix: str, redis_url: str) -> str:
     """The channel layer's prefix, with the Redis database number in it: Redis pub/sub channels
     ignore the database, so two deployments of one ``ARENA_REDIS_PREFIX`` on databases 0 and 9
     of one Redis would otherwise hear each other's engines and sockets."""
-    database = parse_url(redis_url).get("db", 0)
-    return f"{redis_prefix}:db{database}:layer:"
+    return f"{redis_prefix}:db{redis_database(redis_url)}:layer:"
 
 
 def channel_layer_settings(config: Config) -> dict[str, object]:
@@ -454,13 +467,16 @@ def channel_layer_settings(config: Config) -> dict[str, object]:
     # redis-py 8 defaults socket_timeout to 5 s, the same time the core layer blocks in
     # BZPOPMIN, so an idle reader times out (channels_redis issue 422). Keep reads open
     # longer than any blocking call, and find dead peers with TCP keepalive instead.
-    host = {
-        "address": config.redis_url,
-        "socket_timeout": 30,
-        "socket_connect_timeout": 5,
-        "socket_keepalive": True,
-        "health_check_interval": 15,
-    }
+    host: dict[str, Any] = {"address": config.redis_url, **CONNECTION_OPTIONS}
+    if is_sentinel_url(config.redis_url):  # channels-redis asks the sentinels for the primary
+        sentinel = parse_sentinel_url(config.redis_url)
+        host = {
+            "sentinels": list(sentinel.sentinels),
+            "master_name": sentinel.master,
+            "sentinel_kwargs": sentinel.sentinel_options(),
+            **sentinel.server_options(),
+            **CONNECTION_OPTIONS,
+        }
     prefix = layer_prefix(config.redis_prefix, config.redis_url)
     if config.channel_layer == "pubsub":
         return {

@@ -60,6 +60,10 @@ def test_core_layer_outlasts_bzpopmin() -> None:
         ({"ARENA_TICK_RATE": "20.5"}, "whole number"),
         ({"ARENA_DEBUG": "maybe"}, "not a boolean"),
         ({"REDIS_URL": "http://x"}, "not a redis://"),
+        ({"REDIS_URL": "redis+sentinel:///arena"}, "names no sentinel"),
+        ({"REDIS_URL": "redis+sentinel://h:26379"}, "must end in /<master name>"),
+        ({"REDIS_URL": "redis+sentinel://h:port/arena"}, "'h:port' is not host:port"),
+        ({"REDIS_URL": "redis+sentinel://h:1/arena/x"}, "is not a number"),
         ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "ARENA_SECRET_KEY must be set"),
         ({"ARENA_SECRET_KEY": "short"}, "at least 32 characters"),
         ({"ARENA_ENGINE": "external"}, "needs REDIS_URL"),
@@ -131,6 +135,25 @@ def test_sqlite_paths_are_relative_to_the_project() -> None:
 def test_the_channel_layer_prefix_names_the_redis_database() -> None:
     assert layer_prefix("arena", "redis://127.0.0.1:6379/9") == "arena:db9:layer:"
     assert layer_prefix("arena", "redis://127.0.0.1:6379") == "arena:db0:layer:"
+    assert layer_prefix("arena", "redis+sentinel://a:1,b:2/arena/9") == "arena:db9:layer:"
+
+
+@pytest.mark.parametrize("layer", ["pubsub", "core"])
+def test_sentinels_reach_the_channel_layer_with_the_same_timeouts(layer: str) -> None:
+    env = {
+        "REDIS_URL": "redis+sentinel://:secret@s1:26379,s2:26380/arena/3",
+        "ARENA_SECRET_KEY": GOOD_SECRET,
+        "ARENA_CHANNEL_LAYER": layer,
+    }
+    config = load_config(env)
+    assert config.engine == "external"
+    [host] = channel_layer_settings(config)["CONFIG"]["hosts"]  # type: ignore[index]
+    assert host["sentinels"] == [("s1", 26379), ("s2", 26380)]
+    assert host["master_name"] == "arena"
+    assert (host["db"], host["password"]) == (3, "secret")
+    assert host["socket_timeout"] > 5 and host["socket_keepalive"]
+    assert host["sentinel_kwargs"]["socket_timeout"] <= 2, "a dead sentinel costs little"
+    assert "address" not in host
 
 
 @pytest.mark.redis
