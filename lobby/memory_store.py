@@ -15,6 +15,7 @@ from lobby.store import (
     NoSuchParty,
     Party,
     PartyFull,
+    PartyMember,
     Pending,
     Presence,
     PresenceState,
@@ -82,7 +83,7 @@ class MemoryLobbyStore:
         party = self._parties.get(party_id)
         if not party_id or party is None:
             return
-        for member in party.members:
+        for member in party.player_keys():
             current = self._presences.get(member)
             entry = self._entries.get(member)
             queued = current is not None and current.state == PresenceState.QUEUED
@@ -132,7 +133,7 @@ class MemoryLobbyStore:
         party = self._parties.get(party_id)
         if party is None:
             return False
-        for member in party.members:
+        for member in party.player_keys():
             entry = self._entries.get(member)
             if entry is None or entry.party != party_id:
                 return False
@@ -150,30 +151,35 @@ class MemoryLobbyStore:
 
     # -- parties ---------------------------------------------------------------------------
 
-    async def create_party(self, party_id: str, leader: str) -> Party:
-        """A new party led by ``leader``; raises AlreadyInParty if they are in one."""
-        if leader in self._party_of:
-            raise AlreadyInParty(self._party_of[leader])
-        party = Party(party_id, (leader,))
+    async def create_party(self, party_id: str, mode: str, leader: PartyMember) -> Party:
+        """A new party for ``mode`` led by ``leader``; raises AlreadyInParty if in one."""
+        if leader.player_key in self._party_of:
+            raise AlreadyInParty(self._party_of[leader.player_key])
+        party = Party(party_id, mode, (leader,))
         self._parties[party_id] = party
-        self._party_of[leader] = party_id
+        self._party_of[leader.player_key] = party_id
         return party
 
-    async def join_party(self, party_id: str, player_key: str, limit: int) -> Party:
+    async def join_party(self, party_id: str, member: PartyMember, limit: int) -> Party:
         """Add a member; raises NoSuchParty, PartyFull or AlreadyInParty (see LobbyStore)."""
         party = self._parties.get(party_id)
         if party is None:
             raise NoSuchParty(party_id)
-        if player_key in party.members:
+        if member.player_key in party.player_keys():
+            members = tuple(
+                member if m.player_key == member.player_key else m for m in party.members
+            )
+            party = replace(party, members=members)
+            self._parties[party_id] = party
             return party
-        if player_key in self._party_of:
-            raise AlreadyInParty(self._party_of[player_key])
+        if member.player_key in self._party_of:
+            raise AlreadyInParty(self._party_of[member.player_key])
         if len(party.members) >= limit:
             raise PartyFull(party_id)
         self._unqueue_party(party_id)
-        party = Party(party_id, (*party.members, player_key))
+        party = replace(party, members=(*party.members, member))
         self._parties[party_id] = party
-        self._party_of[player_key] = party_id
+        self._party_of[member.player_key] = party_id
         return party
 
     async def leave_party(self, player_key: str) -> Party | None:
@@ -183,9 +189,9 @@ class MemoryLobbyStore:
             return None
         party = self._parties[party_id]
         self._unqueue_party(party_id)
-        rest = tuple(member for member in party.members if member != player_key)
+        rest = tuple(m for m in party.members if m.player_key != player_key)
         if rest:
-            self._parties[party_id] = Party(party_id, rest)
+            self._parties[party_id] = replace(party, members=rest)
         else:
             del self._parties[party_id]
         return party

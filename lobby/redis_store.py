@@ -7,7 +7,8 @@ Keys, all under ``<prefix>:lobby:``:
 * ``presence`` - hash of player key to presence (JSON with state, channel, expires_at,
   match_id and the pending_id of a player in a ready check);
 * ``pendings`` - hash of pending id to ready check (JSON);
-* ``parties`` - hash of party id to party (JSON with its members' player keys, leader first);
+* ``parties`` - hash of party id to party (JSON with its mode and its members, leader first:
+  player key, name and lobby socket each);
 * ``party_of`` - hash of player key to the id of their party;
 * ``lease`` - the matchmaker lease (JSON with holder and expires_at), with a PX expiry.
 
@@ -33,6 +34,7 @@ from lobby.store import (
     NoSuchParty,
     Party,
     PartyFull,
+    PartyMember,
     Pending,
     Presence,
     PresenceState,
@@ -71,7 +73,9 @@ local function party_members(party_id)
   if not party_id or party_id == '' then return nil end
   local raw = redis.call('HGET', parties_key, party_id)
   if not raw then return nil end
-  return cjson.decode(raw).members
+  local keys = {}
+  for _, member in ipairs(cjson.decode(raw).members) do table.insert(keys, member.player_key) end
+  return keys
 end
 
 local function queued_with(player, party_id)
@@ -168,32 +172,38 @@ end
 return false
 """
 
-# ARGV: party_id, leader. Returns {0, the party they are in} or {1, party}.
+# ARGV: party_id, leader's player key, party (JSON). Returns {0, the party they are in} or
+# {1, party}.
 _CREATE_PARTY = """
 local party_id, leader = ARGV[3], ARGV[4]
 local current = redis.call('HGET', party_of_key, leader)
 if current then return {0, current} end
-local party = cjson.encode({party_id = party_id, members = {leader}})
-redis.call('HSET', parties_key, party_id, party)
+redis.call('HSET', parties_key, party_id, ARGV[5])
 redis.call('HSET', party_of_key, leader, party_id)
-return {1, party}
+return {1, ARGV[5]}
 """
 
-# ARGV: party_id, player, limit. Returns {status, detail}: 1 party, 0 missing, 2 full,
+# ARGV: party_id, member (JSON), limit. Returns {status, detail}: 1 party, 0 missing, 2 full,
 # 3 in another party (its id).
 _JOIN_PARTY = """
-local party_id, player, limit = ARGV[3], ARGV[4], tonumber(ARGV[5])
+local party_id, member, limit = ARGV[3], cjson.decode(ARGV[4]), tonumber(ARGV[5])
+local player = member.player_key
 local raw = redis.call('HGET', parties_key, party_id)
 if not raw then return {0, ''} end
 local party = cjson.decode(raw)
-for _, member in ipairs(party.members) do
-  if member == player then return {1, raw} end
+for i, other in ipairs(party.members) do
+  if other.player_key == player then
+    party.members[i] = member
+    local encoded = cjson.encode(party)
+    redis.call('HSET', parties_key, party_id, encoded)
+    return {1, encoded}
+  end
 end
 local current = redis.call('HGET', party_of_key, player)
 if current then return {3, current} end
 if #party.members >= limit then return {2, ''} end
 unqueue_party(party_id)
-table.insert(party.members, player)
+table.insert(party.members, member)
 local encoded = cjson.encode(party)
 redis.call('HSET', parties_key, party_id, encoded)
 redis.call('HSET', party_of_key, player, party_id)
@@ -211,7 +221,7 @@ if not raw then return false end
 unqueue_party(party_id)
 local party, rest = cjson.decode(raw), {}
 for _, member in ipairs(party.members) do
-  if member ~= player then table.insert(rest, member) end
+  if member.player_key ~= player then table.insert(rest, member) end
 end
 if #rest == 0 then
   redis.call('HDEL', parties_key, party_id)
@@ -725,18 +735,20 @@ class RedisLobbyStore:
         if state is not None:
             raise AlreadyActive(PresenceState(_text(state)))
 
-    async def create_party(self, party_id: str, leader: str) -> Party:
-        """A new party led by ``leader``; raises AlreadyInParty if they are in one."""
-        made, detail = await self._run(self._create_party, self._clock(), party_id, leader)
+    async def create_party(self, party_id: str, mode: str, leader: PartyMember) -> Party:
+        """A new party for ``mode`` led by ``leader``; raises AlreadyInParty if in one."""
+        party = _dumps(_party_doc(Party(party_id, mode, (leader,))))
+        made, detail = await self._run(
+            self._create_party, self._clock(), party_id, leader.player_key, party
+        )
         if not made:
             raise AlreadyInParty(_text(detail))
         return _party_from(detail)
 
-    async def join_party(self, party_id: str, player_key: str, limit: int) -> Party:
+    async def join_party(self, party_id: str, member: PartyMember, limit: int) -> Party:
         """Add a member; raises NoSuchParty, PartyFull or AlreadyInParty (see LobbyStore)."""
-        status, detail = await self._run(
-            self._join_party, self._clock(), party_id, player_key, str(limit)
-        )
+        doc = _dumps(_member_doc(member))
+        status, detail = await self._run(self._join_party, self._clock(), party_id, doc, str(limit))
         if status == 0:
             raise NoSuchParty(party_id)
         if status == 2:
@@ -777,10 +789,22 @@ class RedisLobbyStore:
         await self._release_lease(keys=[self._lease_key], args=[holder])
 
 
+def _member_doc(member: PartyMember) -> dict[str, Any]:
+    """The stored form of a party member."""
+    return {"player_key": member.player_key, "name": member.name, "channel": member.channel}
+
+
+def _party_doc(party: Party) -> dict[str, Any]:
+    """The stored form of a party."""
+    members = [_member_doc(member) for member in party.members]
+    return {"party_id": party.party_id, "mode": party.mode, "members": members}
+
+
 def _party_from(raw: bytes | str) -> Party:
     """A party from its stored form."""
     doc = json.loads(raw)
-    return Party(doc["party_id"], tuple(doc["members"]))
+    members = tuple(PartyMember(m["player_key"], m["name"], m["channel"]) for m in doc["members"])
+    return Party(doc["party_id"], doc["mode"], members)
 
 
 def _requeue_args(entries: Sequence[QueueEntry], expires_at: float) -> list[str]:

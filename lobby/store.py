@@ -65,16 +65,30 @@ class AlreadyInParty(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class PartyMember:
+    """A member of a party and the lobby socket that reaches them."""
+
+    player_key: str
+    name: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
 class Party:
-    """Players who queue together; ``members[0]`` leads (queues the party)."""
+    """Players who queue together for one queue (``mode``); ``members[0]`` leads."""
 
     party_id: str
-    members: tuple[str, ...]  # player keys, in the order they joined
+    mode: str  # the queue: "<game>/<mode>"
+    members: tuple[PartyMember, ...]  # in the order they joined
 
     @property
     def leader(self) -> str:
-        """The member who queues the party."""
-        return self.members[0]
+        """The player key of the member who queues the party."""
+        return self.members[0].player_key
+
+    def player_keys(self) -> list[str]:
+        """The members' player keys."""
+        return [member.player_key for member in self.members]
 
 
 def ready_check_group(pending_id: str) -> str:
@@ -189,12 +203,14 @@ class LobbyStore(Protocol):
     async def sweep(self) -> int:
         """Forget every expired presence and its queue entry; how many were forgotten."""
 
-    async def create_party(self, party_id: str, leader: str) -> Party:
-        """A new party led by ``leader``; raises AlreadyInParty if they are in one."""
+    async def create_party(self, party_id: str, mode: str, leader: PartyMember) -> Party:
+        """A new party for ``mode`` led by ``leader``; raises AlreadyInParty if they are in
+        one."""
 
-    async def join_party(self, party_id: str, player_key: str, limit: int) -> Party:
-        """Add a member (a member joining again changes nothing); raises NoSuchParty,
-        PartyFull when it has ``limit`` members, AlreadyInParty for a member of another."""
+    async def join_party(self, party_id: str, member: PartyMember, limit: int) -> Party:
+        """Add a member (a member joining again only updates their name and socket); raises
+        NoSuchParty, PartyFull when it has ``limit`` members, AlreadyInParty for a member of
+        another."""
 
     async def leave_party(self, player_key: str) -> Party | None:
         """Take the player out of their party (the next member leads; an empty party is

@@ -17,7 +17,7 @@ from lobby.memory_store import MemoryLobbyStore
 from lobby.parties import largest_party
 from lobby.redis_store import RedisLobbyStore
 from lobby.service import MatchmakingService, queued_parties
-from lobby.store import LobbyStore, QueueEntry
+from lobby.store import LobbyStore, PartyMember, QueueEntry
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -77,9 +77,10 @@ def entry(key: str, mode: str, rating: float, party: str = "", waited: float = 0
 
 async def queue_party(store: LobbyStore, party_id: str, *members: QueueEntry) -> None:
     """Form a party of ``members`` (the first leads) and queue it."""
-    await store.create_party(party_id, members[0].player_key)
-    for other in members[1:]:
-        await store.join_party(party_id, other.player_key, len(members))
+    leader, *others = (PartyMember(m.player_key, m.name, m.channel) for m in members)
+    await store.create_party(party_id, members[0].mode, leader)
+    for other in others:
+        await store.join_party(party_id, other, len(members))
     await store.enqueue_party(list(members), TTL)
 
 

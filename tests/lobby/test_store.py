@@ -17,6 +17,7 @@ from lobby.store import (
     NoSuchParty,
     Party,
     PartyFull,
+    PartyMember,
     Pending,
     Presence,
     PresenceState,
@@ -594,40 +595,53 @@ def member(key: str, party: str, joined_at: float = START, mode: str = "2v2") ->
     return QueueEntry(key, f"Name {key}", 1500.25, mode, joined_at, f"chan-{key}", party)
 
 
+def pm(key: str, channel: str = "") -> PartyMember:
+    """Party member ``key`` on the socket ``chan-<key>`` (or ``channel``)."""
+    return PartyMember(key, f"Name {key}", channel or f"chan-{key}")
+
+
+def party(party_id: str, *keys: str) -> Party:
+    """A 2v2 party of ``keys``, each on its usual socket."""
+    return Party(party_id, "2v2", tuple(pm(key) for key in keys))
+
+
 async def test_a_party_is_made_joined_and_left(stores: tuple[LobbyStore, LobbyStore]) -> None:
     first, second = stores
-    assert await first.create_party("p1", "a") == Party("p1", ("a",))
-    assert await second.join_party("p1", "b", 2) == Party("p1", ("a", "b"))
-    assert await first.join_party("p1", "b", 2) == Party("p1", ("a", "b")), "joining again"
-    assert await second.party_of("a") == Party("p1", ("a", "b"))
-    assert await first.leave_party("a") == Party("p1", ("a", "b"))
-    assert await second.party_of("b") == Party("p1", ("b",)), "the next member leads"
+    assert await first.create_party("p1", "2v2", pm("a")) == party("p1", "a")
+    assert await second.join_party("p1", pm("b"), 2) == party("p1", "a", "b")
+    assert await first.join_party("p1", pm("b"), 2) == party("p1", "a", "b"), "joining again"
+    moved = await first.join_party("p1", pm("a", "new-socket"), 2)
+    assert moved.members == (pm("a", "new-socket"), pm("b")), "a reconnect moves the socket"
+    assert (await second.party_of("a")) == moved
+    assert await first.leave_party("a") == moved
+    assert await second.party_of("b") == party("p1", "b"), "the next member leads"
+    assert (await second.party_of("b")).leader == "b"  # type: ignore[union-attr]
     assert await second.party_of("a") is None
     assert await first.leave_party("a") is None
     await first.leave_party("b")
     with pytest.raises(NoSuchParty):
-        await second.join_party("p1", "c", 2)
+        await second.join_party("p1", pm("c"), 2)
 
 
 async def test_a_full_party_and_a_second_party_are_refused(store: LobbyStore) -> None:
-    await store.create_party("p1", "a")
-    await store.join_party("p1", "b", 2)
+    await store.create_party("p1", "2v2", pm("a"))
+    await store.join_party("p1", pm("b"), 2)
     with pytest.raises(PartyFull):
-        await store.join_party("p1", "c", 2)
+        await store.join_party("p1", pm("c"), 2)
     with pytest.raises(AlreadyInParty):
-        await store.create_party("p2", "a")
-    await store.create_party("p2", "c")
+        await store.create_party("p2", "2v2", pm("a"))
+    await store.create_party("p2", "2v2", pm("c"))
     with pytest.raises(AlreadyInParty):
-        await store.join_party("p2", "b", 4)
-    assert await store.party_of("c") == Party("p2", ("c",))
+        await store.join_party("p2", pm("b"), 4)
+    assert await store.party_of("c") == party("p2", "c")
 
 
 async def test_racing_joins_never_overfill_a_party(
     stores: tuple[LobbyStore, LobbyStore],
 ) -> None:
     first, second = stores
-    await first.create_party("p1", "a")
-    joins = [s.join_party("p1", f"j{i}", 3) for i, s in enumerate([first, second] * 4)]
+    await first.create_party("p1", "2v2", pm("a"))
+    joins = [s.join_party("p1", pm(f"j{i}"), 3) for i, s in enumerate([first, second] * 4)]
     results = await asyncio.gather(*joins, return_exceptions=True)
     assert sum(isinstance(r, Party) for r in results) == 2
     assert all(isinstance(r, Party | PartyFull) for r in results)
@@ -636,8 +650,8 @@ async def test_racing_joins_never_overfill_a_party(
 
 
 async def test_a_party_queues_as_one(store: LobbyStore, clock: FakeClock) -> None:
-    await store.create_party("p1", "a")
-    await store.join_party("p1", "b", 2)
+    await store.create_party("p1", "2v2", pm("a"))
+    await store.join_party("p1", pm("b"), 2)
     await store.enqueue(entry("b", mode="2v2"), TTL)  # b is already searching alone
     with pytest.raises(AlreadyActive):
         await store.enqueue_party([member("a", "p1"), member("b", "p1")], TTL)
@@ -651,8 +665,8 @@ async def test_a_party_queues_as_one(store: LobbyStore, clock: FakeClock) -> Non
 async def test_one_member_leaving_takes_the_party_out_of_the_queue(
     store: LobbyStore, clock: FakeClock, leaves: str
 ) -> None:
-    await store.create_party("p1", "a")
-    await store.join_party("p1", "b", 3)
+    await store.create_party("p1", "2v2", pm("a"))
+    await store.join_party("p1", pm("b"), 3)
     await store.enqueue(entry("c", mode="2v2"), TTL)
     await store.enqueue_party([member("a", "p1"), member("b", "p1")], TTL)
     if leaves == "dequeue":
@@ -662,7 +676,7 @@ async def test_one_member_leaving_takes_the_party_out_of_the_queue(
     elif leaves == "leave_party":
         await store.leave_party("b")
     elif leaves == "join":
-        await store.join_party("p1", "d", 3)  # a new member: the party queues again with them
+        await store.join_party("p1", pm("d"), 3)  # a new member: the party queues again with them
     else:
         assert await store.touch("a", "chan-a", TTL * 2)
         assert await store.touch("c", "chan-c", TTL * 2)
@@ -675,8 +689,8 @@ async def test_one_member_leaving_takes_the_party_out_of_the_queue(
 async def test_a_member_queued_alone_is_not_taken_out_with_the_party(
     store: LobbyStore, clock: FakeClock
 ) -> None:
-    await store.create_party("p1", "a")
-    await store.join_party("p1", "b", 2)
+    await store.create_party("p1", "2v2", pm("a"))
+    await store.join_party("p1", pm("b"), 2)
     await store.enqueue(entry("b", mode="2v2"), TTL)
     await store.enqueue(entry("a", mode="duel"), TTL)
     await store.dequeue("a")
