@@ -38,6 +38,8 @@ from lobby.chat.sockets import ChatSocket
 
 logger = logging.getLogger(__name__)
 
+RELEASE_LOOKUPS = 3  # join timeouts a socket waits for its lost match's new owner to show
+
 
 class MatchSocket(ChatSocket):
     """A socket that watches one match: the base of MatchConsumer and SpectatorConsumer."""
@@ -104,6 +106,33 @@ class MatchSocket(ChatSocket):
         self.resuming = self.stream is not None
         self._cancel_join_timer()
         self.spawn(self._ask_again())
+
+    def on_released(self) -> None:
+        """This process's engine worker lost the match. Its new owner's MOVED normally follows;
+        if none came within the join timeout, the match's record names where it went."""
+        if self.closing or self.engine_request is None or self.engine_channel is None:
+            return
+        self.spawn(self._follow_release(self.engine_channel))
+
+    async def _follow_release(self, released: str) -> None:
+        for _ in range(RELEASE_LOOKUPS):
+            await asyncio.sleep(settings.ARENA.join_timeout)
+            if self.closing or self.engine_channel != released:
+                return  # a MOVED came, or the socket is going
+            match = await MatchRecord.objects.filter(id=self.match_id).afirst()
+            if match is None:
+                break
+            if match.status == MatchRecord.Status.OVER:  # it ended while this socket was cut
+                if match.result and not self.closing:
+                    await self.send(bytes_data=encode_stored_result(match.result))
+                await self.close_with(CloseCode.MATCH_OVER, "match over")
+                return
+            if match.engine_channel != released:
+                logger.info("match %s was taken over unheard: following it", self.match_id)
+                self.on_moved(match.engine_channel)
+                return
+        if not self.closing and self.engine_channel == released:
+            await self.close_with(CloseCode.ENGINE_UNAVAILABLE, "the match's engine moved away")
 
     async def _ask_again(self) -> None:
         assert self.engine_channel is not None and self.engine_request is not None

@@ -76,6 +76,10 @@ class RelayMember(Protocol):
     def on_moved(self, engine_channel: str) -> None:
         """Another engine worker took the match over; it reads ``engine_channel``."""
 
+    def on_released(self) -> None:
+        """This process's engine worker stopped running the match (must not block): its new
+        owner's MOVED may have gone out while this process could not hear it."""
+
 
 class LocalHost(Protocol):
     """This process's engine worker, as the relay sees it."""
@@ -143,8 +147,17 @@ class MatchRelay:
         return self.local is not None and self.local.hosts(match_id)
 
     def released(self, match_id: str) -> None:
-        """The local worker no longer runs ``match_id``: watch its groups through the layer."""
+        """The local worker no longer runs ``match_id``: watch its groups through the layer,
+        and tell its local members, which look for the match's new owner unless its MOVED
+        reaches them first (a process cut from Redis while the match was taken over never
+        hears that MOVED)."""
         self._reconcile_soon(match_id)
+        for delayed in (False, True):
+            for member in list(self._table(delayed).get(match_id, ())):
+                try:
+                    member.on_released()
+                except Exception:
+                    logger.exception("a relay member failed on its match's release")
 
     def _reconcile_soon(self, match_id: str) -> None:
         for delayed in (False, True):

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from typing import Any
 
 import msgpack
 import pytest
+from channels.layers import get_channel_layer
 from django.conf import settings
 
+from engine import messages
 from engine.games.shooter.rules import Rules
 from engine.games.shooter.wire import Button, PlayerFlag
 from engine.protocol import CloseCode, MessageType, Phase
 from engine.worker import EngineWorker
 from game.models import MatchRecord
+from game.relay import match_relay
 from game.services import create_match, validate_match_request
 from lobby.store import PresenceState
 from lobby.tickets import issue_ticket
@@ -351,6 +355,35 @@ async def test_an_engine_that_never_answers_closes_with_engine_unavailable(
     match_id = await new_match()
     await MatchRecord.objects.filter(id=match_id).aupdate(engine_channel="arena.engine.nobody")
     assert await wait_for_close(await connect(match_id)) == CloseCode.ENGINE_UNAVAILABLE
+
+
+async def test_a_socket_whose_match_was_taken_over_unheard_asks_its_new_owner(
+    engine: EngineWorker, connect: Connect, arena_settings
+) -> None:
+    arena_settings(join_timeout=0.3)
+    match_id = await new_match()
+    comm = await connect(match_id)
+    assert (await next_frame(comm))[0] == MessageType.WELCOME
+    # another worker took the match over while this process could not hear its MOVED: only
+    # the match's record says where it went, and this process's worker gave the match up
+    layer = get_channel_layer()
+    new_owner = await layer.new_channel("arena.engine.")
+    await MatchRecord.objects.filter(id=match_id).aupdate(engine_channel=new_owner)
+    match_relay(layer).released(match_id)
+    async with asyncio.timeout(3):
+        asked = await layer.receive(new_owner)
+    assert (asked["type"], asked["match_id"]) == (messages.JOIN, match_id)
+
+
+async def test_a_socket_whose_match_was_released_to_nobody_closes_with_engine_unavailable(
+    engine: EngineWorker, connect: Connect, arena_settings
+) -> None:
+    arena_settings(join_timeout=0.2)
+    match_id = await new_match()
+    comm = await connect(match_id)
+    assert (await next_frame(comm))[0] == MessageType.WELCOME
+    match_relay(get_channel_layer()).released(match_id)  # and no worker took it over
+    assert await wait_for_close(comm, timeout=5) == CloseCode.ENGINE_UNAVAILABLE
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,9 @@ class Member:
     def on_moved(self, engine_channel: str) -> None:
         self._record("moved", engine_channel)
 
+    def on_released(self) -> None:
+        self._record("released", None)
+
     def _record(self, kind: str, value: Any) -> None:
         self.got.append((kind, value))
         if self.log is not None:
@@ -268,7 +271,7 @@ async def test_a_match_the_local_worker_lets_go_is_watched_through_the_layer_aga
     relay.released("a")
     await until_true(lambda: messages.match_group("a") in layer.groups)
     await layer.group_send(messages.match_group("a"), snapshot("a", 9))
-    assert await member.wait(1) == [("snapshot", 9)]
+    assert await member.wait(2) == [("released", None), ("snapshot", 9)]
 
 
 async def test_a_match_the_local_worker_adopts_stops_coming_through_the_layer() -> None:
@@ -284,3 +287,13 @@ async def test_a_match_the_local_worker_adopts_stops_coming_through_the_layer() 
     relay.deliver_local([(messages.match_group("a"), moved)])
     await until_true(lambda: messages.match_group("a") not in layer.groups)
     assert await member.wait(1) == [("moved", "here")]
+
+
+async def test_a_released_match_s_members_of_both_groups_are_told() -> None:
+    relay = MatchRelay(get_channel_layer())
+    live, delayed, other = Member(), Member(spectating=True), Member()
+    await relay.attach("a", live)
+    await relay.attach("a", delayed, delayed=True)
+    await relay.attach("b", other)
+    relay.released("a")
+    assert (live.got, delayed.got, other.got) == ([("released", None)], [("released", None)], [])
