@@ -103,7 +103,7 @@ class StateHistory(Rewind):
                 continue
             values = [float(v) for v in row]
             for index in lerp:
-                change = newer[index] - row[index]
+                change = float(newer[index] - row[index])
                 span = spans[index]
                 if span and abs(change) > span / 2:
                     change -= math.copysign(span, change)
