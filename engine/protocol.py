@@ -54,6 +54,9 @@ class MessageType(IntEnum):
     QUEUE = 20
     CANCEL = 21
     READY_ANSWER = 22
+    PARTY_CREATE = 23  # make a party for a mode of a game
+    PARTY_JOIN = 24  # join a party by its id (the invite link's)
+    PARTY_LEAVE = 25
     # server -> client, lobby socket
     LOBBY_WELCOME = 30
     QUEUE_STATUS = 31
@@ -63,6 +66,7 @@ class MessageType(IntEnum):
     READY_FAILED = 35
     QUEUE_LEFT = 36
     LOBBY_ERROR = 37
+    PARTY_STATE = 38  # the player's party (its members, its leader) or nil
     # client -> server, chat (lobby, match and spectator sockets; docs/protocol.md section 12)
     CHAT_SEND = 40  # a message to one of the socket's channels
     CHAT_DIRECT = 41  # a direct message to one player
@@ -114,6 +118,11 @@ class LobbyErrorCode(IntEnum):
     ALREADY_ACTIVE = 2  # the player is already queued, in a ready check or in a match
     NOT_QUEUED = 3  # CANCEL while not queued
     NO_READY_CHECK = 4  # READY_ANSWER for a check that is over or not the player's
+    NO_SUCH_PARTY = 5  # PARTY_JOIN for a party that does not exist (any more)
+    PARTY_FULL = 6  # PARTY_JOIN for a party with as many members as a team of its mode
+    IN_PARTY = 7  # PARTY_CREATE or PARTY_JOIN by a member of another party
+    NOT_LEADER = 8  # QUEUE by a party member who does not lead the party
+    NOT_IN_PARTY = 9  # PARTY_LEAVE outside a party
 
 
 class ChatErrorCode(IntEnum):
@@ -192,6 +201,26 @@ class QueueRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class PartyCreate:
+    """PARTY_CREATE: make a party to play ``mode`` of ``game`` together."""
+
+    game: str
+    mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartyJoin:
+    """PARTY_JOIN: join the party ``party_id``."""
+
+    party_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartyLeave:
+    """PARTY_LEAVE: leave the player's party."""
+
+
+@dataclass(frozen=True, slots=True)
 class CancelRequest:
     """CANCEL: leave the queue."""
 
@@ -238,7 +267,16 @@ class ChatReport:
 ChatRequest = ChatSend | ChatDirect | ChatRoom | ChatReport
 ClientMessage = InputMessage | PingMessage | ResyncRequest | LeaveRequest | ChatRequest
 SpectatorMessage = FollowRequest | PingMessage | ResyncRequest | ChatSend | ChatReport
-LobbyMessage = QueueRequest | CancelRequest | ReadyAnswer | PingMessage | ChatRequest
+LobbyMessage = (
+    QueueRequest
+    | CancelRequest
+    | ReadyAnswer
+    | PartyCreate
+    | PartyJoin
+    | PartyLeave
+    | PingMessage
+    | ChatRequest
+)
 CHAT_CLIENT_TYPES = frozenset(
     {MessageType.CHAT_SEND, MessageType.CHAT_DIRECT, MessageType.CHAT_ROOM, MessageType.CHAT_REPORT}
 )
@@ -354,6 +392,21 @@ def decode_lobby_frame(data: bytes) -> LobbyMessage:
         if len(frame) != 3 or type(frame[2]) is not bool:
             raise ProtocolError("READY_ANSWER takes [22, pending_id, accept]")
         return ReadyAnswer(_str_field(frame[1], "pending_id", MAX_PENDING_ID_LENGTH), frame[2])
+    if kind == MessageType.PARTY_CREATE:
+        if len(frame) != 3:
+            raise ProtocolError("PARTY_CREATE takes [23, game, mode]")
+        return PartyCreate(
+            _str_field(frame[1], "game", MAX_GAME_LENGTH),
+            _str_field(frame[2], "mode", MAX_MODE_LENGTH),
+        )
+    if kind == MessageType.PARTY_JOIN:
+        if len(frame) != 2:
+            raise ProtocolError("PARTY_JOIN takes [24, party_id]")
+        return PartyJoin(_str_field(frame[1], "party_id", MAX_PENDING_ID_LENGTH))
+    if kind == MessageType.PARTY_LEAVE:
+        if len(frame) != 1:
+            raise ProtocolError("PARTY_LEAVE takes [25]")
+        return PartyLeave()
     if kind == MessageType.PING:
         return _ping(frame)
     if kind in CHAT_CLIENT_TYPES:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -24,6 +25,9 @@ from engine.protocol import (
     ChatSend,
     CloseCode,
     LobbyErrorCode,
+    PartyCreate,
+    PartyJoin,
+    PartyLeave,
     PingMessage,
     QueueRequest,
     ReadyAnswer,
@@ -37,12 +41,19 @@ from lobby.chat.sockets import ChatSocket
 from lobby.identity import player_key_for_scope
 from lobby.models import PlayerProfile, Rating
 from lobby.names import InvalidName, clean_display_name
+from lobby.parties import largest_party
 from lobby.rating import DEFAULT_RATING
 from lobby.store import (
     AlreadyActive,
+    AlreadyInParty,
+    NoSuchParty,
+    Party,
+    PartyFull,
+    PartyMember,
     Presence,
     PresenceState,
     QueueEntry,
+    party_group,
     queue_name,
     ready_check_group,
 )
@@ -55,6 +66,14 @@ SeatedMatchLookup = Callable[[str], Awaitable[frames.SeatedMatch | None]]
 logger = logging.getLogger(__name__)
 
 SERVER_RESTART = 1012  # the web server closes sockets with this code when it shuts down
+
+
+@database_sync_to_async
+def _members_ratings(player_keys: list[str], queue: str) -> dict[str, float]:
+    """The ratings of several players in one queue (those who have one)."""
+    game, mode = queue.split("/", 1)
+    rows = Rating.objects.filter(player_key__in=player_keys, game=game, mode=mode)
+    return {row.player_key: row.rating for row in rows}
 
 
 @database_sync_to_async
@@ -84,6 +103,7 @@ class LobbyConsumer(ChatSocket):
     player_key: str | None = None
     player_id: int | None = None  # the player's profile (``/players/<id>/``), its chat id too
     pending_id: str | None = None
+    party_id: str | None = None  # the party whose group and chat channel the socket is in
     chat_room: str | None = None  # the game whose lobby room the socket is in
     seated_match: SeatedMatchLookup = staticmethod(_no_seated_match)  # type: ignore[assignment]
 
@@ -128,6 +148,7 @@ class LobbyConsumer(ChatSocket):
         presence = await self.store.reattach(self.player_key, self.channel_name, PRESENCE_TTL)
         await self.send(bytes_data=await self._welcome(presence))
         await self._resume(presence)
+        await self._rejoin_party()
         self.keep_presence(player_key)
         assert self.chat is not None
         self.chat.ready()
@@ -175,6 +196,12 @@ class LobbyConsumer(ChatSocket):
             await self._answer(request.pending_id, request.accept)
         elif isinstance(request, PingMessage):
             await self.send(bytes_data=encode_pong(request.nonce, int(time.time() * 1000)))
+        elif isinstance(request, PartyCreate):
+            await self._party_create(queue_name(request.game, request.mode))
+        elif isinstance(request, PartyJoin):
+            await self._party_join(request.party_id)
+        elif isinstance(request, PartyLeave):
+            await self._party_leave()
         elif isinstance(request, ChatRoom):
             await self._enter_room(request.game)
         elif isinstance(request, ChatSend | ChatDirect | ChatReport):
@@ -193,10 +220,163 @@ class LobbyConsumer(ChatSocket):
         await self.chat.hear(topics.announce_game(game))
         await self.chat.join("lobby", topics.lobby_room(game))
 
+    # -- parties ---------------------------------------------------------------------------
+
+    def _member(self) -> PartyMember:
+        assert self.player_key is not None
+        return PartyMember(self.player_key, self.name, self.channel_name)
+
+    def _limit(self, queue: str) -> int:
+        """The most members a party of ``queue`` may have: a team's size in team modes."""
+        spec = self.modes[queue]
+        return largest_party(spec, spec.teams)
+
+    async def _party_create(self, queue: str) -> None:
+        """PARTY_CREATE: a new party this player leads; PARTY_STATE tells its invite."""
+        if queue not in self.modes:
+            await self._error(LobbyErrorCode.UNKNOWN_MODE, f"no game and mode called {queue!r}")
+            return
+        try:
+            party = await self.store.create_party(uuid.uuid4().hex, queue, self._member())
+        except AlreadyInParty:
+            await self._error(LobbyErrorCode.IN_PARTY, "already in a party: leave it first")
+            return
+        await self._enter_party(party)
+
+    async def _party_join(self, party_id: str) -> None:
+        """PARTY_JOIN: become a member of a party (its invite link's id)."""
+        party = await self.store.party(party_id)
+        if party is None or party.mode not in self.modes:
+            await self._error(LobbyErrorCode.NO_SUCH_PARTY, "that party does not exist any more")
+            return
+        limit = self._limit(party.mode)
+        try:
+            party = await self.store.join_party(party_id, self._member(), limit)
+        except NoSuchParty:
+            await self._error(LobbyErrorCode.NO_SUCH_PARTY, "that party does not exist any more")
+            return
+        except PartyFull:
+            await self._error(LobbyErrorCode.PARTY_FULL, f"that party is full ({limit} players)")
+            return
+        except AlreadyInParty:
+            await self._error(LobbyErrorCode.IN_PARTY, "already in a party: leave it first")
+            return
+        await self._enter_party(party)
+
+    async def _enter_party(self, party: Party) -> None:
+        """Join the party's group and chat channel; every member gets the new PARTY_STATE."""
+        assert self.chat is not None
+        self.party_id = party.party_id
+        await self.channel_layer.group_add(party_group(party.party_id), self.channel_name)
+        await self.chat.join("party", topics.party(party.party_id))
+        await self._tell_party(party.party_id)
+
+    async def _tell_party(self, party_id: str) -> None:
+        """PARTY_STATE to every member of the party, on whichever web process."""
+        party = await self.store.party(party_id)
+        if party is None:
+            return
+        frame = frames.party_state(party, self._limit(party.mode))
+        await self.channel_layer.group_send(
+            party_group(party_id), {"type": messages.FRAME, "frame": frame}
+        )
+
+    async def _rejoin_party(self) -> None:
+        """A player whose party outlived their socket (a server restart) takes it up again."""
+        assert self.player_key is not None
+        party = await self.store.party_of(self.player_key)
+        if party is None or party.mode not in self.modes:
+            return
+        try:
+            party = await self.store.join_party(party.party_id, self._member(), len(party.members))
+        except (NoSuchParty, PartyFull, AlreadyInParty):
+            logger.info("party %s changed while its member reconnected", party.party_id)
+            return
+        await self._enter_party(party)
+
+    async def _party_leave(self) -> None:
+        """PARTY_LEAVE: out of the party (and the party out of the queue)."""
+        if self.party_id is None:
+            await self._error(LobbyErrorCode.NOT_IN_PARTY, "not in a party")
+            return
+        await self._leave_party()
+        await self.send(bytes_data=frames.party_state(None))
+
+    async def _leave_party(self) -> None:
+        """Leave the party: the others get its new state and, if it was searching, QUEUE_LEFT."""
+        assert self.player_key is not None and self.party_id is not None
+        party_id, self.party_id = self.party_id, None
+        queued = await self._party_queued(party_id)
+        await self.store.leave_party(self.player_key)
+        if queued:
+            await self._party_left_queue(party_id, "party_changed")
+        await self.channel_layer.group_discard(party_group(party_id), self.channel_name)
+        if self.chat is not None and not self.closing:
+            await self.chat.leave("party")
+        await self._tell_party(party_id)
+
+    async def _party_queued(self, party_id: str) -> bool:
+        """True if the party is searching (its leader is queued with it)."""
+        party = await self.store.party(party_id)
+        if party is None:
+            return False
+        return any(
+            entry.party == party_id for entry in await self.store.queued(party.mode, time.time())
+        )
+
+    async def _party_left_queue(self, party_id: str, reason: str) -> None:
+        """QUEUE_LEFT to every member of a party taken out of the queue (and to this socket)."""
+        frame = frames.queue_left(reason)
+        await self.channel_layer.group_send(
+            party_group(party_id), {"type": messages.FRAME, "frame": frame}
+        )
+
+    async def _queue_party(self, queue: str) -> None:
+        """QUEUE from a party member: the leader queues every member at once."""
+        assert self.player_key is not None and self.party_id is not None
+        party = await self.store.party(self.party_id)
+        if party is None:
+            self.party_id = None
+            await self._error(LobbyErrorCode.NO_SUCH_PARTY, "your party is gone")
+            return
+        if party.leader != self.player_key:
+            await self._error(LobbyErrorCode.NOT_LEADER, "only the party's leader can search")
+            return
+        if queue != party.mode:
+            game, mode = party.mode.split("/", 1)
+            await self._error(LobbyErrorCode.UNKNOWN_MODE, f"your party plays {game} {mode}")
+            return
+        ratings = await _members_ratings(party.player_keys(), queue)
+        now = time.time()
+        entries = [
+            QueueEntry(
+                m.player_key,
+                m.name,
+                ratings.get(m.player_key, DEFAULT_RATING),
+                queue,
+                now,
+                m.channel,
+                party.party_id,
+            )
+            for m in party.members
+        ]
+        try:
+            await self.store.enqueue_party(entries, PRESENCE_TTL)
+        except AlreadyActive:
+            await self._error(
+                LobbyErrorCode.ALREADY_ACTIVE,
+                "a member of the party is already searching, in a ready check or in a match",
+            )
+
+    # -- queue -----------------------------------------------------------------------------
+
     async def _queue(self, queue: str) -> None:
         assert self.player_key is not None
         if queue not in self.modes:
             await self._error(LobbyErrorCode.UNKNOWN_MODE, f"no game and mode called {queue!r}")
+            return
+        if self.party_id is not None:
+            await self._queue_party(queue)
             return
         # read again for every QUEUE: a match may have ended since (one this socket saw through
         # its ready check, or one played while the page was away, whose ratings came later)
@@ -238,8 +418,11 @@ class LobbyConsumer(ChatSocket):
         presence = await self.store.presence(self.player_key, time.time())
         owned = presence is not None and presence.channel == self.channel_name
         if owned and presence.state == PresenceState.QUEUED:  # type: ignore[union-attr]
-            await self.store.dequeue(self.player_key)
-            await self.send(bytes_data=frames.queue_left("cancelled"))
+            entry = await self.store.dequeue(self.player_key)
+            if entry is not None and entry.party:
+                await self._party_left_queue(entry.party, "cancelled")
+            else:
+                await self.send(bytes_data=frames.queue_left("cancelled"))
         else:
             await self._error(LobbyErrorCode.NOT_QUEUED, "not searching")
 
@@ -291,6 +474,8 @@ class LobbyConsumer(ChatSocket):
         if code == SERVER_RESTART:
             await self.store.detach(self.player_key, self.channel_name, PRESENCE_TTL)
             return
+        if self.party_id is not None:
+            await self._leave_party()  # takes the party out of the queue, tells the others
         presence = await self.store.presence(self.player_key, time.time())
         if presence is None or presence.channel != self.channel_name:
             return

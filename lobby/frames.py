@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from engine.protocol import LobbyErrorCode, MessageType, pack
-from lobby.store import Pending, split_queue
+from lobby.store import Party, Pending, split_queue
 
 
 class SeatedMatch(Protocol):
@@ -135,3 +135,20 @@ def queue_left(reason: str) -> bytes:
 def lobby_error(code: LobbyErrorCode, message: str) -> bytes:
     """LOBBY_ERROR: a refused request."""
     return pack([MessageType.LOBBY_ERROR, int(code), message])
+
+
+def party_state(party: Party | None, limit: int = 0) -> bytes:
+    """PARTY_STATE: the player's party (its id for the invite link, its game and mode, its
+    members' names leader first, the most members it may have), or nil when in none."""
+    if party is None:
+        return pack([MessageType.PARTY_STATE, None])
+    game, mode = split_queue(party.mode)
+    body = {
+        "party_id": party.party_id,
+        "invite": f"/?party={party.party_id}",
+        "game": game,
+        "mode": mode,
+        "members": [member.name for member in party.members],
+        "limit": limit,
+    }
+    return pack([MessageType.PARTY_STATE, body])

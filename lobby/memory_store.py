@@ -200,6 +200,10 @@ class MemoryLobbyStore:
         """The player's party, if any."""
         return self._parties.get(self._party_of.get(player_key, ""))
 
+    async def party(self, party_id: str) -> Party | None:
+        """The party ``party_id``, if it exists."""
+        return self._parties.get(party_id)
+
     # -- presence --------------------------------------------------------------------------
 
     async def reattach(self, player_key: str, channel: str, ttl: float) -> Presence | None:

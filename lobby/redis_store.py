@@ -767,6 +767,10 @@ class RedisLobbyStore:
         party_id = await self._redis.hget(self._keys[4], player_key)
         if party_id is None:
             return None
+        return await self.party(_text(party_id))
+
+    async def party(self, party_id: str) -> Party | None:
+        """The party ``party_id``, if it exists."""
         raw = await self._redis.hget(self._keys[3], party_id)
         return None if raw is None else _party_from(raw)
 

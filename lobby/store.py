@@ -91,6 +91,11 @@ class Party:
         return [member.player_key for member in self.members]
 
 
+def party_group(party_id: str) -> str:
+    """The channel-layer group of a party's members' lobby sockets."""
+    return f"party.{party_id}"
+
+
 def ready_check_group(pending_id: str) -> str:
     """The temporary channel-layer group of a ready check."""
     return f"pending.{pending_id}"
@@ -218,6 +223,9 @@ class LobbyStore(Protocol):
 
     async def party_of(self, player_key: str) -> Party | None:
         """The player's party, if any."""
+
+    async def party(self, party_id: str) -> Party | None:
+        """The party ``party_id``, if it exists."""
 
     async def enqueue_party(self, entries: list[QueueEntry], ttl: float) -> None:
         """Queue a party's members as one: every entry or none (AlreadyActive). Each entry

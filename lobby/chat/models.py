@@ -19,6 +19,7 @@ class ChatMessage(models.Model):
         TEAM = "team", "match (team)"
         SPECTATORS = "spectators", "spectators"
         DIRECT = "direct", "direct message"
+        PARTY = "party", "party"
 
     id = models.UUIDField(primary_key=True)
     topic = models.CharField(max_length=96)

@@ -3,7 +3,8 @@
 A topic's name says what it is: ``chat.lobby.<game>`` (a game's lobby room), ``chat.match.<id>``
 (every player of a match: the "all" channel), ``chat.team.<id>.<team>``, ``chat.spectators.<id>``,
 ``chat.player.<chat id>`` (everything for one player: direct messages, standing changes),
-``chat.direct.<low id>.<high id>`` (where two players' direct messages are stored), and the
+``chat.direct.<low id>.<high id>`` (where two players' direct messages are stored),
+``chat.party.<party id>`` (a lobby party's members), and the
 operators' announcements, ``chat.announce`` and ``chat.announce.<game>``.
 """
 
@@ -18,6 +19,7 @@ CHANNEL_OF_KIND = {
     "team": "team",
     "spectators": "spectators",
     "direct": "direct",
+    "party": "party",
 }
 
 
@@ -39,6 +41,11 @@ def match_team(match_id: str, team: int) -> str:
 def match_spectators(match_id: str) -> str:
     """A match's spectators."""
     return f"chat.spectators.{match_id}"
+
+
+def party(party_id: str) -> str:
+    """The members of a lobby party."""
+    return f"chat.party.{party_id}"
 
 
 def player(chat_id: int) -> str:

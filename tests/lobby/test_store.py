@@ -613,6 +613,8 @@ async def test_a_party_is_made_joined_and_left(stores: tuple[LobbyStore, LobbySt
     moved = await first.join_party("p1", pm("a", "new-socket"), 2)
     assert moved.members == (pm("a", "new-socket"), pm("b")), "a reconnect moves the socket"
     assert (await second.party_of("a")) == moved
+    assert await second.party("p1") == moved
+    assert await second.party("p2") is None
     assert await first.leave_party("a") == moved
     assert await second.party_of("b") == party("p1", "b"), "the next member leads"
     assert (await second.party_of("b")).leader == "b"  # type: ignore[union-attr]

@@ -62,6 +62,12 @@ export const MessageType = Object.freeze({
   QUEUE: 20,
   CANCEL: 21,
   READY_ANSWER: 22,
+  /** `[23, game, mode]`: make a party to play a mode together. */
+  PARTY_CREATE: 23,
+  /** `[24, party_id]`: join a party (its invite link carries the id). */
+  PARTY_JOIN: 24,
+  /** `[25]`: leave the party. */
+  PARTY_LEAVE: 25,
   LOBBY_WELCOME: 30,
   QUEUE_STATUS: 31,
   READY_CHECK: 32,
@@ -70,6 +76,8 @@ export const MessageType = Object.freeze({
   READY_FAILED: 35,
   QUEUE_LEFT: 36,
   LOBBY_ERROR: 37,
+  /** `[38, {...}]` or `[38, null]`: the player's party. */
+  PARTY_STATE: 38,
   /** `[40, channel, text]`: a chat message to one of the socket's channels. */
   CHAT_SEND: 40,
   /** `[41, player, text]`: a direct message to a player (its chat id). */
@@ -155,6 +163,11 @@ export const LobbyErrorCode = Object.freeze({
   ALREADY_ACTIVE: 2,
   NOT_QUEUED: 3,
   NO_READY_CHECK: 4,
+  NO_SUCH_PARTY: 5,
+  PARTY_FULL: 6,
+  IN_PARTY: 7,
+  NOT_LEADER: 8,
+  NOT_IN_PARTY: 9,
 });
 
 /** Human text for each LOBBY_ERROR code, used when the server sends no message. */
@@ -163,6 +176,11 @@ export const LOBBY_ERROR_DESCRIPTIONS = Object.freeze({
   2: "You are already searching, in a ready check or in a match (maybe in another tab).",
   3: "You are not searching for a match.",
   4: "That ready check is already over.",
+  5: "That party does not exist any more.",
+  6: "That party is full: it has as many players as a team.",
+  7: "You are in another party: leave it first.",
+  8: "Only the party's leader can start the search.",
+  9: "You are not in a party.",
 });
 
 /** Human text for each close code the server uses, plus the standard codes a browser reports. */
