@@ -17,6 +17,7 @@ import {
 /** What each channel is called in the panel. */
 export const CHANNEL_TITLES = Object.freeze({
   lobby: "Lobby",
+  party: "Party",
   all: "All",
   team: "Team",
   spectators: "Spectators",

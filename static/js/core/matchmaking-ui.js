@@ -6,7 +6,15 @@
 
 import { LobbySocket } from "./lobby-socket.js";
 import { LobbyState, Matchmaking, describe } from "./matchmaking.js";
-import { CHAT_FRAME_TYPES, CloseCode, MessageType, lobbySocketUrl } from "./protocol.js";
+import {
+  CHAT_FRAME_TYPES,
+  CloseCode,
+  MessageType,
+  lobbySocketUrl,
+  partyCreateFrame,
+  partyJoinFrame,
+  partyLeaveFrame,
+} from "./protocol.js";
 
 const TICK_MS = 250;
 
@@ -60,6 +68,14 @@ export class MatchmakingPanel {
     this.acceptButton = $("accept");
     this.declineButton = $("decline");
     this.root = root;
+    this.partyCreate = $("party-create");
+    this.partyBox = $("party-box");
+    this.partyMembers = $("party-members");
+    this.partyInvite = $("party-invite");
+    this.partyLeave = $("party-leave");
+    this.party = null;
+    this.location = location;
+    this.joinParty = new URLSearchParams(location.search ?? "").get("party");
 
     this.state = new Matchmaking();
     this.name = null;
@@ -86,6 +102,11 @@ export class MatchmakingPanel {
     this.cancelButton.addEventListener("click", () => this.apply(this.state.cancel()));
     this.acceptButton.addEventListener("click", () => this.apply(this.state.answer(true)));
     this.declineButton.addEventListener("click", () => this.apply(this.state.answer(false)));
+    this.partyCreate.addEventListener("click", () => {
+      const { game, mode } = this.state.selection ?? {};
+      if (game && mode) this.socket.send(partyCreateFrame(game, mode));
+    });
+    this.partyLeave.addEventListener("click", () => this.socket.send(partyLeaveFrame()));
     this.render();
   }
 
@@ -159,6 +180,11 @@ export class MatchmakingPanel {
         if (Object.keys(message.games).length) this.onGames?.(message.games);
         this.apply(state.welcome(message, now));
         this.onWelcome?.(message);
+        if (this.joinParty) this.socket.send(partyJoinFrame(this.joinParty));
+        this.joinParty = null;
+        break;
+      case MessageType.PARTY_STATE:
+        this.showParty(message);
         break;
       case MessageType.QUEUE_STATUS:
         this.apply(state.queueStatus(message, now));
@@ -184,6 +210,16 @@ export class MatchmakingPanel {
       default:
         break;
     }
+  }
+
+  /** Draw the player's party (PARTY_STATE): its members and its invite link, or none. */
+  showParty(party) {
+    this.party = party;
+    this.partyBox.hidden = party === null;
+    this.partyCreate.hidden = party !== null;
+    if (party === null) return;
+    setText(this.partyMembers, party.members.join(", "));
+    this.partyInvite.value = new URL(party.invite, this.location.href).href;
   }
 
   handleClose(info) {

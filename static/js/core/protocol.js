@@ -325,6 +325,25 @@ export function readyAnswerFrame(pendingId, accept) {
   return [MessageType.READY_ANSWER, id, accept === true];
 }
 
+/** PARTY_CREATE frame `[23, game, mode]`: make a party to play `mode` of `game` together. */
+export function partyCreateFrame(game, mode) {
+  return [
+    MessageType.PARTY_CREATE,
+    checkedName(game, MAX_GAME_LENGTH, "a game name"),
+    checkedName(mode, MAX_MODE_LENGTH, "a mode name"),
+  ];
+}
+
+/** PARTY_JOIN frame `[24, party_id]`: join a party (its invite link's id). */
+export function partyJoinFrame(partyId) {
+  return [MessageType.PARTY_JOIN, checkedName(partyId, MAX_PENDING_ID_LENGTH, "a party id")];
+}
+
+/** PARTY_LEAVE frame `[25]`. */
+export function partyLeaveFrame() {
+  return [MessageType.PARTY_LEAVE];
+}
+
 /** Bytes of a string in UTF-8. */
 export function utf8Length(text) {
   return new TextEncoder().encode(text).length;
@@ -651,6 +670,23 @@ export function parseLobbyError(frame) {
   return { code, message: text, text: describeLobbyError(code, text) };
 }
 
+/** Parse a decoded PARTY_STATE `[38, {...} | null]`: the party, or null when in none. */
+export function parsePartyState(frame) {
+  const [, body] = expectFrame(frame, MessageType.PARTY_STATE, 2);
+  if (body === null || body === undefined) return null;
+  if (typeof body !== "object" || !Array.isArray(body.members)) {
+    throw new ProtocolParseError("PARTY_STATE is not a map with members");
+  }
+  return {
+    partyId: String(body.party_id),
+    invite: String(body.invite),
+    game: body.game,
+    mode: body.mode,
+    members: body.members.map(String),
+    limit: body.limit,
+  };
+}
+
 /** One chat message's body (CHAT_MESSAGE, each of CHAT_HISTORY's) with camelCase keys. */
 export function parseChatBody(body) {
   if (body === null || typeof body !== "object" || typeof body.text !== "string") {
@@ -727,6 +763,7 @@ const PARSERS = {
   [MessageType.READY_FAILED]: parseReadyFailed,
   [MessageType.QUEUE_LEFT]: parseQueueLeft,
   [MessageType.LOBBY_ERROR]: parseLobbyError,
+  [MessageType.PARTY_STATE]: parsePartyState,
   [MessageType.CHAT_MESSAGE]: parseChatMessage,
   [MessageType.CHAT_HISTORY]: parseChatHistory,
   [MessageType.CHAT_ERROR]: parseChatError,

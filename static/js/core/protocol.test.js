@@ -551,3 +551,22 @@ test("parseServerFrame dispatches SPECTATING and SPECTATORS, also from msgpack",
   });
 });
 
+
+test("party frames and PARTY_STATE", async () => {
+  const protocol = await import("./protocol.js");
+  assert.deepEqual(protocol.partyCreateFrame("football", "2v2"), [23, "football", "2v2"]);
+  assert.deepEqual(protocol.partyJoinFrame("abc"), [24, "abc"]);
+  assert.deepEqual(protocol.partyLeaveFrame(), [25]);
+  assert.throws(() => protocol.partyJoinFrame(""));
+  const body = { party_id: "p1", invite: "/?party=p1", game: "football", mode: "2v2", members: ["Ada", "Bo"], limit: 2 };
+  assert.deepEqual(protocol.parsePartyState([38, body]), {
+    partyId: "p1",
+    invite: "/?party=p1",
+    game: "football",
+    mode: "2v2",
+    members: ["Ada", "Bo"],
+    limit: 2,
+  });
+  assert.equal(protocol.parsePartyState([38, null]), null);
+  assert.throws(() => protocol.parsePartyState([38, { members: "Ada" }]));
+});
