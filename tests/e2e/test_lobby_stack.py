@@ -134,3 +134,40 @@ async def test_the_matchmaker_lease_moves_when_its_holder_dies(
     assert "took the matchmaker lease" in (stack_.logs / f"{survivor_name}.log").read_text()
     for socket in (ada, bo):
         await socket.close()
+
+
+async def test_a_party_across_web_processes_chats_and_queues_as_one(
+    stack: tuple[Stack, str, str],
+) -> None:
+    _, web_a, web_b = stack
+    ada = await open_lobby(web_a, "Ada", guest_cookie(web_a))
+    bo = await open_lobby(web_b, "Bo", guest_cookie(web_b))
+    await send(ada, MessageType.PARTY_CREATE, "football", "2v2")
+    party_id = (await next_of(ada, MessageType.PARTY_STATE))["party_id"]
+    await send(bo, MessageType.PARTY_JOIN, party_id)
+    for socket in (ada, bo):
+        state = await next_of(socket, MessageType.PARTY_STATE)
+        while state["members"] != ["Ada", "Bo"]:
+            state = await next_of(socket, MessageType.PARTY_STATE)
+    await send(bo, MessageType.CHAT_SEND, "party", "on my way")
+    heard = await next_of(ada, MessageType.CHAT_MESSAGE)
+    assert (heard["channel"], heard["text"]) == ("party", "on my way")
+
+    await send(ada, MessageType.QUEUE, "football", "2v2")
+    await next_of(bo, MessageType.QUEUE_STATUS)  # Bo searches: his leader queued him
+    await send(bo, MessageType.CANCEL)
+    for socket in (ada, bo):
+        assert (await next_of(socket, MessageType.QUEUE_LEFT))["reason"] == "cancelled"
+
+    others = [
+        await open_lobby(base, name, guest_cookie(base))
+        for base, name in ((web_a, "Cy"), (web_b, "Dee"))
+    ]
+    await send(ada, MessageType.QUEUE, "football", "2v2")
+    for socket in others:
+        await send(socket, MessageType.QUEUE, "football", "2v2")
+    checks = [await next_of(s, MessageType.READY_CHECK) for s in (ada, bo, *others)]
+    assert len({check["pending_id"] for check in checks}) == 1
+    assert sorted(name for name, _ in checks[0]["players"]) == ["Ada", "Bo", "Cy", "Dee"]
+    for socket in (ada, bo, *others):
+        await socket.close()
