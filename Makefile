@@ -27,7 +27,8 @@ install: $(VENV)/.installed node_modules/.installed $(VENV)/.native
 NATIVE := engine/codec.py engine/protocol.py engine/match.py engine/fanout.py engine/tickmeter.py \
 	engine/games/shooter/simulation.py engine/games/shooter/geometry.py \
 	engine/games/football/simulation.py game/wsprotocol.py game/stream.py lobby/ratelimit.py \
-	lobby/looplag.py engine/replay/columns.py
+	lobby/looplag.py engine/replay/columns.py engine/history.py game/inputs.py \
+	game/relay.py game/inputpath.py
 
 $(VENV)/.native: $(VENV)/.installed Makefile engine/native.py $(NATIVE)
 	mkdir -p build

@@ -22,6 +22,7 @@ from engine.protocol import (
 )
 from engine.schema import InputSchema
 from game.engines import games, redis_for_layer
+from game.inputpath import InputPath
 from game.inputs import InputBatcher, input_batcher
 from game.matchsocket import MatchSocket
 from game.models import MatchRecord
@@ -115,6 +116,10 @@ class MatchConsumer(MatchSocket):
         self.player_id = message["player_id"]
         stream = self.start_stream(after_tick=message["tick"])  # none from before its seat
         stream.view_as(self.player_id)  # its own view, when the game gives players views
+        if first_seat and self.take_frames is not None:  # INPUTs bypass the consumer from now
+            self.take_frames(
+                InputPath(self, self.limiter, self.lag, self.inputs, self.batcher).take
+            )
         if first_seat:  # (a WELCOME after a move keeps the channels)
             team = unpack(message["welcome"])[1].get("team")
             self.after_first_snapshot(lambda: self._join_chat(team))

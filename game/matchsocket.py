@@ -55,6 +55,7 @@ class MatchSocket(ChatSocket):
     engine_request: dict[str, Any] | None = None  # the JOIN or WATCH, sent again after a move
     resuming: bool = False  # the match moved to another worker: waiting for its answer
     write_now: FrameWriter | None = None  # the web server's direct writer (FRAME_WRITER)
+    take_frames: Callable[[Callable[[bytes], None]], None] | None = None  # sets the FRAME_SINK
 
     # -- frames from the match relay -------------------------------------------------------
 
@@ -176,9 +177,9 @@ class MatchSocket(ChatSocket):
         await self.accept()
         self.start_limits()
         extensions = self.scope.get("extensions", {})
-        take_frames = extensions.get(FRAME_SINK)
-        if take_frames is not None:
-            take_frames(self.frame_received)
+        self.take_frames = extensions.get(FRAME_SINK)
+        if self.take_frames is not None:
+            self.take_frames(self.frame_received)
         self.write_now = extensions.get(FRAME_WRITER)
 
     async def find_match(self) -> MatchRecord | None:
@@ -282,8 +283,11 @@ class MatchSocket(ChatSocket):
         before the engine answered are validated but otherwise ignored.
         """
         frame = self.screen_frame(data, self.decode_frame)
-        if frame is None:
-            return
+        if frame is not None:
+            self.frame_decoded(frame)
+
+    def frame_decoded(self, frame: Any) -> None:
+        """A valid client frame: RESYNC and PING answered here, the rest by ``handle_frame``."""
         if isinstance(frame, ResyncRequest):
             if self.stream is not None:
                 self.stream.resync()

@@ -84,18 +84,27 @@ class ArenaSocket(CountedSocket, DatabaseFreeDispatch):
             return None
         now = time.monotonic()
         if not self.limiter.allow(now, self.lag.lag if self.lag is not None else 0.0):
-            if self.limiter.abusive:
-                self.close_soon(CloseCode.RATE_LIMITED, "too many frames")
-                return None
-            dropped = self.limiter.take_notice(now)
-            if dropped:
-                self.spawn(self.on_throttled(dropped))
+            self.frame_limited(now)
             return None
         try:
             return decode(data)
         except ProtocolError as exc:
-            self.close_soon(exc.code, str(exc))
+            self.frame_refused(exc.code, str(exc))
             return None
+
+    def frame_limited(self, now: float) -> None:
+        """A frame over the rate limit was dropped: an abusive client is closed (4008), any
+        other is told how many of its frames were dropped, at most once a second."""
+        if self.limiter.abusive:
+            self.close_soon(CloseCode.RATE_LIMITED, "too many frames")
+            return
+        dropped = self.limiter.take_notice(now)
+        if dropped:
+            self.spawn(self.on_throttled(dropped))
+
+    def frame_refused(self, code: CloseCode, reason: str) -> None:
+        """An invalid frame: close with its code at once (nothing sent after it is taken)."""
+        self.close_soon(code, reason)
 
     async def on_throttled(self, dropped: int) -> None:
         """``dropped`` frames were dropped by the rate limit since the last call (at most 1/s)."""
