@@ -20,7 +20,7 @@ from engine.protocol import (
     decode_client_frame,
     unpack,
 )
-from engine.schema import InputSchema
+from engine.schema import Field, InputSchema
 from game.engines import games, redis_for_layer
 from game.inputpath import InputPath
 from game.inputs import InputBatcher, input_batcher
@@ -35,6 +35,13 @@ from lobby.wiring import PRESENCE_TTL, lobby_store
 
 logger = logging.getLogger(__name__)
 
+MAX_INPUT_FIELDS = 16  # INPUT values a frame may carry before the socket knows its game
+
+# what an INPUT may hold before the socket knows its match's game: integers of 32 bits
+ANY_INPUT = InputSchema(
+    tuple(Field(f"value{i}", -(2**31), 2**31 - 1, optional=True) for i in range(MAX_INPUT_FIELDS))
+)
+
 # closes after which the player has no seat to come back to: its lobby place is given up
 SEAT_GONE = frozenset({CloseCode.MATCH_OVER, CloseCode.SEAT_RELEASED, CloseCode.GOING_AWAY})
 
@@ -46,11 +53,13 @@ class MatchConsumer(MatchSocket):
     player_key: str | None = None
     left: bool = False  # the player sent LEAVE
     batcher: InputBatcher
-    inputs: InputSchema = InputSchema()  # the match's game's: INPUT frames are checked against it
+    inputs: InputSchema | None = None  # the match's game's, once the socket found its match
 
     def decode_frame(self, data: bytes) -> Any:
-        """Validate a client frame; INPUTs against the match's game's InputSchema."""
-        return decode_client_frame(data, self.inputs)
+        """Validate a client frame; INPUTs against the match's game's InputSchema. Before the
+        socket has found its match (and so its game), an INPUT is only checked to be one of
+        integers (``ANY_INPUT``); like every frame before WELCOME, it is then ignored."""
+        return decode_client_frame(data, ANY_INPUT if self.inputs is None else self.inputs)
 
     async def connect(self) -> None:
         """Accept, check the ticket and the player's presence, join the group, ask for a seat."""
@@ -118,7 +127,7 @@ class MatchConsumer(MatchSocket):
         stream.view_as(self.player_id)  # its own view, when the game gives players views
         if first_seat and self.take_frames is not None:  # INPUTs bypass the consumer from now
             self.take_frames(
-                InputPath(self, self.limiter, self.lag, self.inputs, self.batcher).take
+                InputPath(self, self.limiter, self.lag, self.game_inputs, self.batcher).take
             )
         if first_seat:  # (a WELCOME after a move keeps the channels)
             team = unpack(message["welcome"])[1].get("team")
@@ -136,6 +145,12 @@ class MatchConsumer(MatchSocket):
         """The player connected to this match again from another socket: close (4019)."""
         logger.info("closing a match socket replaced by a newer one (%s)", self.match_id)
         await self.close_with(CloseCode.REPLACED, "you connected to this match from another socket")
+
+    @property
+    def game_inputs(self) -> InputSchema:
+        """The match's game's InputSchema (known from the match's lookup in ``connect`` on)."""
+        assert self.inputs is not None, "the match was found before its seat was granted"
+        return self.inputs
 
     @property
     def presence_ttl(self) -> float:

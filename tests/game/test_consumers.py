@@ -15,8 +15,9 @@ from django.conf import settings
 from engine import messages
 from engine.games.shooter.rules import Rules
 from engine.games.shooter.wire import Button, PlayerFlag
-from engine.protocol import CloseCode, MessageType, Phase
+from engine.protocol import CloseCode, MessageType, Phase, ProtocolError
 from engine.worker import EngineWorker
+from game.consumers import MatchConsumer
 from game.models import MatchRecord
 from game.relay import match_relay
 from game.services import create_match, validate_match_request
@@ -574,3 +575,10 @@ async def test_a_dropped_player_keeps_its_lobby_place_as_a_reserved_seat(
     )
     back = await connect(match_id, "Ada", player_key="guest:ada")
     assert (await wait_for(back, MessageType.WELCOME))[1]["player_id"] == 0
+
+
+def test_an_input_before_the_socket_knows_its_game_is_checked_for_integers_only() -> None:
+    socket = MatchConsumer.__new__(MatchConsumer)  # its match not looked up yet
+    assert socket.decode_frame(input_frame(1, 9_999, 123_456)).seq == 1  # ignored before WELCOME
+    with pytest.raises(ProtocolError):
+        socket.decode_frame(msgpack.packb([MessageType.INPUT, 1, "left"]))
