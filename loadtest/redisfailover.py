@@ -107,7 +107,8 @@ class Round:
     matches: int
     matches_lost: int  # matches whose players got no snapshot after the failover
     queued: int
-    queue_entries_lost: int  # entries gone from the lobby's store
+    queue_entries_lost: int  # entries gone from the lobby's store during the round
+    queued_after: int  # entries in the store at the round's end (before any restart)
     waiters_requeue_free: int  # lobby sockets whose status kept its place after the failover
 
 
@@ -172,6 +173,13 @@ async def fail_over(
     """Fail the primary over (``kill`` or ``planned``) and judge what players saw; a killed
     primary is started again (as the new replica) when ``restart``."""
     queued = await asyncio.to_thread(queue_entries, group)
+    logger.info(
+        "before the %s: %d queue entries; lobby sockets closed %s, last status %s s ago",
+        kind,
+        queued,
+        [w.socket.close_code for w in waiters],
+        [round(time.monotonic() - w.status_at, 1) for w in waiters],
+    )
     # what the primary acknowledged is on the replica before the fault (WAIT), so a loss
     # below is the failover's, not the last milliseconds' of asynchronous replication
     await asyncio.to_thread(group.primary().execute_command, "WAIT", 1, 1000)
@@ -207,14 +215,18 @@ async def fail_over(
         matches_lost=lost,
         queued=queued,
         queue_entries_lost=max(0, queued - after),
+        queued_after=after,
         waiters_requeue_free=sum(1 for w in waiters if w.still_queued_since(fault_at + switch)),
     )
 
 
-async def run(rounds: int, kind: str, matches: int, per_match: int, waiting: int) -> list[Round]:
-    """``rounds`` failovers of ``kind`` under ``matches`` matches and ``waiting`` queued players."""
+async def run(
+    rounds: int, kind: str, matches: int, per_match: int, waiting: int, workdir: Path | None = None
+) -> list[Round]:
+    """``rounds`` failovers of ``kind`` under ``matches`` matches and ``waiting`` queued players;
+    the processes' logs stay in ``workdir`` when given."""
     with tempfile.TemporaryDirectory(prefix="arena-failover-") as tmp:
-        async with failover_stack(Path(tmp)) as (_, base, group):
+        async with failover_stack(workdir or Path(tmp)) as (_, base, group):
             players = await seat_players(base, matches, per_match)
             waiters = await queue_waiters(base, waiting)
             everyone: list[Player | Waiter] = [*players, *waiters]
@@ -247,7 +259,8 @@ def summary(results: list[Round]) -> dict[str, Any]:
         "gap_p50_s": round(statistics.median(gaps), 3),
         "gap_max_s": max(gaps),
         "matches_lost": sum(r.matches_lost for r in results),
-        "queue_entries_lost": sum(r.queue_entries_lost for r in results),
+        # also those gone between rounds (while a killed primary is started again)
+        "queue_entries_lost": results[0].queued - min(r.queued_after for r in results),
         "rounds": [asdict(r) for r in results],
     }
 
@@ -260,9 +273,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--matches", type=int, default=4)
     parser.add_argument("--players", type=int, default=4, help="per match")
     parser.add_argument("--waiting", type=int, default=7, help="queued players (at most 7)")
+    parser.add_argument("--workdir", type=Path, help="keep the processes' logs here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    results = asyncio.run(run(args.rounds, args.kind, args.matches, args.players, args.waiting))
+    results = asyncio.run(
+        run(args.rounds, args.kind, args.matches, args.players, args.waiting, args.workdir)
+    )
     report = summary(results)
     print(json.dumps(report, indent=2))
     return 0 if report["matches_lost"] == 0 and report["queue_entries_lost"] == 0 else 1

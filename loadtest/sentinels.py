@@ -176,9 +176,21 @@ class SentinelGroup:
         return port
 
     def failover(self) -> int:
-        """A planned failover (``SENTINEL FAILOVER``); returns the old primary's port."""
+        """A planned failover; returns the old primary's port.
+
+        ``SENTINEL FAILOVER`` promotes the replica, but the old primary stays a writable primary
+        until a sentinel's next look at it (up to ten seconds), and clients' open connections
+        keep writing there: what they write is lost when it becomes a replica. So, as
+        docs/failover.md says, the old primary is made a replica at once and its clients are
+        disconnected: they ask the sentinels again and find the new primary.
+        """
         port = self.primary_port()
         _client(self.sentinel_ports[0], 5.0).execute_command("SENTINEL", "FAILOVER", MASTER_NAME)
+        new = self.wait_for_new_primary(port)
+        old = _client(port, 5.0)
+        old.replicaof("127.0.0.1", new)
+        old.execute_command("CLIENT", "KILL", "TYPE", "normal")
+        old.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
         return port
 
     def wait_for_new_primary(self, old: int, timeout: float = 20.0) -> int:
