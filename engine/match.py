@@ -241,10 +241,12 @@ class Match:
 
     # -- seats -----------------------------------------------------------------------------
 
-    def add_player(self, name: str, key: str = "") -> int:
-        """Seat a new player and return its id (the game may refuse it)."""
+    def add_player(self, name: str, key: str = "", team: int | None = None) -> int:
+        """Seat a new player and return its id (the game may refuse it); in team modes on
+        ``team`` (the lobby's, for a party to play together) when that team has room, else on
+        the smallest team."""
         self._check_seat_free()
-        seat = Seat(self._next_player_id, name, key, self._team_for_new_seat())
+        seat = Seat(self._next_player_id, name, key, self._team_for_new_seat(team))
         try:
             self.sim.admit(seat)
         except JoinRefused as exc:
@@ -280,8 +282,10 @@ class Match:
         if self.connected_count >= self.max_players:
             raise MatchFull(f"all {self.max_players} seats are taken")
 
-    def _team_for_new_seat(self) -> int | None:
-        """The team with the fewest seated players (the lowest of equals), in team modes."""
+    def _team_for_new_seat(self, wanted: int | None = None) -> int | None:
+        """In team modes, ``wanted`` if it is a team of the mode with a seat left (a team has
+        ``max_players / teams`` seats, rounded up), else the team with the fewest seated
+        players (the lowest of equals)."""
         teams = self.mode.teams
         if not teams:
             return None
@@ -289,6 +293,8 @@ class Match:
         for seat in self.ctx.seats.values():
             if seat.connected and seat.team is not None:
                 counts[seat.team] += 1
+        if wanted is not None and 0 <= wanted < teams and counts[wanted] * teams < self.max_players:
+            return wanted
         return counts.index(min(counts))
 
     def player_away(self, player_id: int) -> None:

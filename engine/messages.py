@@ -59,13 +59,17 @@ class CreateMessage(TypedDict):
 
 
 class JoinMessage(TypedDict):
-    """Ask for a seat; the answer (JOINED or REJECTED) goes to ``reply_to``."""
+    """Ask for a seat; the answer (JOINED or REJECTED) goes to ``reply_to``. ``team``, from
+    the player's match ticket, is the team the lobby put it on (its party plays together): a
+    new seat takes it when that team has room, else the smallest team; a returning player
+    keeps its seat's team."""
 
     type: Literal["engine.join"]
     match_id: str
     name: str
     player_key: str
     reply_to: str
+    team: NotRequired[int]
 
 
 class WatchMessage(TypedDict):

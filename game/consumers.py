@@ -113,6 +113,8 @@ class MatchConsumer(MatchSocket):
             "player_key": ticket.player_key,
             "reply_to": self.channel_name,
         }
+        if ticket.team is not None:
+            join["team"] = ticket.team  # the lobby's team: a party plays on one
         await self.ask_engine(dict(join))
 
     async def match_joined(self, message: messages.JoinedMessage) -> None:

@@ -70,6 +70,17 @@ class PartyGroup:
         """Every player of the group, party by party."""
         return tuple(member for party in self.parties for member in party.members)
 
+    @property
+    def entry_teams(self) -> tuple[int, ...]:
+        """The team of each of ``entries`` (empty outside team modes)."""
+        if not self.teams:
+            return ()
+        return tuple(
+            team
+            for party, team in zip(self.parties, self.teams, strict=True)
+            for _ in party.members
+        )
+
     def team_of(self, player_key: str) -> int | None:
         """The team of a player of the group (None outside team modes)."""
         for index, party in enumerate(self.parties):

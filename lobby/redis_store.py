@@ -502,6 +502,7 @@ def _pending_doc(pending: Pending) -> dict[str, Any]:
         "deadline": _num(pending.deadline),
         "accepted": sorted(pending.accepted),
         "declined": sorted(pending.declined),
+        "teams": list(pending.teams),
     }
 
 
@@ -515,6 +516,7 @@ def _pending_from(raw: bytes | str) -> Pending:
         deadline=float(doc["deadline"]),
         accepted=frozenset(doc["accepted"] or ()),
         declined=frozenset(doc["declined"] or ()),
+        teams=tuple(int(team) for team in doc.get("teams") or ()),  # absent: stored before
     )
 
 

@@ -136,8 +136,11 @@ class MatchmakingService:
             groups = form_party_groups(
                 queued_parties(entries, spec), now, spec, self.window, spec.teams
             )
+            deadline = now + self.accept_timeout
             pendings = [
-                Pending(uuid.uuid4().hex, spec.name, group.entries, now + self.accept_timeout)
+                Pending(
+                    uuid.uuid4().hex, spec.name, group.entries, deadline, teams=group.entry_teams
+                )
                 for group in groups
             ]
             claims = await _bounded(self.store.claim(p, self.presence_ttl) for p in pendings)
@@ -188,7 +191,8 @@ class MatchmakingService:
         found = []
         for pending, (match_id, ws_path, ws_url) in zip(ready, placed, strict=True):
             for entry in pending.entries:
-                ticket = issue_ticket(match_id, entry.player_key, entry.name)
+                team = pending.team_of(entry.player_key)  # a party plays on one team
+                ticket = issue_ticket(match_id, entry.player_key, entry.name, team)
                 frame = frames.match_found(match_id, pending.mode, ws_path, ticket, ws_url)
                 message = {
                     "type": messages.SETTLED,

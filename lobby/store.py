@@ -103,7 +103,8 @@ def ready_check_group(pending_id: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """A formed group waiting for every player to accept."""
+    """A formed group waiting for every player to accept; ``teams[i]`` is the team the
+    matchmaker put ``entries[i]`` on (team modes; empty otherwise)."""
 
     pending_id: str
     mode: str
@@ -111,6 +112,20 @@ class Pending:
     deadline: float
     accepted: frozenset[str] = field(default_factory=frozenset)
     declined: frozenset[str] = field(default_factory=frozenset)
+    teams: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.teams and len(self.teams) != len(self.entries):
+            raise ValueError(f"ready check {self.pending_id!r} has a team for each player or none")
+
+    def team_of(self, player_key: str) -> int | None:
+        """The team the matchmaker put a player of the check on (None outside team modes)."""
+        if not self.teams:
+            return None
+        for entry, team in zip(self.entries, self.teams, strict=True):
+            if entry.player_key == player_key:
+                return team
+        raise KeyError(player_key)
 
     @property
     def group(self) -> str:

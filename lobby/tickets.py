@@ -35,16 +35,21 @@ class TicketWrongMatch(TicketRefused):
 
 @dataclass(frozen=True, slots=True)
 class Ticket:
-    """Who may take a seat in which match, under which display name."""
+    """Who may take a seat in which match, under which display name; ``team``: the team the
+    matchmaker put the player on (team modes), None if it chose none."""
 
     match_id: str
     player_key: str
     name: str
+    team: int | None = None
 
 
-def issue_ticket(match_id: str, player_key: str, name: str) -> str:
-    """A signed ticket for one player in one match."""
-    return signing.dumps({"m": match_id, "p": player_key, "n": name}, salt=TICKET_SALT)
+def issue_ticket(match_id: str, player_key: str, name: str, team: int | None = None) -> str:
+    """A signed ticket for one player in one match (on ``team``, if given)."""
+    payload: dict[str, str | int] = {"m": match_id, "p": player_key, "n": name}
+    if team is not None:
+        payload["t"] = team
+    return signing.dumps(payload, salt=TICKET_SALT)
 
 
 def read_ticket(token: str | None, match_id: str, max_age: float) -> Ticket:
@@ -61,6 +66,9 @@ def read_ticket(token: str | None, match_id: str, max_age: float) -> Ticket:
         isinstance(payload.get(k), str) for k in ("m", "p", "n")
     ):
         raise TicketInvalid("the ticket is not valid")
+    team = payload.get("t")  # absent from tickets issued before teams were carried
+    if team is not None and (type(team) is not int or team < 0):
+        raise TicketInvalid("the ticket is not valid")
     if payload["m"] != match_id:
         raise TicketWrongMatch("the ticket is for another match")
-    return Ticket(payload["m"], payload["p"], payload["n"])
+    return Ticket(payload["m"], payload["p"], payload["n"], team)

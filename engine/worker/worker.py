@@ -441,7 +441,13 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
             reply["result"] = encode_result(hosted.match.result)
         else:
             try:
-                player_id = self._seat(hosted, message.get("player_key", ""), message["name"])
+                team = message.get("team")
+                player_id = self._seat(
+                    hosted,
+                    message.get("player_key", ""),
+                    message["name"],
+                    team if type(team) is int else None,  # the lobby's team, if any
+                )
             except MatchFull:
                 reply = rejected(CloseCode.MATCH_FULL, "match is full")
             except MatchOver:
@@ -469,12 +475,13 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
         await self.layer.send(message["reply_to"], reply)
 
     @staticmethod
-    def _seat(hosted: HostedMatch, player_key: str, name: str) -> int:
+    def _seat(hosted: HostedMatch, player_key: str, name: str, team: int | None = None) -> int:
         """The player id for a joining player: a player who was here before gets the same seat
-        back (a socket that still holds it loses it), anyone else a new one."""
+        back (its team too; a socket that still holds it loses it), anyone else a new one, on
+        ``team`` if it has room (``Match.add_player``)."""
         seat = hosted.match.seat_of(player_key)
         if seat is None:
-            return hosted.match.add_player(name, player_key)
+            return hosted.match.add_player(name, player_key, team)
         for channel, seated in list(hosted.seats.items()):
             if seated == seat.id:  # its old socket's LEAVE, if it comes, changes nothing
                 del hosted.seats[channel]

@@ -211,6 +211,35 @@ def test_team_modes_deal_seats_to_the_smaller_team() -> None:
     assert match.seats[match.add_player("D")].team == 1
 
 
+def test_a_party_put_on_team_1_by_the_lobby_sits_there_even_when_it_connects_first() -> None:
+    match = new_match("teams")
+    ids = [match.add_player(name, f"guest:{name}", team=1) for name in ("A", "B")]
+    ids += [match.add_player(name, f"guest:{name}", team=0) for name in ("C", "D")]
+    assert [match.seats[i].team for i in ids] == [1, 1, 0, 0]
+    # the seat survives a checkpoint with its team
+    restored = Match.restore(match.game, match.mode, match.export_state())
+    assert [restored.seats[i].team for i in ids] == [1, 1, 0, 0]
+
+
+def test_a_wanted_team_that_is_full_or_not_of_the_mode_falls_back_to_the_smaller_team() -> None:
+    match = new_match("teams")
+    first = [match.add_player(name, team=1) for name in ("A", "B")]
+    assert match.seats[match.add_player("C", team=1)].team == 0, "team 1 has its 2 seats"
+    assert match.seats[match.add_player("D", team=5)].team == 0, "no team 5 in a 2-team mode"
+    match.remove_player(first[0])
+    assert match.seats[match.add_player("E", team=-1)].team == 1
+    ffa = new_match("ffa")
+    assert ffa.seats[ffa.add_player("F", team=1)].team is None, "no teams outside team modes"
+
+
+def test_a_player_back_after_leaving_keeps_its_seat_team() -> None:
+    match = new_match("teams")
+    ada = match.add_player("Ada", "guest:ada", team=1)
+    match.remove_player(ada)
+    match.readmit_player(ada)
+    assert match.seats[ada].team == 1 and match.seats[ada].connected
+
+
 def test_the_roster_carries_team_columns_and_presence() -> None:
     match = new_match("teams")
     running(match, "A", "B")

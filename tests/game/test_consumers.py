@@ -172,6 +172,23 @@ async def test_players_see_each_other_and_a_leaver_waits_then_goes(
     assert len(engine.matches[match_id].seats) == 1
 
 
+async def test_the_team_in_a_ticket_seats_the_player_on_it(
+    engine: EngineWorker, connect: Connect
+) -> None:
+    match = await create_match(validate_match_request("football", "2v2", 4))
+    match_id = str(match.id)
+    party = [
+        await connect(match_id, name, issue_ticket(match_id, f"guest:{name}", name, team=1))
+        for name in ("Ada", "Bo")
+    ]
+    ids = [(await wait_for(comm, MessageType.WELCOME))[1]["player_id"] for comm in party]
+    alone = await connect(match_id, "Cy")
+    cy = (await wait_for(alone, MessageType.WELCOME))[1]["player_id"]
+    seats = engine.matches[match_id].match.seats
+    assert [seats[i].team for i in ids] == [1, 1], "the party plays on the team of its tickets"
+    assert seats[cy].team == 0, "a ticket without a team: the smallest team"
+
+
 @pytest.mark.parametrize("reconnect_grace", [GRACE_TO_COME_BACK])
 @pytest.mark.parametrize("game_name", GAME_NAMES)
 async def test_a_returning_player_gets_the_same_seat_back(

@@ -4,20 +4,25 @@ properties over random queues (no split party, sizes respected, nobody twice).""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
+import msgpack
 import pytest
 import redis.asyncio as aioredis
 from channels.layers import InMemoryChannelLayer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.protocol import MessageType
+from lobby import redis_store
 from lobby.matchmaker import ModeSpec, RatingWindow
 from lobby.memory_store import MemoryLobbyStore
 from lobby.parties import largest_party
 from lobby.redis_store import RedisLobbyStore
 from lobby.service import MatchmakingService, queued_parties
 from lobby.store import LobbyStore, PartyMember, QueueEntry
+from lobby.tickets import Ticket, read_ticket
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -204,3 +209,68 @@ def test_the_live_pass_keeps_parties_whole_and_groups_sized(
         keys = {m.player_key for m in members}
         holding = [check for check in checks if keys & set(check)]
         assert holding == [] or (len(holding) == 1 and keys <= set(holding[0])), "not split"
+
+
+async def found_ticket(layer: InMemoryChannelLayer, channel: str, match_id: str) -> Ticket:
+    """The ticket of the MATCH_FOUND sent to ``channel`` (the frames before it are skipped)."""
+    async with asyncio.timeout(2):
+        while True:
+            message = await layer.receive(channel)
+            if message.get("matched"):
+                kind, body = msgpack.unpackb(message["frame"])
+                assert kind == MessageType.MATCH_FOUND
+                return read_ticket(body["ticket"], match_id, 30.0)
+
+
+async def test_a_party_put_on_team_1_gets_tickets_for_team_1(store: LobbyStore) -> None:
+    # a solo anchors the group, so the party lands on team 1 (the first parties fill team 0)
+    await store.enqueue(entry("a", TEAMS.name, 1500, waited=3), TTL)
+    await queue_party(
+        store,
+        "p1",
+        entry("b", TEAMS.name, 1500, "p1", waited=2),
+        entry("c", TEAMS.name, 1500, "p1", waited=2),
+    )
+    await store.enqueue(entry("d", TEAMS.name, 1500, waited=1), TTL)
+    started: list[tuple[str, list[str]]] = []
+
+    async def one_match(groups: list[tuple[str, list[str]]]) -> list[tuple[str, str, str | None]]:
+        started.extend(groups)
+        return [("match-1", "/ws/match/match-1/", None)]
+
+    matchmaker = service(store, TEAMS)
+    matchmaker.start_matches = one_match
+    await matchmaker.run_pass()
+    [pending] = await store.pendings()
+    teams = {key: pending.team_of(key) for key in "abcd"}
+    assert teams == {"a": 0, "b": 1, "c": 1, "d": 0}
+    for key in "abcd":
+        answered = await store.answer(pending.pending_id, key, accept=True)
+        assert answered is not None and answered.teams == pending.teams, "kept across answers"
+    await matchmaker.run_pass()
+    assert [sorted(keys) for _, keys in started] == [["a", "b", "c", "d"]]
+    for key in "abcd":
+        ticket = await found_ticket(matchmaker.layer, f"chan-{key}", "match-1")
+        assert (ticket.player_key, ticket.team) == (key, teams[key])
+
+
+async def test_an_ffa_ready_check_has_no_teams(store: LobbyStore) -> None:
+    for key in "ab":
+        await store.enqueue(entry(key, FFA.name, 1500), TTL)
+    await service(store, FFA).run_pass()
+    [pending] = await store.pendings()
+    assert pending.teams == () and pending.team_of("a") is None
+
+
+def test_a_ready_check_stored_before_teams_were_kept_reads_without_teams() -> None:
+    stored = {
+        "pending_id": "old",
+        "mode": TEAMS.name,
+        "entries": [redis_store._entry_doc(entry(key, TEAMS.name, 1500)) for key in "ab"],
+        "deadline": "1700000010.0",
+        "accepted": {},  # as Lua writes an empty list
+        "declined": ["b"],
+    }
+    pending = redis_store._pending_from(json.dumps(stored))
+    assert pending.teams == () and pending.team_of("a") is None
+    assert pending.player_keys() == ["a", "b"] and pending.declined == {"b"}
