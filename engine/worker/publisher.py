@@ -150,8 +150,11 @@ class Publisher:
         audience = self.audience
         if audience is None or receivers is None:
             return
-        for (group, _), count in zip(batch, receivers, strict=False):
-            audience.heard(group, count)
+        for (group, message), count in zip(batch, receivers, strict=False):
+            if message.get("type") == messages.CLOSED:
+                audience.forget(group)  # the match is over: nothing more goes to its group
+            else:
+                audience.heard(group, count)
 
     async def flush(self) -> None:
         """Send what waits now (when stopping); a failure is logged, not raised."""

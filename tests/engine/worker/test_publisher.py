@@ -92,5 +92,8 @@ async def test_local_sockets_get_everything_and_the_layer_only_what_others_hear(
         closed = ("alone", {"type": messages.CLOSED, "match_id": "alone"})
         await published(publisher, sends, [closed], reliable=True)
         assert sends.sent[-1] == closed, "reliable messages always go out"
+        assert publisher.audience is not None and publisher.audience.quiet_groups == 0, (
+            "an ended match's group is forgotten"
+        )
     finally:
         task.cancel()
