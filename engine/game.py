@@ -192,7 +192,8 @@ class Simulation(ABC):
     # -- players ------------------------------------------------------------------------
 
     def admit(self, seat: Seat) -> None:
-        """Raise JoinRefused to refuse a new player (the runtime has checked the seats)."""
+        """Raise JoinRefused to refuse a new player, or one who had left and comes back to its
+        seat (``seat.id`` is then one the game has seen; the runtime has checked the seats)."""
         return None  # optional hook: nothing to do by default
 
     @abstractmethod

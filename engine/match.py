@@ -259,7 +259,9 @@ class Match:
 
     def readmit_player(self, player_id: int) -> None:
         """Seat again a player who was here: one away within its grace period is back as it
-        was; one that had left takes its seat again unless the seat was released."""
+        was (it never gave its seat up); one that had left takes its seat again unless the seat
+        was released, and if the game admits it again (``admit``, as for a new player: a seat
+        it gave to someone else meanwhile may be gone)."""
         seat = self.ctx.seats[player_id]
         if seat.away:
             seat.away = False
@@ -272,6 +274,10 @@ class Match:
         if seat.released:
             raise SeatReleased("away longer than the reconnect grace period")
         self._check_seat_free()
+        try:
+            self.sim.admit(seat)
+        except JoinRefused as exc:
+            raise GameRefusedSeat(str(exc)) from exc
         seat.connected = True
         self._roster_version += 1
         self.sim.player_returned(seat)

@@ -48,10 +48,13 @@ class Tally(Simulation):
         self.adding: dict[int, int] = {}
         self.calls: list[tuple[str, int | None]] = []
         self._version = 0
+        self.closed = ""  # set: every player asking for a seat is refused with this reason
 
     def admit(self, seat: Seat) -> None:
         if seat.name in self.ctx.options.refuse:
             raise JoinRefused(f"{seat.name} may not play")
+        if self.closed:
+            raise JoinRefused(self.closed)
 
     def player_joined(self, seat: Seat) -> None:
         self.calls.append(("joined", seat.id))
@@ -281,6 +284,24 @@ def test_a_player_that_left_returns_to_its_own_seat_and_score() -> None:
     match.readmit_player(2)
     assert match.seats[2].present and sim(match).calls[-1] == ("returned", 2)
     assert match.roster()[2][2] == 3
+
+
+def test_a_player_back_after_leaving_is_admitted_by_the_game_again() -> None:
+    match = new_match()
+    running(match, "Ada", "Bo", "Cy")
+    match.remove_player(2)
+    match.player_away(1)
+    sim(match).closed = "no more players"
+    version = match.roster_version
+    with pytest.raises(GameRefusedSeat, match="no more players"):
+        match.readmit_player(2)
+    assert not match.seats[2].connected and sim(match).calls[-1] == ("away", 1)
+    assert match.roster_version == version
+    match.readmit_player(1)  # back from away: it kept its seat, the game is not asked
+    assert match.seats[1].present
+    sim(match).closed = ""
+    match.readmit_player(2)
+    assert match.seats[2].present and sim(match).calls[-1] == ("returned", 2)
 
 
 def test_without_grace_a_dropped_connection_leaves_at_once() -> None:

@@ -65,8 +65,9 @@ class Connect4(Simulation):
     # -- players: the two seated get discs 1 and 2 -----------------------------------------
 
     def admit(self, seat: Seat) -> None:
-        """Two players play; a third is refused."""
-        if len(self.discs) >= 2:
+        """Two players play; a third is refused, and so is a player back after leaving whose
+        disc went to another meanwhile (it left before the start) when both are taken."""
+        if seat.id not in self.discs and len(self.discs) >= 2:
             raise JoinRefused("two players are playing this game")
 
     def player_joined(self, seat: Seat) -> None:
@@ -75,9 +76,9 @@ class Connect4(Simulation):
 
     def player_returned(self, seat: Seat) -> None:
         """A player back after leaving keeps its disc, or takes the free one if it left before
-        the game started."""
+        the game started (``admit`` has made sure one is free)."""
         if seat.id not in self.discs and len(self.discs) < 2:
-            self.player_joined(seat)  # (none is free once two others play: it has no disc)
+            self.player_joined(seat)
 
     def player_left(self, seat: Seat) -> None:
         """Before the game starts the leaver's disc is free for the next player; once it runs,

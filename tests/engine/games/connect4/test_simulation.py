@@ -433,18 +433,31 @@ def test_a_player_back_within_its_grace_period_keeps_its_disc_and_its_turn() -> 
     assert send(match, ADA, 2)
 
 
-def test_a_running_game_seats_an_earlier_leaver_without_a_disc() -> None:
+def test_a_running_game_refuses_an_earlier_leaver_whose_disc_went_to_another() -> None:
     match = make_match()
     match.remove_player(ADA)  # before the start: its disc goes to Cy
     cy = match.add_player("Cy")
     match.step()
     match.remove_player(BO)  # a seat is free until the next tick
-    match.readmit_player(ADA)
+    with pytest.raises(GameRefusedSeat, match="two players"):
+        match.readmit_player(ADA)
     assert match.sim.discs == {BO: 2, cy: 1}, "both discs are taken"
-    assert [row for row in match.roster() if row[0] == ADA] == [[ADA, "Ada", 0, True]]
-    for column in range(COLUMNS):
-        assert not send(match, ADA, column)
-    assert send(match, cy, 0)
+    assert [row for row in match.roster() if row[0] == ADA] == [[ADA, "Ada", 0, False]]
+    match.step()
+    result = match.result
+    assert result is not None, "Ada seated without a disc would have kept Bo's game going"
+    assert (result.reason, result.winner_id) == ("forfeit", cy)
+
+
+def test_a_leaver_of_a_running_game_is_admitted_back_to_its_disc() -> None:
+    match = started()
+    play(match, [3, 3])
+    match.remove_player(ADA)
+    match.readmit_player(ADA)  # before the forfeit: both discs are taken, one is Ada's
+    assert match.seats[ADA].present and match.sim.discs == {ADA: 1, BO: 2}
+    match.step()
+    assert match.result is None
+    assert send(match, ADA, 4)
 
 
 # -- standings for the ratings -------------------------------------------------------------
