@@ -135,6 +135,9 @@ class Match:
         self._running_ticks = 0
         self._empty_ticks = 0
         self._away: dict[int, int] = {}  # player id -> the tick its seat is released on
+        # the players who took part in the running phase (None: it has not started): seated at
+        # its start or during it; one that left before it and never sat in it is not rated
+        self._played: set[int] | None = None
         ctx = self.ctx
         self._countdown_ticks = ctx.ticks(self.timing.countdown)
         limit = self.timing.time_limit
@@ -253,6 +256,8 @@ class Match:
             raise GameRefusedSeat(str(exc)) from exc
         self._next_player_id += 1
         self.ctx.seats[seat.id] = seat
+        if self._played is not None:
+            self._played.add(seat.id)
         self._roster_version += 1
         self.sim.player_joined(seat)
         return seat.id
@@ -279,6 +284,8 @@ class Match:
         except JoinRefused as exc:
             raise GameRefusedSeat(str(exc)) from exc
         seat.connected = True
+        if self._played is not None:
+            self._played.add(seat.id)
         self._roster_version += 1
         self.sim.player_returned(seat)
 
@@ -405,6 +412,7 @@ class Match:
                 self._phase_end = 0
             elif tick >= self._phase_end:
                 ctx.phase = Phase.RUNNING
+                self._played = {seat.id for seat in ctx.seated()}
                 limit = self._time_limit_ticks
                 self._phase_end = 0 if limit is None else tick + limit
                 self._roster_version += 1
@@ -427,8 +435,10 @@ class Match:
             self._end("interrupted", decided=False)
 
     def _end(self, reason: str, forfeit: bool = False, decided: bool = True) -> None:
-        """The match is over: standings from the game's ranking; after a forfeit the players
-        still seated rank above those who left."""
+        """The match is over: standings from the game's ranking, of the players who took part
+        in the running phase if it started (one that left before it, and was not seated in it,
+        is in no standings and no rating); after a forfeit the players still seated rank above
+        those who left."""
         ctx = self.ctx
         ctx.phase = Phase.ENDED
         self._phase_end = ctx.tick + self._linger_ticks
@@ -438,6 +448,10 @@ class Match:
         missing = [seat_id for seat_id in ctx.seats if seat_id not in known]
         if missing:
             tiers.append(missing)
+        played = self._played
+        if played is not None:
+            tiers = [[p for p in tier if p in played] for tier in tiers]
+            tiers = [tier for tier in tiers if tier]
         if forfeit:
             seated = {seat.id for seat in ctx.seated()}
             stayed = [[p for p in tier if p in seated] for tier in tiers]
@@ -494,6 +508,7 @@ class Match:
             "running_ticks": self._running_ticks,
             "empty_ticks": self._empty_ticks,
             "away": [[player_id, tick] for player_id, tick in self._away.items()],
+            "played": None if self._played is None else sorted(self._played),
             "sim": self.sim.export_state(),
             "history": [] if self.history is None else self.history.export_state(),
         }
@@ -523,6 +538,11 @@ class Match:
         match._running_ticks = state["running_ticks"]
         match._empty_ticks = state["empty_ticks"]
         match._away = {player_id: tick for player_id, tick in state["away"]}
+        played = state.get("played")
+        if played is not None:
+            match._played = set(played)
+        elif ctx.phase is not Phase.WAITING and ctx.phase is not Phase.COUNTDOWN:
+            match._played = set(ctx.seats)  # a checkpoint from before "played": everyone
         if match.history is not None:
             match.history.restore(state.get("history", []))
         match.sim = game.restore(ctx, state["sim"])

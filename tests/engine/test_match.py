@@ -413,6 +413,40 @@ def test_players_leaving_forfeit_and_those_who_stayed_rank_first() -> None:
     assert result.winner_id == 0 and [row[0] for row in result.standings] == [0, 1]
 
 
+def test_a_player_who_left_before_the_start_is_in_no_standings() -> None:
+    match = new_match(time_limit=None)
+    match.add_player("Ada")
+    match.add_player("Bo")
+    match.step()
+    assert match.phase is Phase.COUNTDOWN
+    match.remove_player(0)  # Ada goes before the start and does not come back
+    match.add_player("Cy")
+    match.add_player("Di")
+    match.remove_player(3)  # Di as well
+    steps(match, 4)
+    assert match.phase is Phase.RUNNING
+    match.readmit_player(3)  # Di comes back while it runs: it takes part
+    late = match.add_player("Ed")  # and so does a player who joins while it runs
+    match.remove_player(late)
+    match.apply_input(1, 1, (3,))
+    match.step()
+    match.remove_player(2)
+    match.remove_player(3)
+    match.step()
+    result = match.result
+    assert result is not None and (result.reason, result.winner_id) == ("forfeit", 1)
+    assert [row[0] for row in result.standings] == [1, 2, 3, late], "no row for Ada"
+
+
+def test_a_match_that_never_started_keeps_everyone_in_its_standings() -> None:
+    match = new_match()
+    match.add_player("Ada")
+    match.add_player("Bo")
+    match.remove_player(1)
+    match.interrupt()
+    assert match.result is not None and [row[0] for row in match.result.standings] == [0, 1]
+
+
 def test_a_team_left_with_nobody_forfeits_even_with_enough_players() -> None:
     match = new_match("teams", time_limit=None)
     running(match, "A", "B", "C", "D")
@@ -455,6 +489,7 @@ def test_a_restored_match_goes_on_exactly_as_the_original() -> None:
     match.player_away(2)
     steps(match, 3)
     state = match.export_state()
+    assert state["played"] == [0, 1, 2]
     copy = Match.restore(match.game, match.mode, state, reconnect_grace=1.0)
     assert copy.export_state() == state
     for seq in range(2, 40):

@@ -483,14 +483,24 @@ def test_a_draw_changes_no_equal_ratings() -> None:
     assert ratings_after(match) == pytest.approx({ADA: 1500.0, BO: 1500.0})
 
 
-def test_every_seat_ever_taken_is_in_the_standings() -> None:
+def test_a_player_who_left_before_the_start_is_neither_placed_nor_rated() -> None:
     match = make_match()
-    match.remove_player(ADA)
+    match.remove_player(ADA)  # before the start: its disc goes to Cy
     cy = match.add_player("Cy")
     match.step()
     play(match, [0, 1, 0, 1, 0, 1, 0])
     result = match.result
     assert result is not None and result.winner_id == cy
-    assert [row[0] for row in result.standings] == [cy, ADA, BO]
-    assert [row[2] for row in result.standings] == [1, 2, 2]
-    assert result.standings[1] == [ADA, "Ada", 2, 0], "it never had a disc in the game"
+    assert result.standings == [[cy, "Cy", 1, 1], [BO, "Bo", 2, 2]], "Ada never played"
+    assert ratings_after(match) == pytest.approx({cy: 1516.0, BO: 1484.0})
+
+
+def test_a_draw_without_the_player_who_left_before_the_start() -> None:
+    match = make_match()
+    match.remove_player(BO)
+    cy = match.add_player("Cy")
+    match.step()
+    play(match, DRAW)
+    result = match.result
+    assert result is not None and result.reason == "board_full" and result.winner_id is None
+    assert [row[0] for row in result.standings] == [ADA, cy]
