@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import uvicorn
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from game.wsprotocol import (
     FRAME_SINK,
@@ -134,6 +135,47 @@ async def test_the_frame_writer_refuses_once_a_client_that_does_not_read_fills_t
             await app.done.wait()  # the client reads nothing meanwhile
     assert app.refused, "a full buffer makes the writer refuse: the app then waits on ASGI send"
     assert 0 < app.written < 100_000
+
+
+class CloseApp:
+    """Writes a frame, closes with 4000 (``by_client``: waits for the client's close), then
+    tries the frame writer again."""
+
+    def __init__(self, by_client: bool) -> None:
+        self.by_client = by_client
+        self.after_close: bool | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert (await receive())["type"] == "websocket.connect"
+        await send({"type": "websocket.accept"})
+        write_now = scope["extensions"][FRAME_WRITER]
+        assert write_now(b"before")
+        if self.by_client:
+            while (await receive())["type"] != "websocket.disconnect":
+                pass
+            self.after_close = write_now(b"after")
+            return
+        await send({"type": "websocket.close", "code": 4000})
+        self.after_close = write_now(b"after")
+        while (await receive())["type"] != "websocket.disconnect":
+            pass
+
+
+@pytest.mark.parametrize("by_client", [False, True])
+async def test_the_frame_writer_refuses_once_the_socket_is_closing(by_client: bool) -> None:
+    app = CloseApp(by_client)
+    async with serving(app) as url, connect(url, compression=None) as client:
+        assert await client.recv() == b"before"
+        if by_client:
+            await client.close(4001)
+        else:
+            with pytest.raises(ConnectionClosed) as closed:
+                await client.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4000
+        async with asyncio.timeout(5):
+            while app.after_close is None:
+                await asyncio.sleep(0.01)
+    assert app.after_close is False, "no frame after a close"
 
 
 def test_a_frame_is_encoded_once_per_message() -> None:
