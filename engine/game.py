@@ -73,7 +73,7 @@ class Mode:
 @dataclass(frozen=True, slots=True)
 class Timing:
     """The runtime's timers of one match, in seconds: the countdown, the running phase's limit
-    (None: the game alone ends it), how long an ended match lingers before it closes, and how
+    (None or 0: the game alone ends it), how long an ended match lingers before it closes, and how
     long a match nobody is seated in waits before it is abandoned."""
 
     countdown: float = 3.0

@@ -141,7 +141,8 @@ class Match:
         ctx = self.ctx
         self._countdown_ticks = ctx.ticks(self.timing.countdown)
         limit = self.timing.time_limit
-        self._time_limit_ticks = None if limit is None else max(1, ctx.ticks(limit))
+        # 0 is no time limit, as WELCOME's time_limit_ms says (a positive one is a tick at least)
+        self._time_limit_ticks = None if limit is None or limit <= 0 else max(1, ctx.ticks(limit))
         self._empty_limit_ticks = max(1, ctx.ticks(self.timing.empty_timeout))
         self._linger_ticks = ctx.ticks(self.timing.ended_linger)
         self._grace_ticks = ctx.ticks(reconnect_grace)

@@ -361,6 +361,14 @@ def test_the_countdown_starts_the_game_once_then_the_time_limit_ends_it() -> Non
     assert result.columns == ("score",) and result.teams == 0
 
 
+def test_a_time_limit_of_0_is_no_time_limit() -> None:
+    match = new_match(time_limit=0.0)
+    running(match, "Ada", "Bo")
+    steps(match, 600)
+    assert match.phase is Phase.RUNNING and match.result is None
+    assert match.phase_ms_left() == 0
+
+
 def test_the_game_ends_the_match_and_lingers_then_closes() -> None:
     match = new_match(target=4, time_limit=None)
     running(match, "Ada", "Bo")

@@ -35,7 +35,7 @@ class FootballRules:
     dribble: float = 1.15  # how much of a player's speed into the ball a touch passes on
     bounce: float = 0.75  # the share of its speed the ball keeps off a wall
     countdown: float = 3.0
-    time_limit: float = 180.0
+    time_limit: float = 180.0  # seconds of play (0: no time limit, play to the score limit)
     score_limit: int = 0  # goals that end the match at once (0: play to the time limit)
     goal_pause: float = 2.0  # seconds everyone stands still after a goal, before the kick-off
     empty_timeout: float = 30.0
@@ -52,6 +52,10 @@ class FootballRules:
                 raise ValueError(f"{f.name} must be a finite number >= 0, got {value!r}")
         if not 1 <= self.tick_rate <= 120:
             raise ValueError(f"tick_rate must be 1 to 120, got {self.tick_rate}")
+        if self.time_limit == 0 and self.score_limit == 0:
+            raise ValueError(
+                "time_limit and score_limit are both 0 (no limit): nothing would end a match"
+            )
         if self.goal_width >= self.pitch_height:
             raise ValueError("goal_width must be below pitch_height")
         if self.max_speed / self.tick_rate >= self.player_radius:

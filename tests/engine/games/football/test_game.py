@@ -13,7 +13,7 @@ import pytest
 from engine.bots import BotView
 from engine.checkpoint import decode_checkpoint, encode_checkpoint, take_checkpoint
 from engine.codec import SnapshotEncoder
-from engine.frames import encode_welcome
+from engine.frames import encode_welcome, match_info
 from engine.games import game_classes, load_games
 from engine.games.football import GAME
 from engine.games.football.bot import FootballBot
@@ -141,6 +141,16 @@ def test_the_timing_and_the_rules_for_clients_come_from_the_options() -> None:
     )
     assert game.rules(game.mode("1v1")) == rules.to_wire()
     assert FootballGame(FootballRules(tick_rate=30)).tick_rate == 30
+
+
+def test_a_time_limit_of_0_is_no_time_limit() -> None:
+    game = FootballGame(FootballRules(countdown=0.0, time_limit=0, score_limit=1))
+    match = new_match(game)
+    assert match_info(match, "m", 20_000)["time_limit_ms"] == 0
+    for _ in range(game.tick_rate * 10):
+        match.step()
+    assert match.phase is Phase.RUNNING and match.result is None
+    assert match.phase_ms_left() == 0
 
 
 def test_the_inputs_are_buttons_and_an_aim() -> None:

@@ -61,6 +61,12 @@ def test_invalid_rules_are_refused(overrides: dict[str, Any]) -> None:
         FootballRules(**overrides)
 
 
+def test_no_time_limit_and_no_score_limit_is_refused() -> None:
+    with pytest.raises(ValueError, match="time_limit and score_limit are both 0"):
+        FootballRules(time_limit=0)
+    assert FootballRules(time_limit=0, score_limit=3).time_limit == 0
+
+
 @pytest.mark.parametrize(
     "overrides",
     [{"tick_rate": 1, "max_speed": 10.0}, {"tick_rate": 120}, {"score_limit": 5}, {"bounce": 0}],
