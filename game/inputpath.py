@@ -58,6 +58,7 @@ class InputPath:
         batcher: InputBatcher,
     ) -> None:
         self.owner = owner
+        self.match_id = owner.match_id  # a socket watches one match for its whole life
         self.limiter = limiter
         self.lag = lag
         self.inputs = inputs
@@ -82,6 +83,6 @@ class InputPath:
             channel = owner.engine_channel
             player_id = owner.player_id
             if channel is not None and player_id is not None:
-                self.batcher.submit(channel, owner.match_id, player_id, frame.seq, frame.values)
+                self.batcher.submit(channel, self.match_id, player_id, frame.seq, frame.values)
         else:
             owner.frame_decoded(frame)

@@ -13,13 +13,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from engine import messages
 from engine.failurelog import FailureLog
 from engine.fanout import RedisFor, send_many
+from engine.match import Match
 
 logger = logging.getLogger(__name__)
+
+
+class LocalMatch(Protocol):
+    """A match this process's engine worker runs, as the batcher sees it."""
+
+    @property
+    def match(self) -> Match:
+        """The match itself."""
 
 
 class LocalEngine(Protocol):
@@ -27,8 +37,9 @@ class LocalEngine(Protocol):
 
     channel: str | None
 
-    def apply_input(self, match_id: str, player_id: int, seq: int, values: tuple[int, ...]) -> None:
-        """Apply one validated input to a match it runs."""
+    @property
+    def matches(self) -> Mapping[str, LocalMatch]:
+        """The matches it runs, by id."""
 
 
 InputEntry = list[Any]  # [match_id, player_id, seq, *values]
@@ -60,7 +71,9 @@ class InputBatcher:
         local = self.local
         if local is not None and engine_channel == local.channel:
             self.applied_locally += 1
-            local.apply_input(match_id, player_id, seq, values)
+            hosted = local.matches.get(match_id)  # (a compiled call, not the worker's method)
+            if hosted is not None:
+                hosted.match.apply_input(player_id, seq, values)
             return
         batch = self._pending.setdefault(engine_channel, {})
         key = (match_id, player_id)

@@ -98,6 +98,10 @@ class MatchRelay:
         self.channel: str | None = None
         self._members: dict[str, set[RelayMember]] = {}  # match id -> members (live group)
         self._delayed_members: dict[str, set[RelayMember]] = {}  # ... of the delayed group
+        # match id -> (players, spectators): the members in serving order, for each message
+        self._served: dict[str, tuple[tuple[RelayMember, ...], tuple[RelayMember, ...]]] = {}
+        self._delayed_served: dict[str, tuple[tuple[RelayMember, ...], tuple[RelayMember, ...]]]
+        self._delayed_served = {}
         self._subscribed: set[str] = set()  # groups
         self._membership = asyncio.Lock()  # group changes happen one at a time, in call order
         self._task: asyncio.Task[None] | None = None
@@ -112,6 +116,7 @@ class MatchRelay:
         """Deliver ``match_id``'s messages (of its delayed group if ``delayed``) to ``member``."""
         await self._start()
         self._table(delayed).setdefault(match_id, set()).add(member)
+        self._order(match_id, delayed)
         await self._reconcile(match_id, delayed)
 
     async def detach(self, match_id: str, member: RelayMember, delayed: bool = False) -> None:
@@ -121,6 +126,7 @@ class MatchRelay:
         if members is None or member not in members:
             return
         members.discard(member)
+        self._order(match_id, delayed)
         if not members:
             del table[match_id]
             if match_id not in self._members and match_id not in self._delayed_members:
@@ -133,6 +139,17 @@ class MatchRelay:
 
     def _table(self, delayed: bool) -> dict[str, set[RelayMember]]:
         return self._delayed_members if delayed else self._members
+
+    def _order(self, match_id: str, delayed: bool) -> None:
+        """Keep the members of ``match_id``'s group in serving order: players, spectators."""
+        served = self._delayed_served if delayed else self._served
+        members = self._table(delayed).get(match_id)
+        if not members:
+            served.pop(match_id, None)
+            return
+        players = tuple(member for member in members if not member.spectating)
+        spectators = tuple(member for member in members if member.spectating)
+        served[match_id] = (players, spectators)
 
     async def _start(self) -> None:
         async with self._ready:
@@ -219,7 +236,7 @@ class MatchRelay:
         """Hand messages to the local members of their matches: every player of the batch
         first, then the spectators, so that a crowd watching one match does not hold up the
         players of the matches after it."""
-        spectators: list[tuple[RelayMember, dict[str, Any]]] = []
+        spectators: list[tuple[tuple[RelayMember, ...], dict[str, Any]]] = []
         epochs = self._epochs
         for message in batch:
             epoch = message.get("epoch")
@@ -233,14 +250,18 @@ class MatchRelay:
                     epochs[match_id] = epoch
             if message.get("type") == messages.MOVED and self.local is not None:
                 self._reconcile_soon(message.get("match_id", ""))  # it may be local now, or not
-            table = self._delayed_members if message.get("delayed") else self._members
-            for member in list(table.get(message.get("match_id", ""), ())):
-                if member.spectating:
-                    spectators.append((member, message))
-                else:
-                    _hand(member, message)
-        for member, message in spectators:
-            _hand(member, message)
+            served = self._delayed_served if message.get("delayed") else self._served
+            members = served.get(message.get("match_id", ""))
+            if members is None:
+                continue
+            players, watching = members
+            for member in players:
+                _hand(member, message)
+            if watching:
+                spectators.append((watching, message))
+        for watching, message in spectators:
+            for member in watching:
+                _hand(member, message)
 
     def deliver(self, message: dict[str, Any]) -> None:
         """Hand one layer message to the local members of its match's group."""

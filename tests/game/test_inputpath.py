@@ -10,6 +10,7 @@ import pytest
 
 from engine.games.shooter.game import ShooterGame
 from engine.games.shooter.rules import Rules
+from engine.match import Match
 from engine.protocol import CloseCode, MessageType, PingMessage
 from game.inputpath import InputPath
 from game.inputs import InputBatcher
@@ -41,22 +42,35 @@ class Socket:
         self.limited += 1
 
 
+class Hosted:
+    """A match the local engine runs."""
+
+    def __init__(self, match: Match) -> None:
+        self.match = match
+
+
 class LocalEngine:
-    """This process's engine worker: records the inputs applied to its matches."""
+    """This process's engine worker, running one real shooter match "m" with Ada seated."""
 
     channel = "arena.engine.local"
 
     def __init__(self) -> None:
-        self.applied: list[tuple[str, int, int, tuple[int, ...]]] = []
+        game = ShooterGame(Rules())
+        self.match = Match(game, game.mode("ffa"), seed=7, max_players=4, reconnect_grace=1.0)
+        self.player_id = self.match.add_player("Ada", "guest:ada")
+        self.matches = {"m": Hosted(self.match)}
 
-    def apply_input(self, match_id: str, player_id: int, seq: int, values: tuple[int, ...]) -> None:
-        self.applied.append((match_id, player_id, seq, values))
+    @property
+    def last_seq(self) -> int:
+        """The sequence number of Ada's last input the match applied."""
+        return self.match.seats[self.player_id].last_seq
 
 
 def path_of(socket: Socket, rate: float = 100.0, burst: int = 100) -> tuple[InputPath, LocalEngine]:
     batcher = InputBatcher(None, 0.025)
     engine = LocalEngine()
     batcher.local = engine
+    socket.player_id = engine.player_id
     return InputPath(socket, FrameRateLimiter(rate, burst), None, INPUTS, batcher), engine
 
 
@@ -65,7 +79,9 @@ def test_an_input_reaches_the_local_match_and_other_frames_the_socket() -> None:
     path, engine = path_of(socket)
     path.take(msgpack.packb([MessageType.INPUT, 7, 16, 300]))
     path.take(msgpack.packb([MessageType.PING, 42]))
-    assert engine.applied == [("m", 3, 7, (16, 300, 0, 0))]
+    assert engine.last_seq == 7
+    ship = engine.match.sim.ships[engine.player_id]  # type: ignore[attr-defined]
+    assert ship.buttons == 16 and ship.aim == pytest.approx(0.3), "its values, decoded"
     assert socket.decoded == [PingMessage(42)]
 
 
@@ -75,7 +91,7 @@ def test_a_bad_frame_is_refused_with_its_code_and_reaches_nobody() -> None:
     path.take(msgpack.packb([MessageType.INPUT, 1, 64, 0]))  # buttons out of range
     path.take(bytes(100))
     assert socket.refused == [CloseCode.PROTOCOL_ERROR, CloseCode.FRAME_TOO_LARGE]
-    assert engine.applied == [] and socket.decoded == []
+    assert engine.last_seq == 0 and socket.decoded == []
 
 
 def test_frames_over_the_limit_are_dropped_and_a_closing_socket_takes_none() -> None:
@@ -83,7 +99,7 @@ def test_frames_over_the_limit_are_dropped_and_a_closing_socket_takes_none() -> 
     path, engine = path_of(socket, rate=1.0, burst=2)
     for seq in range(1, 6):
         path.take(msgpack.packb([MessageType.INPUT, seq, 0, 0]))
-    assert [seq for _, _, seq, _ in engine.applied] == [1, 2]
+    assert engine.last_seq == 2, "inputs 1 and 2 applied, 3 to 5 dropped"
     assert socket.limited == 3
     socket.closing = True
     path.take(msgpack.packb([MessageType.PING, 1]))
