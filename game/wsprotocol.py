@@ -44,7 +44,6 @@ aborted.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import socket
 from collections.abc import Callable
@@ -139,10 +138,20 @@ class FrameCutter:
         return None
 
 
-@functools.lru_cache(maxsize=ENCODED_FRAMES_CACHED)
+_encoded_frames: dict[bytes, bytes] = {}  # payload -> its frame, for the last few ticks
+
+
 def binary_frame(payload: bytes) -> bytes:
-    """The bytes of an unmasked binary WebSocket frame carrying ``payload`` (server frames)."""
-    return Frame(Opcode.BINARY, payload).serialize(mask=False)
+    """The bytes of an unmasked binary WebSocket frame carrying ``payload`` (server frames),
+    encoded once per message: a dictionary lookup on the payload (whose hash Python keeps)
+    for every other socket of its match, emptied when it holds a few ticks' worth."""
+    frame = _encoded_frames.get(payload)
+    if frame is None:
+        if len(_encoded_frames) >= ENCODED_FRAMES_CACHED:
+            _encoded_frames.clear()
+        frame = Frame(Opcode.BINARY, payload).serialize(mask=False)
+        _encoded_frames[payload] = frame
+    return frame
 
 
 class DirectPath:

@@ -14,7 +14,9 @@ import uvicorn
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from game import wsprotocol
 from game.wsprotocol import (
+    ENCODED_FRAMES_CACHED,
     FRAME_SINK,
     FRAME_WRITER,
     ArenaWebSocketProtocol,
@@ -291,3 +293,10 @@ async def test_frames_the_cutter_refuses_are_closed_by_the_library_with_its_code
         body = await reader.readexactly(header[1] & 0x7F)
         writer.close()
     assert int.from_bytes(body[:2], "big") == code and app.sunk == []
+
+
+def test_the_encoded_frames_kept_stay_bounded() -> None:
+    for number in range(ENCODED_FRAMES_CACHED + 10):
+        binary_frame(number.to_bytes(4, "big"))
+    assert len(wsprotocol._encoded_frames) <= ENCODED_FRAMES_CACHED
+    assert binary_frame(b"xy") == b"\x82\x02xy", "encoded again once forgotten"
