@@ -89,13 +89,18 @@ class Publisher:
         failures: FailureLog,
         local: LocalDelivery | None = None,
         audience: RemoteAudience | None = None,
+        fresh: Callable[[], bool] | None = None,
     ) -> None:
         """``local`` (if any) gets every message at once, in order; with an ``audience``,
-        snapshots are published only to groups someone else listens to."""
+        snapshots are published only to groups someone else listens to. While ``fresh`` says
+        False (the worker's leases may have passed to another worker: it was paused, or cut
+        from Redis), what waits is dropped instead of sent."""
         self._send_many = send_many
         self._failures = failures
         self._local = local
         self.audience = audience
+        self._fresh = fresh
+        self.fenced = 0  # messages dropped unsent: the leases were stale when their turn came
         self._outbox: asyncio.Queue[GroupMessages] = asyncio.Queue()
         self.skipped = 0  # snapshots not published: the publisher lagged
         self.errors = 0  # batches the channel layer refused
@@ -137,6 +142,8 @@ class Publisher:
             batch = list(await self._outbox.get())
             while not self._outbox.empty():
                 batch.extend(self._outbox.get_nowait())
+            if self._stale(batch):
+                continue
             try:
                 receivers = await self._send_many(batch)
             except Exception as exc:
@@ -145,6 +152,15 @@ class Publisher:
             else:
                 self._failures.succeeded()
                 self._count_receivers(batch, receivers)
+
+    def _stale(self, batch: GroupMessages) -> bool:
+        """Whether ``batch`` is to be dropped: queued while the leases were fresh, its turn
+        came after (a worker resumed from a pause must not speak for matches it lost)."""
+        if self._fresh is None or self._fresh():
+            return False
+        self.fenced += len(batch)
+        logger.warning("dropped %d messages unsent: this worker's leases are stale", len(batch))
+        return True
 
     def _count_receivers(self, batch: GroupMessages, receivers: list[int] | None) -> None:
         audience = self.audience
@@ -161,7 +177,7 @@ class Publisher:
         pending: list[tuple[str, dict[str, Any]]] = []
         while not self._outbox.empty():
             pending.extend(self._outbox.get_nowait())
-        if not pending:
+        if not pending or self._stale(pending):
             return
         try:
             await self._send_many(pending)

@@ -139,6 +139,7 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
             self.failures["publishing"],
             local=local,
             audience=RemoteAudience(clock) if local is not None else None,
+            fresh=lambda: self.clock() <= self.leases_fresh_until,
         )
 
     def clock(self) -> float:

@@ -97,3 +97,26 @@ async def test_local_sockets_get_everything_and_the_layer_only_what_others_hear(
         )
     finally:
         task.cancel()
+
+
+async def test_what_waits_while_the_leases_are_stale_is_dropped_unsent() -> None:
+    fresh = [True]
+    sends = Sends({})
+    failures = FailureLog(logging.getLogger(__name__), "publishing")
+    publisher = Publisher(sends, failures, fresh=lambda: fresh[0])
+    publisher.publish([snapshot("g", 1)])  # queued while fresh; the worker is paused before
+    fresh[0] = False  # its turn comes: by then another worker may own the match
+    task = asyncio.create_task(publisher.run())
+    try:
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert sends.sent == [] and publisher.fenced == 1
+        fresh[0] = True
+        await published(publisher, sends, [snapshot("g", 2)])
+        assert sends.sent == [snapshot("g", 2)], "fresh again: published as before"
+        fresh[0] = False
+        publisher.publish([snapshot("g", 3)], reliable=True)
+        await publisher.flush()
+        assert sends.sent == [snapshot("g", 2)] and publisher.fenced == 2, "nor when stopping"
+    finally:
+        task.cancel()
