@@ -8,6 +8,7 @@ proxy), so each test has addresses of its own; 127.0.0.2 is a peer that is no pr
 from __future__ import annotations
 
 import asyncio
+import itertools
 import select
 import socket
 import time
@@ -125,7 +126,8 @@ async def test_a_session_has_one_lobby_socket_here(web: str) -> None:
     # The first socket's place is given back once its consumer has finished (the server may
     # still be at it when the close handshake ends): room again within moments.
     deadline = time.monotonic() + 5
-    while True:
+    for attempt in itertools.count():  # each from its own address: the per-address rate stays out
+        headers["X-Forwarded-For"] = f"203.0.113.{30 + attempt % 200}"
         again = await connect(ws(web, "/ws/lobby/?name=Ada"), additional_headers=headers)
         try:
             await again.recv()  # LOBBY_WELCOME, or the cap's close
