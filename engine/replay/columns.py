@@ -67,18 +67,51 @@ def _bits(mask: int) -> tuple[int, ...]:
     return tuple(bit for bit in range(mask.bit_length()) if mask >> bit & 1)
 
 
+class _Names:
+    """The stream names of one element of one kind of frame, made once (formatting a name
+    for every value was most of a segment's cost)."""
+
+    def __init__(self, kind: int, element: int) -> None:
+        base = f"{kind}.{element}"
+        self.value = base
+        self.count = f"{base}.n"
+        self.entity = f"{base}.id"
+        self.mask = f"{base}.m"
+        self.length = f"{base}.len"
+        self.positions = tuple(f"{base}.{p}" for p in range(MAX_POSITION + 1))
+        self._base = base
+        self._fields: dict[int, str] = {}
+
+    def field(self, bit: int) -> str:
+        """The stream of field ``bit`` of entity changes."""
+        name = self._fields.get(bit)
+        if name is None:
+            name = self._fields[bit] = f"{self._base}.b{bit}"
+        return name
+
+
+@functools.cache
+def _names(kind: int, element: int) -> _Names:
+    return _Names(kind, element)
+
+
+@functools.cache
+def _header_names(kind: int) -> tuple[str, ...]:
+    return tuple(f"{kind}.h{position}" for position in range(HEADER_LENGTH[kind]))
+
+
+def _put(streams: dict[str, list[Any]], name: str, value: Any) -> None:
+    stream = streams.get(name)
+    if stream is None:
+        streams[name] = [value]
+    else:
+        stream.append(value)
+
+
 def to_columns(records: Sequence[Record]) -> list[Any]:
     """The columnar form of a segment's records; ColumnsUnfit if it would not read back."""
     shapes: list[list[Any]] = []
     streams: dict[str, list[Any]] = {}
-
-    def put(name: str, value: Any) -> None:
-        stream = streams.get(name)
-        if stream is None:
-            streams[name] = [value]
-        else:
-            stream.append(value)
-
     previous: dict[str, int] = {}
     last_tick = 0
     for kind, tick, payload in records:
@@ -86,43 +119,46 @@ def to_columns(records: Sequence[Record]) -> list[Any]:
         last_tick = tick
         if kind in (RESULT, GAP):
             shapes.append([kind, step])
-            put("payload", payload)
+            _put(streams, "payload", payload)
             continue
         frame = unpack(payload)
         header = HEADER_LENGTH[kind]
         if not isinstance(frame, list) or len(frame) < header:
             raise ColumnsUnfit(f"not a snapshot frame at tick {tick}")
+        header_names = _header_names(kind)
         for position in range(header):
             value = frame[position]
             if type(value) is not int:
                 raise ColumnsUnfit(f"a header element that is not an integer at tick {tick}")
-            name = f"{kind}.h{position}"
-            put(name, value - previous.get(name, 0))
+            name = header_names[position]
+            _put(streams, name, value - previous.get(name, 0))
             previous[name] = value
         lists = changes = 0
         for element in range(header, len(frame)):
             value = frame[element]
+            names = _names(kind, element)
             if kind == DELTA and _is_changes(value):
                 changes |= 1 << (element - header)
-                put(f"{kind}.{element}.n", len(value))
+                _put(streams, names.count, len(value))
                 for row in value:
-                    put(f"{kind}.{element}.id", row[0])
+                    _put(streams, names.entity, row[0])
                     if len(row) == 1:
-                        put(f"{kind}.{element}.m", -1)
+                        _put(streams, names.mask, -1)
                         continue
-                    put(f"{kind}.{element}.m", row[1])
+                    _put(streams, names.mask, row[1])
                     for bit, item in zip(_bits(row[1]), row[2:], strict=True):
-                        put(f"{kind}.{element}.b{bit}", item)
+                        _put(streams, names.field(bit), item)
                 continue
             if not _is_rows(value):
-                put(f"{kind}.{element}", value)
+                _put(streams, names.value, value)
                 continue
             lists |= 1 << (element - header)
-            put(f"{kind}.{element}.n", len(value))
+            _put(streams, names.count, len(value))
+            positions = names.positions
             for row in value:
-                put(f"{kind}.{element}.len", len(row))
+                _put(streams, names.length, len(row))
                 for position, item in enumerate(row):
-                    put(f"{kind}.{element}.{min(position, MAX_POSITION)}", item)
+                    _put(streams, positions[min(position, MAX_POSITION)], item)
         shapes.append([kind, step, len(frame), lists, changes])
     segment = [COLUMNS, shapes, dict(sorted(streams.items()))]
     if list(from_columns(segment)) != list(records):
@@ -138,10 +174,6 @@ def from_columns(segment: Sequence[Any]) -> Iterator[Record]:
     if not isinstance(streams, dict):
         raise ColumnsUnfit("a columnar segment without streams")
     readers = {name: iter(values) for name, values in streams.items()}
-
-    def take(name: str) -> Any:
-        return next(readers[name])
-
     previous: dict[str, int] = {}
     tick = 0
     try:
@@ -149,37 +181,40 @@ def from_columns(segment: Sequence[Any]) -> Iterator[Record]:
             kind = shape[0]
             tick += shape[1]
             if kind in (RESULT, GAP):
-                yield (kind, tick, take("payload"))
+                yield (kind, tick, next(readers["payload"]))
                 continue
             size, lists, changes = shape[2], shape[3], shape[4]
             header = HEADER_LENGTH[kind]
             frame: list[Any] = []
-            for position in range(header):
-                name = f"{kind}.h{position}"
-                value = previous.get(name, 0) + take(name)
+            for name in _header_names(kind):
+                value = previous.get(name, 0) + next(readers[name])
                 previous[name] = value
                 frame.append(value)
             for element in range(header, size):
+                names = _names(kind, element)
                 if changes >> (element - header) & 1:
                     entities = []
-                    for _ in range(take(f"{kind}.{element}.n")):
-                        entity_id = take(f"{kind}.{element}.id")
-                        mask = take(f"{kind}.{element}.m")
+                    ids, masks = readers[names.entity], readers[names.mask]
+                    for _ in range(next(readers[names.count])):
+                        entity_id = next(ids)
+                        mask = next(masks)
                         if mask < 0:
                             entities.append([entity_id])
                             continue
-                        values = [take(f"{kind}.{element}.b{bit}") for bit in _bits(mask)]
+                        values = [next(readers[names.field(bit)]) for bit in _bits(mask)]
                         entities.append([entity_id, mask, *values])
                     frame.append(entities)
                     continue
                 if not lists >> (element - header) & 1:
-                    frame.append(take(f"{kind}.{element}"))
+                    frame.append(next(readers[names.value]))
                     continue
                 rows = []
-                for _ in range(take(f"{kind}.{element}.n")):
-                    length = take(f"{kind}.{element}.len")
+                positions = names.positions
+                lengths = readers[names.length]
+                for _ in range(next(readers[names.count])):
+                    length = next(lengths)
                     rows.append(
-                        [take(f"{kind}.{element}.{min(p, MAX_POSITION)}") for p in range(length)]
+                        [next(readers[positions[min(p, MAX_POSITION)]]) for p in range(length)]
                     )
                 frame.append(rows)
             yield (kind, tick, pack(frame))
