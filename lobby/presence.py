@@ -32,6 +32,7 @@ class PresenceKeeper:
         self._kept: dict[str, tuple[str, float]] = {}  # channel -> (player key, ttl)
         self._task: asyncio.Task[None] | None = None
         self.refreshes = 0  # store calls made
+        self.lapsed = 0  # presences the store no longer had when they were refreshed
 
     def keep(self, channel: str, player_key: str, ttl: float) -> None:
         """Refresh ``player_key``'s place, owned by ``channel``, until ``drop(channel)``."""
@@ -55,9 +56,14 @@ class PresenceKeeper:
             for start in range(0, len(entries), CHUNK):
                 chunk = entries[start : start + CHUNK]
                 try:
-                    await self._touch_many(chunk, ttl)
+                    touched = await self._touch_many(chunk, ttl)
                 except Exception:
                     logger.warning("could not refresh %d presences", len(chunk), exc_info=True)
+                else:
+                    gone = len(touched) - sum(touched)
+                    if gone:  # lapsed, or taken over by another socket: the store forgot them
+                        self.lapsed += gone
+                        logger.warning("%d of %d presences were gone", gone, len(chunk))
                 self.refreshes += 1
 
     async def _run(self) -> None:

@@ -70,3 +70,20 @@ async def test_each_event_loop_has_one_keeper() -> None:
     first = presence_keeper(touches, 60)
     assert presence_keeper(Touches(), 5) is first
     assert first.period == 60
+
+
+async def test_presences_the_store_no_longer_had_are_counted_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def touch_many(entries: list[tuple[str, str]], ttl: float) -> list[bool]:
+        return [key != "p2" for key, _ in entries]  # p2's place lapsed in the store
+
+    keeper = PresenceKeeper(touch_many, period=60)
+    for index in range(1, 4):
+        keeper.keep(f"chan-{index}", f"p{index}", 15)
+    with caplog.at_level("WARNING", logger="lobby.presence"):
+        await keeper.refresh_now()
+    assert keeper.lapsed == 1
+    assert "1 of 3 presences were gone" in caplog.text
+    for index in range(1, 4):
+        keeper.drop(f"chan-{index}")
