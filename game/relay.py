@@ -81,6 +81,9 @@ class RelayMember(Protocol):
         owner's MOVED may have gone out while this process could not hear it."""
 
 
+ServingOrder = tuple[tuple[RelayMember, ...], tuple[RelayMember, ...]]  # players, spectators
+
+
 class LocalHost(Protocol):
     """This process's engine worker, as the relay sees it."""
 
@@ -99,9 +102,8 @@ class MatchRelay:
         self._members: dict[str, set[RelayMember]] = {}  # match id -> members (live group)
         self._delayed_members: dict[str, set[RelayMember]] = {}  # ... of the delayed group
         # match id -> (players, spectators): the members in serving order, for each message
-        self._served: dict[str, tuple[tuple[RelayMember, ...], tuple[RelayMember, ...]]] = {}
-        self._delayed_served: dict[str, tuple[tuple[RelayMember, ...], tuple[RelayMember, ...]]]
-        self._delayed_served = {}
+        self._served: dict[str, ServingOrder] = {}
+        self._delayed_served: dict[str, ServingOrder] = {}
         self._subscribed: set[str] = set()  # groups
         self._membership = asyncio.Lock()  # group changes happen one at a time, in call order
         self._task: asyncio.Task[None] | None = None

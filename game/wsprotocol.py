@@ -197,7 +197,6 @@ class DirectPath:
 class ArenaWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O WebSocket protocol with small write buffers and prompt closes."""
 
-    frame_sink: FrameSink | None = None
     cutter: FrameCutter | None = None  # cuts the client's frames once the socket is accepted
     direct: DirectPath | None = None  # the frames past ASGI (from connection_made on)
     request_seen = False  # the handshake request was parsed
@@ -215,7 +214,6 @@ class ArenaWebSocketProtocol(WebSocketsSansIOProtocol):
                 extensions[FRAME_WRITER] = self.direct.write
 
     def _set_frame_sink(self, sink: FrameSink) -> None:
-        self.frame_sink = sink
         if self.direct is not None:
             self.direct.sink = sink
 
@@ -287,7 +285,7 @@ class ArenaWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def send_receive_event_to_app(self) -> None:
         """Hand a complete binary message to the frame sink if there is one, else to ASGI."""
-        sink = self.frame_sink
+        sink = self.direct.sink if self.direct is not None else None
         if sink is None or self.curr_msg_data_type != "bytes" or self.close_sent:
             super().send_receive_event_to_app()
             return

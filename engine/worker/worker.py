@@ -139,12 +139,17 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
             self.failures["publishing"],
             local=local,
             audience=RemoteAudience(clock) if local is not None else None,
-            fresh=lambda: self.clock() <= self.leases_fresh_until,
+            fresh=self.leases_fresh,
         )
 
     def clock(self) -> float:
         """The worker's monotonic clock."""
         return self._clock()
+
+    def leases_fresh(self) -> bool:
+        """Whether the worker's leases still hold: else another worker may own its matches
+        (it was paused, or cut from Redis), and it neither ticks nor publishes."""
+        return self.clock() <= self.leases_fresh_until
 
     @property
     def load(self) -> int:
@@ -338,12 +343,6 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
         audience.expect(messages.match_group(match_id))
         audience.expect(messages.delayed_group(match_id))
 
-    def apply_input(self, match_id: str, player_id: int, seq: int, values: tuple[int, ...]) -> None:
-        """One validated input of a socket in this process (the hosted shape's direct path)."""
-        hosted = self.matches.get(match_id)
-        if hosted is not None:
-            hosted.match.apply_input(player_id, seq, values)
-
     def hosts(self, match_id: str) -> bool:
         """Whether this worker publishes ``match_id``'s messages (running, or its delayed
         stream draining)."""
@@ -530,7 +529,7 @@ class EngineWorker(SpectatorDesk, MatchOwnership):
         a busy web process); the time other tasks
         (the publisher, the inbox) run while the tick yields between chunks is not counted.
         """
-        if self.clock() > self.leases_fresh_until:
+        if not self.leases_fresh():
             self.fenced_ticks += 1  # another worker may own the matches by now: wait
             self._tick_cpu = 0.0
             return
