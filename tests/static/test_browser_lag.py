@@ -3,7 +3,7 @@ moving across its screen, where its screen draws it, hits it (docs/protocol.md 9
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -24,9 +24,12 @@ RUN = (500, 1100)  # the target runs along the highway between these
 # Steers the own ship through waypoints with synthetic key events, from where the page draws
 # it, braking ahead of each waypoint by the ship's stopping distance (v^2 / 2 friction) so it
 # does not overshoot; the last waypoint pair, with `patrol`, is run between for ever. Its
-# progress is kept in `window.__driver` for a failure message.
+# progress is kept in `window.__driver` for a failure message; a newer driver (a route planned
+# again from where the ship is) stops the older one.
 DRIVER = """
 ([waypoints, patrol, friction]) => {
+  const generation = (window.__driverGeneration ?? 0) + 1;
+  window.__driverGeneration = generation;
   const keys = { KeyW: false, KeyS: false, KeyA: false, KeyD: false };
   const press = (code, down) => {
     if (keys[code] === down) return;
@@ -38,6 +41,7 @@ DRIVER = """
   window.__arrived = false;
   const ahead = (v) => (v * Math.abs(v)) / (2 * friction);
   const steer = () => {
+    if (window.__driverGeneration !== generation) return;
     const state = window.arena.state();
     const drawn = state?.drawn;
     if (drawn) {
@@ -178,17 +182,40 @@ def waypoints_to(page: Page, x: float, y: float) -> list[tuple[float, float]]:
     return points
 
 
-def wait_for_arrival(page: Page, name: str) -> None:
-    """Waits until ``page``'s driver reached its waypoint; a timeout says where it got stuck."""
-    try:
-        page.wait_for_function("window.__arrived", timeout=30_000)
-    except PlaywrightTimeoutError:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"browser-lag-stuck-{name.lower()}.png"))
-        progress = page.evaluate(
-            "({driver: window.__driver, status: document.querySelector('#status')?.textContent})"
-        )
-        pytest.fail(f"{name} did not reach its waypoint in 30 s: {progress}")
+def drive(page: Page, plan: Callable[[Page], list[tuple[float, float]]], patrol: bool) -> None:
+    """Starts ``page``'s driver on the route ``plan`` draws from where its ship is now."""
+    page.evaluate(DRIVER, [plan(page), patrol, FRICTION])
+
+
+def wait_for_arrival(
+    page: Page, name: str, plan: Callable[[Page], list[tuple[float, float]]], patrol: bool
+) -> None:
+    """Waits until ``page``'s driver reached its waypoint, planning the route again from where
+    the ship is if it did not in 15 s (a ship placed anew at the start, or bumped off its
+    route); a second timeout says where it got stuck."""
+    for attempt in range(2):
+        try:
+            page.wait_for_function("window.__arrived", timeout=15_000)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == 0:
+                drive(page, plan, patrol)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"browser-lag-stuck-{name.lower()}.png"))
+    progress = page.evaluate(
+        "({driver: window.__driver, status: document.querySelector('#status')?.textContent})"
+    )
+    pytest.fail(f"{name} did not reach its waypoint in 30 s, planned twice: {progress}")
+
+
+def shooter_route(page: Page) -> list[tuple[float, float]]:
+    """The shooter's route to its spot below the highway."""
+    return waypoints_to(page, *SHOOTER_SPOT)
+
+
+def target_route(page: Page) -> list[tuple[float, float]]:
+    """The target's route onto the highway, then run along it."""
+    return waypoints_to(page, RUN[0], HIGHWAY_Y)[:-1] + [(RUN[1], HIGHWAY_Y)]
 
 
 def test_a_shot_at_a_target_moving_across_the_screen_hits_at_150_ms(
@@ -204,11 +231,10 @@ def test_a_shot_at_a_target_moving_across_the_screen_hits_at_150_ms(
         join(bo, f"{server}/#match={match_id}", "Bo")
         for page in (ada, bo):
             page.wait_for_function("window.arena.state()?.drawn", timeout=10_000)
-        ada.evaluate(DRIVER, [waypoints_to(ada, *SHOOTER_SPOT), False, FRICTION])
-        bo_path = waypoints_to(bo, RUN[0], HIGHWAY_Y)[:-1] + [(RUN[1], HIGHWAY_Y)]
-        bo.evaluate(DRIVER, [bo_path, True, FRICTION])
-        wait_for_arrival(ada, "Ada")
-        wait_for_arrival(bo, "Bo")
+        drive(ada, shooter_route, False)
+        drive(bo, target_route, True)
+        wait_for_arrival(ada, "Ada", shooter_route, False)
+        wait_for_arrival(bo, "Bo", target_route, True)
         bo.evaluate(HIT_WATCH)
         ada.evaluate(AIMER, [700.0, 18.0 + 700.0 / 20 / 2])
         bo.wait_for_function(
@@ -217,7 +243,9 @@ def test_a_shot_at_a_target_moving_across_the_screen_hits_at_150_ms(
         moving = ada.evaluate("window.__aimedAtMoving")
         ARTIFACTS.mkdir(exist_ok=True)
         ada.screenshot(path=str(ARTIFACTS / "browser-lag-compensated-hit.png"))
-    assert moving > 10, "the target ran across the shooter's screen while it aimed"
+    # a few frames (some 50 ms): the first shot can hit, a bullet's flight of some ten frames
+    # after the shooter's screen first drew the target running
+    assert moving >= 3, "the target ran across the shooter's screen while it aimed"
     # without compensation (ARENA_SHOOTER_REWIND_LIMIT=0) this test fails: aimed where the
     # shooter's screen draws it, a shot lands some 70 u behind a running ship at this round
     # trip, so it hits only where the target turns
