@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 
 import pytest
 
@@ -87,3 +88,112 @@ async def test_presences_the_store_no_longer_had_are_counted_and_logged(
     assert "1 of 3 presences were gone" in caplog.text
     for index in range(1, 4):
         keeper.drop(f"chan-{index}")
+
+
+class GoneCalls:
+    """Handlers of gone presences, per channel: which were called and whose work ran."""
+
+    def __init__(self) -> None:
+        self.called: list[str] = []
+        self.worked: list[str] = []
+        self.done = asyncio.Event()
+
+    def handler(self, channel: str, work: bool = True) -> presence.GoneHandler:
+        def on_gone() -> Awaitable[None] | None:
+            self.called.append(channel)
+            return self._work(channel) if work else None
+
+        return on_gone
+
+    async def _work(self, channel: str) -> None:
+        self.worked.append(channel)
+        self.done.set()
+
+
+def gone_for(*gone: str) -> presence.TouchMany:
+    """A ``touch_many`` whose store no longer has the presences of the players ``gone``."""
+
+    async def touch_many(entries: list[tuple[str, str]], ttl: float) -> list[bool]:
+        return [key not in gone for key, _ in entries]
+
+    return touch_many
+
+
+async def test_the_keeper_reports_each_gone_presence_to_its_channels_handler() -> None:
+    calls = GoneCalls()
+    keeper = PresenceKeeper(gone_for("p2", "p3"), period=60)
+    keeper.keep("chan-1", "p1", 15, calls.handler("chan-1"))
+    keeper.keep("chan-2", "p2", 15, calls.handler("chan-2"))
+    keeper.keep("chan-3", "p3", 30, calls.handler("chan-3", work=False))
+    keeper.keep("chan-4", "p3", 15)  # gone too, but its socket asked for no report
+    gone = await keeper.refresh_now()
+    assert sorted(gone) == ["chan-2", "chan-3", "chan-4"]
+    assert sorted(calls.called) == ["chan-2", "chan-3"], "only handlers of gone presences"
+    await calls.done.wait()
+    assert calls.worked == ["chan-2"], "the handler's work ran in a task of its own"
+    assert keeper.lapsed == 3
+    for index in range(1, 5):
+        keeper.drop(f"chan-{index}")
+    assert await keeper.refresh_now() == []
+
+
+async def test_a_presence_dropped_during_its_refresh_is_not_reported() -> None:
+    calls = GoneCalls()
+
+    async def touch_many(entries: list[tuple[str, str]], ttl: float) -> list[bool]:
+        keeper.drop("chan-1")  # the socket closed while the store answered
+        return [False] * len(entries)
+
+    keeper = PresenceKeeper(touch_many, period=60)
+    keeper.keep("chan-1", "p1", 15, calls.handler("chan-1"))
+    assert await keeper.refresh_now() == ["chan-1"]
+    assert calls.called == []
+
+
+async def test_failing_handlers_are_logged_and_never_stop_the_keeper(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    calls = GoneCalls()
+    touches = Touches()
+
+    def raises_at_once() -> Awaitable[None] | None:
+        raise RuntimeError("handler broke")
+
+    async def fails_later() -> None:
+        raise RuntimeError("work broke")
+
+    async def touch_many(entries: list[tuple[str, str]], ttl: float) -> list[bool]:
+        await touches(entries, ttl)
+        return [False] * len(entries)
+
+    keeper = PresenceKeeper(touch_many, period=0.01)
+    keeper.keep("chan-1", "p1", 15, raises_at_once)
+    keeper.keep("chan-2", "p2", 15, fails_later)
+    keeper.keep("chan-3", "p3", 15, calls.handler("chan-3"))
+    with caplog.at_level("ERROR", logger="lobby.presence"):
+        await calls.done.wait()  # the loop's refresh reached the third handler
+        while len(touches.calls) < 2:  # and the loop refreshes again
+            touches.called.clear()
+            await touches.called.wait()
+    failures = [r for r in caplog.records if r.levelname == "ERROR" and r.exc_info]
+    assert {str(r.exc_info[1]) for r in failures if r.exc_info} >= {"handler broke", "work broke"}
+    for index in range(1, 4):
+        keeper.drop(f"chan-{index}")
+
+
+async def test_answers_that_do_not_match_the_chunk_report_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    calls = GoneCalls()
+
+    async def touch_many(entries: list[tuple[str, str]], ttl: float) -> list[bool]:
+        return [False]  # one answer for two presences: which one was gone is unknown
+
+    keeper = PresenceKeeper(touch_many, period=60)
+    keeper.keep("chan-1", "p1", 15, calls.handler("chan-1"))
+    keeper.keep("chan-2", "p2", 15, calls.handler("chan-2"))
+    with caplog.at_level("WARNING", logger="lobby.presence"):
+        assert await keeper.refresh_now() == []
+    assert calls.called == [] and "2 presences refreshed, 1 answers" in caplog.text
+    keeper.drop("chan-1")
+    keeper.drop("chan-2")
