@@ -22,8 +22,10 @@ bit set, or ``[id]``). ``streams`` maps a name to the values taken from the fram
 - ``"payload"``: a RESULT's frame bytes, a GAP's resumed tick.
 
 Reading takes the values back in the same order and puts every frame together again; msgpack
-packs it into the very bytes the engine published. The writer checks that it does before it
-keeps a segment in columns, and keeps the plain records otherwise.
+packs it into the very bytes the engine published. The writer checks that every frame packs
+back into its bytes before it keeps a segment in columns (the values are taken apart and put
+back together by rules the tests check on any frame, not only the engine's), and keeps the
+plain records otherwise.
 """
 
 from __future__ import annotations
@@ -100,70 +102,103 @@ def _header_names(kind: int) -> tuple[str, ...]:
     return tuple(f"{kind}.h{position}" for position in range(HEADER_LENGTH[kind]))
 
 
-def _put(streams: dict[str, list[Any]], name: str, value: Any) -> None:
+class _ElementStreams:
+    """One segment's streams of one element of one kind of frame, fetched once per element
+    instead of looked up by name for every value."""
+
+    def __init__(self, streams: dict[str, list[Any]], names: _Names) -> None:
+        self._streams = streams
+        self._names = names
+        self.value = _stream(streams, names.value)
+        self.count = _stream(streams, names.count)
+        self.entity = _stream(streams, names.entity)
+        self.mask = _stream(streams, names.mask)
+        self.length = _stream(streams, names.length)
+        self.positions = [_stream(streams, name) for name in names.positions]
+        self._fields: dict[int, tuple[list[Any], ...]] = {}
+
+    def fields(self, mask: int) -> tuple[list[Any], ...]:
+        """The streams of the fields of entity changes with ``mask``, in bit order."""
+        found = self._fields.get(mask)
+        if found is None:
+            names = self._names
+            found = tuple(_stream(self._streams, names.field(bit)) for bit in _bits(mask))
+            self._fields[mask] = found
+        return found
+
+
+def _stream(streams: dict[str, list[Any]], name: str) -> list[Any]:
     stream = streams.get(name)
     if stream is None:
-        streams[name] = [value]
-    else:
-        stream.append(value)
+        stream = streams[name] = []
+    return stream
 
 
 def to_columns(records: Sequence[Record]) -> list[Any]:
-    """The columnar form of a segment's records; ColumnsUnfit if it would not read back."""
+    """The columnar form of a segment's records; ColumnsUnfit if a frame would not pack back
+    into its bytes (that the columns give back the values is shown by the tests)."""
     shapes: list[list[Any]] = []
     streams: dict[str, list[Any]] = {}
-    previous: dict[str, int] = {}
+    elements: dict[tuple[int, int], _ElementStreams] = {}
+    headers: dict[int, list[list[Any]]] = {}
+    previous: dict[int, list[int]] = {}
+    payloads = _stream(streams, "payload")
     last_tick = 0
     for kind, tick, payload in records:
         step = tick - last_tick
         last_tick = tick
         if kind in (RESULT, GAP):
             shapes.append([kind, step])
-            _put(streams, "payload", payload)
+            payloads.append(payload)
             continue
         frame = unpack(payload)
         header = HEADER_LENGTH[kind]
         if not isinstance(frame, list) or len(frame) < header:
             raise ColumnsUnfit(f"not a snapshot frame at tick {tick}")
-        header_names = _header_names(kind)
+        if pack(frame) != payload:
+            raise ColumnsUnfit(f"a frame that does not pack back into its bytes at tick {tick}")
+        header_streams = headers.get(kind)
+        if header_streams is None:
+            header_streams = headers[kind] = [_stream(streams, n) for n in _header_names(kind)]
+            previous[kind] = [0] * header
+        before = previous[kind]
         for position in range(header):
             value = frame[position]
             if type(value) is not int:
                 raise ColumnsUnfit(f"a header element that is not an integer at tick {tick}")
-            name = header_names[position]
-            _put(streams, name, value - previous.get(name, 0))
-            previous[name] = value
+            header_streams[position].append(value - before[position])
+            before[position] = value
         lists = changes = 0
         for element in range(header, len(frame)):
             value = frame[element]
-            names = _names(kind, element)
+            found = elements.get((kind, element))
+            if found is None:
+                found = elements[(kind, element)] = _ElementStreams(streams, _names(kind, element))
             if kind == DELTA and _is_changes(value):
                 changes |= 1 << (element - header)
-                _put(streams, names.count, len(value))
+                found.count.append(len(value))
+                entity, mask = found.entity, found.mask
                 for row in value:
-                    _put(streams, names.entity, row[0])
+                    entity.append(row[0])
                     if len(row) == 1:
-                        _put(streams, names.mask, -1)
+                        mask.append(-1)
                         continue
-                    _put(streams, names.mask, row[1])
-                    for bit, item in zip(_bits(row[1]), row[2:], strict=True):
-                        _put(streams, names.field(bit), item)
+                    mask.append(row[1])
+                    for stream, item in zip(found.fields(row[1]), row[2:], strict=True):
+                        stream.append(item)
                 continue
             if not _is_rows(value):
-                _put(streams, names.value, value)
+                found.value.append(value)
                 continue
             lists |= 1 << (element - header)
-            _put(streams, names.count, len(value))
-            positions = names.positions
+            found.count.append(len(value))
+            positions, length = found.positions, found.length
             for row in value:
-                _put(streams, names.length, len(row))
+                length.append(len(row))
                 for position, item in enumerate(row):
-                    _put(streams, positions[min(position, MAX_POSITION)], item)
+                    positions[position if position < MAX_POSITION else MAX_POSITION].append(item)
         shapes.append([kind, step, len(frame), lists, changes])
-    segment = [COLUMNS, shapes, dict(sorted(streams.items()))]
-    if list(from_columns(segment)) != list(records):
-        raise ColumnsUnfit("the frames would not read back byte for byte")
-    return segment
+    return [COLUMNS, shapes, {name: values for name, values in sorted(streams.items()) if values}]
 
 
 def from_columns(segment: Sequence[Any]) -> Iterator[Record]:
