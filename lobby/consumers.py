@@ -6,6 +6,7 @@ routing (``as_asgi(seated_match=...)``): the lobby does not depend on the match 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -66,6 +67,9 @@ SeatedMatchLookup = Callable[[str], Awaitable[frames.SeatedMatch | None]]
 logger = logging.getLogger(__name__)
 
 SERVER_RESTART = 1012  # the web server closes sockets with this code when it shuts down
+# seconds between the keeper finding a searching player's place gone and the socket telling
+# its client: an outcome on its way (READY_FAILED, a party's QUEUE_LEFT) comes first
+PLACE_LOSS_GRACE = 1.0
 
 
 @database_sync_to_async
@@ -105,6 +109,10 @@ class LobbyConsumer(ChatSocket):
     pending_id: str | None = None
     party_id: str | None = None  # the party whose group and chat channel the socket is in
     chat_room: str | None = None  # the game whose lobby room the socket is in
+    # where the client was last told its player is: QUEUED, PENDING or None (anywhere else)
+    place: PresenceState | None = None
+    lost_pending: str | None = None  # a check declined for a lost place: its outcome tells
+    recovering = False  # a lost place is being looked into
     seated_match: SeatedMatchLookup = staticmethod(_no_seated_match)  # type: ignore[assignment]
 
     def __init__(
@@ -149,7 +157,7 @@ class LobbyConsumer(ChatSocket):
         await self.send(bytes_data=await self._welcome(presence))
         await self._resume(presence)
         await self._rejoin_party()
-        self.keep_presence(player_key)
+        self.keep_presence(player_key, on_gone=self._place_gone)
         assert self.chat is not None
         self.chat.ready()
         await self.chat.send_direct_history()
@@ -172,6 +180,8 @@ class LobbyConsumer(ChatSocket):
     async def _resume(self, presence: Presence | None) -> None:
         assert self.player_key is not None
         resumed = presence is not None and presence.channel == self.channel_name
+        if resumed and presence.state == PresenceState.QUEUED:  # type: ignore[union-attr]
+            self.place = PresenceState.QUEUED  # QUEUE_STATUS follows within a second
         if not resumed or presence.state != PresenceState.PENDING:  # type: ignore[union-attr]
             return
         for pending in await self.store.pendings():
@@ -367,6 +377,8 @@ class LobbyConsumer(ChatSocket):
                 LobbyErrorCode.ALREADY_ACTIVE,
                 "a member of the party is already searching, in a ready check or in a match",
             )
+        else:
+            self.place = PresenceState.QUEUED  # the members learn it from QUEUE_STATUS
 
     # -- queue -----------------------------------------------------------------------------
 
@@ -391,6 +403,7 @@ class LobbyConsumer(ChatSocket):
                 if not await self._forget_finished_match(exc.state):
                     raise
                 await self.store.enqueue(entry, PRESENCE_TTL)
+            self.place = PresenceState.QUEUED
         except AlreadyActive as exc:
             where = {
                 PresenceState.QUEUED: "already searching (maybe in another tab)",
@@ -415,6 +428,7 @@ class LobbyConsumer(ChatSocket):
 
     async def _cancel(self) -> None:
         assert self.player_key is not None
+        self.place = None  # the client is idle from now on, whatever the store says
         presence = await self.store.presence(self.player_key, time.time())
         owned = presence is not None and presence.channel == self.channel_name
         if owned and presence.state == PresenceState.QUEUED:  # type: ignore[union-attr]
@@ -428,6 +442,8 @@ class LobbyConsumer(ChatSocket):
 
     async def _answer(self, pending_id: str, accept: bool) -> None:
         assert self.player_key is not None
+        if not accept:
+            self.place = None  # declining leaves the queue
         pending = await self.store.answer(pending_id, self.player_key, accept)
         if pending is None:
             await self._error(LobbyErrorCode.NO_READY_CHECK, "that ready check is over")
@@ -446,11 +462,13 @@ class LobbyConsumer(ChatSocket):
     async def lobby_ready_check(self, message: dict[str, Any]) -> None:
         """A group formed: join its temporary group and show the ready check."""
         self.pending_id = message["pending_id"]
+        self.place = PresenceState.PENDING
         await self.channel_layer.group_add(ready_check_group(self.pending_id), self.channel_name)
         await self.send(bytes_data=message["frame"])
 
     async def lobby_frame(self, message: dict[str, Any]) -> None:
         """A frame for the socket."""
+        self.place = frames.place_told(message["frame"], self.place)
         await self.send(bytes_data=message["frame"])
 
     async def lobby_settled(self, message: dict[str, Any]) -> None:
@@ -459,7 +477,58 @@ class LobbyConsumer(ChatSocket):
         await self.channel_layer.group_discard(ready_check_group(pending_id), self.channel_name)
         if self.pending_id == pending_id:
             self.pending_id = None
+        if self.lost_pending == pending_id:
+            self.lost_pending = None
+            if self.place is not None and not message.get("matched"):
+                await self._tell_place_lost()  # the check failed since its place was lost
+                return
+        self.place = frames.place_told(message["frame"], self.place)
         await self.send(bytes_data=message["frame"])
+
+    # -- a place the lobby store lost -------------------------------------------------------
+
+    def _place_gone(self) -> Awaitable[None] | None:
+        """The presence keeper found no place of this socket's in the store: look into it if
+        the client believes it is searching or in a ready check (an idle player has none)."""
+        if self.place is None or self.closing or self.recovering:
+            return None
+        self.recovering = True
+        return self._recover_place()
+
+    async def _recover_place(self) -> None:
+        """Tell the client its place is lost, unless the store has it (again) or moved it on."""
+        assert self.player_key is not None
+        try:
+            await asyncio.sleep(PLACE_LOSS_GRACE)
+            if self.place is None or self.closing:
+                return  # an outcome came meanwhile
+            presence = await self.store.presence(self.player_key, time.time())
+            if presence is not None and presence.channel == self.channel_name:
+                return  # held: queued again since the refresh
+            logger.warning(
+                "the lobby store lost the place (%s) of %s", self.place.value, self.player_key
+            )
+            pending_id = self.pending_id
+            if self.place == PresenceState.PENDING and pending_id is not None:
+                # decline for the player: the check fails for the others at once, and its
+                # READY_FAILED (after the matchmaker let go of the player) becomes the notice
+                self.lost_pending = pending_id
+                if await self.store.answer(pending_id, self.player_key, False) is not None:
+                    return
+            await self._tell_place_lost()
+        finally:
+            self.recovering = False
+
+    async def _tell_place_lost(self) -> None:
+        """QUEUE_LEFT ``place_lost``: the player is idle, free to queue again."""
+        self.place = None
+        self.lost_pending = None
+        if self.pending_id is not None:
+            group = ready_check_group(self.pending_id)
+            self.pending_id = None
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if not self.closing:
+            await self.send(bytes_data=frames.queue_left(frames.PLACE_LOST))
 
     async def disconnect(self, code: int) -> None:
         """Leave the queue (or decline the check) at once, unless the server is restarting."""

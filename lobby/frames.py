@@ -9,8 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import msgpack
+
 from engine.protocol import LobbyErrorCode, MessageType, pack
-from lobby.store import Party, Pending, split_queue
+from lobby.store import Party, Pending, PresenceState, split_queue
+
+# QUEUE_LEFT's reason when the lobby store lost the player's place (a Redis failover, a lapse
+# in a long outage) while the client was searching or in a ready check
+PLACE_LOST = "place_lost"
 
 
 class SeatedMatch(Protocol):
@@ -130,6 +136,20 @@ def ready_failed(pending_id: str, reason: str, requeued: bool) -> bytes:
 def queue_left(reason: str) -> bytes:
     """QUEUE_LEFT: you are no longer queued."""
     return pack([MessageType.QUEUE_LEFT, {"reason": reason}])
+
+
+def place_told(frame: bytes, place: PresenceState | None) -> PresenceState | None:
+    """Where a client that believed its player at ``place`` believes it is after ``frame``."""
+    kind, *fields = msgpack.unpackb(frame)
+    if kind == MessageType.QUEUE_STATUS:
+        return PresenceState.QUEUED
+    if kind == MessageType.READY_CHECK:
+        return PresenceState.PENDING
+    if kind == MessageType.READY_FAILED:
+        return PresenceState.QUEUED if fields[0].get("requeued") else None
+    if kind in (MessageType.QUEUE_LEFT, MessageType.MATCH_FOUND):
+        return None  # out of the lobby's places: idle, or the match socket's to keep
+    return place
 
 
 def lobby_error(code: LobbyErrorCode, message: str) -> bytes:
