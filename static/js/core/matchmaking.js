@@ -92,9 +92,15 @@ export function playersNeededText(games, game, mode, searching = null) {
   return missing > 0 ? `${text}: ${missing} more to go.` : `${text}.`;
 }
 
+/** QUEUE_LEFT's reason when the server lost the player's place (protocol section 6.3). */
+export const PLACE_LOST = "place_lost";
+
 /** Text for `#lobby-error` after QUEUE_LEFT that the player did not ask for. */
 export function queueLeftText(reason) {
   if (reason === "expired") return "Your place in the queue expired, so you left it.";
+  if (reason === PLACE_LOST) {
+    return "The server lost your place in the queue, so you left it. Press Find match to search again.";
+  }
   return "You left the queue.";
 }
 
@@ -413,11 +419,12 @@ export class Matchmaking {
     return [];
   }
 
-  /** QUEUE_LEFT: no longer queued. */
+  /** QUEUE_LEFT: no longer queued (nor in a ready check, when the server lost the place). */
   queueLeft(left) {
     const expected = this.cancelling;
     this.cancelling = false;
-    if (this.phase === LobbyState.SEARCHING) this.toIdle();
+    const lost = left.reason === PLACE_LOST && this.phase === LobbyState.READY_CHECK;
+    if (this.phase === LobbyState.SEARCHING || lost) this.toIdle();
     if (!expected && left.reason !== "cancelled") {
       this.notice = { text: queueLeftText(left.reason), kind: "info" };
     }

@@ -15,6 +15,7 @@ import {
   queueLabel,
   ratingFor,
   playersNeededText,
+  PLACE_LOST,
   queueLeftText,
   readyFailedText,
 } from "./matchmaking.js";
@@ -445,6 +446,24 @@ test("an unknown wait says how many players the mode needs to start", () => {
   assert.equal(describe(mm, 0).queueHint, "Free for all needs 3 players to start: 1 more to go.");
   mm.queueStatus({ game: "shooter", mode: "ffa", position: 1, searching: 2, elapsedMs: 0, estimatedMs: 9000 }, 0);
   assert.equal(describe(mm, 0).queueHint, "", "no hint once the wait is estimated");
+});
+
+test("a place the server lost is said, and the lobby is idle with Find match usable again", () => {
+  for (const mm of [searching(0), inCheck(0)]) {
+    mm.queueLeft({ reason: PLACE_LOST });
+    const view = describe(mm, 100);
+    assert.equal(mm.phase, LobbyState.IDLE);
+    assert.equal(view.ready, null, "no ready check dialog left open");
+    assert.equal(view.canFind, true);
+    assert.equal(view.canCancel, false);
+    assert.deepEqual(view.notice, { text: queueLeftText(PLACE_LOST), kind: "info" });
+    assert.match(view.notice.text, /server lost your place/);
+    assert.deepEqual(sends(mm.find("shooter", "duel", 200)), [[20, "shooter", "duel"]]);
+    assert.equal(mm.notice, null, "the notice goes with the new search");
+  }
+  const check = inCheck(0);
+  check.queueLeft({ reason: "cancelled" });
+  assert.equal(check.phase, LobbyState.READY_CHECK, "only a lost place ends a ready check");
 });
 
 test("leaving the queue unasked is said in words, not the server's reason code", () => {
