@@ -4,7 +4,10 @@ event loop's interpreter (taking frames apart into columns is Python work: ``col
 ``ProcessCompressor`` is what the recorder's writer thread calls: it hands a segment's records
 to a one-process pool (started with ``spawn``, on first use) and waits for the bytes; the CPU
 the child spent is added up in ``cpu_seconds``. A pool that broke is started again next time.
-The child ends itself once its parent is gone (an engine killed with SIGKILL leaves nothing).
+The child ends itself once its parent is gone (an engine killed with SIGKILL leaves nothing),
+and runs at a lower priority than its parent: where the cores are busy, the event loops that
+write the match frames come first, and segments, which may wait, are compressed in what is
+left.
 """
 
 from __future__ import annotations
@@ -24,6 +27,16 @@ logger = logging.getLogger(__name__)
 
 
 PARENT_CHECK_INTERVAL = 1.0  # seconds between two looks at whether the parent still runs
+NICENESS = 10  # added to the child's: a tenth of a busy core's share against its parent
+
+
+def _start_child(parent: int) -> None:
+    """In the child: lower its priority, and end it once ``parent`` is gone."""
+    try:
+        os.nice(NICENESS)
+    except OSError:
+        logger.warning("the replay compressor runs at its parent's priority", exc_info=True)
+    _watch_parent(parent)
 
 
 def _watch_parent(parent: int) -> None:
@@ -57,7 +70,7 @@ class ProcessCompressor:
             self._pool = ProcessPoolExecutor(
                 1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_watch_parent,
+                initializer=_start_child,
                 initargs=(os.getpid(),),
             )
         try:

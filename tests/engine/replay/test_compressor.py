@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from engine.replay.compressor import ProcessCompressor
+from engine.replay.compressor import NICENESS, ProcessCompressor
 from engine.replay.format import DELTA, KEYFRAME, compress_segment, read_records
 
 pytestmark = pytest.mark.timeout(60)
@@ -32,7 +32,7 @@ def test_a_segment_compressed_in_the_child_is_the_segment_compressed_here() -> N
 
 CHILD_OF_A_KILLED_PARENT = """
 import os, sys
-from engine.replay.compressor import ProcessCompressor
+from engine.replay.compressor import NICENESS, ProcessCompressor
 from engine.replay.format import KEYFRAME
 compressor = ProcessCompressor()
 compressor([(KEYFRAME, 1, b"\\x90")])
@@ -62,3 +62,19 @@ def test_the_child_ends_when_its_parent_is_killed() -> None:
         time.sleep(0.1)
     os.kill(child, signal.SIGKILL)
     pytest.fail("the compressor's process outlived its killed parent")
+
+
+def child_niceness() -> int:
+    """The compressor child's niceness (run in the child)."""
+    return os.nice(0)
+
+
+def test_the_child_runs_at_a_lower_priority_than_its_parent() -> None:
+    compressor = ProcessCompressor()
+    try:
+        compressor(RECORDS)
+        assert compressor._pool is not None
+        child = compressor._pool.submit(child_niceness).result()
+    finally:
+        compressor.close()
+    assert child == min(19, os.nice(0) + NICENESS)
