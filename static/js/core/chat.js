@@ -69,6 +69,14 @@ export class ChatLog {
     if (!this.channels.includes(this.active)) this.active = this.channels[0] ?? null;
   }
 
+  /** Stop showing `channel` and forget its lines and unread count. */
+  leave(channel) {
+    for (const line of this.byChannel.get(channel) ?? []) this.seen.delete(line.id);
+    this.byChannel.delete(channel);
+    this.unreadBy.delete(channel);
+    this.setChannels(this.channels.filter((shown) => shown !== channel));
+  }
+
   /** Show `channel`; its unread count goes back to 0. */
   select(channel) {
     if (!this.channels.includes(channel)) return;
@@ -113,6 +121,11 @@ export class ChatLog {
         for (const line of message.messages) changed = this.add(line, false) || changed;
         return changed;
       }
+      case MessageType.PARTY_STATE:
+        // no party (left, or it broke up): the server took the socket off its channel
+        if (message !== null || !this.channels.includes("party")) return false;
+        this.leave("party");
+        return true;
       case MessageType.CHAT_ERROR:
         this.notice = message.text;
         return true;

@@ -114,3 +114,19 @@ test("a channel's history adds its tab, in a fixed order; an empty direct histor
   assert.equal(log.active, "team", "the first channel joined stays shown");
   assert.equal(log.messages("all").length, 1);
 });
+
+test("leaving the party takes its tab away; a party joined again shows its history", () => {
+  const log = new ChatLog({ channels: ["lobby"], selfId: 1 });
+  const history = [MessageType.CHAT_HISTORY, "party", [line("p1", "queue?", { channel: "party" })]];
+  feed(log, history);
+  log.select("party");
+  assert.deepEqual(log.channels, ["lobby", "party"]);
+  const party = { id: "p", leader: "k", queue: "shooter.duel", members: ["Ada", "Bo"], invite: "/?party=p" };
+  assert.equal(log.receive(MessageType.PARTY_STATE, party), false, "in a party: nothing changes");
+  assert.equal(log.receive(MessageType.PARTY_STATE, null), true);
+  assert.deepEqual(log.channels, ["lobby"]);
+  assert.equal(log.active, "lobby");
+  assert.equal(log.receive(MessageType.PARTY_STATE, null), false, "no party tab left to take");
+  feed(log, history);
+  assert.deepEqual(log.messages("party").map((m) => m.text), ["queue?"]);
+});

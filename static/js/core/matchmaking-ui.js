@@ -185,6 +185,7 @@ export class MatchmakingPanel {
         break;
       case MessageType.PARTY_STATE:
         this.showParty(message);
+        this.onChat?.(type, message); // the party's chat channel comes and goes with it
         break;
       case MessageType.QUEUE_STATUS:
         this.apply(state.queueStatus(message, now));
