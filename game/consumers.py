@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -29,7 +31,7 @@ from game.models import MatchRecord
 from game.takeover import tell_replaced
 from lobby.chat import topics
 from lobby.chat.speakers import speaker_for
-from lobby.store import AlreadyActive
+from lobby.store import AlreadyActive, PresenceState
 from lobby.tickets import TicketRefused, read_ticket
 from lobby.wiring import PRESENCE_TTL, lobby_store
 
@@ -52,6 +54,7 @@ class MatchConsumer(MatchSocket):
     player_id: int | None = None
     player_key: str | None = None
     left: bool = False  # the player sent LEAVE
+    restoring: bool = False  # a place the lobby store lost is being put back
     batcher: InputBatcher
     inputs: InputSchema | None = None  # the match's game's, once the socket found its match
 
@@ -104,7 +107,7 @@ class MatchConsumer(MatchSocket):
             logger.info("a new socket of a player took match %s over from %s", match.id, replaced)
             await tell_replaced(self.channel_layer, replaced, str(match.id))
         self.player_key = ticket.player_key
-        self.keep_presence(ticket.player_key, self.presence_ttl)
+        self.keep_presence(ticket.player_key, self.presence_ttl, on_gone=self._presence_gone)
         await self.watch_match(match)
         join: messages.JoinMessage = {
             "type": "engine.join",
@@ -116,6 +119,46 @@ class MatchConsumer(MatchSocket):
         if ticket.team is not None:
             join["team"] = ticket.team  # the lobby's team: a party plays on one
         await self.ask_engine(dict(join))
+
+    def _presence_gone(self) -> Awaitable[None] | None:
+        """The keeper found the player's place in the match gone from the store: put it back."""
+        if self.closing or self.restoring or self.player_key is None:
+            return None  # a closing socket gives its place up anyway
+        self.restoring = True
+        return self._restore_presence()
+
+    async def _restore_presence(self) -> None:
+        """Enter the match again in the store, unless another socket has the player's place."""
+        assert self.player_key is not None
+        try:
+            now = time.time()
+            presence = await self.store.presence(self.player_key, now)
+            if self.closing:
+                return
+            if presence is not None and not (
+                presence.state == PresenceState.MATCH
+                and presence.match_id == self.match_id
+                and presence.channel in ("", self.channel_name)
+            ):
+                logger.info("the place of %s moved on: not restored", self.player_key)
+                return  # another match socket took it over (this one is told), or elsewhere
+            await self.store.enter_match(
+                self.player_key, self.match_id, self.channel_name, self.presence_ttl
+            )
+            logger.warning(
+                "the lobby store lost the place of %s in match %s: restored",
+                self.player_key,
+                self.match_id,
+            )
+        except AlreadyActive as exc:
+            logger.warning(
+                "the lost place of %s in match %s is taken (%s): not restored",
+                self.player_key,
+                self.match_id,
+                exc.state.value,
+            )
+        finally:
+            self.restoring = False
 
     async def match_joined(self, message: messages.JoinedMessage) -> None:
         """The engine granted a seat: greet the client; snapshots flow from now on."""

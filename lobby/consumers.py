@@ -157,7 +157,7 @@ class LobbyConsumer(ChatSocket):
         await self.send(bytes_data=await self._welcome(presence))
         await self._resume(presence)
         await self._rejoin_party()
-        self.keep_presence(player_key, on_gone=self._place_gone)
+        self.keep_presence(player_key, on_gone=self._place_gone, expected=self._holds_place)
         assert self.chat is not None
         self.chat.ready()
         await self.chat.send_direct_history()
@@ -486,6 +486,10 @@ class LobbyConsumer(ChatSocket):
         await self.send(bytes_data=message["frame"])
 
     # -- a place the lobby store lost -------------------------------------------------------
+
+    def _holds_place(self) -> bool:
+        """Whether the client believes it is searching or in a ready check (idle: no place)."""
+        return self.place is not None
 
     def _place_gone(self) -> Awaitable[None] | None:
         """The presence keeper found no place of this socket's in the store: look into it if

@@ -8,6 +8,9 @@ refreshes every place of the process together, at most ``CHUNK`` to a call.
 A place the store no longer had when it was refreshed (lapsed in a long outage, lost in a
 failover, or moved on: taken by a match socket, left) is reported to the handler its socket
 registered with ``keep``; the keeper knows nothing of sockets, only of channels and handlers.
+A socket may be kept while it holds no place (an idle lobby socket, whose place a party's leader
+may queue): a gone place that its socket did not expect (``expected``) is neither counted,
+logged nor reported.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ TouchMany = Callable[[list[tuple[str, str]], float], Awaitable[list[bool]]]
 # returns at once: None (nothing to do) or an awaitable that the keeper runs in a task of its own
 GoneHandler = Callable[[], Awaitable[None] | None]
 
+# whether a socket expects the store to hold its place now (asked of a place found gone)
+Expected = Callable[[], bool]
+
 
 class PresenceKeeper:
     """Refreshes every registered presence each ``period`` seconds through ``touch_many``."""
@@ -39,21 +45,32 @@ class PresenceKeeper:
         self.period = period
         self._kept: dict[str, tuple[str, float]] = {}  # channel -> (player key, ttl)
         self._on_gone: dict[str, GoneHandler] = {}  # channel -> its handler, if it gave one
+        self._expected: dict[str, Expected] = {}  # channel -> its test, if it gave one
         self._task: asyncio.Task[None] | None = None
         self._reports: set[asyncio.Task[None]] = set()  # handlers' work still running
         self.refreshes = 0  # store calls made
         self.lapsed = 0  # presences the store no longer had when they were refreshed
 
     def keep(
-        self, channel: str, player_key: str, ttl: float, on_gone: GoneHandler | None = None
+        self,
+        channel: str,
+        player_key: str,
+        ttl: float,
+        on_gone: GoneHandler | None = None,
+        expected: Expected | None = None,
     ) -> None:
         """Refresh ``player_key``'s place, owned by ``channel``, until ``drop(channel)``; call
-        ``on_gone`` after each refresh that found the place gone."""
+        ``on_gone`` after each refresh that found the place gone while ``expected()`` (always,
+        without it) said the store should have it."""
         self._kept[channel] = (player_key, ttl)
         if on_gone is None:
             self._on_gone.pop(channel, None)
         else:
             self._on_gone[channel] = on_gone
+        if expected is None:
+            self._expected.pop(channel, None)
+        else:
+            self._expected[channel] = expected
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name="presence-keeper")
 
@@ -61,17 +78,20 @@ class PresenceKeeper:
         """Stop refreshing the place ``channel`` owns."""
         self._kept.pop(channel, None)
         self._on_gone.pop(channel, None)
+        self._expected.pop(channel, None)
 
     def __len__(self) -> int:
         return len(self._kept)
 
     async def refresh_now(self) -> list[str]:
         """Refresh every kept presence once (grouped by ttl, ``CHUNK`` to a call); return the
-        channels whose presence the store no longer had, after telling their handlers."""
+        channels whose presence the store no longer had, after telling the handlers of those
+        that expected one."""
         by_ttl: dict[float, list[tuple[str, str]]] = {}
         for channel, (player_key, ttl) in self._kept.items():
             by_ttl.setdefault(ttl, []).append((player_key, channel))
-        gone_channels: list[str] = []
+        gone_channels: list[str] = []  # the store had no presence of theirs
+        lost_channels: list[str] = []  # of those, the ones whose sockets expected one
         for ttl, entries in by_ttl.items():
             for start in range(0, len(entries), CHUNK):
                 chunk = entries[start : start + CHUNK]
@@ -80,21 +100,38 @@ class PresenceKeeper:
                 except Exception:
                     logger.warning("could not refresh %d presences", len(chunk), exc_info=True)
                 else:
-                    gone_channels.extend(self._gone_of(chunk, touched))
+                    gone = self._gone_of(chunk, touched)
+                    gone_channels.extend(gone)
+                    lost_channels.extend(self._lost_of(gone, len(chunk)))
                 self.refreshes += 1
-        self._report(gone_channels)
+        self._report(lost_channels)
         return gone_channels
 
     def _gone_of(self, chunk: list[tuple[str, str]], touched: list[bool]) -> list[str]:
-        """The channels of ``chunk`` whose presence was gone, counted and logged."""
+        """The channels of ``chunk`` whose presence was gone."""
         if len(touched) != len(chunk):
             logger.warning("%d presences refreshed, %d answers", len(chunk), len(touched))
             return []
-        gone = [channel for (_, channel), ok in zip(chunk, touched, strict=True) if not ok]
-        if gone:  # lapsed, or taken over by another socket: the store forgot them
-            self.lapsed += len(gone)
-            logger.warning("%d of %d presences were gone", len(gone), len(chunk))
-        return gone
+        return [channel for (_, channel), ok in zip(chunk, touched, strict=True) if not ok]
+
+    def _lost_of(self, gone: list[str], refreshed: int) -> list[str]:
+        """The channels of ``gone`` whose sockets expected a presence, counted and logged."""
+        lost = [channel for channel in gone if self._was_expected(channel)]
+        if lost:  # lapsed, or taken over by another socket: the store forgot them
+            self.lapsed += len(lost)
+            logger.warning("%d of %d presences were gone", len(lost), refreshed)
+        return lost
+
+    def _was_expected(self, channel: str) -> bool:
+        """Whether ``channel``'s socket expects a place in the store (yes if its test fails)."""
+        expected = self._expected.get(channel)
+        if expected is None:
+            return True
+        try:
+            return expected()
+        except Exception:
+            logger.exception("the test of a kept presence (%s) failed", channel)
+            return True
 
     def _report(self, channels: list[str]) -> None:
         """Tell the handlers of ``channels`` still kept; their work runs in tasks of its own."""

@@ -15,7 +15,7 @@ from engine.protocol import CloseCode, ProtocolError
 from lobby.census import CountedSocket
 from lobby.dispatch import DatabaseFreeDispatch
 from lobby.looplag import LoopLag, loop_lag
-from lobby.presence import GoneHandler, presence_keeper
+from lobby.presence import Expected, GoneHandler, presence_keeper
 from lobby.ratelimit import FrameRateLimiter
 from lobby.wiring import PRESENCE_REFRESH, PRESENCE_TTL, lobby_store
 
@@ -110,13 +110,18 @@ class ArenaSocket(CountedSocket, DatabaseFreeDispatch):
         """``dropped`` frames were dropped by the rate limit since the last call (at most 1/s)."""
 
     def keep_presence(
-        self, player_key: str, ttl: float = PRESENCE_TTL, on_gone: GoneHandler | None = None
+        self,
+        player_key: str,
+        ttl: float = PRESENCE_TTL,
+        on_gone: GoneHandler | None = None,
+        expected: Expected | None = None,
     ) -> None:
         """Refresh the player's place in the lobby store while this socket lives; it lapses
         ``ttl`` seconds after the last refresh (this process's keeper refreshes them all).
-        ``on_gone`` is called after each refresh that found the place gone from the store."""
+        ``on_gone`` is called after each refresh that found the place gone from the store while
+        ``expected()`` (always, without it) said the socket holds one."""
         keeper = presence_keeper(_touch_many, PRESENCE_REFRESH)
-        keeper.keep(self.channel_name, player_key, ttl, on_gone)
+        keeper.keep(self.channel_name, player_key, ttl, on_gone, expected)
         self.keeps_presence = True
 
     def stop_presence(self) -> None:

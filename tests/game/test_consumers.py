@@ -9,6 +9,7 @@ from typing import Any
 
 import msgpack
 import pytest
+import redis.asyncio as aioredis
 from channels.layers import get_channel_layer
 from django.conf import settings
 
@@ -17,10 +18,14 @@ from engine.games.shooter.rules import Rules
 from engine.games.shooter.wire import Button, PlayerFlag
 from engine.protocol import CloseCode, MessageType, Phase, ProtocolError
 from engine.worker import EngineWorker
+from game import consumers
 from game.consumers import MatchConsumer
 from game.models import MatchRecord
 from game.relay import match_relay
 from game.services import create_match, validate_match_request
+from lobby import sockets, wiring
+from lobby.presence import presence_keeper
+from lobby.redis_store import RedisLobbyStore
 from lobby.store import PresenceState
 from lobby.tickets import issue_ticket
 from lobby.wiring import lobby_store
@@ -592,6 +597,49 @@ async def test_a_dropped_player_keeps_its_lobby_place_as_a_reserved_seat(
     )
     back = await connect(match_id, "Ada", player_key="guest:ada")
     assert (await wait_for(back, MessageType.WELCOME))[1]["player_id"] == 0
+
+
+@pytest.mark.redis
+async def test_a_match_socket_puts_back_the_place_the_lobby_store_lost(
+    engine: EngineWorker,
+    connect: Connect,
+    monkeypatch: pytest.MonkeyPatch,
+    redis_url: str,
+    redis_prefix: str,
+) -> None:
+    client = aioredis.Redis.from_url(redis_url)
+    store = RedisLobbyStore(client, redis_prefix)
+    for module in (consumers, sockets, wiring):
+        monkeypatch.setattr(module, "lobby_store", lambda: store)
+    match_id = await new_match()
+    ada = await connect(match_id, "Ada", player_key="guest:ada")
+    try:
+        await wait_for(ada, MessageType.WELCOME)
+        assert await client.hdel(f"{redis_prefix}:lobby:presence", "guest:ada") == 1  # a failover
+
+        keeper = presence_keeper(sockets._touch_many, wiring.PRESENCE_REFRESH)
+        lapsed = keeper.lapsed
+        assert len(await keeper.refresh_now()) == 1
+        assert keeper.lapsed == lapsed + 1
+
+        async def restored() -> bool:
+            return await store.presence("guest:ada", time.time()) is not None
+
+        await until(engine, restored)
+        presence = await store.presence("guest:ada", time.time())
+        assert presence is not None
+        assert (presence.state, presence.match_id) == (PresenceState.MATCH, match_id)
+        assert presence.channel != "", "owned by the live match socket, not a reserved seat"
+        assert await keeper.refresh_now() == [], "the socket refreshes its place again"
+    finally:
+        await ada.disconnect()
+        await client.aclose()
+
+
+def test_a_closing_match_socket_does_not_restore_a_lost_place() -> None:
+    socket = MatchConsumer.__new__(MatchConsumer)
+    socket.player_key, socket.closing = "guest:ada", True
+    assert socket._presence_gone() is None
 
 
 def test_an_input_before_the_socket_knows_its_game_is_checked_for_integers_only() -> None:

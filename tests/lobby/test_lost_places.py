@@ -112,7 +112,9 @@ async def test_a_queued_player_whose_place_was_lost_is_told_and_can_queue_again(
     await lose_place(store, redis_url, redis_prefix, ada_key)
 
     keeper = presence_keeper(sockets._touch_many, wiring.PRESENCE_REFRESH)
+    lapsed = keeper.lapsed
     assert len(await keeper.refresh_now()) == 2, "Ada's place is gone; Bo never had one"
+    assert keeper.lapsed == lapsed + 1, "only Ada's counts: idle Bo expected no place"
     left = await wait_for(ada, MessageType.QUEUE_LEFT, timeout=NOTICE_TIMEOUT)
     assert left[1] == {"reason": frames.PLACE_LOST}
     assert await idle.receive_nothing(0.1), "an idle player is told nothing"
@@ -123,6 +125,7 @@ async def test_a_queued_player_whose_place_was_lost_is_told_and_can_queue_again(
     presence = await store.presence(ada_key, time.time())
     assert presence is not None and presence.state == PresenceState.QUEUED
     assert len(await keeper.refresh_now()) == 1, "only Bo's: Ada's place is held again"
+    assert keeper.lapsed == lapsed + 1, "and Bo's is not counted"
 
 
 async def test_a_player_in_a_ready_check_whose_place_was_lost_is_told_and_the_check_fails(

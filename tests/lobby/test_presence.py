@@ -90,6 +90,33 @@ async def test_presences_the_store_no_longer_had_are_counted_and_logged(
         keeper.drop(f"chan-{index}")
 
 
+async def test_a_gone_place_its_socket_did_not_expect_is_not_counted_logged_or_reported(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    calls = GoneCalls()
+    holds = {"chan-1": False, "chan-2": True}  # chan-1 is an idle lobby socket: no place
+
+    def expects(channel: str) -> presence.Expected:
+        return lambda: holds[channel]
+
+    keeper = PresenceKeeper(gone_for("p1", "p2"), period=60)
+    for index in (1, 2):
+        channel = f"chan-{index}"
+        keeper.keep(channel, f"p{index}", 15, calls.handler(channel), expects(channel))
+    with caplog.at_level("WARNING", logger="lobby.presence"):
+        assert sorted(await keeper.refresh_now()) == ["chan-1", "chan-2"]
+    assert keeper.lapsed == 1 and "1 of 2 presences were gone" in caplog.text
+    assert calls.called == ["chan-2"], "only the socket that expected its place is told"
+    holds["chan-2"] = False  # idle now too
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="lobby.presence"):
+        await keeper.refresh_now()
+    assert keeper.lapsed == 1 and "presences were gone" not in caplog.text
+    assert calls.called == ["chan-2"]
+    keeper.drop("chan-1")
+    keeper.drop("chan-2")
+
+
 class GoneCalls:
     """Handlers of gone presences, per channel: which were called and whose work ran."""
 
