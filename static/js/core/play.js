@@ -574,7 +574,10 @@ export class Player {
         self.x = predicted.x;
         self.y = predicted.y;
       }
-      if (self) this.traceOwn(now, self, predicted !== null);
+      if (self) {
+        const ack = avatarOf(session.schema, session.latest, session.selfId)?.ack ?? null;
+        this.traceOwn(now, self, predicted !== null, ack);
+      }
       this.lastWorld = world;
       const reconnecting = new Set(session.reconnecting);
       if (session.retry && session.selfId !== null) reconnecting.add(session.selfId);
@@ -604,9 +607,9 @@ export class Player {
     this.updateHud(session, now);
   }
 
-  /** Remember where the own avatar was drawn at `now`, for the debug hook. */
-  traceOwn(now, self, predicted) {
-    this.ownDraws.push({ at: now, x: self.x, y: self.y, predicted });
+  /** Remember where the own avatar was drawn at `now` (and the server's newest `ack` then), for the debug hook. */
+  traceOwn(now, self, predicted, ack) {
+    this.ownDraws.push({ at: now, x: self.x, y: self.y, predicted, ack });
     if (this.ownDraws.length > DRAW_TRACE_LENGTH) this.ownDraws.shift();
   }
 
