@@ -9,9 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import msgpack
-
-from engine.protocol import LobbyErrorCode, MessageType, pack
+from engine.protocol import LobbyErrorCode, MessageType, pack, unpack
 from lobby.store import Party, Pending, PresenceState, split_queue
 
 # QUEUE_LEFT's reason when the lobby store lost the player's place (a Redis failover, a lapse
@@ -140,7 +138,7 @@ def queue_left(reason: str) -> bytes:
 
 def place_told(frame: bytes, place: PresenceState | None) -> PresenceState | None:
     """Where a client that believed its player at ``place`` believes it is after ``frame``."""
-    kind, *fields = msgpack.unpackb(frame)
+    kind, *fields = unpack(frame)
     if kind == MessageType.QUEUE_STATUS:
         return PresenceState.QUEUED
     if kind == MessageType.READY_CHECK:

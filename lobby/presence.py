@@ -19,6 +19,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from engine.redisclient import for_this_loop
 
@@ -37,15 +38,23 @@ GoneHandler = Callable[[], Awaitable[None] | None]
 Expected = Callable[[], bool]
 
 
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """A place the keeper refreshes, and what its socket asked to hear of its loss."""
+
+    player_key: str
+    ttl: float
+    on_gone: GoneHandler | None
+    expected: Expected | None
+
+
 class PresenceKeeper:
     """Refreshes every registered presence each ``period`` seconds through ``touch_many``."""
 
     def __init__(self, touch_many: TouchMany, period: float) -> None:
         self._touch_many = touch_many
         self.period = period
-        self._kept: dict[str, tuple[str, float]] = {}  # channel -> (player key, ttl)
-        self._on_gone: dict[str, GoneHandler] = {}  # channel -> its handler, if it gave one
-        self._expected: dict[str, Expected] = {}  # channel -> its test, if it gave one
+        self._kept: dict[str, _Kept] = {}  # by the channel that owns the place
         self._task: asyncio.Task[None] | None = None
         self._reports: set[asyncio.Task[None]] = set()  # handlers' work still running
         self.refreshes = 0  # store calls made
@@ -62,23 +71,13 @@ class PresenceKeeper:
         """Refresh ``player_key``'s place, owned by ``channel``, until ``drop(channel)``; call
         ``on_gone`` after each refresh that found the place gone while ``expected()`` (always,
         without it) said the store should have it."""
-        self._kept[channel] = (player_key, ttl)
-        if on_gone is None:
-            self._on_gone.pop(channel, None)
-        else:
-            self._on_gone[channel] = on_gone
-        if expected is None:
-            self._expected.pop(channel, None)
-        else:
-            self._expected[channel] = expected
+        self._kept[channel] = _Kept(player_key, ttl, on_gone, expected)
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name="presence-keeper")
 
     def drop(self, channel: str) -> None:
         """Stop refreshing the place ``channel`` owns."""
         self._kept.pop(channel, None)
-        self._on_gone.pop(channel, None)
-        self._expected.pop(channel, None)
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -88,8 +87,8 @@ class PresenceKeeper:
         channels whose presence the store no longer had, after telling the handlers of those
         that expected one."""
         by_ttl: dict[float, list[tuple[str, str]]] = {}
-        for channel, (player_key, ttl) in self._kept.items():
-            by_ttl.setdefault(ttl, []).append((player_key, channel))
+        for channel, kept in self._kept.items():
+            by_ttl.setdefault(kept.ttl, []).append((kept.player_key, channel))
         gone_channels: list[str] = []  # the store had no presence of theirs
         lost_channels: list[str] = []  # of those, the ones whose sockets expected one
         for ttl, entries in by_ttl.items():
@@ -124,7 +123,8 @@ class PresenceKeeper:
 
     def _was_expected(self, channel: str) -> bool:
         """Whether ``channel``'s socket expects a place in the store (yes if its test fails)."""
-        expected = self._expected.get(channel)
+        kept = self._kept.get(channel)
+        expected = kept.expected if kept is not None else None
         if expected is None:
             return True
         try:
@@ -136,7 +136,8 @@ class PresenceKeeper:
     def _report(self, channels: list[str]) -> None:
         """Tell the handlers of ``channels`` still kept; their work runs in tasks of its own."""
         for channel in channels:
-            handler = self._on_gone.get(channel)
+            kept = self._kept.get(channel)
+            handler = kept.on_gone if kept is not None else None
             if handler is None:
                 continue  # dropped meanwhile, or its socket asked for no report
             try:
