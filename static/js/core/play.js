@@ -576,7 +576,7 @@ export class Player {
       }
       if (self) {
         const ack = avatarOf(session.schema, session.latest, session.selfId)?.ack ?? null;
-        this.traceOwn(now, self, predicted !== null, ack);
+        this.traceOwn(now, self, predicted !== null, ack, session.inputClock?.seq ?? null);
       }
       this.lastWorld = world;
       const reconnecting = new Set(session.reconnecting);
@@ -607,9 +607,12 @@ export class Player {
     this.updateHud(session, now);
   }
 
-  /** Remember where the own avatar was drawn at `now` (and the server's newest `ack` then), for the debug hook. */
-  traceOwn(now, self, predicted, ack) {
-    this.ownDraws.push({ at: now, x: self.x, y: self.y, predicted, ack });
+  /**
+   * Remember where the own avatar was drawn at `now`, with the server's newest `ack` and the
+   * newest INPUT `seq` sent then, for the debug hook.
+   */
+  traceOwn(now, self, predicted, ack, seq) {
+    this.ownDraws.push({ at: now, x: self.x, y: self.y, predicted, ack, seq });
     if (this.ownDraws.length > DRAW_TRACE_LENGTH) this.ownDraws.shift();
   }
 
