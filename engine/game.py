@@ -257,6 +257,13 @@ class Simulation(ABC):
         all of them). Called once a tick per group that ``view_group`` named."""
         return ()
 
+    def hidden_fields(self, group: Hashable) -> tuple[Mapping[int, Collection[str]] | None, ...]:
+        """The fields a view group may not read of entities it sees, one entry per collection
+        (None: every field): entity id -> field names. A hidden field is sent as 0 (or the
+        value of its range nearest 0), so it costs nothing after the first frame. Called once
+        a tick per group, after ``visible_to``."""
+        return ()
+
     @abstractmethod
     def roster_columns(self, seat: Seat) -> tuple[int, ...]:
         """The game's roster columns of a player (the schema's ``roster`` fields)."""

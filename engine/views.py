@@ -1,5 +1,6 @@
 """Per-player views: each view group of a match gets its own snapshot stream, filtered by what
-the game says the group may see (``Simulation.view_group``, ``Simulation.visible_to``).
+the game says the group may see (``Simulation.view_group``, ``Simulation.visible_to``) and may
+not read of what it sees (``Simulation.hidden_fields``).
 
 A group's stream is an ordinary KEYFRAME/DELTA chain (``engine.codec``) of the filtered state,
 so an entity that comes into view arrives in a DELTA as new and one that leaves it goes as gone:
@@ -11,7 +12,8 @@ tick: as many as the game makes groups (the shooter's fog of war: one per player
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from engine.codec import EncodedSnapshot, SnapshotEncoder, Snapshottable
@@ -20,8 +22,23 @@ from engine.schema import StateSchema
 
 FULL = None  # the group of the whole state
 
+Visible = Sequence[Collection[int] | None]  # per collection: the ids seen (None: all)
+Hidden = Sequence[Mapping[int, Collection[str]] | None]  # per collection: id -> fields hidden
 
-def filtered(view: StateView, visible: Sequence[Collection[int] | None]) -> StateView:
+
+class ViewError(ValueError):
+    """A game hid a field its collection does not have."""
+
+
+@dataclass(frozen=True, slots=True)
+class GroupView:
+    """What one view group may see: entity ids per collection, and fields hidden of some."""
+
+    visible: Visible
+    hidden: Hidden = ()
+
+
+def filtered(view: StateView, visible: Visible) -> StateView:
     """``view`` with only the entities ``visible`` names (None, or no entry: all of them)."""
     collections = tuple(
         rows
@@ -30,6 +47,47 @@ def filtered(view: StateView, visible: Sequence[Collection[int] | None]) -> Stat
         for index, rows in enumerate(view.collections)
     )
     return StateView(view.globals, collections)
+
+
+class HiddenValues:
+    """Where each field of a schema's entities sits in a row, and what it reads as hidden."""
+
+    def __init__(self, schema: StateSchema) -> None:
+        self._collections = [collection.name for collection in schema.collections]
+        self._fields = [
+            {
+                field.name: (position, min(max(0, field.low), field.high))
+                for position, field in enumerate(collection.fields)
+            }
+            for collection in schema.collections
+        ]
+
+    def masked(self, view: StateView, hidden: Hidden) -> StateView:
+        """``view`` with the ``hidden`` fields of its entities replaced by their hidden value."""
+        if not any(hidden):
+            return view
+        collections = list(view.collections)
+        for index, of_entity in enumerate(hidden):
+            if not of_entity:
+                continue
+            fields = self._fields[index]
+            rows = dict(collections[index])
+            for entity_id, names in of_entity.items():
+                row = rows.get(entity_id)
+                if row is None:
+                    continue  # not seen, or gone: nothing to hide
+                values = list(row)
+                for name in names:
+                    spot = fields.get(name)
+                    if spot is None:
+                        raise ViewError(
+                            f"hidden field {name!r}: collection {self._collections[index]!r}"
+                            " has no such field"
+                        )
+                    values[spot[0]] = spot[1]
+                rows[entity_id] = tuple(values)
+            collections[index] = rows
+        return StateView(view.globals, tuple(collections))
 
 
 class _GroupMatch:
@@ -71,6 +129,7 @@ class ViewEncoders:
         self.keyframe_interval = keyframe_interval
         self._stagger = stagger
         self._encoders: dict[Hashable, SnapshotEncoder] = {}
+        self._hidden = HiddenValues(schema)
 
     def encoder(self, group: Hashable) -> SnapshotEncoder:
         """The encoder of ``group`` (made on first use)."""
@@ -83,7 +142,7 @@ class ViewEncoders:
     def encode(
         self,
         match: Snapshottable,
-        groups: dict[Hashable, Sequence[Collection[int] | None]],
+        groups: dict[Hashable, GroupView],
         events: Sequence[Any],
         server_ms: int,
         with_keyframe: bool = True,
@@ -98,7 +157,7 @@ class ViewEncoders:
     def encode_groups(
         self,
         match: Snapshottable,
-        groups: dict[Hashable, Sequence[Collection[int] | None]],
+        groups: dict[Hashable, GroupView],
         events: Sequence[Any],
         server_ms: int,
         with_keyframe: bool = True,
@@ -107,9 +166,10 @@ class ViewEncoders:
         the match's own encoder)."""
         view = match.view()
         encoded: dict[Hashable, EncodedSnapshot] = {}
-        for group, visible in groups.items():
+        for group, seen in groups.items():
+            shown = self._hidden.masked(filtered(view, seen.visible), seen.hidden)
             frames = self.encoder(group).encode(
-                _GroupMatch(match, filtered(view, visible)), events, server_ms, with_keyframe
+                _GroupMatch(match, shown), events, server_ms, with_keyframe
             )
             assert frames is not None
             encoded[group] = frames
@@ -125,15 +185,15 @@ class ViewEncoders:
 
 def view_groups(
     sim: Simulation, seats: Sequence[Seat]
-) -> tuple[dict[int, Hashable], dict[Hashable, Sequence[Collection[int] | None]]]:
+) -> tuple[dict[int, Hashable], dict[Hashable, GroupView]]:
     """Each seated player's view group, and what each group may see, from the simulation."""
     of_player: dict[int, Hashable] = {}
-    groups: dict[Hashable, Sequence[Collection[int] | None]] = {}
+    groups: dict[Hashable, GroupView] = {}
     for seat in seats:
         group = sim.view_group(seat)
         if group is FULL:
             continue
         of_player[seat.id] = group
         if group not in groups:
-            groups[group] = sim.visible_to(group)
+            groups[group] = GroupView(sim.visible_to(group), sim.hidden_fields(group))
     return of_player, groups

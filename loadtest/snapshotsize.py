@@ -1,6 +1,7 @@
 """Snapshot size bench: the bytes a client receives per tick, against naive keyed JSON.
 
-    python -m loadtest.bench snapshot-size [--seconds 60] [--players 8] [--seed 1] [--json PATH]
+    python -m loadtest.bench snapshot-size [--seconds 60] [--players 8] [--seed 1]
+        [--workload default|reference] [--fog-radius U] [--json PATH]
 
 A pure simulation, no server and no Django: one shooter ``engine.match.Match`` of ``--players``
 scripted bots (rules: the defaults, with a time and score limit nobody reaches, so the match
@@ -25,6 +26,10 @@ with ``json.dumps``' default separators and the simulation's own floats (not qua
 velocities in units per second), plus its frame header. The report gives both means per tick
 and their ratio (the goal: at most 15 %), the KEYFRAME and DELTA sizes apart (mean, p50, p99,
 max), and the mean number of bullets in flight and of players that moved during the tick.
+
+With ``--fog-radius`` above 0 the match plays with the shooter's fog of war, and the report adds
+what each player is sent of its own view (``engine.views``: the ships and bullets it sees, the
+others' ``ack`` hidden), DELTA or KEYFRAME as the worker encodes them, per player per tick.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from engine.games.shooter.game import ShooterGame
 from engine.games.shooter.rules import Rules
 from engine.games.shooter.wire import POSITION_SCALE, Button, EventKind
 from engine.match import Match
+from engine.views import ViewEncoders, view_groups
 
 SERVER_MS_START = 1_760_000_000_000  # a realistic Unix time in ms: the wire int is as wide
 GOAL_RATIO = 0.15
@@ -186,11 +192,17 @@ def size_stats(sizes: list[int]) -> dict[str, Any]:
 
 
 def measure_snapshot_sizes(
-    seconds: float = 60.0, players: int = 8, seed: int = 1, reference: bool = False
+    seconds: float = 60.0,
+    players: int = 8,
+    seed: int = 1,
+    reference: bool = False,
+    fog_radius: float = 0.0,
 ) -> dict:
     """Run the scripted match for ``seconds`` of simulated time; the size report
-    (``reference``: the reference workload's bots, ``Bot``)."""
-    rules = Rules(time_limit=3600, score_limit=10**6)  # the match keeps running
+    (``reference``: the reference workload's bots, ``Bot``; ``fog_radius``: also each
+    player's own view with the shooter's fog of war, engine.views)."""
+    # the match keeps running
+    rules = Rules(time_limit=3600, score_limit=10**6, fog_radius=fog_radius)
     if players < rules.min_players:
         raise ValueError(f"a match needs at least {rules.min_players} players")
     game = ShooterGame(rules)
@@ -200,6 +212,8 @@ def measure_snapshot_sizes(
     match = Match(game, game.mode("ffa"), seed, players)
     bots = [Bot(match.add_player(f"bot{i}"), reference=reference) for i in range(players)]
     encoder = SnapshotEncoder(game.state, keyframe_interval=rate)
+    views = ViewEncoders(game.state, keyframe_interval=rate)
+    view_frames: list[int] = []  # wire bytes of each player's own view, either kind
 
     keyframes: list[int] = []  # wire bytes of the KEYFRAMEs a client that keeps up gets
     deltas: list[int] = []
@@ -218,6 +232,13 @@ def measure_snapshot_sizes(
         server_ms = SERVER_MS_START + round(match.tick * 1000 / rate)
         encoded = encoder.encode(match, events, server_ms)
         assert encoded is not None and encoded.keyframe is not None
+        of_player, groups = view_groups(match.sim, match.ctx.seated())
+        if groups:
+            own = views.encode_groups(match, groups, events, server_ms, with_keyframe=False)
+            for group in of_player.values():
+                sent = own[group].delta or own[group].keyframe
+                assert sent is not None
+                view_frames.append(len(sent) + ws_header_bytes(len(sent)))
         frame = encoded.delta if encoded.delta is not None else encoded.keyframe
         wire = len(frame) + ws_header_bytes(len(frame))
         (deltas if encoded.delta is not None else keyframes).append(wire)
@@ -257,6 +278,10 @@ def measure_snapshot_sizes(
         "goal_ratio": GOAL_RATIO,
         "mean_bullets": round(bullets / ticks, 2),
         "mean_moving_players": round(moving / ticks, 2),
+        "fog_radius": fog_radius,
+        "view_bytes_per_player_per_tick": (
+            round(statistics.fmean(view_frames), 1) if view_frames else None
+        ),
     }
 
 
@@ -295,6 +320,14 @@ def format_report(report: dict[str, Any]) -> str:
             f"bytes per player per tick     {report['bytes_per_player_per_tick']:8.1f} B "
             "(a snapshot is shared: each player receives one frame per tick)",
         ]
+        + (
+            [
+                f"own view bytes per player/tick {report['view_bytes_per_player_per_tick']:8.1f} B "
+                f"(fog of war, radius {report['fog_radius']:g} u: each player its own frame)"
+            ]
+            if report.get("view_bytes_per_player_per_tick") is not None
+            else []
+        )
     )
 
 
@@ -309,6 +342,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="default",
         help="reference: every player always moves, turns its aim every tick, fires more",
     )
+    parser.add_argument(
+        "--fog-radius",
+        type=float,
+        default=0.0,
+        help="also measure each player's own view with the shooter's fog of war (u; 0: off)",
+    )
     parser.add_argument("--json", type=Path, help="also write the report here")
 
 
@@ -317,7 +356,7 @@ def command(args: argparse.Namespace) -> int:
     if args.seconds <= 0 or args.players < 2:
         raise SystemExit("--seconds must be positive and --players at least 2")
     report = measure_snapshot_sizes(
-        args.seconds, args.players, args.seed, args.workload == "reference"
+        args.seconds, args.players, args.seed, args.workload == "reference", args.fog_radius
     )
     print(format_report(report))
     if args.json:

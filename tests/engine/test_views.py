@@ -10,6 +10,7 @@ import random
 from typing import Any
 
 import msgpack
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,8 @@ from engine.game import StateView
 from engine.games.shooter.game import ShooterGame
 from engine.games.shooter.rules import Rect, Rules
 from engine.match import Match, SeatRefused
-from engine.views import FULL, ViewEncoders, filtered, view_groups
+from engine.schema import Collection, Field, StateSchema
+from engine.views import FULL, HiddenValues, ViewEncoders, ViewError, filtered, view_groups
 from tests.engine.test_wirestate import DELIVER, DROP, RESYNC, follow
 
 BASE_MS = 1_700_000_000_000
@@ -32,6 +34,7 @@ FOG = Rules(
     fog_radius=350.0,
 )
 PLAYERS, BULLETS = 0, 1
+ACK = 1 + [f.name for f in ShooterGame(FOG).state.collections[PLAYERS].fields].index("ack")
 
 ops = st.lists(
     st.one_of(
@@ -83,7 +86,7 @@ def play(
                 frames = encoders.encode(match, groups, events, BASE_MS + 50 * match.tick)
                 for player, group in of_player.items():
                     streams.setdefault(player, []).append(frames[group])
-                    ships, bullets = groups[group]
+                    ships, bullets = groups[group].visible
                     seen.setdefault(player, {})[match.tick] = (set(ships), set(bullets))
     return streams, seen
 
@@ -117,6 +120,8 @@ def check_streams(
             held = decode(snapshot.keyframe)
             assert {row[0] for row in held[5]} == visible_ships
             assert {row[0] for row in held[6]} == visible_bullets
+            others_acks = [row[ACK] for row in held[5] if row[0] != player]
+            assert others_acks == [0] * len(others_acks), "it reads its own ship's ack only"
             count += 1
     return count
 
@@ -210,3 +215,42 @@ def test_filtered_keeps_the_globals_and_the_named_entities() -> None:
     view = StateView((7,), ({1: (1,), 2: (2,)}, {5: (5,)}))
     assert filtered(view, ({2}, None)) == StateView((7,), ({2: (2,)}, {5: (5,)}))
     assert filtered(view, ()) == view
+
+
+def test_hidden_fields_read_as_their_hidden_value_and_unknown_ones_are_refused() -> None:
+    schema = StateSchema(
+        collections=(
+            Collection("units", (Field("x", -50, 50), Field("hp", 1, 9), Field("ack", 0, 99))),
+        )
+    )
+    values = HiddenValues(schema)
+    view = StateView((), ({1: (10, 5, 40), 2: (-20, 7, 41)},))
+    hidden = values.masked(view, ({2: ("hp", "ack"), 3: ("ack",)},))
+    # 0 where the range holds it, else its nearest value (hp: 1); an entity not seen: nothing
+    assert hidden == StateView((), ({1: (10, 5, 40), 2: (-20, 1, 0)},))
+    assert values.masked(view, ()) is view
+    with pytest.raises(ViewError, match="'mana'"):
+        values.masked(view, ({1: ("mana",)},))
+
+
+def test_a_fogged_player_reads_the_ack_of_its_own_ship_only() -> None:
+    game = ShooterGame(FOG)
+    match = Match(game, game.mode("ffa"), 2, 4)
+    ids = [match.add_player(name) for name in ("a", "b")]
+    encoders = ViewEncoders(game.state, 20)
+    for tick in range(1, 6):
+        for player in ids:
+            match.apply_input(player, tick, (0, 0))
+        events = match.step()
+        of_player, groups = view_groups(match.sim, match.ctx.seated())
+        frames = encoders.encode(match, groups, events, BASE_MS + tick)
+    ships = match.sim.ships  # type: ignore[attr-defined]
+    ships[ids[1]].x, ships[ids[1]].y = ships[ids[0]].x + 50.0, ships[ids[0]].y
+    match.step()
+    of_player, groups = view_groups(match.sim, match.ctx.seated())
+    frames = encoders.encode(match, groups, [], BASE_MS + 9, with_keyframe=True)
+    rows = {row[0]: row for row in decode(frames[of_player[ids[0]]].keyframe)[5]}
+    assert set(rows) == set(ids), "each sees the other"
+    assert rows[ids[0]][ACK] == 5 and rows[ids[1]][ACK] == 0
+    whole = {row[0]: row for row in decode(frames[FULL].keyframe)[5]}
+    assert whole[ids[1]][ACK] == 5, "spectators read every ack"

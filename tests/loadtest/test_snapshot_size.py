@@ -84,3 +84,11 @@ def test_the_reference_workload_keeps_every_player_moving_and_turning(report: di
     assert reference["mean_moving_players"] >= 7.0
     # every aim turns every tick: a DELTA carries more than with aims held for half a second
     assert reference["delta"]["mean"] > report["delta"]["mean"]
+
+
+def test_with_fog_each_player_is_sent_a_smaller_view_of_its_own(report: dict) -> None:
+    assert report["view_bytes_per_player_per_tick"] is None, "no views without fog"
+    fogged = measure_snapshot_sizes(seconds=SECONDS, players=8, seed=3, fog_radius=350.0)
+    own = fogged["view_bytes_per_player_per_tick"]
+    assert own is not None and 0 < own < fogged["bytes_per_player_per_tick"]
+    assert fogged["bytes_per_tick"] == report["bytes_per_tick"], "the whole state's is unchanged"

@@ -9,7 +9,7 @@ Pure and deterministic: its randomness is the match's ``ctx.rng``.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Hashable
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -35,6 +35,7 @@ _MOVE_MASK = int(Button.UP | Button.DOWN | Button.LEFT | Button.RIGHT)
 _ALIVE = int(PlayerFlag.ALIVE)
 _PROTECTED = int(PlayerFlag.PROTECTED)
 _RECONNECTING = int(PlayerFlag.RECONNECTING)
+_OWN_ONLY = ("ack",)  # ship fields a fogged player reads of its own ship only
 
 
 def _direction(buttons: int) -> tuple[float, float] | None:
@@ -236,6 +237,12 @@ class ShooterSimulation(Simulation):
             b.id for b in self.bullets if b.owner == viewer.id or self._in_sight(viewer, b.x, b.y)
         }
         return (ships, bullets)
+
+    def hidden_fields(self, group: Hashable) -> tuple[Mapping[int, Collection[str]] | None, ...]:
+        """With fog of war a player reads the ``ack`` of its own ship only: the others' change
+        every tick and tell it nothing."""
+        others = {ship.id: _OWN_ONLY for ship in self._in_play if ship.id != group}
+        return (others, None)
 
     def _in_sight(self, viewer: Ship, x: float, y: float) -> bool:
         """Whether (x, y) is within the fog radius of ``viewer`` with no wall in between."""
