@@ -109,8 +109,9 @@ def test_accounts_party_up_chat_play_as_a_team_and_reach_the_leaderboard(
     expect(bo.locator("#name")).to_have_value("Bo")  # the account's player's name
     for page in (ada, bo):
         expect(page.locator("#party-members")).to_have_text("Ada, Bo", timeout=WAIT_MS)
-    bo.select_option("#game", "football")  # the lobby's chat room is the game's
-    bo.select_option("#mode", "2v2")
+    # Bo's lobby follows the party's game and mode, and with them the game's chat room
+    expect(bo.locator("#game")).to_have_value("football")
+    expect(bo.locator("#mode")).to_have_value("2v2")
 
     # they chat in the lobby room, then on the party channel
     say(ada, "Bo, football?")

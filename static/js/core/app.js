@@ -124,6 +124,7 @@ class App {
         if (this.chat.room === null) this.chat.enterRoom(this.lobby.game);
       },
       onChat: (type, message) => this.chat.receive("lobby", type, message),
+      onParty: (party) => this.lobby.select(party.game, party.mode),
       onClosed: (info) => this.chat.closed("lobby", info.code, info.reason),
     });
     this.sessionReady.then(() => {

@@ -139,6 +139,21 @@ export class Lobby {
     for (const entry of this.rows.values()) entry.title.textContent = this.matchTitle(entry.match);
   }
 
+  /**
+   * Pick `game` and `mode` as if the player had (a party's, on joining it): the modes, the
+   * lobby's chat room and the remembered choice follow. Ignored for a game the server lacks.
+   */
+  select(game, mode) {
+    if (game === this.game && mode === this.mode) return;
+    if (![...this.gameSelect.options].some((option) => option.value === game)) return;
+    this.gameSelect.value = game;
+    writeStorage(GAME_KEY, game);
+    this.showModes();
+    choose(this.modeSelect, mode);
+    writeStorage(modeKey(game), this.modeSelect.value);
+    this.selected();
+  }
+
   /** The modes of the game picked, keeping the mode picked if the game has it. */
   showModes() {
     const game = this.game;

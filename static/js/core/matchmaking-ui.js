@@ -27,8 +27,9 @@ const TICK_MS = 250;
  * `onMatchFound(match)` (connect to `match.wsPath` with `match.ticket`), `onMatchOffer(match)`
  * (the player plays `match` in another tab: offer to play it here), `onGames(games)` (the
  * games of LOBBY_WELCOME), `onChange(view)` (the screen state changed), `onWelcome(welcome)`
- * (LOBBY_WELCOME, also after a reconnect), `onChat(type, message)` (a chat frame, protocol 12)
- * and `onClosed(info)` (the lobby socket closed).
+ * (LOBBY_WELCOME, also after a reconnect), `onChat(type, message)` (a chat frame, protocol 12),
+ * `onParty(party)` (the player's party changed: PARTY_STATE with a party) and `onClosed(info)`
+ * (the lobby socket closed).
  */
 export class MatchmakingPanel {
   constructor(
@@ -44,6 +45,7 @@ export class MatchmakingPanel {
       onChange,
       onWelcome,
       onChat,
+      onParty,
       onClosed,
     },
   ) {
@@ -86,6 +88,7 @@ export class MatchmakingPanel {
     this.onChange = onChange;
     this.onWelcome = onWelcome;
     this.onChat = onChat;
+    this.onParty = onParty;
     this.onClosed = onClosed;
     this.timer = null;
     this.shownCheck = null;
@@ -185,6 +188,7 @@ export class MatchmakingPanel {
         break;
       case MessageType.PARTY_STATE:
         this.showParty(message);
+        if (message !== null) this.onParty?.(message);
         this.onChat?.(type, message); // the party's chat channel comes and goes with it
         break;
       case MessageType.QUEUE_STATUS:
