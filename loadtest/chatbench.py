@@ -40,6 +40,9 @@ logger = logging.getLogger(__name__)
 LOBBY_WELCOME, CHAT_SEND, CHAT_ROOM = 30, 40, 42
 CHAT_MESSAGE, CHAT_HISTORY, CHAT_ERROR = 50, 51, 52
 MESSAGE_PREFIX = bytes([0x92, CHAT_MESSAGE])  # [50, {...}]: a fixarray of 2, then the type
+DEFAULT_ROOMS = "shooter,football,connect4"  # the registered games' lobby rooms
+JOINS_AT_ONCE = 50  # sockets opening and joining their rooms at the same time
+DELIVERY_TAIL_S = 2.0  # after the last message, for its deliveries
 
 
 @dataclass
@@ -102,58 +105,73 @@ async def talk(user: ChatUser, interval: float, until: float, rng: random.Random
         await asyncio.sleep(interval)
 
 
-async def run(args: argparse.Namespace, bases: list[str], pids: dict[str, int]) -> dict[str, Any]:
-    """Connect, chat for ``args.seconds`` and measure."""
-    rng = random.Random(args.seed)
-    rooms = args.rooms.split(",")
-    users = [
+def make_users(count: int, bases: list[str], rooms: list[str]) -> list[ChatUser]:
+    """``count`` users spread over the web processes ``bases``, then over the ``rooms``."""
+    return [
         ChatUser(i, bases[i % len(bases)], rooms[(i // len(bases)) % len(rooms)])
-        for i in range(args.users)
+        for i in range(count)
     ]
+
+
+async def connect_users(users: list[ChatUser]) -> None:
+    """Give every user a guest's cookies and join it to its room, ``JOINS_AT_ONCE`` at a time."""
     loop = asyncio.get_running_loop()
     cookies = await asyncio.gather(
         *(loop.run_in_executor(None, guest_cookie, user.base) for user in users)
     )
     for user, cookie in zip(users, cookies, strict=True):
         user.cookie = cookie
-    connecting = asyncio.Semaphore(50)
+    connecting = asyncio.Semaphore(JOINS_AT_ONCE)
 
     async def joined(user: ChatUser) -> None:
         async with connecting:
             await join(user)
 
     await asyncio.gather(*(joined(user) for user in users))
+
+
+async def converse(
+    users: list[ChatUser], interval: float, seconds: float, rng: random.Random
+) -> float:
+    """Have every user listen and talk for ``seconds``; the window's length, last deliveries
+    included."""
     measuring = asyncio.Event()
     listeners = [asyncio.create_task(listen(user, measuring)) for user in users]
-    sampler = UsageSampler(pids)
     measuring.set()
-    sampler.start()
     started = time.monotonic()
-    until = started + args.seconds
-    await asyncio.gather(*(talk(user, args.interval, until, rng) for user in users))
-    await asyncio.sleep(2.0)  # the last messages' deliveries
-    wall = time.monotonic() - started
-    usage = sampler.stop()
-    for task in listeners:
-        task.cancel()
+    until = started + seconds
+    try:
+        await asyncio.gather(*(talk(user, interval, until, rng) for user in users))
+        await asyncio.sleep(DELIVERY_TAIL_S)
+    finally:
+        for task in listeners:
+            task.cancel()
+    return time.monotonic() - started
+
+
+async def close_users(users: list[ChatUser]) -> None:
+    """Close every user's socket that was opened."""
     for user in users:
-        assert user.socket is not None
-        await user.socket.close()
-    members = {room: sum(1 for u in users if u.room == room) for room in rooms}
+        if user.socket is not None:
+            await user.socket.close()
+
+
+def chat_figures(users: list[ChatUser], seconds: float, wall: float) -> dict[str, Any]:
+    """What the users sent and received over a window of ``seconds`` (``wall`` with the last
+    deliveries): room sizes, messages, deliveries, the lost and refused, delivery latency."""
+    members: dict[str, int] = {}
+    for user in users:
+        members[user.room] = members.get(user.room, 0) + 1
     sent = sum(u.sent for u in users)
     expected = sum(u.sent * members[u.room] for u in users)
     latencies = [value for u in users for value in u.latencies]
     return {
-        "database": "postgresql" if args.postgres else "sqlite",
-        "users": args.users,
-        "webs": len(bases),
         "rooms": members,
-        "interval_s": args.interval,
-        "window_s": round(wall, 1),
         "messages_sent": sent,
-        "messages_per_s": round(sent / args.seconds, 1),
+        "messages_per_s": round(sent / seconds, 1) if seconds else None,
+        "expected_deliveries": expected,
         "deliveries": len(latencies),
-        "deliveries_per_s": round(len(latencies) / wall, 1),
+        "deliveries_per_s": round(len(latencies) / wall, 1) if wall else None,
         "lost": max(0, expected - len(latencies)),
         "refused": sum(u.refused for u in users),
         "delivery_ms": {
@@ -161,6 +179,29 @@ async def run(args: argparse.Namespace, bases: list[str], pids: dict[str, int]) 
             "p99": _ms(percentile(latencies, 0.99)),
             "max": _ms(max(latencies) if latencies else None),
         },
+    }
+
+
+async def run(args: argparse.Namespace, bases: list[str], pids: dict[str, int]) -> dict[str, Any]:
+    """Connect, chat for ``args.seconds`` and measure."""
+    users = make_users(args.users, bases, args.rooms.split(","))
+    try:
+        await connect_users(users)
+        sampler = UsageSampler(pids)
+        sampler.start()
+        wall = await converse(users, args.interval, args.seconds, random.Random(args.seed))
+        usage = sampler.stop()
+    finally:
+        await close_users(users)
+    figures = chat_figures(users, args.seconds, wall)
+    return {
+        "database": "postgresql" if args.postgres else "sqlite",
+        "users": args.users,
+        "webs": len(bases),
+        "rooms": figures.pop("rooms"),
+        "interval_s": args.interval,
+        "window_s": round(wall, 1),
+        **figures,
         "cpu_percent": {name: u.cpu_percent for name, u in usage.items()},
     }
 
@@ -197,7 +238,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="the measured window")
     parser.add_argument("--interval", type=float, default=10.0, help="seconds between messages")
     parser.add_argument("--webs", type=int, default=2)
-    parser.add_argument("--rooms", default="shooter,football,connect4", help="games' rooms")
+    parser.add_argument("--rooms", default=DEFAULT_ROOMS, help="games' rooms")
     parser.add_argument(
         "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     )

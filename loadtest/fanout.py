@@ -3,7 +3,8 @@
     python -m loadtest.bench fanout --clients 1000 [--webs 1] [--only real,ceiling,floor]
         [--warmup 5] [--duration 20] [--ramp 200] [--frame-bytes 100] [--input-rate 2]
         [--tick-rate 20] [--channel-layer pubsub|core] [--server-env KEY=VALUE ...]
-        [--spectators N [--compare]] [--json PATH] [--keep-logs]
+        [--spectators N [--compare]] [--chat-users N [--chat-interval 10] [--compare-chat]]
+        [--engine external|hosted] [--json PATH] [--keep-logs]
 
 One invocation runs up to three setups one after another, each driven by the same load client
 (loadtest/fanout-client.mjs: Node and the npm ``ws`` package, ``npm ci``):
@@ -24,6 +25,15 @@ One invocation runs up to three setups one after another, each driven by the sam
     (ARENA_MAX_SPECTATORS, 2000) raise the cap. ``--compare`` (with ``--spectators``) runs the
     real setup twice, first without spectators (column ``real-no-spectators``), then with them
     (``real``), and compares the players' latency p99 of the two runs (below).
+    ``--chat-users N`` adds N lobby chat users, the chat bench's (loadtest/chatbench.py, run by
+    loadtest/chatload.py in this process): guests of the same stack (their cookies from its
+    ``/api/session/``), spread over the web processes and over the lobby rooms of the
+    registered games, joined before the players connect; during the measurement window each
+    sends one chat message every ``--chat-interval`` seconds (10 by default), at a random
+    phase, and every member of its room times its delivery. ``--compare-chat`` (with
+    ``--chat-users``) runs the real setup first without chat users (column ``real-no-chat``),
+    then with them (``real``). It combines with ``--compare``: the run without spectators
+    keeps the chat users, the run without chat users keeps the spectators.
 ``ceiling``
     loadtest/ceiling.py: bare uvicorn, one asyncio loop sending each group of 8 sockets its own
     frame every tick. Nothing the project does can deliver faster.
@@ -43,14 +53,26 @@ latency, delivery, dropped; in the JSON for every real run, as ``watched_players
 add to a web process's sockets (memory per socket). ``--compare`` prints, below the table, the
 players' latency p99 without and with spectators and the change (the goal: within 10%), the
 same for the watched match's players (8 sockets, so a noisier figure), and the spectators'
-delivery, p99 and drops. The same comparison by hand is the pair of commands
+delivery, p99 and drops. With chat users the table has chat rows (``chat …``: users
+connected, messages sent and per second, deliveries and the deliveries expected — each
+message once per member of its room —, delivery latency p50/p99/max from the send time the
+message carries, lost — expected deliveries that did not arrive — and refused messages), the
+JSON a ``chat`` entry, and the CPU rows a ``chat-users`` process (this process, which runs
+them). ``--compare-chat`` prints below the table the players' latency p50 and p99 and their
+delivered fraction without and with chat load and the ratio with / without, then what chat
+did, so one run says both what the snapshots and what chat did:
+
+    python -m loadtest.bench fanout --only real --webs 2 --clients 1000 --input-rate 20 \
+        --duration 12 --engine hosted --chat-users 1000 --compare-chat
+
+The spectator comparison by hand is the pair of commands
 
     python -m loadtest.bench fanout --only real --webs 2 --clients 1000 --duration 20 --warmup 5
     python -m loadtest.bench fanout --only real --webs 2 --clients 1000 --duration 20 --warmup 5 \
         --spectators 1000
 
-(and their "latency ms p50/p99/max" rows). Only the real setup has spectators; the baselines
-ignore ``--spectators``.
+(and their "latency ms p50/p99/max" rows). Only the real setup has spectators and chat users;
+``--spectators`` and ``--chat-users`` need it in ``--only``, and the baselines run without them.
 
 Phases per setup: start the processes, connect every client (``--ramp`` a second), warm up
 (``--warmup`` s, then the client resets its statistics), measure (``--duration`` s), stop
@@ -113,16 +135,19 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from loadtest.chatbench import DELIVERY_TAIL_S
+from loadtest.chatload import ChatLoad, ChatLoadError
 from loadtest.enginestats import HealthSample, HealthSampler, summarize_engines
 from loadtest.loadclient import SPECTATOR, LoadClient, LoadJob
 from loadtest.procstats import MIB, UsageSampler, rss
 from loadtest.setups import SETUPS, STACKS, STARTERS, FanoutOptions, Target, clean_up
 from loadtest.stack import Stack
-from loadtest.table import format_comparison, format_header, format_table
+from loadtest.table import format_chat_comparison, format_comparison, format_header, format_table
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +155,7 @@ SETTLE_SECONDS = 1.0  # after the servers start and between setups
 CHILD_STOP_SECONDS = 60.0  # for a --compare run's process to stop its stack when interrupted
 LOG_FORMAT = "%(asctime)s %(name)s: %(message)s"
 EVENT_MARGIN = 30.0  # seconds beyond a phase's own length before giving up on the client
+CHAT_JOINS_PER_S = 50.0  # the least rate at which chat users are expected to join their rooms
 SERVER_ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Settings the bench sets itself: an option of its own, or what it needs to drive the stack.
 RESERVED_SERVER_ENV = {
@@ -165,8 +191,36 @@ def server_stats(target: Target) -> dict[str, Any]:
     return stats
 
 
+@contextlib.contextmanager
+def chat_load(target: Target, options: FanoutOptions) -> Iterator[ChatLoad | None]:
+    """The real setup's ``--chat-users``, joined to their lobby rooms; stopped on the way out."""
+    if not options.chat_users or not target.chat_bases:
+        yield None
+        return
+    chat = ChatLoad(target.chat_bases, options.chat_users, options.chat_interval)
+    try:
+        chat.start()
+        chat.wait_connected(options.chat_users / CHAT_JOINS_PER_S + EVENT_MARGIN)
+        yield chat
+    finally:
+        chat.stop()
+
+
 def measure(target: Target, options: FanoutOptions, workdir: Path) -> dict[str, Any]:
     """Run the load client against a started target; the summarised report.
+
+    Chat users (``--chat-users``, real setup) join their lobby rooms before the players
+    connect, so the players' ramp, warm-up and memory per socket are their own, and chat during
+    the players' measurement window (in this process: ``chat-users`` in the CPU rows).
+    """
+    with chat_load(target, options) as chat:
+        return _measure(target, options, workdir, chat)
+
+
+def _measure(
+    target: Target, options: FanoutOptions, workdir: Path, chat: ChatLoad | None
+) -> dict[str, Any]:
+    """``measure`` with the chat users, if any, connected.
 
     Spectators, if any, get a load client of their own (``load-client-spectators``), started
     and connected first, whose measurement window starts when the players' does: in one Node
@@ -208,10 +262,15 @@ def measure(target: Target, options: FanoutOptions, workdir: Path) -> dict[str, 
             event = client.wait_for("measuring", options.warmup + EVENT_MARGIN)
         if watching is not None:
             watching.measure_now()
+        chatting = chat if event["event"] != "result" else None  # None: no window to chat in
+        if chatting is not None:
+            chatting.measure(options.duration)
         connected = {name: rss(pid) for name, pid in target.webs.items()}
         pids = {**target.webs, **target.others, "load-client": client.pid}
         if watching is not None:
             pids["load-client-spectators"] = watching.pid
+        if chatting is not None:
+            pids["chat-users"] = os.getpid()
         sampler = UsageSampler(pids)
         sampler.start()
         if target.health_url:
@@ -227,6 +286,8 @@ def measure(target: Target, options: FanoutOptions, workdir: Path) -> dict[str, 
         usage = sampler.stop()
         samples = health.stop() if health is not None else []
         stats = server_stats(target)
+        if chatting is not None:
+            event["chat"] = chat_result(chatting, options)
     finally:
         if health is not None:
             health.stop()  # no-op when already stopped
@@ -234,6 +295,17 @@ def measure(target: Target, options: FanoutOptions, workdir: Path) -> dict[str, 
         if watching is not None:
             watching.stop()
     return summarize(target, event, usage, before, connected, stats, options, samples)
+
+
+def chat_result(chat: ChatLoad, options: FanoutOptions) -> dict[str, Any]:
+    """The chat users' figures once their window is over, or the error that stopped them."""
+    try:
+        return chat.result(
+            options.duration + options.chat_interval + DELIVERY_TAIL_S + EVENT_MARGIN
+        )
+    except ChatLoadError as exc:
+        logger.warning("chat users: %s", exc)
+        return {"clients": options.chat_users, "error": str(exc)}
 
 
 def summarize(
@@ -277,6 +349,8 @@ def summarize(
     for group in ("spectators", "watched_players"):
         if result.get(group):
             report[group] = summarize_group(result[group], result[group].get("clients"))
+    if result.get("chat"):
+        report["chat"] = result["chat"]
     report.update(input_rates(target, result))
     for name, rate in (report.get("inputs_per_s_by_web") or {}).items():
         if name in processes:
@@ -411,16 +485,20 @@ def run_setup_isolated(name: str, options: FanoutOptions, workdir: Path) -> dict
 
 
 WITHOUT_SPECTATORS = "real-no-spectators"  # --compare's first run
+WITHOUT_CHAT = "real-no-chat"  # --compare-chat's first run
 P99_GOAL_PERCENT = 10.0  # players' p99 with spectators within this of the p99 without
 
 
 def planned_runs(options: FanoutOptions) -> list[tuple[str, str, FanoutOptions]]:
     """(column, setup, options) of each run: ``--compare`` adds the real setup without
-    spectators before the real setup with them."""
+    spectators before the real setup with them, ``--compare-chat`` the real setup without chat
+    users."""
     runs = []
     for name in options.only:
         if name == "real" and options.compare and options.spectators:
             runs.append((WITHOUT_SPECTATORS, name, replace(options, spectators=0)))
+        if name == "real" and options.compare_chat and options.chat_users:
+            runs.append((WITHOUT_CHAT, name, replace(options, chat_users=0)))
         runs.append((name, name, options))
     return runs
 
@@ -443,6 +521,8 @@ def run_fanout(options: FanoutOptions, workdir: Path) -> dict[str, Any]:
     report = {"options": asdict(options), "cpus": os.cpu_count(), "setups": setups}
     if options.compare and WITHOUT_SPECTATORS in setups:
         report["comparison"] = compare_spectators(setups[WITHOUT_SPECTATORS], setups.get("real"))
+    if options.compare_chat and WITHOUT_CHAT in setups:
+        report["chat_comparison"] = compare_chat(setups[WITHOUT_CHAT], setups.get("real"))
     return report
 
 
@@ -461,10 +541,15 @@ def _p99_change(without: dict[str, Any] | None, with_: dict[str, Any] | None) ->
     }
 
 
+def _failed(without: dict[str, Any], with_: dict[str, Any]) -> bool:
+    """Whether either run of a comparison failed."""
+    return "error" in without or "error" in with_
+
+
 def compare_spectators(without: dict[str, Any], with_: dict[str, Any] | None) -> dict[str, Any]:
     """``--compare``: the players' latency p99 without and with spectators (all players and
     the watched match's), and the spectators' own delivery, p99 and drops."""
-    if "error" in without or with_ is None or "error" in with_:
+    if with_ is None or _failed(without, with_):
         return {"error": "a run failed"}
     spectators = with_.get("spectators") or {}
     return {
@@ -481,6 +566,46 @@ def compare_spectators(without: dict[str, Any], with_: dict[str, Any] | None) ->
             "dropped": spectators.get("dropped"),
         },
     }
+
+
+def _ratio(before: Any, after: Any, digits: int = 2) -> dict[str, Any]:
+    """A figure without and with a load, and with / without."""
+    ratio = round(after / before, digits) if before and after is not None else None
+    return {"without": before, "with": after, "ratio": ratio}
+
+
+def compare_chat(without: dict[str, Any], with_: dict[str, Any] | None) -> dict[str, Any]:
+    """``--compare-chat``: the players' latency p50/p99 and delivered fraction without and with
+    the chat users, the ratios, and what chat did."""
+    if with_ is None or _failed(without, with_):
+        return {"error": "a run failed"}
+    chat = with_.get("chat") or {}
+    return {
+        "players_p50_ms": _ratio(_latency(without, "p50"), _latency(with_, "p50")),
+        "players_p99_ms": _ratio(_latency(without, "p99"), _latency(with_, "p99")),
+        "players_delivered_fraction": _ratio(
+            without.get("delivered_fraction"), with_.get("delivered_fraction"), 4
+        ),
+        "chat": {key: chat.get(key) for key in CHAT_SUMMARY_KEYS if key in chat},
+    }
+
+
+CHAT_SUMMARY_KEYS = (
+    "clients",
+    "connected",
+    "interval_s",
+    "messages_sent",
+    "deliveries",
+    "expected_deliveries",
+    "lost",
+    "refused",
+    "delivery_ms",
+    "error",
+)
+
+
+def _latency(report: dict[str, Any], quantile: str) -> Any:
+    return (report.get("latency_ms") or {}).get(quantile)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -525,6 +650,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="real with --spectators: run it first without spectators and compare players' p99",
     )
     parser.add_argument(
+        "--chat-users",
+        type=int,
+        default=defaults.chat_users,
+        help="real: lobby chat users on the web processes, chatting during the measurement",
+    )
+    parser.add_argument(
+        "--chat-interval",
+        type=float,
+        default=defaults.chat_interval,
+        help="real: seconds between a chat user's messages (at a random phase)",
+    )
+    parser.add_argument(
+        "--compare-chat",
+        action="store_true",
+        help="real with --chat-users: run it first without chat users and compare the players'",
+    )
+    parser.add_argument(
         "--engine",
         default=defaults.engine,
         choices=["external", "hosted"],
@@ -562,6 +704,12 @@ def options_from(args: argparse.Namespace) -> FanoutOptions:
         raise SystemExit("--spectators needs the real setup (--only real)")
     if args.compare and not args.spectators:
         raise SystemExit("--compare compares runs without and with --spectators N")
+    if args.chat_users < 0 or args.chat_interval <= 0:
+        raise SystemExit("--chat-users must not be negative and --chat-interval must be positive")
+    if args.chat_users and "real" not in only:
+        raise SystemExit("--chat-users needs the real setup (--only real)")
+    if args.compare_chat and not args.chat_users:
+        raise SystemExit("--compare-chat compares runs without and with --chat-users N")
     return FanoutOptions(
         clients=args.clients,
         webs=args.webs,
@@ -579,6 +727,9 @@ def options_from(args: argparse.Namespace) -> FanoutOptions:
         spectators=args.spectators,
         engine=args.engine,
         compare=args.compare,
+        chat_users=args.chat_users,
+        chat_interval=args.chat_interval,
+        compare_chat=args.compare_chat,
     )
 
 
@@ -616,6 +767,8 @@ def command(args: argparse.Namespace) -> int:
     print(format_table(report["setups"]))
     if "comparison" in report:
         print(format_comparison(report["comparison"]))
+    if "chat_comparison" in report:
+        print(format_chat_comparison(report["chat_comparison"]))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
     return 1 if failed else 0

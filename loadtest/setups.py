@@ -57,6 +57,9 @@ class FanoutOptions:
     spectators: int = 0  # real: spectator sockets, all watching the first match
     engine: str = "external"  # real: "external" (a runengine process) or "hosted" (in the webs)
     compare: bool = False  # real with spectators: also run it without them, first
+    chat_users: int = 0  # real: lobby chat users on the web processes, chatting in the window
+    chat_interval: float = 10.0  # real: seconds between a chat user's messages
+    compare_chat: bool = False  # real with chat users: also run it without them, first
 
 
 @dataclass
@@ -72,6 +75,7 @@ class Target:
     health_url: str | None = None  # real: /healthz, with the engines' tick stats
     web_urls: dict[str, str] = field(default_factory=dict)  # name -> base URL of the webs
     notes: dict[str, Any] = field(default_factory=dict)
+    chat_bases: list[str] = field(default_factory=list)  # real: where lobby chat users connect
 
 
 def baseline_env(broadcast: BroadcastSettings) -> dict[str, str]:
@@ -150,6 +154,7 @@ def start_real(stack: Stack, options: FanoutOptions) -> Target:
         input_rate=options.input_rate,
         health_url=next(iter(real.webs.values())) + "/healthz",
         web_urls=dict(real.webs),
+        chat_bases=list(real.webs.values()),
         notes={
             "matches": real.matches,
             "channel_layer": options.channel_layer,
@@ -158,6 +163,7 @@ def start_real(stack: Stack, options: FanoutOptions) -> Target:
             "spectators": options.spectators,
             "engine": options.engine,
             "watched_match": real.watched_match,
+            "chat_users": options.chat_users,
         },
     )
 

@@ -117,11 +117,41 @@ WATCHED_ROWS: list[Row] = [
 ]
 
 
+def _chat_connected(chat: dict[str, Any]) -> str:
+    if "error" in chat:
+        return "error"
+    return _connected(chat)
+
+
+def _chat_deliveries(chat: dict[str, Any]) -> str:
+    return f"{_num(chat.get('deliveries'))} (of {_num(chat.get('expected_deliveries'))})"
+
+
+# With --chat-users: what the lobby chat users sent and received in the window.
+CHAT_ROWS: list[Row] = [
+    (f"chat {label}", _in_group("chat", cell))
+    for label, cell in [
+        ("users connected", _chat_connected),
+        (
+            "messages sent (per s)",
+            lambda r: f"{_num(r.get('messages_sent'))} ({_num(r.get('messages_per_s'))})",
+        ),
+        ("deliveries (expected)", _chat_deliveries),
+        ("delivery ms p50/p99/max", lambda r: _triple(r, "delivery_ms")),
+        ("lost / refused", lambda r: f"{_num(r.get('lost'))} / {_num(r.get('refused'))}"),
+    ]
+]
+
+
 def _group_rows(reports: list[dict[str, Any]]) -> list[Row]:
-    """The spectators' and the watched match's rows, when a run had spectators."""
-    if not any(report.get("spectators") for report in reports):
-        return []
-    return SPECTATOR_ROWS + WATCHED_ROWS
+    """The spectators' and the watched match's rows, when a run had spectators, and the chat
+    users' when a run had them."""
+    rows: list[Row] = []
+    if any(report.get("spectators") for report in reports):
+        rows += SPECTATOR_ROWS + WATCHED_ROWS
+    if any(report.get("chat") for report in reports):
+        rows += CHAT_ROWS
+    return rows
 
 
 def _engine(report: dict[str, Any], engine_id: str) -> dict[str, Any]:
@@ -185,7 +215,7 @@ def _process_rows(reports: list[dict[str, Any]]) -> list[Row]:
         for name in report.get("processes", {}):
             if name not in names:
                 names.append(name)
-    order = {"load-client": 2, "redis-server": 1, "engine": 0}
+    order = {"chat-users": 3, "load-client": 2, "redis-server": 1, "engine": 0}
     names.sort(key=lambda n: (order.get(n, -1), n))
     rows: list[Row] = []
     for name in names:
@@ -250,6 +280,13 @@ def format_header(report: dict[str, Any]) -> str:
         line += f"; real: {_num(o.get('spectators'))} spectators of one match"
         if o.get("compare"):
             line += " (compared with a run without)"
+    if o.get("chat_users"):
+        line += (
+            f"; real: {_num(o.get('chat_users'))} lobby chat users, a message every "
+            f"{_num(o.get('chat_interval'))} s each"
+        )
+        if o.get("compare_chat"):
+            line += " (compared with a run without)"
     env = o.get("server_env") or {}
     settings = " ".join(f"{k}={v}" for k, v in env.items()) if env else "(defaults)"
     return f"{line}\nreal stack settings: {settings}"
@@ -283,5 +320,41 @@ def format_comparison(comparison: dict[str, Any]) -> str:
             f"connected, {delivered} of frames delivered, latency p99 "
             f"{_num(_get(spectators, 'latency_ms', 'p99'))} ms, "
             f"{_num(spectators.get('dropped'))} dropped",
+        ]
+    )
+
+
+def _ratio_cell(entry: dict[str, Any], unit: str = " ms", percent: bool = False) -> str:
+    before, after, ratio = (entry.get(k) for k in ("without", "with", "ratio"))
+    if percent:
+        shown = [("-" if v is None else f"{100 * v:.1f}%") for v in (before, after)]
+    else:
+        shown = [f"{_num(v)}{unit}" for v in (before, after)]
+    times = "-" if ratio is None else f"×{ratio:g}"
+    return f"{shown[0]} without, {shown[1]} with chat ({times})"
+
+
+def format_chat_comparison(comparison: dict[str, Any]) -> str:
+    """``--compare-chat``'s lines: the players' figures without and with the chat users."""
+    if "error" in comparison:
+        return f"chat comparison: {comparison['error']}"
+    chat = comparison.get("chat") or {}
+    if "error" in chat:
+        what = f"error: {chat['error']}"
+    else:
+        what = (
+            f"{_num(chat.get('connected'))}/{_num(chat.get('clients'))} users, "
+            f"{_num(chat.get('messages_sent'))} messages, {_num(chat.get('deliveries'))} "
+            f"deliveries (of {_num(chat.get('expected_deliveries'))}), delivery p50/p99 "
+            f"{_num(_get(chat, 'delivery_ms', 'p50'))} / {_num(_get(chat, 'delivery_ms', 'p99'))}"
+            f" ms, {_num(chat.get('lost'))} lost, {_num(chat.get('refused'))} refused"
+        )
+    return "\n".join(
+        [
+            "players' latency p50: " + _ratio_cell(comparison.get("players_p50_ms") or {}),
+            "players' latency p99: " + _ratio_cell(comparison.get("players_p99_ms") or {}),
+            "players' frames delivered: "
+            + _ratio_cell(comparison.get("players_delivered_fraction") or {}, percent=True),
+            "chat: " + what,
         ]
     )
