@@ -248,7 +248,9 @@ class MatchRelay:
                 if epoch < newest:
                     self.fenced += 1
                     continue
-                if epoch > newest:
+                if epoch > newest and (
+                    match_id in self._members or match_id in self._delayed_members
+                ):  # only while a member here watches: detach forgets it with the last
                     epochs[match_id] = epoch
             if message.get("type") == messages.MOVED and self.local is not None:
                 self._reconcile_soon(message.get("match_id", ""))  # it may be local now, or not

@@ -229,6 +229,27 @@ async def test_messages_of_an_older_lease_epoch_are_dropped_after_a_move() -> No
     await relay.detach("m", member)
 
 
+async def test_no_epoch_is_kept_of_a_match_nobody_here_watches() -> None:
+    """A match without a local member leaves no lease epoch behind in the relay."""
+    # a hosting process hands its relay every message of its matches, watched here or not
+    # (their players may sit on another web process): an epoch kept for each stayed for good
+    relay = MatchRelay(get_channel_layer())
+    closed = {"type": messages.CLOSED, "code": 4000, "reason": "match over", "epoch": 4}
+    for index in range(3):
+        match_id = f"elsewhere-{index}"
+        relay.deliver_batch(
+            [{**snapshot(match_id, 1), "epoch": 4}, {**closed, "match_id": match_id}]
+        )
+    assert relay._epochs == {}
+    member = Member()
+    await relay.attach("m", member)
+    relay.deliver_batch([{**snapshot("m", 5), "epoch": 4}])
+    await relay.detach("m", member)
+    relay.deliver_batch([{**closed, "match_id": "m"}])  # after its last member left
+    assert relay._epochs == {}
+    assert member.got == [("snapshot", 5)]
+
+
 class LocalWorker:
     """The process's own engine worker, as the relay asks it: which matches it runs."""
 
