@@ -7,6 +7,13 @@ HTTP ``429 Too Many Requests`` and a ``Retry-After`` (docs/protocol.md section 1
 turned away for the price of one small response, and no consumer runs. Plain HTTP requests are
 not counted here.
 
+The web server's HTTP protocol (``game.handshake``) takes the new-connection token of a client
+that reaches it directly, as soon as its upgrade request is parsed: a storm of upgrades from one
+address is answered there with a prepared 429, without a WebSocket protocol, a task or a
+middleware chain per attempt (an admitted socket's scope says so, ``RATE_CHECKED``, and the
+middleware counts only its open sockets). Behind a trusted proxy the client is the one the
+proxy names, which the middleware learns from ``game.proxies``: it counts both limits.
+
 The new-connection limit is a token bucket per address (``rate`` a second, ``burst`` at once);
 a bucket that has filled up again is forgotten, so the table holds only the addresses that
 connected recently. The open-socket count of an address is dropped when its last socket
@@ -32,6 +39,8 @@ Application = Callable[[Scope, Receive, Send], Awaitable[None]]
 TOO_MANY = 429
 PRUNE_EVERY = 1024  # new connections between two sweeps of the buckets that filled up again
 UNKNOWN = "unknown"  # a scope without a client (a Unix socket): one address for all
+RATE_CHECKED = "arena.rate_checked"  # scope extension: the protocol counted this new socket
+REFUSAL_LOG_INTERVAL = 10.0  # seconds: an address refused again is logged once per interval
 
 
 @dataclass
@@ -40,6 +49,7 @@ class Bucket:
 
     tokens: float
     at: float
+    logged_at: float = float("-inf")  # when a refusal of this address was last logged
 
 
 class AddressLimits:
@@ -64,16 +74,37 @@ class AddressLimits:
         self.refused_open = 0
         self._since_prune = 0
 
-    def admit(self, address: str) -> str | None:
-        """Count a new socket of ``address``; why it is refused (None: admitted, and open)."""
+    def admit(self, address: str, rate_checked: bool = False) -> str | None:
+        """Count a new socket of ``address``; why it is refused (None: admitted, and open).
+        ``rate_checked``: its new-connection token was taken already (``admit_new``)."""
         if self.max_open and self.open.get(address, 0) >= self.max_open:
             self.refused_open += 1
             return f"{self.max_open} sockets are open from this address"
+        if not rate_checked:
+            refused = self.admit_new(address)
+            if refused is not None:
+                return refused
+        self.open[address] = self.open.get(address, 0) + 1
+        return None
+
+    def admit_new(self, address: str) -> str | None:
+        """Take a new-connection token of ``address``; why it is refused (None: taken)."""
         if self.rate and not self._take(address):
             self.refused_rate += 1
             return f"more than {self.rate:g} new sockets a second from this address"
-        self.open[address] = self.open.get(address, 0) + 1
         return None
+
+    def worth_logging(self, address: str) -> bool:
+        """Whether a refusal of ``address`` should be logged: its first in an interval (a
+        flood refused a thousand times a second is one line every ``REFUSAL_LOG_INTERVAL``)."""
+        bucket = self.buckets.get(address)
+        if bucket is None:
+            return True
+        now = self.clock()
+        if now - bucket.logged_at < REFUSAL_LOG_INTERVAL:
+            return False
+        bucket.logged_at = now
+        return True
 
     def closed(self, address: str) -> None:
         """A socket of ``address`` that ``admit`` let in is gone."""
@@ -133,9 +164,11 @@ class AddressLimitMiddleware:
             await self.application(scope, receive, send)
             return
         address = client_address(scope)
-        refused = self.limits.admit(address)
+        checked = bool(scope.get("extensions", {}).get(RATE_CHECKED))
+        refused = self.limits.admit(address, rate_checked=checked)
         if refused is not None:
-            logger.info("refused a socket from %s: %s", address, refused)
+            if self.limits.worth_logging(address):
+                logger.info("refused a socket from %s: %s", address, refused)
             await self._refuse(scope, receive, send, refused)
             return
         try:
@@ -150,25 +183,42 @@ class AddressLimitMiddleware:
         if "websocket.http.response" not in scope.get("extensions", {}):
             await send({"type": "websocket.close", "code": 1008})  # the server answers 403
             return
-        body = f"{reason}: try again later\n".encode()
+        headers, body = refusal(self.limits, reason)
         await send(
-            {
-                "type": "websocket.http.response.start",
-                "status": TOO_MANY,
-                "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(self.limits.retry_after()).encode()),
-                ],
-            }
+            {"type": "websocket.http.response.start", "status": TOO_MANY, "headers": headers}
         )
         await send({"type": "websocket.http.response.body", "body": body})
+
+
+def refusal(limits: AddressLimits, reason: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The headers and body of the 429 that refuses a socket for ``reason``."""
+    body = f"{reason}: try again later\n".encode()
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(limits.retry_after()).encode()),
+    ]
+    return headers, body
+
+
+_installed: AddressLimits | None = None  # this process's, once the application is built
+# the transports whose upgrade the HTTP protocol is handing to the WebSocket protocol right now,
+# having taken their token: the hand-over is synchronous (the WebSocket protocol parses the
+# request and builds the scope within the call), so the set holds at most one transport
+rate_checked_upgrades: set[Any] = set()
+
+
+def installed_limits() -> AddressLimits | None:
+    """The limits the application of this process counts with (None: no limit, or none yet)."""
+    return _installed
 
 
 def address_limits(application: Application, config: Any) -> Application:
     """``application`` behind the per-address limits of ``config`` (an ``ARENA`` Config);
     with both limits off it is returned as it is."""
+    global _installed
     if not config.ip_connect_rate and not config.ip_max_sockets:
         return application
     limits = AddressLimits(config.ip_connect_rate, config.ip_connect_burst, config.ip_max_sockets)
+    _installed = limits
     return AddressLimitMiddleware(application, limits)

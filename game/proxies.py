@@ -14,6 +14,8 @@ own default (127.0.0.1 from ``FORWARDED_ALLOW_IPS``), decides.
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import logging
 from typing import Any
 
@@ -29,3 +31,22 @@ def trusted_proxy_headers(application: Any, proxies: tuple[str, ...]) -> Any:
         return application
     logger.debug("forwarding headers believed from %s", ", ".join(proxies))
     return ProxyHeadersMiddleware(application, trusted_hosts=list(proxies))
+
+
+@functools.cache
+def _networks(
+    proxies: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def is_trusted_proxy(host: str | None, proxies: tuple[str, ...]) -> bool:
+    """Whether the peer ``host`` is one of ``proxies`` (addresses and networks), whose
+    forwarding headers are believed."""
+    if not host or not proxies:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a Unix socket's peer, say
+    return any(address in network for network in _networks(proxies))

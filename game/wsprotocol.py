@@ -55,6 +55,8 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 from websockets.speedups import apply_mask
 
+from game.addresslimits import RATE_CHECKED, rate_checked_upgrades
+
 logger = logging.getLogger(__name__)
 
 ABORT_AFTER = 5.0  # seconds a closing socket may take to drain before it is cut
@@ -203,7 +205,9 @@ class ArenaWebSocketProtocol(WebSocketsSansIOProtocol):
     early_frame_bytes = False  # bytes came after the request before the accept: no cutter
 
     def handle_connect(self, event: Any) -> None:
-        """Offer the app the frame sink with the connection's scope."""
+        """Offer the app the frame sink with the connection's scope (and say whether the
+        HTTP protocol counted the socket's new-connection token, ``game.handshake``)."""
+        rate_checked = self.transport in rate_checked_upgrades
         super().handle_connect(event)
         self.request_seen = True
         scope = getattr(self, "scope", None)
@@ -212,6 +216,8 @@ class ArenaWebSocketProtocol(WebSocketsSansIOProtocol):
             extensions[FRAME_SINK] = self._set_frame_sink
             if self.direct is not None:
                 extensions[FRAME_WRITER] = self.direct.write
+            if rate_checked:
+                extensions[RATE_CHECKED] = True
 
     def _set_frame_sink(self, sink: FrameSink) -> None:
         if self.direct is not None:

@@ -13,7 +13,8 @@ It compares the two windows: the players' PING round trip p99 and their snapshot
 (10 %) of the quiet window (the p99 with a floor of ``--rtt-floor-ms``, as a loopback round
 trip of a few milliseconds moves by more than 10 % on its own), and the web process's peak RSS
 during the flood may exceed the quiet window's by ``--rss-mib`` at most. Prints both windows,
-the attack's outcomes and the verdict; exits 1 when it failed.
+the attack's outcomes (and the web process's and the attacker's CPU in each window) and the
+verdict; exits 1 when it failed.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class Window:
     players: int = 0
     closed: int = 0  # player sockets that closed during the window
     peak_rss_mib: float | None = None
+    web_cpu_percent: float | None = None  # of one core
+    attacker_cpu_percent: float | None = None  # the flood's own process (none when quiet)
 
     def p99(self) -> float:
         """The round trips' 99th percentile (nearest rank), in ms."""
@@ -78,6 +81,8 @@ class Window:
             "delivery": round(self.delivery(), 4),
             "closed": self.closed,
             "peak_rss_mib": self.peak_rss_mib,
+            "web_cpu_percent": self.web_cpu_percent,
+            "attacker_cpu_percent": self.attacker_cpu_percent,
         }
 
 
@@ -144,7 +149,8 @@ class Player:
 
 
 async def measure(players: list[Player], seconds: float, sampler: UsageSampler) -> Window:
-    """One window of every player's figures, and the web process's peak RSS in it."""
+    """One window of every player's figures, and the web process's CPU and peak RSS in it
+    (and the attacker's CPU, when the sampler watches it)."""
     window = Window(players=len(players))
     for player in players:
         player.window = window
@@ -155,7 +161,11 @@ async def measure(players: list[Player], seconds: float, sampler: UsageSampler) 
     for player in players:
         player.window = None
     window.seconds = time.monotonic() - started
-    window.peak_rss_mib = next(iter(usage.values())).peak_rss_mib
+    web = usage["web"]
+    window.peak_rss_mib = web.peak_rss_mib
+    window.web_cpu_percent = web.cpu_percent
+    if "attacker" in usage:
+        window.attacker_cpu_percent = usage["attacker"].cpu_percent
     return window
 
 
@@ -236,7 +246,8 @@ async def flood(args: argparse.Namespace, log_dir: Path) -> dict:
             env={**os.environ},
         )
         await asyncio.sleep(SETTLE)
-        during = await measure(players, args.seconds, UsageSampler(pids))
+        watched = {**pids, "attacker": attacker.pid}
+        during = await measure(players, args.seconds, UsageSampler(watched))
         out, _ = await asyncio.to_thread(attacker.communicate, None, args.seconds + 60)
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)

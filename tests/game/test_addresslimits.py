@@ -51,3 +51,23 @@ def test_buckets_that_filled_up_again_are_dropped(monkeypatch: pytest.MonkeyPatc
     clock.now += 5  # every bucket full again
     limits.admit("10.0.1.1")  # the tenth new socket sweeps the table
     assert list(limits.buckets) == ["10.0.1.1"]
+
+
+def test_a_socket_whose_token_was_taken_is_counted_open_only() -> None:
+    clock = Clock()
+    limits = AddressLimits(rate=1.0, burst=1, max_open=2, clock=clock)
+    assert limits.admit_new("a") is None  # the web server's protocol took the token
+    assert limits.admit("a", rate_checked=True) is None, "not counted against the rate twice"
+    assert limits.admit_new("a") is not None, "the bucket is empty"
+    assert limits.open == {"a": 1}
+
+
+def test_a_flooding_address_is_logged_once_an_interval() -> None:
+    clock = Clock()
+    limits = AddressLimits(rate=1.0, burst=1, max_open=0, clock=clock)
+    limits.admit("a")
+    refusals = [limits.admit("a") for _ in range(5)]
+    assert all(refusals)
+    assert limits.worth_logging("a") and not limits.worth_logging("a")
+    clock.now += addresslimits.REFUSAL_LOG_INTERVAL
+    assert limits.worth_logging("a")
