@@ -507,13 +507,16 @@ class LobbyConsumer(ChatSocket):
             if self.place is None or self.closing:
                 return  # an outcome came meanwhile
             presence = await self.store.presence(self.player_key, time.time())
+            place = self.place
+            if place is None or self.closing:
+                return  # an outcome came while the store was asked
             if presence is not None and presence.channel == self.channel_name:
                 return  # held: queued again since the refresh
             logger.warning(
-                "the lobby store lost the place (%s) of %s", self.place.value, self.player_key
+                "the lobby store lost the place (%s) of %s", place.value, self.player_key
             )
             pending_id = self.pending_id
-            if self.place == PresenceState.PENDING and pending_id is not None:
+            if place == PresenceState.PENDING and pending_id is not None:
                 # decline for the player: the check fails for the others at once, and its
                 # READY_FAILED (after the matchmaker let go of the player) becomes the notice
                 self.lost_pending = pending_id

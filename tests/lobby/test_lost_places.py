@@ -153,3 +153,36 @@ async def test_a_player_in_a_ready_check_whose_place_was_lost_is_told_and_the_ch
 
     await send(ada, MessageType.QUEUE, "shooter", "duel")
     assert (await wait_for(ada, MessageType.READY_CHECK))[1]["pending_id"] != pending_id
+
+
+async def test_a_place_given_up_while_the_store_is_asked_is_not_told_lost(
+    matchmaker: MatchmakingService,
+    store: RedisLobbyStore,
+    player: Player,
+    redis_url: str,
+    redis_prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ada, ada_key = await player("Ada")
+    await send(ada, MessageType.QUEUE, "shooter", "ffa")
+    await wait_for(ada, MessageType.QUEUE_STATUS)
+    await lose_place(store, redis_url, redis_prefix, ada_key)
+    asked, answer = asyncio.Event(), asyncio.Event()
+    presence = store.presence
+
+    async def slow_presence(key: str, now: float) -> object:
+        if key == ada_key and not asked.is_set():  # the recovery's question
+            asked.set()
+            await answer.wait()  # the socket goes on meanwhile
+        return await presence(key, now)
+
+    monkeypatch.setattr(store, "presence", slow_presence)
+    keeper = presence_keeper(sockets._touch_many, wiring.PRESENCE_REFRESH)
+    await keeper.refresh_now()
+    await asyncio.wait_for(asked.wait(), NOTICE_TIMEOUT)
+    await send(ada, MessageType.CANCEL)  # the player gives the place up while the store is asked
+    await wait_for(ada, MessageType.LOBBY_ERROR)  # "not searching": the store had lost it
+    answer.set()
+    assert await ada.receive_nothing(0.5), "no place_lost notice after the player left"
+    assert not [r for r in caplog.records if r.exc_info], "the recovery did not fail"
