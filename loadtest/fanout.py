@@ -271,7 +271,7 @@ def _measure(
             pids["load-client-spectators"] = watching.pid
         if chatting is not None:
             pids["chat-users"] = os.getpid()
-        sampler = UsageSampler(pids)
+        sampler = UsageSampler(pids, alone=frozenset({"chat-users"}))  # its children: the stack
         sampler.start()
         if target.health_url:
             health = HealthSampler(target.health_url)

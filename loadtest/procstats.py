@@ -46,11 +46,12 @@ class Usage:
     peak_rss_mib: float | None = None
 
 
-def tree_cpu_seconds(process: psutil.Process) -> dict[int, float]:
+def tree_cpu_seconds(process: psutil.Process, alone: bool = False) -> dict[int, float]:
     """CPU seconds of a process and of each of its live descendants (a web process's replay
-    compressor, say), by pid."""
+    compressor, say), by pid; of the process only if ``alone``."""
     seconds: dict[int, float] = {}
-    for member in [process, *process.children(recursive=True)]:
+    members = [process] if alone else [process, *process.children(recursive=True)]
+    for member in members:
         try:
             times = member.cpu_times()
         except psutil.Error:
@@ -63,8 +64,13 @@ class UsageSampler:
     """Takes each process's CPU time (its descendants' included) at start and stop, and its
     RSS every ``interval``."""
 
-    def __init__(self, pids: dict[str, int], interval: float = 0.25) -> None:
+    def __init__(
+        self, pids: dict[str, int], interval: float = 0.25, alone: frozenset[str] = frozenset()
+    ) -> None:
+        """``alone``: the names of processes counted without their descendants (the bench's
+        own process, whose children are the servers it measures)."""
         self.interval = interval
+        self.alone = alone
         self.processes: dict[str, psutil.Process] = {}
         for name, pid in pids.items():
             try:
@@ -82,7 +88,7 @@ class UsageSampler:
         self.started = time.monotonic()
         for name, process in self.processes.items():
             try:
-                self.cpu_start[name] = tree_cpu_seconds(process)
+                self.cpu_start[name] = tree_cpu_seconds(process, name in self.alone)
             except psutil.Error:
                 continue
         self._thread.start()
@@ -99,7 +105,7 @@ class UsageSampler:
             try:
                 if name in self.cpu_start:
                     before = self.cpu_start[name]
-                    now = tree_cpu_seconds(process)
+                    now = tree_cpu_seconds(process, name in self.alone)
                     used = sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())
                     result.cpu_seconds = round(used, 2)
                     result.cpu_percent = round(100 * used / max(wall, 1e-9), 1)
