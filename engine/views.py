@@ -38,19 +38,9 @@ class GroupView:
     hidden: Hidden = ()
 
 
-def filtered(view: StateView, visible: Visible) -> StateView:
-    """``view`` with only the entities ``visible`` names (None, or no entry: all of them)."""
-    collections = tuple(
-        rows
-        if index >= len(visible) or visible[index] is None
-        else {i: row for i, row in rows.items() if i in visible[index]}  # type: ignore[operator]
-        for index, rows in enumerate(view.collections)
-    )
-    return StateView(view.globals, collections)
-
-
-class HiddenValues:
-    """Where each field of a schema's entities sits in a row, and what it reads as hidden."""
+class ViewFilter:
+    """What a view group is shown of a schema's state: the entities it sees, each with the
+    fields it may not read set to their hidden value (0, or its range's value nearest 0)."""
 
     def __init__(self, schema: StateSchema) -> None:
         self._collections = [collection.name for collection in schema.collections]
@@ -61,33 +51,45 @@ class HiddenValues:
             }
             for collection in schema.collections
         ]
+        # (collection, field names) -> the (position, hidden value) of each: games hand the
+        # same names every tick
+        self._spots: dict[tuple[int, Collection[str]], tuple[tuple[int, int], ...]] = {}
 
-    def masked(self, view: StateView, hidden: Hidden) -> StateView:
-        """``view`` with the ``hidden`` fields of its entities replaced by their hidden value."""
-        if not any(hidden):
-            return view
-        collections = list(view.collections)
-        for index, of_entity in enumerate(hidden):
-            if not of_entity:
-                continue
-            fields = self._fields[index]
-            rows = dict(collections[index])
-            for entity_id, names in of_entity.items():
-                row = rows.get(entity_id)
-                if row is None:
-                    continue  # not seen, or gone: nothing to hide
-                values = list(row)
-                for name in names:
-                    spot = fields.get(name)
-                    if spot is None:
-                        raise ViewError(
-                            f"hidden field {name!r}: collection {self._collections[index]!r}"
-                            " has no such field"
-                        )
-                    values[spot[0]] = spot[1]
-                rows[entity_id] = tuple(values)
-            collections[index] = rows
+    def shown(self, view: StateView, seen: GroupView) -> StateView:
+        """``view`` as ``seen`` lets its group see it (no entry for a collection: all of it)."""
+        visible, hidden = seen.visible, seen.hidden
+        collections = []
+        for index, rows in enumerate(view.collections):
+            ids = visible[index] if index < len(visible) else None
+            of_entity = hidden[index] if index < len(hidden) else None
+            if ids is not None:
+                rows = {i: row for i, row in rows.items() if i in ids}
+            elif of_entity:
+                rows = dict(rows)
+            if of_entity:
+                for entity_id, names in of_entity.items():
+                    row = rows.get(entity_id)
+                    if row is not None:  # not seen, or gone: nothing to hide
+                        values = list(row)
+                        for position, value in self._spots_of(index, names):
+                            values[position] = value
+                        rows[entity_id] = tuple(values)
+            collections.append(rows)
         return StateView(view.globals, tuple(collections))
+
+    def _spots_of(self, index: int, names: Collection[str]) -> tuple[tuple[int, int], ...]:
+        key = (index, names)
+        spots = self._spots.get(key)
+        if spots is None:
+            fields = self._fields[index]
+            unknown = [name for name in names if name not in fields]
+            if unknown:
+                raise ViewError(
+                    f"hidden field {unknown[0]!r}: collection {self._collections[index]!r}"
+                    " has no such field"
+                )
+            spots = self._spots[key] = tuple(fields[name] for name in names)
+        return spots
 
 
 class _GroupMatch:
@@ -129,7 +131,7 @@ class ViewEncoders:
         self.keyframe_interval = keyframe_interval
         self._stagger = stagger
         self._encoders: dict[Hashable, SnapshotEncoder] = {}
-        self._hidden = HiddenValues(schema)
+        self._filter = ViewFilter(schema)
 
     def encoder(self, group: Hashable) -> SnapshotEncoder:
         """The encoder of ``group`` (made on first use)."""
@@ -167,7 +169,7 @@ class ViewEncoders:
         view = match.view()
         encoded: dict[Hashable, EncodedSnapshot] = {}
         for group, seen in groups.items():
-            shown = self._hidden.masked(filtered(view, seen.visible), seen.hidden)
+            shown = self._filter.shown(view, seen)
             frames = self.encoder(group).encode(
                 _GroupMatch(match, shown), events, server_ms, with_keyframe
             )

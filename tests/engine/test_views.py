@@ -20,7 +20,7 @@ from engine.games.shooter.game import ShooterGame
 from engine.games.shooter.rules import Rect, Rules
 from engine.match import Match, SeatRefused
 from engine.schema import Collection, Field, StateSchema
-from engine.views import FULL, HiddenValues, ViewEncoders, ViewError, filtered, view_groups
+from engine.views import FULL, GroupView, ViewEncoders, ViewError, ViewFilter, view_groups
 from tests.engine.test_wirestate import DELIVER, DROP, RESYNC, follow
 
 BASE_MS = 1_700_000_000_000
@@ -211,10 +211,15 @@ def test_players_of_one_group_share_its_frames() -> None:
     assert len(frames) == 3, "two groups and the whole state: three encodes for four players"
 
 
-def test_filtered_keeps_the_globals_and_the_named_entities() -> None:
+def test_a_group_is_shown_the_globals_and_the_named_entities() -> None:
+    schema = StateSchema(
+        globals=(Field("g", 0, 9),),
+        collections=(Collection("a", (Field("v", 0, 9),)), Collection("b", (Field("w", 0, 9),))),
+    )
     view = StateView((7,), ({1: (1,), 2: (2,)}, {5: (5,)}))
-    assert filtered(view, ({2}, None)) == StateView((7,), ({2: (2,)}, {5: (5,)}))
-    assert filtered(view, ()) == view
+    shown = ViewFilter(schema).shown
+    assert shown(view, GroupView(({2}, None))) == StateView((7,), ({2: (2,)}, {5: (5,)}))
+    assert shown(view, GroupView(())) == view
 
 
 def test_hidden_fields_read_as_their_hidden_value_and_unknown_ones_are_refused() -> None:
@@ -223,14 +228,16 @@ def test_hidden_fields_read_as_their_hidden_value_and_unknown_ones_are_refused()
             Collection("units", (Field("x", -50, 50), Field("hp", 1, 9), Field("ack", 0, 99))),
         )
     )
-    values = HiddenValues(schema)
+    shown = ViewFilter(schema).shown
     view = StateView((), ({1: (10, 5, 40), 2: (-20, 7, 41)},))
-    hidden = values.masked(view, ({2: ("hp", "ack"), 3: ("ack",)},))
+    hidden = shown(view, GroupView((), ({2: ("hp", "ack"), 3: ("ack",)},)))
     # 0 where the range holds it, else its nearest value (hp: 1); an entity not seen: nothing
     assert hidden == StateView((), ({1: (10, 5, 40), 2: (-20, 1, 0)},))
-    assert values.masked(view, ()) is view
+    assert view == StateView((), ({1: (10, 5, 40), 2: (-20, 7, 41)},)), "the match's view stays"
+    seen_and_hidden = shown(view, GroupView(({2},), ({1: ("hp",), 2: ("hp",)},)))
+    assert seen_and_hidden == StateView((), ({2: (-20, 1, 41)},))
     with pytest.raises(ViewError, match="'mana'"):
-        values.masked(view, ({1: ("mana",)},))
+        shown(view, GroupView((), ({1: ("mana",)},)))
 
 
 def test_a_fogged_player_reads_the_ack_of_its_own_ship_only() -> None:
