@@ -19,6 +19,7 @@ proxy's headers, which the ASGI middleware reads: it is counted there.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import Any
 
@@ -59,8 +60,10 @@ def trusted_proxies() -> tuple[str, ...]:
     return tuple(settings.ARENA.trusted_proxies)
 
 
+@functools.cache
 def too_many(limits: AddressLimits, reason: str) -> bytes:
-    """The whole ``429`` response that refuses a socket for ``reason``, connection closing."""
+    """The whole ``429`` response that refuses a socket for ``reason``, connection closing
+    (made once per reason: the same few bytes answer a whole flood)."""
     headers, body = refusal(limits, reason)
     lines = [b"HTTP/1.1 429 Too Many Requests"]
     lines += [name + b": " + value for name, value in headers]
