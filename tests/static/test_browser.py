@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from loadtest.stack import ROOT, Stack, base_env
+from loadtest.stack import ROOT
 from tests.static.delay_proxy import DelayProxy
+from tests.static.servers import embedded_web
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -21,21 +22,14 @@ ONE_WAY_DELAY_S = 0.05  # 100 ms round trip
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The embedded server (no Redis) with short matches."""
-    tmp = tmp_path_factory.mktemp("browser")
-    env = base_env(
-        tmp,
-        None,
+    with embedded_web(
+        tmp_path_factory,
         "browser",
         ARENA_SHOOTER_TIME_LIMIT="8",
         ARENA_SHOOTER_COUNTDOWN="1",
         ARENA_SECRET_KEY="",
-    )
-    stack = Stack(env, tmp)
-    try:
-        [base] = stack.start_all([], ["web"])
+    ) as base:
         yield base
-    finally:
-        stack.stop()
 
 
 @pytest.fixture

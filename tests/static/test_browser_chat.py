@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from loadtest.stack import Stack, base_env
+from tests.static.servers import embedded_web
 from tests.static.test_browser import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
@@ -20,13 +20,8 @@ WAIT_MS = 15_000
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The embedded server (no Redis)."""
-    tmp = tmp_path_factory.mktemp("browser-chat")
-    stack = Stack(base_env(tmp, None, "browser-chat", ARENA_SECRET_KEY=""), tmp)
-    try:
-        [base] = stack.start_all([], ["web"])
+    with embedded_web(tmp_path_factory, "browser-chat", ARENA_SECRET_KEY="") as base:
         yield base
-    finally:
-        stack.stop()
 
 
 @pytest.fixture

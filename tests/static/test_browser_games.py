@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from engine.game import Game, Mode
 from engine.games import load_games
-from loadtest.stack import Stack, base_env
+from tests.static.servers import embedded_web
 from tests.static.test_browser import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
@@ -42,19 +42,14 @@ PLAY_MS = 20_000  # for what the players' input brings about (a kill, a goal, a 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The embedded server with short matches of every game."""
-    tmp = tmp_path_factory.mktemp("games")
     options = {
         f"ARENA_{game.upper()}_{name}": value
         for game, values in SHORT_MATCHES.items()
         if game in GAMES
         for name, value in values.items()
     }
-    stack = Stack(base_env(tmp, None, "games", **options), tmp)
-    try:
-        [base] = stack.start_all([], ["web"])
+    with embedded_web(tmp_path_factory, "games", **options) as base:
         yield base
-    finally:
-        stack.stop()
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from loadtest.stack import Stack, base_env
 from tests.static.delay_proxy import DelayProxy
+from tests.static.servers import embedded_web
 from tests.static.test_browser import ARTIFACTS, open_page, start_private_match
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
@@ -145,21 +145,14 @@ FRICTION = 1800.0  # u/s^2, the default rules' (engine/games/shooter/rules.py)
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The embedded server with a match long enough to take positions and shoot."""
-    tmp = tmp_path_factory.mktemp("browser-lag")
-    env = base_env(
-        tmp,
-        None,
-        "browser",
+    with embedded_web(
+        tmp_path_factory,
+        "browser-lag",
         ARENA_SHOOTER_TIME_LIMIT="90",
         ARENA_SHOOTER_COUNTDOWN="1",
         ARENA_SECRET_KEY="",
-    )
-    stack = Stack(env, tmp)
-    try:
-        [base] = stack.start_all([], ["web"])
+    ) as base:
         yield base
-    finally:
-        stack.stop()
 
 
 def join(page: Page, url: str, name: str) -> None:

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, expect
 
 from engine.games import load_games
-from loadtest.stack import Stack, base_env
+from tests.static.servers import embedded_web
 from tests.static.test_browser import ARTIFACTS
 from tests.static.test_browser_games import (
     PLAY_MS,
@@ -40,21 +40,14 @@ STICK_REACH = 60  # CSS pixels a thumb moves from where it landed: a stick pushe
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The embedded server with a short countdown and long matches."""
-    tmp = tmp_path_factory.mktemp("mobile")
-    env = base_env(
-        tmp,
-        None,
+    with embedded_web(
+        tmp_path_factory,
         "mobile",
         ARENA_SHOOTER_COUNTDOWN="1",
         ARENA_SHOOTER_TIME_LIMIT="90",
         ARENA_CONNECT4_COUNTDOWN="1",
-    )
-    stack = Stack(env, tmp)
-    try:
-        [base] = stack.start_all([], ["web"])
+    ) as base:
         yield base
-    finally:
-        stack.stop()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from loadtest.stack import Stack, base_env
+from tests.static.servers import embedded_web
 from tests.static.test_browser import ARTIFACTS, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
@@ -23,13 +23,8 @@ WAIT_MS = 10_000
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The embedded server, as it comes."""
-    tmp = tmp_path_factory.mktemp("pages")
-    stack = Stack(base_env(tmp, None, "pages"), tmp)
-    try:
-        [base] = stack.start_all([], ["web"])
+    with embedded_web(tmp_path_factory, "pages") as base:
         yield base
-    finally:
-        stack.stop()
 
 
 def shot(page: Page, step: str) -> None:

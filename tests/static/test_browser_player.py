@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from loadtest.stack import Stack, base_env
+from tests.static.servers import embedded_web
 from tests.static.test_browser import ARTIFACTS, open_page, start_private_match
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
@@ -19,22 +19,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The embedded server with 5 s tickets (so that they expire within a test) and long
     matches."""
-    tmp = tmp_path_factory.mktemp("player")
-    env = base_env(
-        tmp,
-        None,
+    with embedded_web(
+        tmp_path_factory,
         "player",
         ARENA_SHOOTER_TIME_LIMIT="60",
         ARENA_SHOOTER_COUNTDOWN="1",
         ARENA_TICKET_TTL="5",
         ARENA_ACCEPT_TIMEOUT="5",
-    )
-    stack = Stack(env, tmp)
-    try:
-        [base] = stack.start_all([], ["web"])
+    ) as base:
         yield base
-    finally:
-        stack.stop()
 
 
 def shot(page: Page, name: str) -> None:

@@ -21,8 +21,9 @@ from engine.replay.format import read_header, read_records
 from engine.replay.playback import Playback
 from engine.schema import StateSchema
 from engine.wirestate import is_snapshot
-from loadtest.stack import Stack, base_env, guest_cookie, http_json, ticket_url
+from loadtest.stack import guest_cookie, http_json, ticket_url
 from tests.e2e.test_failover import playing, reading
+from tests.static.servers import embedded_web
 from tests.static.test_browser import (
     ARTIFACTS,
     join_private_match,
@@ -39,22 +40,15 @@ REPLAY_URL = re.compile(r"/api/matches/[0-9a-f-]+/replay")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The embedded server: 8-second shooter matches recorded in 2-second segments."""
-    tmp = tmp_path_factory.mktemp("replay")
-    env = base_env(
-        tmp,
-        None,
+    with embedded_web(
+        tmp_path_factory,
         "replay",
         ARENA_SHOOTER_TIME_LIMIT="8",
         ARENA_SHOOTER_COUNTDOWN="1",
         ARENA_REPLAY_SEGMENT_SECONDS="2",
         ARENA_SECRET_KEY="",
-    )
-    stack = Stack(env, tmp)
-    try:
-        [base] = stack.start_all([], ["web"])
+    ) as base:
         yield base
-    finally:
-        stack.stop()
 
 
 def replay_state(page: Page) -> dict:
@@ -184,23 +178,16 @@ def test_a_finished_matchs_replay_plays_seeks_speeds_up_and_follows_another_play
 @pytest.fixture(scope="module")
 def deciding_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The embedded server: shooter matches that end at the first kill."""
-    tmp = tmp_path_factory.mktemp("replay-kill")
-    env = base_env(
-        tmp,
-        None,
+    with embedded_web(
+        tmp_path_factory,
         "replay-kill",
         ARENA_SHOOTER_TIME_LIMIT="40",
         ARENA_SHOOTER_SCORE_LIMIT="1",
         ARENA_SHOOTER_COUNTDOWN="1",
         ARENA_REPLAY_SEGMENT_SECONDS="2",
         ARENA_SECRET_KEY="",
-    )
-    stack = Stack(env, tmp)
-    try:
-        [base] = stack.start_all([], ["web"])
+    ) as base:
         yield base
-    finally:
-        stack.stop()
 
 
 async def play_to_the_end(ada_url: str, bo_url: str) -> None:

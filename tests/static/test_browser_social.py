@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from loadtest.stack import Stack, base_env
+from tests.static.servers import embedded_web
 from tests.static.test_browser import ARTIFACTS
 from tests.static.test_browser_accounts import PASSWORD
 from tests.static.test_browser_chat import (  # noqa: F401 (fixture)
@@ -29,20 +29,13 @@ MATCH_S = 40  # seconds of play: long enough to chat and watch, short enough to 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The embedded server (no Redis) with short football matches."""
-    tmp = tmp_path_factory.mktemp("browser-social")
-    env = base_env(
-        tmp,
-        None,
+    with embedded_web(
+        tmp_path_factory,
         "browser-social",
         ARENA_FOOTBALL_TIME_LIMIT=str(MATCH_S),
         ARENA_FOOTBALL_COUNTDOWN="1",
-    )
-    stack = Stack(env, tmp)
-    try:
-        [base] = stack.start_all([], ["web"])
+    ) as base:
         yield base
-    finally:
-        stack.stop()
 
 
 def shot(page: Page, step: str) -> None:
